@@ -1,0 +1,45 @@
+// ThreadScheduler: a Scheduler backed by one thread and the real clock.
+#ifndef SEEDANCE_SERVER_COMMON_THREAD_SCHEDULER_H_
+#define SEEDANCE_SERVER_COMMON_THREAD_SCHEDULER_H_
+
+#include <map>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "server/common/scheduler.h"
+
+namespace seedance {
+
+class ThreadScheduler final : public Scheduler {
+ public:
+  // Starts the thread.
+  ThreadScheduler();
+  // Stops the thread; callbacks not yet run are destroyed without running.
+  ~ThreadScheduler() override;
+
+  ThreadScheduler(const ThreadScheduler&) = delete;
+  ThreadScheduler& operator=(const ThreadScheduler&) = delete;
+
+  absl::Time Now() const override { return absl::Now(); }
+  TimerId RunAt(absl::Time when, Callback fn) override;
+  bool Cancel(TimerId id) override;
+
+ private:
+  void Loop();
+
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  TimerId next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  // Due time and id, in firing order; ids break ties in scheduling order.
+  std::map<std::pair<absl::Time, TimerId>, Callback> queue_ ABSL_GUARDED_BY(mu_);
+  // id -> due time, to find a queued entry on Cancel.
+  absl::flat_hash_map<TimerId, absl::Time> due_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;  // last: starts after the state above exists
+};
+
+}  // namespace seedance
+
+#endif  // SEEDANCE_SERVER_COMMON_THREAD_SCHEDULER_H_
