@@ -4,12 +4,14 @@ namespace seedance {
 
 ThreadScheduler::ThreadScheduler() : thread_([this] { Loop(); }) {}
 
-ThreadScheduler::~ThreadScheduler() {
+ThreadScheduler::~ThreadScheduler() { Shutdown(); }
+
+void ThreadScheduler::Shutdown() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
   // Destroy leftover callbacks outside the lock: their captures may own
   // objects whose destructors call back into this scheduler.
   std::map<std::pair<absl::Time, TimerId>, Callback> leftover;
@@ -21,11 +23,16 @@ ThreadScheduler::~ThreadScheduler() {
 }
 
 Scheduler::TimerId ThreadScheduler::RunAt(absl::Time when, Callback fn) {
-  absl::MutexLock lock(&mu_);
-  TimerId id = next_id_++;
-  queue_.emplace(std::make_pair(when, id), std::move(fn));
-  due_.emplace(id, when);
-  return id;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      TimerId id = next_id_++;
+      queue_.emplace(std::make_pair(when, id), std::move(fn));
+      due_.emplace(id, when);
+      return id;
+    }
+  }
+  return 0;  // after Shutdown: `fn` is destroyed here, outside the lock
 }
 
 bool ThreadScheduler::Cancel(TimerId id) {

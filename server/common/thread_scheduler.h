@@ -17,8 +17,14 @@ class ThreadScheduler final : public Scheduler {
  public:
   // Starts the thread.
   ThreadScheduler();
-  // Stops the thread; callbacks not yet run are destroyed without running.
+  // Calls Shutdown.
   ~ThreadScheduler() override;
+
+  // Stops the thread; callbacks not yet run are destroyed without running,
+  // and so is any callback scheduled afterwards (RunAt then returns 0).
+  // Lets an owner stop timers while other components that may still call
+  // RunAt are being torn down. Idempotent; not from a callback.
+  void Shutdown();
 
   ThreadScheduler(const ThreadScheduler&) = delete;
   ThreadScheduler& operator=(const ThreadScheduler&) = delete;

@@ -91,5 +91,16 @@ TEST(ThreadSchedulerTest, DestructionDropsPendingCallbacksWithoutRunning) {
   EXPECT_EQ(token.use_count(), 1);
 }
 
+TEST(ThreadSchedulerTest, AfterShutdownNewCallbacksAreDroppedNotRun) {
+  ThreadScheduler scheduler;
+  scheduler.Shutdown();
+  auto token = std::make_shared<int>(0);
+  bool ran = false;
+  EXPECT_EQ(scheduler.RunAfter(absl::ZeroDuration(), [&ran, token] { ran = true; }), 0u);
+  EXPECT_EQ(token.use_count(), 1);
+  EXPECT_FALSE(ran);
+  scheduler.Shutdown();  // idempotent
+}
+
 }  // namespace
 }  // namespace seedance

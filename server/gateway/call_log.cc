@@ -1,0 +1,90 @@
+#include "server/gateway/call_log.h"
+
+#include <atomic>
+#include <cstdio>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+
+namespace seedance::gateway {
+namespace {
+
+std::atomic<bool> call_logging{true};
+
+bool IsKeyChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+         c == '_';
+}
+
+// Quotes a value when it has spaces, so lines stay parseable.
+std::string Value(absl::string_view v) {
+  if (v.empty()) return "-";
+  if (v.find_first_of(" \t\"=") == absl::string_view::npos) {
+    return std::string(v);
+  }
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c == '\n' ? ' ' : c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+void Emit(absl::string_view line) {
+  static absl::Mutex mu(absl::kConstInit);
+  std::string out = absl::StrCat(
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
+      " ", RedactKeys(line), "\n");
+  absl::MutexLock lock(&mu);
+  std::fwrite(out.data(), 1, out.size(), stderr);
+}
+
+}  // namespace
+
+std::string RedactKeys(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text.compare(i, 3, "th-") == 0 && (i == 0 || !IsKeyChar(text[i - 1]))) {
+      size_t j = i + 3;
+      while (j < text.size() && IsKeyChar(text[j])) ++j;
+      if (j - i - 3 >= 8) {
+        out += "th-***";
+        i = j;
+        continue;
+      }
+    }
+    out.push_back(text[i++]);
+  }
+  return out;
+}
+
+void SetCallLogging(bool enabled) { call_logging = enabled; }
+
+void LogCall(absl::string_view method, absl::string_view task_id,
+             const absl::Status& status, absl::Duration elapsed,
+             absl::string_view peer) {
+  if (!call_logging) return;
+  std::string line = absl::StrCat(
+      "call=", method, " id=", Value(task_id), " code=",
+      absl::StatusCodeToString(status.code()), " ms=",
+      absl::ToInt64Milliseconds(elapsed), " peer=", Value(peer));
+  if (!status.ok()) absl::StrAppend(&line, " error=", Value(status.message()));
+  Emit(line);
+}
+
+void LogUpstreamFailure(absl::string_view what, absl::string_view task_id,
+                        const absl::Status& status) {
+  Emit(absl::StrCat("upstream_failure=", Value(what), " id=", Value(task_id),
+                    " code=", absl::StatusCodeToString(status.code()),
+                    " error=", Value(status.message())));
+}
+
+void LogNotice(absl::string_view message) {
+  Emit(absl::StrCat("notice=", Value(message)));
+}
+
+}  // namespace seedance::gateway

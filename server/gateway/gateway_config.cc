@@ -1,0 +1,308 @@
+#include "server/gateway/gateway_config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+
+namespace seedance::gateway {
+namespace {
+
+// Builders for table rows: each binds a flag to one GatewayConfig member.
+ConfigOption StringOption(std::string name, std::string env, std::string help,
+                          std::string GatewayConfig::*member,
+                          std::string shown_default) {
+  return {std::move(name), std::move(env), std::move(help),
+          std::move(shown_default),
+          [member](const std::string& v, GatewayConfig& c, std::string&) {
+            c.*member = v;
+            return true;
+          }};
+}
+
+ConfigOption DurationOption(std::string name, std::string env,
+                            std::string help,
+                            absl::Duration GatewayConfig::*member) {
+  std::string shown = absl::FormatDuration(GatewayConfig().*member);
+  return {std::move(name), std::move(env), std::move(help), shown,
+          [member](const std::string& v, GatewayConfig& c, std::string& err) {
+            absl::Duration d;
+            if (!absl::ParseDuration(v, &d) || d < absl::ZeroDuration()) {
+              err = "must be a duration such as 500ms, 2s or 1m";
+              return false;
+            }
+            c.*member = d;
+            return true;
+          }};
+}
+
+ConfigOption IntOption(std::string name, std::string env, std::string help,
+                       int GatewayConfig::*member) {
+  std::string shown = absl::StrCat(GatewayConfig().*member);
+  return {std::move(name), std::move(env), std::move(help), shown,
+          [member](const std::string& v, GatewayConfig& c, std::string& err) {
+            int n;
+            if (!absl::SimpleAtoi(v, &n) || n <= 0) {
+              err = "must be a positive integer";
+              return false;
+            }
+            c.*member = n;
+            return true;
+          }};
+}
+
+ConfigOption DoubleOption(std::string name, std::string env, std::string help,
+                          double GatewayConfig::*member) {
+  std::string shown = absl::StrFormat("%g", GatewayConfig().*member);
+  return {std::move(name), std::move(env), std::move(help), shown,
+          [member](const std::string& v, GatewayConfig& c, std::string& err) {
+            double x;
+            if (!absl::SimpleAtod(v, &x) || !(x >= 1.0 && x <= 10.0)) {
+              err = "must be a number from 1 to 10";
+              return false;
+            }
+            c.*member = x;
+            return true;
+          }};
+}
+
+ConfigOption BoolOption(std::string name, std::string env, std::string help,
+                        bool GatewayConfig::*member) {
+  std::string shown = GatewayConfig().*member ? "true" : "false";
+  ConfigOption o{std::move(name), std::move(env), std::move(help), shown,
+                 [member](const std::string& v, GatewayConfig& c,
+                          std::string& err) {
+                   std::string s = absl::AsciiStrToLower(v);
+                   if (s == "1" || s == "true" || s == "yes") {
+                     c.*member = true;
+                   } else if (s == "0" || s == "false" || s == "no") {
+                     c.*member = false;
+                   } else {
+                     err = "must be true or false";
+                     return false;
+                   }
+                   return true;
+                 }};
+  o.is_bool = true;
+  return o;
+}
+
+std::vector<ConfigOption> BuildOptions() {
+  using C = GatewayConfig;
+  return {
+      StringOption("listen", "SEEDANCE_LISTEN",
+                   "gRPC listen address, host:port (port 0: any free port)",
+                   &C::listen, C().listen),
+      StringOption("upstream", "TOKENHUB_BASE_URL",
+                   "TokenHub base URL (http:// only for loopback testing)",
+                   &C::upstream, C().upstream),
+      StringOption("api-key", "TOKENHUB_API_KEY",
+                   "the gateway's TokenHub API key, th-... (prefer the "
+                   "environment or --api-key-file: flags show in ps)",
+                   &C::api_key, "none"),
+      StringOption("api-key-file", "TOKENHUB_API_KEY_FILE",
+                   "file holding the API key, e.g. a mounted Kubernetes "
+                   "Secret; surrounding white space is ignored",
+                   &C::api_key_file, "none"),
+      BoolOption("allow-caller-keys", "SEEDANCE_ALLOW_CALLER_KEYS",
+                 "let callers send their own key as 'authorization: Bearer "
+                 "th-...' metadata (else such calls get PERMISSION_DENIED)",
+                 &C::allow_caller_keys),
+      IntOption("max-streams", "SEEDANCE_MAX_STREAMS",
+                "open WatchVideo streams allowed at once; more get "
+                "RESOURCE_EXHAUSTED",
+                &C::max_streams),
+      IntOption("max-message-bytes", "SEEDANCE_MAX_MESSAGE_BYTES",
+                "largest request message accepted", &C::max_message_bytes),
+      DurationOption("max-watch-time", "SEEDANCE_MAX_WATCH_TIME",
+                     "a WatchVideo stream open this long ends with "
+                     "DEADLINE_EXCEEDED",
+                     &C::max_watch_time),
+      DurationOption("keepalive-time", "SEEDANCE_KEEPALIVE_TIME",
+                     "HTTP/2 ping interval on idle connections",
+                     &C::keepalive_time),
+      DurationOption("keepalive-timeout", "SEEDANCE_KEEPALIVE_TIMEOUT",
+                     "how long a keepalive ping may go unanswered",
+                     &C::keepalive_timeout),
+      DurationOption("poll-initial", "SEEDANCE_POLL_INITIAL",
+                     "first wait between polls of a running task",
+                     &C::poll_initial),
+      DurationOption("poll-max", "SEEDANCE_POLL_MAX",
+                     "longest wait between polls of a running task",
+                     &C::poll_max),
+      DoubleOption("poll-scaling", "SEEDANCE_POLL_SCALING",
+                   "growth factor of the poll wait (1 to 10)",
+                   &C::poll_scaling),
+      DurationOption("backoff-initial", "SEEDANCE_BACKOFF_INITIAL",
+                     "first wait after a failed poll", &C::backoff_initial),
+      DurationOption("backoff-max", "SEEDANCE_BACKOFF_MAX",
+                     "longest wait after failed polls", &C::backoff_max),
+      DurationOption("fresh-for", "SEEDANCE_FRESH_FOR",
+                     "GetVideo answers from shared state this recent",
+                     &C::fresh_for),
+      DurationOption("final-state-ttl", "SEEDANCE_FINAL_STATE_TTL",
+                     "how long final states and create parameters are kept",
+                     &C::final_state_ttl),
+      DurationOption("upstream-timeout", "SEEDANCE_UPSTREAM_TIMEOUT",
+                     "upper bound of one upstream request",
+                     &C::upstream_timeout),
+      DurationOption("shutdown-grace", "SEEDANCE_SHUTDOWN_GRACE",
+                     "on SIGTERM, how long calls in flight may finish",
+                     &C::shutdown_grace),
+      BoolOption("log-calls", "SEEDANCE_LOG_CALLS",
+                 "log one line per call to stderr", &C::log_calls),
+  };
+}
+
+const ConfigOption* FindOption(absl::string_view name) {
+  for (const ConfigOption& o : GatewayConfigOptions()) {
+    if (o.name == name) return &o;
+  }
+  return nullptr;
+}
+
+absl::Status Apply(const ConfigOption& o, const std::string& value,
+                   absl::string_view source, GatewayConfig& config) {
+  std::string error;
+  if (o.set(value, config, error)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(source, ": ", error));
+}
+
+// Reads the key file named by the config, if any, unless a key was given.
+absl::Status LoadKeyFile(GatewayConfig& config) {
+  if (config.api_key_file.empty() || !config.api_key.empty()) {
+    return absl::OkStatus();
+  }
+  std::ifstream in(config.api_key_file);
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--api-key-file: cannot read ", config.api_key_file));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  config.api_key = std::string(absl::StripAsciiWhitespace(text.str()));
+  if (config.api_key.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--api-key-file: ", config.api_key_file, " is empty"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckConsistency(const GatewayConfig& c) {
+  if (!c.api_key.empty() && !absl::StartsWith(c.api_key, "th-")) {
+    // Never print the key itself.
+    return absl::InvalidArgumentError(
+        "--api-key / TOKENHUB_API_KEY: a TokenHub key starts with 'th-'");
+  }
+  if (!absl::StartsWith(c.upstream, "https://") &&
+      !absl::StartsWith(c.upstream, "http://")) {
+    return absl::InvalidArgumentError(
+        "--upstream: must be an http:// or https:// URL");
+  }
+  if (c.poll_initial <= absl::ZeroDuration() || c.poll_max < c.poll_initial) {
+    return absl::InvalidArgumentError(
+        "--poll-initial / --poll-max: need 0 < poll-initial <= poll-max");
+  }
+  if (c.backoff_initial <= absl::ZeroDuration() ||
+      c.backoff_max < c.backoff_initial) {
+    return absl::InvalidArgumentError(
+        "--backoff-initial / --backoff-max: need 0 < initial <= max");
+  }
+  if (c.max_watch_time <= absl::ZeroDuration() ||
+      c.upstream_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--max-watch-time and --upstream-timeout must be positive");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const std::vector<ConfigOption>& GatewayConfigOptions() {
+  static const auto* options = new std::vector<ConfigOption>(BuildOptions());
+  return *options;
+}
+
+std::string GatewayUsage() {
+  std::string out =
+      "usage: seedance-gateway [--flag=value ...]\n\n"
+      "gRPC gateway for ByteDance Seedance 2.0 video generation through\n"
+      "TokenHub (service seedance.v1.VideoService, plus grpc.health.v1 and\n"
+      "server reflection). Every flag can also be set by the environment\n"
+      "variable shown; a flag wins over its variable. Durations: 500ms, 2s,\n"
+      "1m, 1h. Booleans: --flag, --no-flag or --flag=true|false.\n\n";
+  for (const ConfigOption& o : GatewayConfigOptions()) {
+    absl::StrAppend(&out, "  --", o.name, o.is_bool ? "" : "=VALUE", "  [$",
+                    o.env, "]  (default ", o.default_value, ")\n      ",
+                    o.help, "\n");
+  }
+  absl::StrAppend(&out,
+                  "\nSIGTERM/SIGINT: health turns NOT_SERVING, open watches end "
+                  "with UNAVAILABLE\n(clients reconnect elsewhere), calls in "
+                  "flight get --shutdown-grace, exit 0.\n");
+  return out;
+}
+
+absl::StatusOr<GatewayConfig> ParseGatewayConfig(int argc,
+                                                 const char* const* argv,
+                                                 const EnvLookup& env) {
+  GatewayConfig config;
+  for (const ConfigOption& o : GatewayConfigOptions()) {
+    const char* value = env(o.env.c_str());
+    if (value == nullptr || *value == '\0') continue;
+    absl::Status s = Apply(o, value, o.env, config);
+    if (!s.ok()) return s;
+  }
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (!absl::ConsumePrefix(&arg, "--")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unexpected argument '", arg, "' (see --help)"));
+    }
+    std::string name(arg), value;
+    bool has_value = false;
+    if (auto eq = arg.find('='); eq != absl::string_view::npos) {
+      name = std::string(arg.substr(0, eq));
+      value = std::string(arg.substr(eq + 1));
+      has_value = true;
+    }
+    const ConfigOption* o = FindOption(name);
+    if (o == nullptr && absl::StartsWith(name, "no-") && !has_value) {
+      o = FindOption(name.substr(3));
+      if (o != nullptr && o->is_bool) {
+        has_value = true;
+        value = "false";
+      } else {
+        o = nullptr;
+      }
+    }
+    if (o == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown flag --", name, " (see --help)"));
+    }
+    if (!has_value) {
+      if (o->is_bool) {
+        value = "true";
+      } else if (i + 1 < argc) {
+        value = argv[++i];
+      } else {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " needs a value"));
+      }
+    }
+    absl::Status s = Apply(*o, value, absl::StrCat("--", name), config);
+    if (!s.ok()) return s;
+  }
+  if (absl::Status s = LoadKeyFile(config); !s.ok()) return s;
+  if (absl::Status s = CheckConsistency(config); !s.ok()) return s;
+  return config;
+}
+
+}  // namespace seedance::gateway

@@ -1,0 +1,93 @@
+// GatewayConfig: every setting of seedance-gateway, read from command-line
+// flags and environment variables through one table, which also writes
+// `--help`. A flag beats its environment variable, which beats the default.
+//
+//   absl::StatusOr<GatewayConfig> config = ParseGatewayConfig(argc, argv, env);
+//   if (!config.ok()) { std::cerr << config.status().message(); return 2; }
+#ifndef SEEDANCE_SERVER_GATEWAY_GATEWAY_CONFIG_H_
+#define SEEDANCE_SERVER_GATEWAY_GATEWAY_CONFIG_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace seedance::gateway {
+
+struct GatewayConfig {
+  // Address the gRPC server binds, host:port (port 0 picks a free port).
+  std::string listen = "0.0.0.0:50051";
+  // TokenHub base URL, up to and including /api/v1.
+  std::string upstream = "https://tokenhub.store/api/v1";
+  // The gateway's own TokenHub key (th-...). Never logged.
+  std::string api_key;
+  // File holding the key (a mounted Kubernetes Secret); read at start-up.
+  std::string api_key_file;
+  // Whether callers may send their own key as `authorization` metadata.
+  bool allow_caller_keys = false;
+
+  // Limits.
+  int max_streams = 20000;
+  int max_message_bytes = 1 << 20;
+  absl::Duration max_watch_time = absl::Hours(2);
+
+  // gRPC HTTP/2 keepalive pings to idle clients.
+  absl::Duration keepalive_time = absl::Seconds(60);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+
+  // Poll cadence while a task is healthy: starts at poll_initial and grows
+  // by poll_scaling up to poll_max, each wait jittered.
+  absl::Duration poll_initial = absl::Seconds(1);
+  absl::Duration poll_max = absl::Seconds(5);
+  double poll_scaling = 1.25;
+  // Failure backoff (separate from the cadence); Retry-After wins when
+  // longer.
+  absl::Duration backoff_initial = absl::Milliseconds(500);
+  absl::Duration backoff_max = absl::Seconds(30);
+  // GetVideo answers from a poller's state no older than this.
+  absl::Duration fresh_for = absl::Seconds(1);
+  // How long final states (and create parameters) are kept for late
+  // watchers and GetVideo.
+  absl::Duration final_state_ttl = absl::Minutes(10);
+  // Upper bound of any single upstream request.
+  absl::Duration upstream_timeout = absl::Seconds(30);
+  // How long SIGTERM waits for calls in flight before cancelling them.
+  absl::Duration shutdown_grace = absl::Seconds(5);
+
+  // Log every call (one line each) to stderr.
+  bool log_calls = true;
+};
+
+// One documented setting: flag `--name`, environment variable `env`.
+struct ConfigOption {
+  std::string name;
+  std::string env;
+  std::string help;
+  std::string default_value;  // as shown by --help
+  std::function<bool(const std::string& value, GatewayConfig& config,
+                     std::string& error)>
+      set;
+  bool is_bool = false;
+};
+
+// The option table, in --help order.
+const std::vector<ConfigOption>& GatewayConfigOptions();
+
+// Text for `seedance-gateway --help`.
+std::string GatewayUsage();
+
+// Looks up environment variables (getenv in production, a map in tests).
+using EnvLookup = std::function<const char*(const char* name)>;
+
+// Parses flags (`--name=value`, `--name value`, `--flag`, `--no-flag`) over
+// environment variables over defaults, reads the key file, and checks the
+// result. Errors name the flag. `--help` is handled by the caller.
+absl::StatusOr<GatewayConfig> ParseGatewayConfig(int argc, const char* const* argv,
+                                                 const EnvLookup& env);
+
+}  // namespace seedance::gateway
+
+#endif  // SEEDANCE_SERVER_GATEWAY_GATEWAY_CONFIG_H_

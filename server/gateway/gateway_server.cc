@@ -1,0 +1,115 @@
+#include "server/gateway/gateway_server.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "server/gateway/call_log.h"
+
+#ifndef SEEDANCE_VERSION
+#define SEEDANCE_VERSION "dev"
+#endif
+
+namespace seedance::gateway {
+
+GatewayServer::GatewayServer(const GatewayConfig& config) : config_(config) {}
+
+GatewayServer::~GatewayServer() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
+    const GatewayConfig& config) {
+  std::unique_ptr<GatewayServer> g(new GatewayServer(config));
+  SetCallLogging(config.log_calls);
+  g->scheduler_ = std::make_unique<ThreadScheduler>();
+
+  upstream::CurlTransportOptions transport;
+  transport.default_timeout = config.upstream_timeout;
+  transport.user_agent = absl::StrCat("seedance-gateway/", SEEDANCE_VERSION);
+  g->transport_ = std::make_unique<upstream::CurlTransport>(transport);
+
+  upstream::TokenHubClientOptions client;
+  client.base_url = config.upstream;
+  client.api_key = config.api_key;
+  g->client_ = upstream::MakeTokenHubClient(
+      client, *g->transport_, *g->scheduler_,
+      std::make_unique<upstream::ExponentialBackoffPolicy>(
+          config.backoff_initial, config.backoff_max, 2.0));
+
+  g->polling_ = std::make_unique<upstream::GrowingPollingPolicy>(
+      config.poll_initial, config.poll_max, config.poll_scaling);
+  g->backoff_ = std::make_unique<upstream::ExponentialBackoffPolicy>(
+      config.backoff_initial, config.backoff_max, 2.0);
+  PollerEnvironment env;
+  env.client = g->client_.get();
+  env.scheduler = g->scheduler_.get();
+  env.polling = g->polling_.get();
+  env.backoff = g->backoff_.get();
+  env.upstream_timeout = config.upstream_timeout;
+  RegistryOptions registry;
+  registry.final_state_ttl = config.final_state_ttl;
+  g->registry_ = std::make_unique<PollerRegistry>(env, registry);
+
+  VideoServiceOptions service;
+  service.api_key = config.api_key;
+  service.allow_caller_keys = config.allow_caller_keys;
+  service.max_streams = config.max_streams;
+  service.fresh_for = config.fresh_for;
+  service.upstream_timeout = config.upstream_timeout;
+  service.max_watch_time = config.max_watch_time;
+  g->service_ = std::make_unique<VideoService>(
+      service, *g->client_, *g->registry_, *g->scheduler_,
+      upstream::PriceTable::Default());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
+                           &g->port_);
+  builder.RegisterService(g->service_.get());
+  builder.SetMaxReceiveMessageSize(config.max_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             absl::ToInt64Milliseconds(config.keepalive_time));
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+      absl::ToInt64Milliseconds(config.keepalive_timeout));
+  // Let clients ping every 10 s without being told to calm down.
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  g->server_ = builder.BuildAndStart();
+  if (g->server_ == nullptr || g->port_ == 0) {
+    g->shut_down_ = true;  // nothing to drain
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config.listen,
+                     " (address in use or invalid?)"));
+  }
+  LogNotice(absl::StrCat("seedance-gateway ", SEEDANCE_VERSION, " serving on ",
+                         config.listen, " (port ", g->port_, "), upstream ",
+                         config.upstream));
+  return g;
+}
+
+void GatewayServer::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  LogNotice(absl::StrCat("draining: ", service_->open_streams(),
+                         " open watch streams"));
+  // Probes see NOT_SERVING first, so no new traffic is routed here.
+  server_->GetHealthCheckService()->Shutdown();
+  // Open watches end with UNAVAILABLE: clients reconnect to another replica
+  // with after_sequence and miss nothing.
+  registry_->Drain(absl::UnavailableError(
+      "gateway replica is shutting down; reconnect with after_sequence"));
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + config_.shutdown_grace));
+  server_->Wait();
+  // Stop timers before the transport: its last callbacks may still try to
+  // schedule retries, which a stopped scheduler drops.
+  scheduler_->Shutdown();
+  transport_.reset();
+  LogNotice("stopped");
+}
+
+}  // namespace seedance::gateway

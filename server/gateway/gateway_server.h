@@ -1,0 +1,68 @@
+// GatewayServer: the whole seedance-gateway in one object — scheduler,
+// upstream transport and client, poller registry, the gRPC server with
+// VideoService, grpc.health.v1 and reflection — so main() and the
+// end-to-end tests start exactly the same thing.
+//
+//   auto server = GatewayServer::Start(config);  // serving when it returns
+//   ... server->port() ...
+//   server->Shutdown();                          // drain, then stop
+#ifndef SEEDANCE_SERVER_GATEWAY_GATEWAY_SERVER_H_
+#define SEEDANCE_SERVER_GATEWAY_GATEWAY_SERVER_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/server.h"
+#include "server/common/thread_scheduler.h"
+#include "server/gateway/gateway_config.h"
+#include "server/gateway/poller_registry.h"
+#include "server/gateway/video_service.h"
+#include "server/upstream/backoff_policy.h"
+#include "server/upstream/curl_transport.h"
+#include "server/upstream/polling_policy.h"
+#include "server/upstream/tokenhub_client.h"
+
+namespace seedance::gateway {
+
+class GatewayServer {
+ public:
+  // Builds and starts everything; errors name what failed (e.g. the listen
+  // address is taken).
+  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
+      const GatewayConfig& config);
+
+  // Calls Shutdown if it has not been called.
+  ~GatewayServer();
+
+  // The bound port (useful with --listen=...:0).
+  int port() const { return port_; }
+
+  // Graceful stop: health turns NOT_SERVING, open watches end with
+  // UNAVAILABLE (clients reconnect elsewhere), new calls are refused, calls
+  // in flight get `config.shutdown_grace`, then everything stops. Safe to
+  // call from any thread, once or more.
+  void Shutdown();
+
+  int open_streams() const { return service_->open_streams(); }
+  std::size_t active_pollers() const { return registry_->active_pollers(); }
+
+ private:
+  explicit GatewayServer(const GatewayConfig& config);
+
+  const GatewayConfig config_;
+  int port_ = 0;
+  bool shut_down_ = false;
+  // Destroyed bottom-up: the server first, the scheduler last.
+  std::unique_ptr<ThreadScheduler> scheduler_;
+  std::unique_ptr<upstream::CurlTransport> transport_;
+  std::unique_ptr<upstream::TokenHubClient> client_;
+  std::unique_ptr<upstream::PollingPolicy> polling_;
+  std::unique_ptr<upstream::BackoffPolicy> backoff_;
+  std::unique_ptr<PollerRegistry> registry_;
+  std::unique_ptr<VideoService> service_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+}  // namespace seedance::gateway
+
+#endif  // SEEDANCE_SERVER_GATEWAY_GATEWAY_SERVER_H_

@@ -1,0 +1,49 @@
+// seedance-gateway: see GatewayUsage() (or --help) for every setting.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "server/gateway/call_log.h"
+#include "server/gateway/gateway_config.h"
+#include "server/gateway/gateway_server.h"
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      std::cout << seedance::gateway::GatewayUsage();
+      return 0;
+    }
+  }
+  auto config = seedance::gateway::ParseGatewayConfig(
+      argc, argv, [](const char* name) { return std::getenv(name); });
+  if (!config.ok()) {
+    std::cerr << "seedance-gateway: " << config.status().message() << "\n";
+    return 2;
+  }
+
+  // Block the stop signals before any thread starts (gRPC's threads inherit
+  // the mask), then wait for them here with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto server = seedance::gateway::GatewayServer::Start(*config);
+  if (!server.ok()) {
+    std::cerr << "seedance-gateway: " << server.status().message() << "\n";
+    return 1;
+  }
+  // For scripts that start the gateway on port 0.
+  std::cout << "listening on port " << (*server)->port() << std::endl;
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  seedance::gateway::LogNotice(
+      absl::StrCat("received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"));
+  (*server)->Shutdown();
+  return 0;
+}

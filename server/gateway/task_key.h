@@ -1,0 +1,28 @@
+// TaskKey: whose task a poller follows. The API key is part of the identity
+// so that a task is never shared across keys (TokenHub shows a task only to
+// the key that created it). The key lives only in memory and is never
+// printed: use TaskKey::task_id in logs.
+#ifndef SEEDANCE_SERVER_GATEWAY_TASK_KEY_H_
+#define SEEDANCE_SERVER_GATEWAY_TASK_KEY_H_
+
+#include <string>
+#include <utility>
+
+namespace seedance::gateway {
+
+struct TaskKey {
+  std::string api_key;
+  std::string task_id;
+
+  friend bool operator==(const TaskKey& a, const TaskKey& b) {
+    return a.task_id == b.task_id && a.api_key == b.api_key;
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, const TaskKey& k) {
+    return H::combine(std::move(h), k.api_key, k.task_id);
+  }
+};
+
+}  // namespace seedance::gateway
+
+#endif  // SEEDANCE_SERVER_GATEWAY_TASK_KEY_H_

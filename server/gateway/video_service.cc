@@ -1,0 +1,209 @@
+#include "server/gateway/video_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/util/time_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "server/common/status_details.h"
+#include "server/gateway/call_log.h"
+#include "server/gateway/caller_key.h"
+#include "server/gateway/unary_reactor.h"
+#include "server/gateway/watch_reactor.h"
+#include "server/upstream/request_validator.h"
+
+namespace seedance::gateway {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+absl::Time CallDeadline(grpc::CallbackServerContext* context) {
+  auto deadline = context->deadline();
+  if (deadline >= std::chrono::system_clock::time_point::max() -
+                      std::chrono::hours(24 * 365)) {
+    return absl::InfiniteFuture();
+  }
+  return absl::FromChrono(deadline);
+}
+
+}  // namespace
+
+absl::Status ValidateWatchRequest(const v1::WatchVideoRequest& request) {
+  absl::Status id_status = upstream::ValidateTaskId(request.id(), "id");
+  google::rpc::BadRequest bad;
+  if (auto details = GetDetail<google::rpc::BadRequest>(id_status)) {
+    bad = *details;
+  } else if (!id_status.ok()) {
+    auto* v = bad.add_field_violations();
+    v->set_field("id");
+    v->set_description(std::string(id_status.message()));
+  }
+  if (request.after_sequence() < 0) {
+    auto* v = bad.add_field_violations();
+    v->set_field("after_sequence");
+    v->set_description("must not be negative");
+  }
+  if (request.has_heartbeat_interval()) {
+    absl::Duration d = absl::Nanoseconds(
+        TimeUtil::DurationToNanoseconds(request.heartbeat_interval()));
+    if (d != absl::ZeroDuration() &&
+        (d < absl::Seconds(1) || d > absl::Hours(1))) {
+      auto* v = bad.add_field_violations();
+      v->set_field("heartbeat_interval");
+      v->set_description("must be zero (no heartbeats) or from 1s to 1h");
+    }
+  }
+  if (bad.field_violations_size() == 0) return absl::OkStatus();
+  std::vector<std::string> fields;
+  for (const auto& v : bad.field_violations()) fields.push_back(v.field());
+  absl::Status status = absl::InvalidArgumentError(
+      absl::StrCat("invalid WatchVideoRequest: ", absl::StrJoin(fields, ", "),
+                   " (", bad.field_violations(0).description(), ")"));
+  AddDetail(status, bad);
+  return status;
+}
+
+VideoService::VideoService(const VideoServiceOptions& options,
+                           upstream::TokenHubClient& client,
+                           PollerRegistry& registry, Scheduler& scheduler,
+                           const upstream::PriceTable& prices)
+    : options_(options),
+      client_(client),
+      registry_(registry),
+      scheduler_(scheduler),
+      prices_(prices) {}
+
+upstream::CallOptions VideoService::UpstreamOptions(
+    grpc::CallbackServerContext* context, std::string api_key) const {
+  upstream::CallOptions call;
+  call.deadline = std::min(CallDeadline(context),
+                           scheduler_.Now() + options_.upstream_timeout);
+  call.api_key = std::move(api_key);
+  return call;
+}
+
+grpc::ServerUnaryReactor* VideoService::CreateVideo(
+    grpc::CallbackServerContext* context, const v1::CreateVideoRequest* request,
+    v1::CreateVideoResponse* response) {
+  auto call = UnaryReactor::Create(context, "CreateVideo");
+  if (absl::Status s = upstream::ValidateCreateVideoRequest(*request, prices_);
+      !s.ok()) {
+    call->Fail(s);
+    return call->reactor();
+  }
+  absl::StatusOr<v1::Price> price = upstream::EstimatePrice(*request, prices_);
+  if (!price.ok()) {
+    call->Fail(price.status());
+    return call->reactor();
+  }
+  if (request->validate_only()) {
+    call->Complete([&] {
+      v1::Video* video = response->mutable_video();
+      video->set_model(request->model());
+      *video->mutable_price() = *price;
+      return absl::OkStatus();
+    });
+    return call->reactor();
+  }
+  absl::StatusOr<std::string> key = ResolveApiKey(
+      context->client_metadata(), options_.api_key, options_.allow_caller_keys);
+  if (!key.ok()) {
+    call->Fail(key.status());
+    return call->reactor();
+  }
+  client_.CreateVideo(
+      *request, UpstreamOptions(context, *key),
+      [this, call, response, key = *key,
+       price = *price](absl::StatusOr<v1::Video> video) {
+        if (video.ok()) {
+          call->set_task_id(video->id());
+          registry_.RememberPrice(TaskKey{key, video->id()}, price);
+        }
+        bool delivered = call->Complete([&] {
+          if (!video.ok()) return video.status();
+          *video->mutable_price() = price;
+          *video->mutable_update_time() = TimeUtil::NanosecondsToTimestamp(
+              absl::ToUnixNanos(scheduler_.Now()));
+          *response->mutable_video() = *video;
+          return absl::OkStatus();
+        });
+        if (!delivered && video.ok()) {
+          // The task exists (and bills) but its caller is gone: say so,
+          // so an operator can find it.
+          LogNotice(absl::StrCat("created task ", video->id(),
+                                 " after its caller went away"));
+        }
+      });
+  return call->reactor();
+}
+
+grpc::ServerUnaryReactor* VideoService::GetVideo(
+    grpc::CallbackServerContext* context, const v1::GetVideoRequest* request,
+    v1::GetVideoResponse* response) {
+  auto call = UnaryReactor::Create(context, "GetVideo", request->id());
+  if (absl::Status s = upstream::ValidateTaskId(request->id(), "id"); !s.ok()) {
+    call->Fail(s);
+    return call->reactor();
+  }
+  absl::StatusOr<std::string> key = ResolveApiKey(
+      context->client_metadata(), options_.api_key, options_.allow_caller_keys);
+  if (!key.ok()) {
+    call->Fail(key.status());
+    return call->reactor();
+  }
+  TaskKey task{*key, request->id()};
+  if (auto video = registry_.FreshState(task, options_.fresh_for)) {
+    call->Complete([&] {
+      *response->mutable_video() = *std::move(video);
+      return absl::OkStatus();
+    });
+    return call->reactor();
+  }
+  client_.GetVideo(
+      request->id(), UpstreamOptions(context, *key),
+      [this, call, response, task](absl::StatusOr<v1::Video> video) {
+        if (video.ok()) {
+          if (auto price = registry_.PriceOf(task)) {
+            if (video->has_usage()) upstream::ApplyUsage(video->usage(), &*price);
+            *video->mutable_price() = *price;
+          }
+          registry_.RememberFinal(task, *video);
+        }
+        call->Complete([&] {
+          if (!video.ok()) return video.status();
+          *response->mutable_video() = *std::move(video);
+          return absl::OkStatus();
+        });
+      });
+  return call->reactor();
+}
+
+grpc::ServerWriteReactor<v1::WatchVideoResponse>* VideoService::WatchVideo(
+    grpc::CallbackServerContext* context, const v1::WatchVideoRequest* request) {
+  if (absl::Status s = ValidateWatchRequest(*request); !s.ok()) {
+    return WatchReactor::Reject(context, s);
+  }
+  absl::StatusOr<std::string> key = ResolveApiKey(
+      context->client_metadata(), options_.api_key, options_.allow_caller_keys);
+  if (!key.ok()) return WatchReactor::Reject(context, key.status());
+  if (open_streams_.fetch_add(1, std::memory_order_relaxed) >=
+      options_.max_streams) {
+    open_streams_.fetch_sub(1, std::memory_order_relaxed);
+    absl::Status busy = absl::ResourceExhaustedError(absl::StrCat(
+        "this gateway replica already serves ", options_.max_streams,
+        " watch streams; retry later or on another replica"));
+    return WatchReactor::Reject(context, busy);
+  }
+  WatchOptions watch;
+  watch.after_sequence = request->after_sequence();
+  watch.heartbeat_interval = absl::Nanoseconds(
+      TimeUtil::DurationToNanoseconds(request->heartbeat_interval()));
+  watch.max_watch_time = options_.max_watch_time;
+  return WatchReactor::Start(context, TaskKey{*std::move(key), request->id()},
+                             watch, registry_, scheduler_, open_streams_);
+}
+
+}  // namespace seedance::gateway

@@ -1,0 +1,71 @@
+// VideoService: seedance.v1.VideoService on gRPC's callback API. No thread
+// per call or stream and nothing blocking inside a handler: CreateVideo and
+// GetVideo finish from the upstream's callback, WatchVideo streams from the
+// task's shared poller.
+#ifndef SEEDANCE_SERVER_GATEWAY_VIDEO_SERVICE_H_
+#define SEEDANCE_SERVER_GATEWAY_VIDEO_SERVICE_H_
+
+#include <atomic>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "seedance/v1/video_service.grpc.pb.h"
+#include "server/common/scheduler.h"
+#include "server/gateway/poller_registry.h"
+#include "server/upstream/pricing.h"
+#include "server/upstream/tokenhub_client.h"
+
+namespace seedance::gateway {
+
+struct VideoServiceOptions {
+  std::string api_key;  // the gateway's own; may be empty
+  bool allow_caller_keys = false;
+  int max_streams = 20000;
+  absl::Duration fresh_for = absl::Seconds(1);
+  absl::Duration upstream_timeout = absl::Seconds(30);
+  absl::Duration max_watch_time = absl::Hours(2);
+};
+
+class VideoService final : public v1::VideoService::CallbackService {
+ public:
+  VideoService(const VideoServiceOptions& options,
+               upstream::TokenHubClient& client, PollerRegistry& registry,
+               Scheduler& scheduler, const upstream::PriceTable& prices);
+
+  grpc::ServerUnaryReactor* CreateVideo(
+      grpc::CallbackServerContext* context,
+      const v1::CreateVideoRequest* request,
+      v1::CreateVideoResponse* response) override;
+
+  grpc::ServerUnaryReactor* GetVideo(grpc::CallbackServerContext* context,
+                                     const v1::GetVideoRequest* request,
+                                     v1::GetVideoResponse* response) override;
+
+  grpc::ServerWriteReactor<v1::WatchVideoResponse>* WatchVideo(
+      grpc::CallbackServerContext* context,
+      const v1::WatchVideoRequest* request) override;
+
+  // Open WatchVideo streams right now.
+  int open_streams() const { return open_streams_.load(); }
+
+ private:
+  // Options for an upstream call made on behalf of `context`.
+  upstream::CallOptions UpstreamOptions(grpc::CallbackServerContext* context,
+                                        std::string api_key) const;
+
+  const VideoServiceOptions options_;
+  upstream::TokenHubClient& client_;
+  PollerRegistry& registry_;
+  Scheduler& scheduler_;
+  const upstream::PriceTable& prices_;
+  std::atomic<int> open_streams_{0};
+};
+
+// Checks a WatchVideoRequest; INVALID_ARGUMENT with a BadRequest listing
+// every violated field.
+absl::Status ValidateWatchRequest(const v1::WatchVideoRequest& request);
+
+}  // namespace seedance::gateway
+
+#endif  // SEEDANCE_SERVER_GATEWAY_VIDEO_SERVICE_H_

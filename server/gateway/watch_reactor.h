@@ -1,0 +1,108 @@
+// WatchReactor: one WatchVideo stream, fed by the task's shared poller.
+//
+// Follows gRPC's health-watch service: transitions may arrive from any
+// thread; under the reactor's mutex each is written at once or, while a
+// write is in flight, queued and sent from OnWriteDone. One write in flight,
+// Finish exactly once (after the queue drains, or at once on cancel).
+// Transitions are never coalesced: every sequence number above the client's
+// `after_sequence` is delivered, in order, once.
+//
+// It owns itself until OnDone; the poller and timers hold shared or weak
+// references, so nothing touches freed memory after the call ends.
+#ifndef SEEDANCE_SERVER_GATEWAY_WATCH_REACTOR_H_
+#define SEEDANCE_SERVER_GATEWAY_WATCH_REACTOR_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+#include "seedance/v1/video_service.pb.h"
+#include "server/common/scheduler.h"
+#include "server/gateway/poller_registry.h"
+#include "server/gateway/task_key.h"
+#include "server/gateway/watch_sink.h"
+
+namespace seedance::gateway {
+
+struct WatchOptions {
+  int64_t after_sequence = 0;
+  absl::Duration heartbeat_interval = absl::ZeroDuration();  // 0: none
+  absl::Duration max_watch_time = absl::Hours(2);
+};
+
+class WatchReactor final
+    : public grpc::ServerWriteReactor<v1::WatchVideoResponse>,
+      public WatchSink,
+      public std::enable_shared_from_this<WatchReactor> {
+ public:
+  // Starts a watch of `key` for one call. `open_streams` counts live
+  // reactors (decremented in OnDone).
+  static grpc::ServerWriteReactor<v1::WatchVideoResponse>* Start(
+      grpc::CallbackServerContext* context, TaskKey key,
+      const WatchOptions& options, PollerRegistry& registry,
+      Scheduler& scheduler, std::atomic<int>& open_streams);
+
+  // Ends a stream that never started watching (bad request, too many
+  // streams) with `status`.
+  static grpc::ServerWriteReactor<v1::WatchVideoResponse>* Reject(
+      grpc::CallbackServerContext* context, const absl::Status& status);
+
+  // WatchSink.
+  void OnVideo(int64_t sequence, absl::Time event_time,
+               const v1::Video& video) override;
+  void OnEnd(const absl::Status& status) override;
+
+  // gRPC reactions.
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  WatchReactor(grpc::CallbackServerContext* context, TaskKey key,
+               const WatchOptions& options, PollerRegistry& registry,
+               Scheduler& scheduler, std::atomic<int>& open_streams);
+
+  void Begin();
+  void ScheduleHeartbeat(absl::Time at);
+  void OnHeartbeatTimer();
+  void OnWatchTimeLimit();
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FinishLocked(const absl::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const TaskKey key_;
+  const WatchOptions options_;
+  PollerRegistry& registry_;
+  Scheduler& scheduler_;
+  std::atomic<int>& open_streams_;
+  const std::string peer_;
+  const absl::Time start_;
+
+  absl::Mutex mu_;
+  std::deque<v1::WatchVideoResponse> queue_ ABSL_GUARDED_BY(mu_);
+  v1::WatchVideoResponse in_flight_ ABSL_GUARDED_BY(mu_);
+  bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t last_sequence_ ABSL_GUARDED_BY(mu_);  // highest queued or skipped
+  absl::Time create_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time last_write_ ABSL_GUARDED_BY(mu_);
+  absl::optional<absl::Status> end_ ABSL_GUARDED_BY(mu_);  // after the queue
+  absl::Status result_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<TaskPoller> poller_ ABSL_GUARDED_BY(mu_);
+  Scheduler::TimerId heartbeat_timer_ ABSL_GUARDED_BY(mu_) = 0;
+  Scheduler::TimerId limit_timer_ ABSL_GUARDED_BY(mu_) = 0;
+  // Keeps this object alive until OnDone.
+  std::shared_ptr<WatchReactor> self_;
+};
+
+}  // namespace seedance::gateway
+
+#endif  // SEEDANCE_SERVER_GATEWAY_WATCH_REACTOR_H_

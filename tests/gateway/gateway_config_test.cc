@@ -1,0 +1,116 @@
+#include "server/gateway/gateway_config.h"
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+
+namespace seedance::gateway {
+namespace {
+
+using ::seedance::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class GatewayConfigTest : public ::testing::Test {
+ protected:
+  absl::StatusOr<GatewayConfig> Parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "seedance-gateway");
+    std::vector<const char*> argv;
+    for (const auto& a : args) argv.push_back(a.c_str());
+    return ParseGatewayConfig(static_cast<int>(argv.size()), argv.data(),
+                              [this](const char* name) -> const char* {
+                                auto it = env_.find(name);
+                                return it == env_.end() ? nullptr
+                                                        : it->second.c_str();
+                              });
+  }
+  std::map<std::string, std::string> env_;
+};
+
+TEST_F(GatewayConfigTest, DefaultsMatchTheDocumentation) {
+  auto c = Parse({});
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->listen, "0.0.0.0:50051");
+  EXPECT_EQ(c->upstream, "https://tokenhub.store/api/v1");
+  EXPECT_FALSE(c->allow_caller_keys);
+  EXPECT_EQ(c->poll_initial, absl::Seconds(1));
+}
+
+TEST_F(GatewayConfigTest, FlagBeatsEnvironmentWhichBeatsDefault) {
+  env_["SEEDANCE_LISTEN"] = "127.0.0.1:7000";
+  env_["SEEDANCE_POLL_MAX"] = "10s";
+  auto c = Parse({"--listen=127.0.0.1:0"});
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->listen, "127.0.0.1:0");
+  EXPECT_EQ(c->poll_max, absl::Seconds(10));
+}
+
+TEST_F(GatewayConfigTest, FlagFormsAndBooleans) {
+  auto c = Parse({"--upstream", "http://127.0.0.1:9/api/v1",
+                  "--allow-caller-keys", "--no-log-calls"});
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->upstream, "http://127.0.0.1:9/api/v1");
+  EXPECT_TRUE(c->allow_caller_keys);
+  EXPECT_FALSE(c->log_calls);
+}
+
+TEST_F(GatewayConfigTest, BadValuesNameTheFlag) {
+  EXPECT_THAT(Parse({"--poll-initial=soon"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--poll-initial")));
+  EXPECT_THAT(Parse({"--max-streams=-4"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--max-streams")));
+  EXPECT_THAT(Parse({"--frobnicate"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unknown flag --frobnicate")));
+  env_["SEEDANCE_MAX_STREAMS"] = "many";
+  EXPECT_THAT(Parse({}), StatusIs(absl::StatusCode::kInvalidArgument,
+                                  HasSubstr("SEEDANCE_MAX_STREAMS")));
+}
+
+TEST_F(GatewayConfigTest, InconsistentPollPolicyIsRejected) {
+  EXPECT_THAT(Parse({"--poll-initial=10s", "--poll-max=1s"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--poll-max")));
+}
+
+TEST_F(GatewayConfigTest, KeyFileIsReadAndTrimmed) {
+  std::string path = ::testing::TempDir() + "/key";
+  std::ofstream(path) << "  th-from-secret-file\n";
+  env_["TOKENHUB_API_KEY_FILE"] = path;
+  auto c = Parse({});
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->api_key, "th-from-secret-file");
+  std::remove(path.c_str());
+}
+
+TEST_F(GatewayConfigTest, MissingKeyFileIsAnError) {
+  EXPECT_THAT(Parse({"--api-key-file=/nonexistent/key"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--api-key-file")));
+}
+
+TEST_F(GatewayConfigTest, MalformedKeyIsRejectedWithoutPrintingIt) {
+  env_["TOKENHUB_API_KEY"] = "sk-not-a-tokenhub-key";
+  auto c = Parse({});
+  EXPECT_THAT(c, StatusIs(absl::StatusCode::kInvalidArgument,
+                          Not(HasSubstr("sk-not-a-tokenhub-key"))));
+}
+
+TEST_F(GatewayConfigTest, HelpListsEveryFlagWithItsVariable) {
+  std::string help = GatewayUsage();
+  for (const ConfigOption& o : GatewayConfigOptions()) {
+    EXPECT_THAT(help, HasSubstr("--" + o.name)) << o.name;
+    EXPECT_THAT(help, HasSubstr("$" + o.env)) << o.name;
+  }
+}
+
+}  // namespace
+}  // namespace seedance::gateway
