@@ -1,7 +1,7 @@
 // CurlTransport: an HttpTransport on one libcurl multi handle driven by one
 // thread (the model is tensorstore's internal/http/curl_transport.cc).
 //
-//   CurlTransport transport(CurlTransportOptions{.user_agent = "seedance-gateway/0.1.0"});
+//   CurlTransport transport(CurlTransportOptions{});
 //   transport.Send(std::move(request), [](absl::StatusOr<HttpResponse> r) {
 //     // runs on the transport thread: be quick, never block
 //   });

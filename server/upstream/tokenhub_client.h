@@ -3,13 +3,15 @@
 //
 //   CurlTransport transport(CurlTransportOptions{});
 //   ThreadScheduler scheduler;
+//   TokenHubClientOptions options;
+//   options.api_key = key;
 //   auto client = MakeTokenHubClient(
-//       {.base_url = "https://tokenhub.store/api/v1", .api_key = key},
-//       transport, scheduler,
+//       options, transport, scheduler,
 //       std::make_unique<ExponentialBackoffPolicy>(absl::Milliseconds(200),
 //                                                  absl::Seconds(5), 2.0));
-//   client->GetVideo(id, {.deadline = absl::Now() + absl::Seconds(10)},
-//                    [](absl::StatusOr<seedance::v1::Video> v) { ... });
+//   CallOptions call;
+//   call.deadline = absl::Now() + absl::Seconds(10);
+//   client->GetVideo(id, call, [](absl::StatusOr<seedance::v1::Video> v) {...});
 //
 // Callbacks run on the transport's thread or the scheduler's thread: keep
 // them cheap and non-blocking. Errors carry the ErrorInfo/RetryInfo details
