@@ -1,0 +1,243 @@
+// HTTP/transport failure -> absl::Status mapping, and the retry facts.
+#include "server/upstream/error_mapping.h"
+
+#include <cstdint>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "server/common/status_details.h"
+#include "server/upstream/task_json.h"
+
+namespace seedance::upstream {
+namespace {
+
+constexpr absl::string_view kHttpReasonPrefix = "UPSTREAM_HTTP_";
+
+// Codes google/rpc/code.proto names explicitly.
+absl::optional<absl::StatusCode> DocumentedCode(int http_status) {
+  switch (http_status) {
+    case 400: return absl::StatusCode::kInvalidArgument;
+    case 401: return absl::StatusCode::kUnauthenticated;
+    case 403: return absl::StatusCode::kPermissionDenied;
+    case 404: return absl::StatusCode::kNotFound;
+    case 409: return absl::StatusCode::kAborted;
+    case 429: return absl::StatusCode::kResourceExhausted;
+    case 499: return absl::StatusCode::kCancelled;
+    case 500: return absl::StatusCode::kInternal;
+    case 501: return absl::StatusCode::kUnimplemented;
+    case 503: return absl::StatusCode::kUnavailable;
+    case 504: return absl::StatusCode::kDeadlineExceeded;
+    default: return absl::nullopt;
+  }
+}
+
+// Our choices where code.proto is silent (see docs/UPSTREAM.md).
+absl::StatusCode UndocumentedCode(int http_status) {
+  switch (http_status) {
+    case 408: return absl::StatusCode::kDeadlineExceeded;  // request timeout
+    case 412: return absl::StatusCode::kFailedPrecondition;
+    case 413: return absl::StatusCode::kInvalidArgument;   // body too large
+    case 416: return absl::StatusCode::kOutOfRange;
+    case 422: return absl::StatusCode::kInvalidArgument;   // bad parameters
+    case 502: return absl::StatusCode::kUnavailable;       // bad gateway
+    default: break;
+  }
+  if (http_status >= 400 && http_status < 500) {
+    return absl::StatusCode::kFailedPrecondition;  // won't pass as is
+  }
+  if (http_status >= 500 && http_status < 600) {
+    return absl::StatusCode::kUnavailable;  // mostly proxies and CDNs
+  }
+  return absl::StatusCode::kUnknown;  // 1xx, 3xx, nonsense
+}
+
+absl::optional<google::rpc::ErrorInfo> GetErrorInfo(const absl::Status& s) {
+  auto info = GetDetail<google::rpc::ErrorInfo>(s);
+  if (!info || info->domain() != kErrorDomain) return absl::nullopt;
+  return *info;
+}
+
+// Attaches RetryInfo when `response` has a parseable Retry-After.
+void AddRetryInfo(const HttpResponse* response, absl::Time now,
+                  absl::Status& status) {
+  if (response == nullptr) return;
+  auto header = response->Header("retry-after");
+  if (!header) return;
+  auto when = ParseRetryAfter(*header, now);
+  if (!when) return;
+  absl::Duration delay = std::min(*when - now, kMaxRetryAfter);
+  google::rpc::RetryInfo info;
+  info.mutable_retry_delay()->set_seconds(
+      absl::IDivDuration(delay, absl::Seconds(1), &delay));
+  info.mutable_retry_delay()->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(delay)));
+  AddDetail(status, info);
+}
+
+bool IsKeyChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+         c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
+}
+
+// Replaces the token starting at `start` (after a prefix of `skip` bytes)
+// when at least `min_len` key characters follow. Returns the new position.
+size_t RedactTokenAt(absl::string_view text, size_t start, size_t skip,
+                     size_t min_len, std::string& out) {
+  size_t end = start + skip;
+  while (end < text.size() && IsKeyChar(text[end])) ++end;
+  if (end - start - skip < min_len) {
+    out.append(text.substr(start, skip).data(), skip);
+    return start + skip;
+  }
+  absl::StrAppend(&out, text.substr(start, skip), "[redacted]");
+  return end;
+}
+
+}  // namespace
+
+absl::Status UpstreamError(
+    absl::StatusCode code, absl::string_view reason, absl::string_view message,
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>>
+        metadata) {
+  absl::Status status(code, message);
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(std::string(kErrorDomain));
+  for (const auto& [key, value] : metadata) {
+    (*info.mutable_metadata())[std::string(key)] = std::string(value);
+  }
+  AddDetail(status, info);
+  return status;
+}
+
+absl::StatusCode HttpStatusToCode(int http_status) {
+  if (http_status >= 200 && http_status < 300) return absl::StatusCode::kOk;
+  auto documented = DocumentedCode(http_status);
+  return documented ? *documented : UndocumentedCode(http_status);
+}
+
+absl::Status MapHttpError(int http_status, absl::string_view body,
+                          const HttpResponse* response_for_headers,
+                          absl::Time now) {
+  absl::StatusCode code = HttpStatusToCode(http_status);
+  if (code == absl::StatusCode::kOk) return absl::OkStatus();
+  UpstreamErrorBody error = ParseUpstreamError(body);
+  std::string message = absl::StrCat("upstream returned HTTP ", http_status);
+  if (!error.message.empty()) {
+    absl::StrAppend(&message, ": ", RedactSecrets(error.message));
+  }
+  std::string http = absl::StrCat(http_status);
+  std::string reason = absl::StrCat(kHttpReasonPrefix, http);
+  absl::Status status = UpstreamError(
+      code, reason, message,
+      {{"http_status", http},
+       {"upstream_code", RedactSecrets(error.code)},
+       {"upstream_type", RedactSecrets(error.type)}});
+  // Empty metadata values are noise: rebuild without them.
+  auto info = GetDetail<google::rpc::ErrorInfo>(status);
+  for (const char* key : {"upstream_code", "upstream_type"}) {
+    if (info->metadata().at(key).empty()) info->mutable_metadata()->erase(key);
+  }
+  AddDetail(status, *info);
+  AddRetryInfo(response_for_headers, now, status);
+  return status;
+}
+
+std::string ErrorReason(const absl::Status& status) {
+  auto info = GetErrorInfo(status);
+  return info ? info->reason() : std::string();
+}
+
+bool IsTransient(const absl::Status& status) {
+  std::string reason = ErrorReason(status);
+  if (reason == kReasonConnectFailed || reason == kReasonTimeout ||
+      reason == kReasonTransportError) {
+    return true;
+  }
+  if (!absl::StartsWith(reason, kHttpReasonPrefix)) return false;
+  int http = 0;
+  if (!absl::SimpleAtoi(absl::string_view(reason).substr(
+                            kHttpReasonPrefix.size()),
+                        &http)) {
+    return false;
+  }
+  return http == 408 || http == 429 || (http >= 500 && http < 600 && http != 501);
+}
+
+bool NeverReachedUpstream(const absl::Status& status) {
+  std::string reason = ErrorReason(status);
+  return reason == kReasonConnectFailed || reason == kReasonTlsFailed;
+}
+
+absl::optional<absl::Duration> RetryAfter(const absl::Status& status) {
+  auto info = GetDetail<google::rpc::RetryInfo>(status);
+  if (!info) return absl::nullopt;
+  return absl::Seconds(info->retry_delay().seconds()) +
+         absl::Nanoseconds(info->retry_delay().nanos());
+}
+
+absl::optional<absl::Time> ParseRetryAfter(absl::string_view value,
+                                           absl::Time now) {
+  value = absl::StripAsciiWhitespace(value);
+  if (value.empty()) return absl::nullopt;
+  if (absl::ascii_isdigit(static_cast<unsigned char>(value[0]))) {
+    for (char c : value) {
+      if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return absl::nullopt;
+    }
+    // Anything longer than 9 digits is far past any cap; avoid overflow.
+    if (value.size() > 9) return now + absl::Hours(24 * 365);
+    int64_t seconds = 0;
+    if (!absl::SimpleAtoi(value, &seconds)) return absl::nullopt;
+    return now + absl::Seconds(seconds);
+  }
+  // IMF-fixdate, obsolete RFC 850, and asctime forms.
+  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT",
+                             "%A, %d-%b-%y %H:%M:%S GMT",
+                             "%a %b %e %H:%M:%S %Y"}) {
+    absl::Time when;
+    std::string error;
+    if (absl::ParseTime(format, value, absl::UTCTimeZone(), &when, &error)) {
+      return std::max(when, now);
+    }
+  }
+  return absl::nullopt;
+}
+
+std::string RedactSecrets(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    bool at_word = i == 0 || !IsKeyChar(text[i - 1]);
+    if (at_word && absl::StartsWith(text.substr(i), "th-")) {
+      i = RedactTokenAt(text, i, 3, 4, out);
+    } else if (absl::StartsWithIgnoreCase(text.substr(i), "bearer ")) {
+      i = RedactTokenAt(text, i, 7, 1, out);
+    } else {
+      out.push_back(text[i++]);
+    }
+  }
+  return out;
+}
+
+absl::Status RedactStatus(const absl::Status& status, absl::string_view secret) {
+  if (status.ok()) return status;
+  std::string message(status.message());
+  if (!secret.empty()) {
+    message = absl::StrReplaceAll(message, {{secret, "[redacted]"}});
+  }
+  message = RedactSecrets(message);
+  if (message == status.message()) return status;
+  absl::Status out(status.code(), message);
+  status.ForEachPayload([&out](absl::string_view url, const absl::Cord& payload) {
+    out.SetPayload(url, payload);
+  });
+  return out;
+}
+
+}  // namespace seedance::upstream

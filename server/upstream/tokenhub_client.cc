@@ -1,0 +1,181 @@
+// TokenHubClient over an HttpTransport: request building, reply parsing and
+// the retry loop (one RetryingCall per call).
+#include "server/upstream/tokenhub_client.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "server/upstream/error_mapping.h"
+#include "server/upstream/request_json.h"
+#include "server/upstream/task_json.h"
+
+namespace seedance::upstream {
+namespace {
+
+using ::seedance::v1::Video;
+using VideoCallback = TokenHubClient::VideoCallback;
+
+// Which failures one call may try again.
+using RetryPredicate = bool (*)(const absl::Status&);
+
+bool RetryNever(const absl::Status&) { return false; }
+bool RetryTransient(const absl::Status& s) { return IsTransient(s); }
+// A create may only be repeated when the first one never left this host.
+bool RetryIfNeverSent(const absl::Status& s) {
+  return NeverReachedUpstream(s) && IsTransient(s);
+}
+
+// One call: attempt, interpret, maybe wait and attempt again, finish once.
+// Attempts are strictly sequential (the transport's callback or the
+// scheduler's timer starts the next), so no member needs a lock: each
+// hand-off goes through the transport's or scheduler's own mutex.
+class RetryingCall : public std::enable_shared_from_this<RetryingCall> {
+ public:
+  struct Params {
+    HttpRequest request;         // sent as is on every attempt
+    std::string api_key;         // only to scrub it from messages
+    absl::Time deadline;         // no retry wait ends past it
+    int max_attempts;            // first attempt included
+    RetryPredicate should_retry;
+  };
+
+  RetryingCall(HttpTransport& transport, Scheduler& scheduler,
+               std::unique_ptr<BackoffPolicy> backoff, Params params,
+               VideoCallback done)
+      : transport_(transport), scheduler_(scheduler),
+        backoff_(std::move(backoff)), params_(std::move(params)),
+        done_(std::move(done)) {}
+
+  void Attempt() {
+    ++attempts_;
+    transport_.Send(params_.request,
+                    [self = shared_from_this()](absl::StatusOr<HttpResponse> r) {
+                      self->OnResponse(std::move(r));
+                    });
+  }
+
+ private:
+  void OnResponse(absl::StatusOr<HttpResponse> response) {
+    absl::StatusOr<Video> result = Interpret(std::move(response));
+    if (result.ok() || attempts_ >= params_.max_attempts ||
+        !params_.should_retry(result.status())) {
+      return std::move(done_)(std::move(result));
+    }
+    absl::Duration wait = backoff_->OnCompletion();
+    if (auto retry_after = RetryAfter(result.status())) {
+      wait = std::max(wait, std::min(*retry_after, kMaxRetryAfter));
+    }
+    if (scheduler_.Now() + wait >= params_.deadline) {
+      return std::move(done_)(std::move(result));
+    }
+    scheduler_.RunAfter(wait, [self = shared_from_this()] { self->Attempt(); });
+  }
+
+  absl::StatusOr<Video> Interpret(absl::StatusOr<HttpResponse> response) {
+    if (!response.ok()) return RedactStatus(response.status(), params_.api_key);
+    if (response->status_code >= 200 && response->status_code < 300) {
+      return ParseTaskJson(response->body);
+    }
+    return RedactStatus(MapHttpError(response->status_code, response->body,
+                                     &*response, scheduler_.Now()),
+                        params_.api_key);
+  }
+
+  HttpTransport& transport_;
+  Scheduler& scheduler_;
+  std::unique_ptr<BackoffPolicy> backoff_;
+  Params params_;
+  VideoCallback done_;
+  int attempts_ = 0;
+};
+
+class TokenHubClientImpl final : public TokenHubClient {
+ public:
+  TokenHubClientImpl(TokenHubClientOptions options, HttpTransport& transport,
+                     Scheduler& scheduler, std::unique_ptr<BackoffPolicy> backoff)
+      : options_(std::move(options)), transport_(transport),
+        scheduler_(scheduler), backoff_(std::move(backoff)) {
+    while (!base_.empty() && base_.back() == '/') base_.pop_back();
+    if (backoff_ == nullptr) {
+      backoff_ = std::make_unique<ExponentialBackoffPolicy>(
+          absl::Milliseconds(200), absl::Seconds(5), 2.0);
+    }
+  }
+
+  void CreateVideo(const seedance::v1::CreateVideoRequest& request,
+                   const CallOptions& options, VideoCallback done) override {
+    Start("POST", absl::StrCat(base_, "/videos/generations"),
+          CreateRequestToJson(request), options, options_.max_create_attempts,
+          &RetryIfNeverSent, std::move(done));
+  }
+
+  void GetVideo(const std::string& task_id, const CallOptions& options,
+                VideoCallback done) override {
+    Start("GET",
+          absl::StrCat(base_, "/videos/generations/", EscapePathSegment(task_id)),
+          "", options, options_.max_get_attempts,
+          options.retry_transient ? &RetryTransient : &RetryNever, std::move(done));
+  }
+
+ private:
+  void Start(const char* method, std::string url, std::string body,
+             const CallOptions& options, int max_attempts,
+             RetryPredicate should_retry, VideoCallback done) {
+    const std::string& key =
+        options.api_key.empty() ? options_.api_key : options.api_key;
+    if (key.empty()) {
+      return std::move(done)(UpstreamError(
+          absl::StatusCode::kUnauthenticated, kReasonNoApiKey,
+          "no TokenHub API key is configured and none was given"));
+    }
+    HttpRequest request{method, std::move(url),
+                        {{"Authorization", absl::StrCat("Bearer ", key)},
+                         {"Accept", "application/json"}},
+                        std::move(body), options.deadline};
+    if (request.method == "POST") {
+      request.headers.emplace_back("Content-Type", "application/json");
+    }
+    auto call = std::make_shared<RetryingCall>(
+        transport_, scheduler_, backoff_->clone(),
+        RetryingCall::Params{std::move(request), key, options.deadline,
+                             std::max(1, max_attempts), should_retry},
+        std::move(done));
+    call->Attempt();
+  }
+
+  const TokenHubClientOptions options_;
+  std::string base_ = options_.base_url;  // without trailing slashes
+  HttpTransport& transport_;
+  Scheduler& scheduler_;
+  std::unique_ptr<BackoffPolicy> backoff_;  // prototype; only clone() is used
+};
+
+}  // namespace
+
+std::string EscapePathSegment(absl::string_view id) {
+  // "." and ".." are dot-segments that URL normalisation would remove.
+  if (id == "." || id == "..") return id == "." ? "%2E" : "%2E%2E";
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : id) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (absl::ascii_isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      absl::StrAppend(&out, "%", std::string(1, kHex[u >> 4]),
+                      std::string(1, kHex[u & 15]));
+    }
+  }
+  return out;
+}
+
+std::unique_ptr<TokenHubClient> MakeTokenHubClient(
+    TokenHubClientOptions options, HttpTransport& transport,
+    Scheduler& scheduler, std::unique_ptr<BackoffPolicy> backoff) {
+  return std::make_unique<TokenHubClientImpl>(std::move(options), transport,
+                                              scheduler, std::move(backoff));
+}
+
+}  // namespace seedance::upstream

@@ -1,0 +1,67 @@
+#include <memory>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/upstream/backoff_policy.h"
+#include "server/upstream/polling_policy.h"
+
+namespace seedance::upstream {
+namespace {
+
+TEST(ExponentialBackoffPolicyTest, DelaysGrowWithinTheWindowUpToTheMaximum) {
+  ExponentialBackoffPolicy policy(absl::Milliseconds(100), absl::Seconds(1), 2.0, 7);
+  absl::Duration window = absl::Milliseconds(100);
+  for (int i = 0; i < 10; ++i) {
+    absl::Duration d = policy.OnCompletion();
+    EXPECT_GE(d, window / 2) << i;
+    EXPECT_LE(d, window) << i;
+    window = std::min(window * 2, absl::Seconds(1));
+  }
+}
+
+TEST(ExponentialBackoffPolicyTest, CloneStartsOverWithItsOwnState) {
+  ExponentialBackoffPolicy policy(absl::Milliseconds(100), absl::Seconds(10), 2.0, 7);
+  for (int i = 0; i < 5; ++i) policy.OnCompletion();
+  std::unique_ptr<BackoffPolicy> fresh = policy.clone();
+  EXPECT_LE(fresh->OnCompletion(), absl::Milliseconds(100));
+}
+
+TEST(ExponentialBackoffPolicyTest, UnseededClonesDoNotBackOffInLockstep) {
+  ExponentialBackoffPolicy prototype(absl::Seconds(1), absl::Seconds(10), 2.0);
+  auto a = prototype.clone();
+  auto b = prototype.clone();
+  int same = 0;
+  for (int i = 0; i < 5; ++i) same += a->OnCompletion() == b->OnCompletion();
+  EXPECT_LT(same, 5);
+}
+
+TEST(GrowingPollingPolicyTest, GrowsToTheMaximumWithBoundedJitter) {
+  GrowingPollingPolicy policy(absl::Seconds(1), absl::Seconds(5), 1.25, 0.1, 3);
+  absl::Duration period = absl::Seconds(1);
+  for (int i = 0; i < 20; ++i) {
+    absl::Duration d = policy.WaitPeriod();
+    EXPECT_GE(d, period * 0.9) << i;
+    EXPECT_LE(d, period * 1.1) << i;
+    period = std::min(period * 1.25, absl::Seconds(5));
+  }
+}
+
+TEST(GrowingPollingPolicyTest, DefaultsMatchTheContractCadence) {
+  GrowingPollingPolicy policy;
+  for (int i = 0; i < 30; ++i) policy.WaitPeriod();
+  absl::Duration settled = policy.WaitPeriod();
+  EXPECT_GE(settled, absl::Milliseconds(4500));
+  EXPECT_LE(settled, absl::Milliseconds(5500));
+  auto clone = policy.clone();
+  EXPECT_LE(clone->WaitPeriod(), absl::Milliseconds(1100));
+}
+
+TEST(GrowingPollingPolicyTest, ZeroJitterIsExact) {
+  GrowingPollingPolicy policy(absl::Seconds(2), absl::Seconds(3), 2.0, 0.0);
+  EXPECT_EQ(policy.WaitPeriod(), absl::Seconds(2));
+  EXPECT_EQ(policy.WaitPeriod(), absl::Seconds(3));
+  EXPECT_EQ(policy.WaitPeriod(), absl::Seconds(3));
+}
+
+}  // namespace
+}  // namespace seedance::upstream
