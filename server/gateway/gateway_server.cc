@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -64,6 +65,10 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
       upstream::PriceTable::Default());
 
   grpc::EnableDefaultHealthCheckService(true);
+  // gRPC's health service is built on upb; touching our generated health
+  // descriptor links it in, so reflection can describe grpc.health.v1 to
+  // grpcurl and buf curl.
+  grpc::health::v1::HealthCheckResponse::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
