@@ -3,19 +3,14 @@
 #include <atomic>
 #include <cstdio>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "server/upstream/error_mapping.h"
 
 namespace seedance::gateway {
 namespace {
 
 std::atomic<bool> call_logging{true};
-
-bool IsKeyChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
-         c == '_';
-}
 
 // Quotes a value when it has spaces, so lines stay parseable.
 std::string Value(absl::string_view v) {
@@ -36,31 +31,12 @@ void Emit(absl::string_view line) {
   static absl::Mutex mu(absl::kConstInit);
   std::string out = absl::StrCat(
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      " ", RedactKeys(line), "\n");
+      " ", upstream::RedactSecrets(line), "\n");
   absl::MutexLock lock(&mu);
   std::fwrite(out.data(), 1, out.size(), stderr);
 }
 
 }  // namespace
-
-std::string RedactKeys(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    if (text.compare(i, 3, "th-") == 0 && (i == 0 || !IsKeyChar(text[i - 1]))) {
-      size_t j = i + 3;
-      while (j < text.size() && IsKeyChar(text[j])) ++j;
-      if (j - i - 3 >= 8) {
-        out += "th-***";
-        i = j;
-        continue;
-      }
-    }
-    out.push_back(text[i++]);
-  }
-  return out;
-}
 
 void SetCallLogging(bool enabled) { call_logging = enabled; }
 

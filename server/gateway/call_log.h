@@ -1,6 +1,7 @@
 // Call log: one line per gRPC call and per upstream failure on stderr, as
 // `key=value` pairs that log pipelines parse, with the task id and never an
-// API key. Every line passes through RedactKeys as a last defence.
+// API key. Every line passes through upstream::RedactSecrets as a last
+// defence.
 //
 //   2026-11-24T13:45:01.123Z call=GetVideo id=cgt-1f2e code=OK ms=3 peer=ipv4:127.0.0.1:50312
 #ifndef SEEDANCE_SERVER_GATEWAY_CALL_LOG_H_
@@ -28,10 +29,6 @@ void LogUpstreamFailure(absl::string_view what, absl::string_view task_id,
 
 // A notice (start-up, drain, shutdown).
 void LogNotice(absl::string_view message);
-
-// Replaces anything shaped like a TokenHub key (`th-` and 8 or more key
-// characters) with `th-***`.
-std::string RedactKeys(absl::string_view text);
 
 }  // namespace seedance::gateway
 
