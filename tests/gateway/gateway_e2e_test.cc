@@ -248,6 +248,19 @@ TEST_F(GatewayE2eTest, TransientFaultsKeepTheStreamOpenAndHeartbeatsSaySo) {
   }
 }
 
+TEST_F(GatewayE2eTest, PermanentUpstreamFaultEndsTheWatchWithItsStatus) {
+  StartGateway();
+  std::string id = CreateHeldTask();
+  auto watch = Watch(id);
+  ASSERT_TRUE(watch->WaitForVideos(1));
+  ASSERT_OK(sim_->AddFaults("401,method=GET"));  // e.g. the key was revoked
+  ASSERT_TRUE(watch->WaitDone());
+  EXPECT_THAT(watch->status(),
+              GrpcStatusIs(grpc::StatusCode::UNAUTHENTICATED, Not(HasSubstr(kAliceKey))));
+  EXPECT_THAT(watch->video_sequences(), ElementsAre(10));
+  EXPECT_TRUE(Eventually([&] { return gateway_->active_pollers() == 0; }));
+}
+
 TEST_F(GatewayE2eTest, UnknownTaskEndsTheWatchWithNotFound) {
   StartGateway();
   auto watch = Watch("cgt-does-not-exist");
@@ -374,11 +387,11 @@ TEST_F(GatewayE2eTest, StreamLimitAndWatchTimeLimitAreEnforced) {
                                         HasSubstr("after_sequence")));
 }
 
-TEST_F(GatewayE2eTest, ShutdownEndsOpenWatchesWithUnavailableAndHealthGoesDown) {
+TEST_F(GatewayE2eTest, ShutdownEndsFiveHundredOpenWatchesWithUnavailableQuickly) {
   StartGateway();
   std::string id = CreateHeldTask();
   std::vector<std::unique_ptr<WatchCollector>> watchers;
-  for (int i = 0; i < 50; ++i) watchers.push_back(Watch(id));
+  for (int i = 0; i < 500; ++i) watchers.push_back(Watch(id));
   for (auto& w : watchers) ASSERT_TRUE(w->WaitForVideos(1));
   absl::Time start = absl::Now();
   gateway_->Shutdown();
