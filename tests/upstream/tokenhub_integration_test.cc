@@ -78,6 +78,9 @@ struct FaultCase {
   bool transient;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.name; }
+
 class FaultOutcomeTest : public SimFixture,
                          public ::testing::WithParamInterface<FaultCase> {};
 
