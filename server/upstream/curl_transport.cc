@@ -53,10 +53,10 @@ struct CurlTransport::Multi {
 // One request's state, reachable from its easy handle via CURLOPT_PRIVATE.
 // Touched only by the transport thread once queued.
 struct CurlTransport::Transfer {
-  HttpRequest request;
+  HttpRequest request;  // owns the URL and body curl points into
   Callback done;
+  SlistPtr headers;     // declared before `easy` so it outlives the handle
   EasyPtr easy;
-  SlistPtr headers;
   HttpResponse response;
   size_t max_body = 0;
   bool too_large = false;     // the write callback refused more body

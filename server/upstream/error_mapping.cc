@@ -98,19 +98,24 @@ size_t RedactTokenAt(absl::string_view text, size_t start, size_t skip,
   return end;
 }
 
+google::rpc::ErrorInfo NewErrorInfo(absl::string_view reason) {
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(std::string(kErrorDomain));
+  return info;
+}
+
 }  // namespace
 
 absl::Status UpstreamError(
     absl::StatusCode code, absl::string_view reason, absl::string_view message,
     std::initializer_list<std::pair<absl::string_view, absl::string_view>>
         metadata) {
-  absl::Status status(code, message);
-  google::rpc::ErrorInfo info;
-  info.set_reason(std::string(reason));
-  info.set_domain(std::string(kErrorDomain));
+  google::rpc::ErrorInfo info = NewErrorInfo(reason);
   for (const auto& [key, value] : metadata) {
     (*info.mutable_metadata())[std::string(key)] = std::string(value);
   }
+  absl::Status status(code, message);
   AddDetail(status, info);
   return status;
 }
@@ -132,18 +137,14 @@ absl::Status MapHttpError(int http_status, absl::string_view body,
     absl::StrAppend(&message, ": ", RedactSecrets(error.message));
   }
   std::string http = absl::StrCat(http_status);
-  std::string reason = absl::StrCat(kHttpReasonPrefix, http);
-  absl::Status status = UpstreamError(
-      code, reason, message,
-      {{"http_status", http},
-       {"upstream_code", RedactSecrets(error.code)},
-       {"upstream_type", RedactSecrets(error.type)}});
-  // Empty metadata values are noise: rebuild without them.
-  auto info = GetDetail<google::rpc::ErrorInfo>(status);
-  for (const char* key : {"upstream_code", "upstream_type"}) {
-    if (info->metadata().at(key).empty()) info->mutable_metadata()->erase(key);
-  }
-  AddDetail(status, *info);
+  google::rpc::ErrorInfo info =
+      NewErrorInfo(absl::StrCat(kHttpReasonPrefix, http));
+  auto& metadata = *info.mutable_metadata();
+  metadata["http_status"] = http;
+  if (!error.code.empty()) metadata["upstream_code"] = RedactSecrets(error.code);
+  if (!error.type.empty()) metadata["upstream_type"] = RedactSecrets(error.type);
+  absl::Status status(code, message);
+  AddDetail(status, info);
   AddRetryInfo(response_for_headers, now, status);
   return status;
 }

@@ -1,6 +1,7 @@
 // CreateVideoRequest / task id validation, collecting every violation.
 #include "server/upstream/request_validator.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/upstream/error_mapping.h"
 #include "server/upstream/request_json.h"
+#include "server/upstream/request_validator.h"
 #include "server/upstream/task_json.h"
 
 namespace seedance::upstream {
@@ -48,6 +49,15 @@ class RetryingCall : public std::enable_shared_from_this<RetryingCall> {
         backoff_(std::move(backoff)), params_(std::move(params)),
         done_(std::move(done)) {}
 
+  // A call dropped before it finished (its retry timer was destroyed with
+  // the scheduler) still answers its caller, exactly once.
+  ~RetryingCall() {
+    if (done_) {
+      Finish(UpstreamError(absl::StatusCode::kCancelled, kReasonShutdown,
+                           "the upstream call was abandoned at shutdown"));
+    }
+  }
+
   void Attempt() {
     ++attempts_;
     transport_.Send(params_.request,
@@ -61,16 +71,23 @@ class RetryingCall : public std::enable_shared_from_this<RetryingCall> {
     absl::StatusOr<Video> result = Interpret(std::move(response));
     if (result.ok() || attempts_ >= params_.max_attempts ||
         !params_.should_retry(result.status())) {
-      return std::move(done_)(std::move(result));
+      return Finish(std::move(result));
     }
     absl::Duration wait = backoff_->OnCompletion();
     if (auto retry_after = RetryAfter(result.status())) {
       wait = std::max(wait, std::min(*retry_after, kMaxRetryAfter));
     }
     if (scheduler_.Now() + wait >= params_.deadline) {
-      return std::move(done_)(std::move(result));
+      return Finish(std::move(result));
     }
     scheduler_.RunAfter(wait, [self = shared_from_this()] { self->Attempt(); });
+  }
+
+  // Runs the caller's callback; done_ is empty afterwards.
+  void Finish(absl::StatusOr<Video> result) {
+    VideoCallback done = std::move(done_);
+    done_ = nullptr;
+    std::move(done)(std::move(result));
   }
 
   absl::StatusOr<Video> Interpret(absl::StatusOr<HttpResponse> response) {
@@ -113,6 +130,9 @@ class TokenHubClientImpl final : public TokenHubClient {
 
   void GetVideo(const std::string& task_id, const CallOptions& options,
                 VideoCallback done) override {
+    if (absl::Status s = ValidateTaskId(task_id, "id"); !s.ok()) {
+      return std::move(done)(std::move(s));
+    }
     Start("GET",
           absl::StrCat(base_, "/videos/generations/", EscapePathSegment(task_id)),
           "", options, options_.max_get_attempts,

@@ -69,11 +69,14 @@ class TokenHubClient {
   // POST /videos/generations. `request` must already be validated. Retried
   // only when the attempt provably never reached the upstream
   // (UPSTREAM_CONNECT_FAILED), within the deadline: a duplicate create is a
-  // duplicate bill. The Video has no price or update_time.
+  // duplicate bill. The Video has no price or update_time. With no key
+  // configured and none in `options`, fails with UNAUTHENTICATED at once,
+  // on the calling thread, without contacting the upstream.
   virtual void CreateVideo(const seedance::v1::CreateVideoRequest& request,
                            const CallOptions& options, VideoCallback done) = 0;
 
-  // GET /videos/generations/{id} (id URL-path-escaped). When
+  // GET /videos/generations/{id} (id URL-path-escaped). A malformed id
+  // (see ValidateTaskId) fails with INVALID_ARGUMENT at once. When
   // `options.retry_transient`, transient failures are retried with backoff,
   // waiting at least any Retry-After, never past the deadline.
   virtual void GetVideo(const std::string& task_id, const CallOptions& options,
@@ -81,7 +84,10 @@ class TokenHubClient {
 };
 
 // The production client. `transport` and `scheduler` must outlive it and
-// every call in flight; `backoff` is a prototype cloned per call.
+// every call in flight; `backoff` is a prototype cloned per call. Shut down
+// in this order: client, scheduler (calls waiting to retry answer CANCELLED
+// with reason UPSTREAM_TRANSPORT_SHUTDOWN), transport (calls in flight
+// answer the same). Every callback runs exactly once.
 std::unique_ptr<TokenHubClient> MakeTokenHubClient(
     TokenHubClientOptions options, HttpTransport& transport,
     Scheduler& scheduler, std::unique_ptr<BackoffPolicy> backoff);

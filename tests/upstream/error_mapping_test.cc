@@ -21,6 +21,9 @@ struct HttpCase {
   bool transient;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const HttpCase& c, std::ostream* os) { *os << "HTTP " << c.http_status; }
+
 class MapHttpCodeToStatusTest : public ::testing::TestWithParam<HttpCase> {};
 
 TEST_P(MapHttpCodeToStatusTest, MapsCodeReasonAndTransience) {
@@ -120,6 +123,9 @@ struct RetryAfterCase {
   const char* value;
   absl::optional<absl::Duration> after_now;
 };
+
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const RetryAfterCase& c, std::ostream* os) { *os << "\"" << c.value << "\""; }
 
 class ParseRetryAfterTest : public ::testing::TestWithParam<RetryAfterCase> {};
 

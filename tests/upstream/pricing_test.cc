@@ -39,6 +39,9 @@ struct RateCase {
   int64_t micros;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const RateCase& c, std::ostream* os) { *os << c.model << " " << c.resolution; }
+
 class DefaultTableTest : public ::testing::TestWithParam<RateCase> {};
 
 TEST_P(DefaultTableTest, HasTheContractRate) {

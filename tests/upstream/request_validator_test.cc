@@ -70,6 +70,9 @@ struct RuleCase {
   std::vector<std::string> fields;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const RuleCase& c, std::ostream* os) { *os << c.name; }
+
 class ValidationRuleTest : public ::testing::TestWithParam<RuleCase> {};
 
 TEST_P(ValidationRuleTest, ReportsTheField) {

@@ -84,6 +84,9 @@ struct BadReplyCase {
   const char* message;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const BadReplyCase& c, std::ostream* os) { *os << c.name; }
+
 class ParseTaskJsonBadReplyTest : public ::testing::TestWithParam<BadReplyCase> {};
 
 TEST_P(ParseTaskJsonBadReplyTest, IsInternalBadReply) {

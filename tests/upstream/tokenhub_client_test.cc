@@ -170,11 +170,15 @@ TEST_F(TokenHubClientTest, GetStopsAfterMaxAttempts) {
   EXPECT_THAT(result_, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("reset")));
 }
 
-TEST_F(TokenHubClientTest, GetEscapesTheTaskId) {
-  transport_.Push(Reply(200, kQueued));
+TEST_F(TokenHubClientTest, GetRejectsAMalformedIdWithoutContactingUpstream) {
   Get("a b/c?d");
-  EXPECT_EQ(transport_.requests()[0].url,
-            std::string(kBase) + "/videos/generations/a%20b%2Fc%3Fd");
+  EXPECT_THAT(result_, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("id")));
+  EXPECT_TRUE(transport_.requests().empty());
+}
+
+TEST(EscapePathSegmentTest, EscapesAllButUnreserved) {
+  EXPECT_EQ(EscapePathSegment("a b/c?d%"), "a%20b%2Fc%3Fd%25");
+  EXPECT_EQ(EscapePathSegment("cgt-2024.07_02:x~"), "cgt-2024.07_02%3Ax~");
   EXPECT_EQ(EscapePathSegment(".."), "%2E%2E");
 }
 
@@ -246,6 +250,24 @@ TEST_F(TokenHubClientTest, KeyNeverAppearsInAnError) {
   Get("task-1", WithKey("custom-secret-42"));
   EXPECT_THAT(result_, StatusIs(absl::StatusCode::kUnauthenticated,
                                 Not(HasSubstr("custom-secret-42"))));
+}
+
+TEST_F(TokenHubClientTest, CallWaitingToRetryAnswersCancelledWhenTheSchedulerGoes) {
+  int answers = 0;
+  absl::Status status;
+  {
+    FakeScheduler scheduler;
+    auto client = MakeTokenHubClient(Options(kBase, "th-k"), transport_, scheduler, nullptr);
+    transport_.Push(Reply(503, "{}"));
+    client->GetVideo("task-1", {}, [&](absl::StatusOr<Video> v) {
+      ++answers;
+      status = v.status();
+    });
+    EXPECT_EQ(scheduler.pending(), 1u);
+    EXPECT_EQ(answers, 0);
+  }  // client, then scheduler (with the retry timer) destroyed
+  EXPECT_EQ(answers, 1);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kCancelled, HasSubstr("shutdown")));
 }
 
 TEST_F(TokenHubClientTest, MalformedSuccessReplyIsInternal) {
