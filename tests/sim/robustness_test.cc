@@ -69,6 +69,8 @@ TEST_F(SimTest, ConnectionCloseIsHonoured) {
 
 TEST_F(SimTest, ServesThreeHundredConcurrentKeepAliveConnections) {
   namespace asio = boost::asio;
+  options_.threads = 2;  // and the shared state holds up across threads
+  Restart();
   std::string id = CreateId();
   asio::io_context ioc;
   constexpr int kConnections = 300;
