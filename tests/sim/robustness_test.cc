@@ -44,6 +44,20 @@ TEST_F(SimTest, OversizedBodyGets413) {
   EXPECT_EQ(sim_->stats().creates, 0);
 }
 
+TEST_F(SimTest, ExpectContinueIsAnsweredPromptly) {
+  // libcurl sends Expect: 100-continue with large bodies and would wait a
+  // second for the go-ahead.
+  HttpResult r = Create(Body(std::string(200000, 'a')));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_LT(r.elapsed, absl::Milliseconds(500));
+  std::string reply = RawExchange(
+      sim_->port(),
+      absl::StrCat("POST /api/v1/videos/generations HTTP/1.1\r\n",
+                   "Content-Length: 2\r\nExpect: 100-continue\r\n",
+                   "Connection: close\r\n\r\n{}"));
+  EXPECT_THAT(reply, StartsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 401"));
+}
+
 TEST_F(SimTest, RandomBytesNeverCrashIt) {
   options_.idle_timeout = absl::Milliseconds(20);  // drops half requests
   Restart();
