@@ -297,7 +297,9 @@ absl::Status SimServer::ForceTask(absl::string_view id,
 
 std::optional<TaskView> SimServer::GetTask(absl::string_view id) const {
   TaskView view;
-  if (!tasks_.Get(id, absl::Now(), &view)) return std::nullopt;
+  if (!tasks_.Get(id, absl::Now(), &view, /*with_request_body=*/true)) {
+    return std::nullopt;
+  }
   return view;
 }
 
@@ -360,7 +362,8 @@ void SimServer::HandleApi(const HttpRequest& request, absl::string_view path,
   if (is_create) {
     stats_.CountPost(label);
   } else {
-    task = GetTask(id);
+    TaskView view;
+    if (tasks_.Get(id, absl::Now(), &view)) task = std::move(view);
     stats_.CountGet(label, task ? id : absl::string_view());
   }
 
@@ -454,7 +457,9 @@ void SimServer::HandleMedia(const HttpRequest& request,
   absl::string_view id = rest.substr(0, slash);
   absl::string_view file =
       slash == absl::string_view::npos ? "" : rest.substr(slash + 1);
-  if ((file != "video.mp4" && file != "cover.jpg") || !GetTask(id)) {
+  TaskView task;
+  if ((file != "video.mp4" && file != "cover.jpg") ||
+      !tasks_.Get(id, absl::Now(), &task)) {
     Error(404, "no such media", reply);
     return;
   }
