@@ -121,6 +121,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.target = View(req.target());
     request.authorization = View(req[http::field::authorization]);
     request.host = View(req[http::field::host]);
+    request.range = View(req[http::field::range]);
     request.body = req.body();
     http_10_ = req.version() == 10;
     bool keep_alive = req.keep_alive();

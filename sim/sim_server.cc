@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "rapidjson/document.h"
+#include "sim/byte_range.h"
 #include "sim/media_assets.h"
 #include "sim/replies.h"
 #include "sim/request_validator.h"
@@ -464,9 +465,30 @@ void SimServer::HandleMedia(const HttpRequest& request,
     return;
   }
   bool video = file == "video.mp4";
+  absl::string_view bytes = video ? VideoMp4() : CoverJpeg();
   reply->content_type = video ? "video/mp4" : "image/jpeg";
-  reply->body = std::string(video ? VideoMp4() : CoverJpeg());
+  reply->headers.emplace_back("Accept-Ranges", "bytes");
   reply->omit_body = request.method == "HEAD";
+  ByteRange range = ParseByteRange(request.range, bytes.size());
+  switch (range.kind) {
+    case ByteRange::Kind::kWhole:
+      reply->body = std::string(bytes);
+      break;
+    case ByteRange::Kind::kPartial:
+      reply->status = 206;
+      reply->headers.emplace_back(
+          "Content-Range", absl::StrCat("bytes ", range.first, "-", range.last,
+                                        "/", bytes.size()));
+      reply->body = std::string(
+          bytes.substr(range.first, range.last - range.first + 1));
+      break;
+    case ByteRange::Kind::kUnsatisfiable:
+      reply->content_type = "application/json";
+      reply->headers.emplace_back("Content-Range",
+                                  absl::StrCat("bytes */", bytes.size()));
+      Error(416, "range not satisfiable", reply);
+      return;
+  }
   if (fault && (fault->kind == FaultKind::kLatency ||
                 ApplyPostFault(*fault, reply))) {
     stats_.CountError(FaultStatsKind(*fault));

@@ -37,6 +37,7 @@ struct HttpCall {
   std::string body;
   std::string api_key;  // sent as Authorization: Bearer ... when non-empty
   absl::Duration timeout;
+  std::string range;  // CURLOPT_RANGE, e.g. "0-99"
 };
 
 HttpResult Fetch(const HttpCall& call);

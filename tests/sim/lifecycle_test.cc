@@ -5,6 +5,8 @@
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/strings/str_cat.h"
+#include "sim/byte_range.h"
 #include "sim/media_assets.h"
 #include "tests/sim/sim_fixture.h"
 
@@ -47,6 +49,38 @@ TEST_F(SimTest, TaskSucceedsWithDownloadableMedia) {
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.headers["content-length"], std::to_string(VideoMp4().size()));
   EXPECT_EQ(Fetch({"GET", Url("/media/cgt-nope/video.mp4")}).status, 404);
+}
+
+TEST_F(SimTest, MediaHonoursRange) {
+  std::string id = CreateId();
+  HttpCall call("GET", Url("/media/" + id + "/video.mp4"));
+  call.range = "0-99";
+  HttpResult r = Fetch(call);
+  EXPECT_EQ(r.status, 206);
+  EXPECT_EQ(r.body, std::string(VideoMp4().substr(0, 100)));
+  EXPECT_EQ(r.headers["content-range"],
+            absl::StrCat("bytes 0-99/", VideoMp4().size()));
+  call.range = "999999-";
+  EXPECT_EQ(Fetch(call).status, 416);
+}
+
+TEST(ByteRangeTest, Parses) {
+  ByteRange r = ParseByteRange("bytes=-100", 1000);
+  EXPECT_EQ(r.kind, ByteRange::Kind::kPartial);
+  EXPECT_EQ(r.first, 900u);
+  EXPECT_EQ(r.last, 999u);
+  r = ParseByteRange("bytes=10-", 1000);
+  EXPECT_EQ(r.first, 10u);
+  EXPECT_EQ(r.last, 999u);
+  r = ParseByteRange("bytes=10-5000", 1000);
+  EXPECT_EQ(r.last, 999u);
+  EXPECT_EQ(ParseByteRange("bytes=1000-", 1000).kind,
+            ByteRange::Kind::kUnsatisfiable);
+  for (const char* whole : {"", "items=1-2", "bytes=1-2,4-5", "bytes=5-1",
+                            "bytes=x-", "bytes=-"}) {
+    EXPECT_EQ(ParseByteRange(whole, 1000).kind, ByteRange::Kind::kWhole)
+        << whole;
+  }
 }
 
 TEST_F(SimTest, DurationIsReportedAsUsage) {
