@@ -31,6 +31,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+constexpr absl::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
 std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
   return absl::ToChronoNanoseconds(d);
 }
@@ -64,6 +66,36 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(
         static_cast<std::uint32_t>(shared_->options.max_header_bytes));
     stream_.expires_after(ToChrono(shared_->options.idle_timeout));
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          self->OnHeader(ec);
+        });
+  }
+
+  // Clients such as libcurl send `Expect: 100-continue` before a body over
+  // 1 KiB and wait (1 s) for the go-ahead: give it, as real servers do.
+  void OnHeader(beast::error_code ec) {
+    if (ec) {
+      OnRead(ec);
+      return;
+    }
+    if (!beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+      ReadBody();
+      return;
+    }
+    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](beast::error_code write_ec,
+                                                  std::size_t) {
+                        if (write_ec) {
+                          self->Close();
+                        } else {
+                          self->ReadBody();
+                        }
+                      });
+  }
+
+  void ReadBody() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec,
                                                  std::size_t) {
@@ -89,6 +121,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.target = View(req.target());
     request.authorization = View(req[http::field::authorization]);
     request.host = View(req[http::field::host]);
+    request.range = View(req[http::field::range]);
     request.body = req.body();
     http_10_ = req.version() == 10;
     bool keep_alive = req.keep_alive();

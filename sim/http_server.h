@@ -23,6 +23,7 @@ struct HttpRequest {
   absl::string_view target;  // path and query
   absl::string_view authorization;
   absl::string_view host;
+  absl::string_view range;
   absl::string_view body;
 };
 

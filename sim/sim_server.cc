@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "rapidjson/document.h"
+#include "sim/byte_range.h"
 #include "sim/media_assets.h"
 #include "sim/replies.h"
 #include "sim/request_validator.h"
@@ -297,7 +298,9 @@ absl::Status SimServer::ForceTask(absl::string_view id,
 
 std::optional<TaskView> SimServer::GetTask(absl::string_view id) const {
   TaskView view;
-  if (!tasks_.Get(id, absl::Now(), &view)) return std::nullopt;
+  if (!tasks_.Get(id, absl::Now(), &view, /*with_request_body=*/true)) {
+    return std::nullopt;
+  }
   return view;
 }
 
@@ -360,7 +363,8 @@ void SimServer::HandleApi(const HttpRequest& request, absl::string_view path,
   if (is_create) {
     stats_.CountPost(label);
   } else {
-    task = GetTask(id);
+    TaskView view;
+    if (tasks_.Get(id, absl::Now(), &view)) task = std::move(view);
     stats_.CountGet(label, task ? id : absl::string_view());
   }
 
@@ -454,14 +458,37 @@ void SimServer::HandleMedia(const HttpRequest& request,
   absl::string_view id = rest.substr(0, slash);
   absl::string_view file =
       slash == absl::string_view::npos ? "" : rest.substr(slash + 1);
-  if ((file != "video.mp4" && file != "cover.jpg") || !GetTask(id)) {
+  TaskView task;
+  if ((file != "video.mp4" && file != "cover.jpg") ||
+      !tasks_.Get(id, absl::Now(), &task)) {
     Error(404, "no such media", reply);
     return;
   }
   bool video = file == "video.mp4";
+  absl::string_view bytes = video ? VideoMp4() : CoverJpeg();
   reply->content_type = video ? "video/mp4" : "image/jpeg";
-  reply->body = std::string(video ? VideoMp4() : CoverJpeg());
+  reply->headers.emplace_back("Accept-Ranges", "bytes");
   reply->omit_body = request.method == "HEAD";
+  ByteRange range = ParseByteRange(request.range, bytes.size());
+  switch (range.kind) {
+    case ByteRange::Kind::kWhole:
+      reply->body = std::string(bytes);
+      break;
+    case ByteRange::Kind::kPartial:
+      reply->status = 206;
+      reply->headers.emplace_back(
+          "Content-Range", absl::StrCat("bytes ", range.first, "-", range.last,
+                                        "/", bytes.size()));
+      reply->body = std::string(
+          bytes.substr(range.first, range.last - range.first + 1));
+      break;
+    case ByteRange::Kind::kUnsatisfiable:
+      reply->content_type = "application/json";
+      reply->headers.emplace_back("Content-Range",
+                                  absl::StrCat("bytes */", bytes.size()));
+      Error(416, "range not satisfiable", reply);
+      return;
+  }
   if (fault && (fault->kind == FaultKind::kLatency ||
                 ApplyPostFault(*fault, reply))) {
     stats_.CountError(FaultStatsKind(*fault));

@@ -100,6 +100,7 @@ class SimServer {
   absl::Status AdvanceTask(absl::string_view id);
   absl::Status ForceTask(absl::string_view id, absl::string_view status,
                          absl::string_view error_message = "");
+  // The task now, with the create request body as received.
   std::optional<TaskView> GetTask(absl::string_view id) const;
 
  private:

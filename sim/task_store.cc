@@ -40,7 +40,8 @@ void TaskStore::Reschedule(Task& task, size_t from) {
   }
 }
 
-void TaskStore::Render(const Task& task, absl::Time now, TaskView* view) {
+void TaskStore::Render(const Task& task, absl::Time now,
+                       bool with_request_body, TaskView* view) {
   const std::vector<Phase>& phases = task.spec.timeline.phases;
   size_t current = CurrentPhase(task, now);
   view->id = task.id;
@@ -48,7 +49,11 @@ void TaskStore::Render(const Task& task, absl::Time now, TaskView* view) {
   view->model = task.spec.model;
   view->duration_seconds = task.spec.duration_seconds;
   view->resolution = task.spec.resolution;
-  view->request_body = task.spec.request_body;
+  if (with_request_body) {
+    view->request_body = task.spec.request_body;
+  } else {
+    view->request_body.clear();
+  }
   view->created_unix_seconds = absl::ToUnixSeconds(task.created);
   view->status = phases[current].status;
   view->terminal = current + 1 == phases.size();
@@ -62,12 +67,12 @@ void TaskStore::Render(const Task& task, absl::Time now, TaskView* view) {
   }
 }
 
-bool TaskStore::Get(absl::string_view id, absl::Time now,
-                    TaskView* view) const {
+bool TaskStore::Get(absl::string_view id, absl::Time now, TaskView* view,
+                    bool with_request_body) const {
   absl::MutexLock lock(&mu_);
   auto it = tasks_.find(id);
   if (it == tasks_.end()) return false;
-  Render(it->second, now, view);
+  Render(it->second, now, with_request_body, view);
   return true;
 }
 
@@ -122,7 +127,7 @@ void TaskStore::ForEach(absl::Time now,
   absl::MutexLock lock(&mu_);
   TaskView view;
   for (const auto& [id, task] : tasks_) {
-    Render(task, now, &view);
+    Render(task, now, /*with_request_body=*/false, &view);
     fn(view);
   }
 }

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "sim/timeline.h"
 
@@ -38,7 +39,7 @@ struct TaskView {
   std::string model;
   double duration_seconds = 0;
   std::string resolution;
-  std::string request_body;
+  std::string request_body;  // empty unless asked for
   int64_t created_unix_seconds = 0;
   std::string status;
   bool terminal = false;
@@ -55,9 +56,10 @@ class TaskStore {
   // deterministic from the seed and the order of creates).
   std::string Create(TaskSpec spec, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // False if there is no such task.
-  bool Get(absl::string_view id, absl::Time now, TaskView* view) const
-      ABSL_LOCKS_EXCLUDED(mu_);
+  // False if there is no such task. The request body (up to the body cap)
+  // is copied only when asked for: GETs on the hot path do not need it.
+  bool Get(absl::string_view id, absl::Time now, TaskView* view,
+           bool with_request_body = false) const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Ends the current phase now (a held phase included). FailedPrecondition
   // if the task already finished; NotFound if there is no such task.
@@ -71,6 +73,7 @@ class TaskStore {
                      absl::string_view error_message, absl::Time now)
       ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Calls fn for every task (views without the request body).
   void ForEach(absl::Time now,
                const std::function<void(const TaskView&)>& fn) const
       ABSL_LOCKS_EXCLUDED(mu_);
@@ -90,7 +93,8 @@ class TaskStore {
   static size_t CurrentPhase(const Task& task, absl::Time now);
   // Recomputes the start of every phase after `from` from their durations.
   static void Reschedule(Task& task, size_t from);
-  static void Render(const Task& task, absl::Time now, TaskView* view);
+  static void Render(const Task& task, absl::Time now, bool with_request_body,
+                     TaskView* view);
 
   mutable absl::Mutex mu_;
   std::mt19937_64 id_rng_ ABSL_GUARDED_BY(mu_);
