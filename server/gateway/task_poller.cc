@@ -16,11 +16,14 @@ namespace {
 using google::protobuf::util::TimeUtil;
 
 // Whether a failed poll should be tried again. Beyond the library's
-// transient failures, a garbled reply to an idempotent GET is worth another
-// look: the next one is usually fine, and ending every watch would not be.
+// transient failures, a garbled or oversized reply to an idempotent GET is
+// worth another look (with backoff): the next one is usually fine, and
+// ending every watch of the task would not be.
 bool KeepPolling(const absl::Status& status) {
+  std::string reason = upstream::ErrorReason(status);
   return upstream::IsTransient(status) ||
-         upstream::ErrorReason(status) == upstream::kReasonBadReply;
+         reason == upstream::kReasonBadReply ||
+         reason == upstream::kReasonResponseTooLarge;
 }
 
 }  // namespace

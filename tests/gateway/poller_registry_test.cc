@@ -158,11 +158,17 @@ TEST_F(PollerRegistryTest, RetryAfterLongerThanBackoffIsHonoured) {
   EXPECT_EQ(client_.waiting(), 1);
 }
 
-TEST_F(PollerRegistryTest, GarbledReplyIsRetriedNotFatal) {
+TEST_F(PollerRegistryTest, GarbledOrOversizedRepliesAreRetriedNotFatal) {
   auto sink = Watch(key_);
   PollReplies(upstream::UpstreamError(absl::StatusCode::kInternal,
                                       upstream::kReasonBadReply,
                                       "upstream reply is not JSON"));
+  EXPECT_FALSE(sink->end().has_value());
+  scheduler_.AdvanceTime(absl::Seconds(2));
+  ASSERT_EQ(client_.waiting(), 1);
+  client_.Reply(upstream::UpstreamError(absl::StatusCode::kInternal,
+                                        upstream::kReasonResponseTooLarge,
+                                        "upstream reply over 4 MiB"));
   EXPECT_FALSE(sink->end().has_value());
   scheduler_.AdvanceTime(absl::Seconds(2));
   EXPECT_EQ(client_.waiting(), 1);
