@@ -86,7 +86,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   g->server_ = builder.BuildAndStart();
   if (g->server_ == nullptr || g->port_ == 0) {
-    g->shut_down_ = true;  // nothing to drain
+    std::call_once(g->shutdown_once_, [] {});  // nothing to drain
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", config.listen,
                      " (address in use or invalid?)"));
@@ -98,8 +98,10 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
 }
 
 void GatewayServer::Shutdown() {
-  if (shut_down_) return;
-  shut_down_ = true;
+  std::call_once(shutdown_once_, [this] { ShutdownOnce(); });
+}
+
+void GatewayServer::ShutdownOnce() {
   LogNotice(absl::StrCat("draining: ", service_->open_streams(),
                          " open watch streams"));
   // Probes see NOT_SERVING first, so no new traffic is routed here.

@@ -10,6 +10,7 @@
 #define SEEDANCE_SERVER_GATEWAY_GATEWAY_SERVER_H_
 
 #include <memory>
+#include <mutex>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/server.h"
@@ -49,9 +50,11 @@ class GatewayServer {
  private:
   explicit GatewayServer(const GatewayConfig& config);
 
+  void ShutdownOnce();
+
   const GatewayConfig config_;
   int port_ = 0;
-  bool shut_down_ = false;
+  std::once_flag shutdown_once_;
   // Destroyed bottom-up: the server first, the scheduler last.
   std::unique_ptr<ThreadScheduler> scheduler_;
   std::unique_ptr<upstream::CurlTransport> transport_;
