@@ -1,5 +1,7 @@
 #include "server/common/thread_scheduler.h"
 
+#include <utility>
+
 namespace seedance {
 
 ThreadScheduler::ThreadScheduler() : thread_([this] { Loop(); }) {}
@@ -14,61 +16,45 @@ void ThreadScheduler::Shutdown() {
   if (thread_.joinable()) thread_.join();
   // Destroy leftover callbacks outside the lock: their captures may own
   // objects whose destructors call back into this scheduler.
-  std::map<std::pair<absl::Time, TimerId>, Callback> leftover;
+  TimerQueue leftover;
   {
     absl::MutexLock lock(&mu_);
-    leftover.swap(queue_);
-    due_.clear();
+    leftover = timers_.TakeAll();
   }
 }
 
 Scheduler::TimerId ThreadScheduler::RunAt(absl::Time when, Callback fn) {
   {
     absl::MutexLock lock(&mu_);
-    if (!stopping_) {
-      TimerId id = next_id_++;
-      queue_.emplace(std::make_pair(when, id), std::move(fn));
-      due_.emplace(id, when);
-      return id;
-    }
+    if (!stopping_) return timers_.Add(when, std::move(fn));
   }
   return 0;  // after Shutdown: `fn` is destroyed here, outside the lock
 }
 
 bool ThreadScheduler::Cancel(TimerId id) {
-  Callback victim;  // declared first: destroyed after the lock is released
+  absl::optional<Callback> victim;  // destroyed after the lock is released
   absl::MutexLock lock(&mu_);
-  auto it = due_.find(id);
-  if (it == due_.end()) return false;
-  victim = std::move(queue_.extract(std::make_pair(it->second, id)).mapped());
-  due_.erase(it);
-  return true;
+  victim = timers_.Remove(id);
+  return victim.has_value();
 }
 
 void ThreadScheduler::Loop() {
   absl::MutexLock lock(&mu_);
   while (!stopping_) {
-    const absl::Time wake = queue_.empty() ? absl::InfiniteFuture()
-                                           : queue_.begin()->first.first;
+    const absl::Time wake = timers_.NextDue();
     // Wake when stopping, when the first timer is due, or when RunAt put a
     // new timer ahead of the one we are sleeping for.
     auto should_wake = [this, wake]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      if (stopping_) return true;
-      if (queue_.empty()) return false;
-      absl::Time first = queue_.begin()->first.first;
-      return first < wake || first <= absl::Now();
+      absl::Time first = timers_.NextDue();
+      return stopping_ || first < wake || first <= absl::Now();
     };
     mu_.AwaitWithDeadline(absl::Condition(&should_wake), wake);
-    if (stopping_ || queue_.empty() ||
-        queue_.begin()->first.first > absl::Now()) {
-      continue;
-    }
-    auto node = queue_.extract(queue_.begin());
-    due_.erase(node.key().second);
-    Callback fn = std::move(node.mapped());
+    if (stopping_) break;
+    auto due = timers_.PopDue(absl::Now());
+    if (!due) continue;
     mu_.Unlock();
-    std::move(fn)();
-    fn = nullptr;  // captures die before the lock is retaken
+    std::move(due->second)();
+    due.reset();  // captures die before the lock is retaken
     mu_.Lock();
   }
 }

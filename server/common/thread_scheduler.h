@@ -2,14 +2,12 @@
 #ifndef SEEDANCE_SERVER_COMMON_THREAD_SCHEDULER_H_
 #define SEEDANCE_SERVER_COMMON_THREAD_SCHEDULER_H_
 
-#include <map>
 #include <thread>
-#include <utility>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "server/common/scheduler.h"
+#include "server/common/timer_queue.h"
 
 namespace seedance {
 
@@ -20,14 +18,14 @@ class ThreadScheduler final : public Scheduler {
   // Calls Shutdown.
   ~ThreadScheduler() override;
 
+  ThreadScheduler(const ThreadScheduler&) = delete;
+  ThreadScheduler& operator=(const ThreadScheduler&) = delete;
+
   // Stops the thread; callbacks not yet run are destroyed without running,
   // and so is any callback scheduled afterwards (RunAt then returns 0).
   // Lets an owner stop timers while other components that may still call
   // RunAt are being torn down. Idempotent; not from a callback.
   void Shutdown();
-
-  ThreadScheduler(const ThreadScheduler&) = delete;
-  ThreadScheduler& operator=(const ThreadScheduler&) = delete;
 
   absl::Time Now() const override { return absl::Now(); }
   TimerId RunAt(absl::Time when, Callback fn) override;
@@ -38,11 +36,7 @@ class ThreadScheduler final : public Scheduler {
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  TimerId next_id_ ABSL_GUARDED_BY(mu_) = 1;
-  // Due time and id, in firing order; ids break ties in scheduling order.
-  std::map<std::pair<absl::Time, TimerId>, Callback> queue_ ABSL_GUARDED_BY(mu_);
-  // id -> due time, to find a queued entry on Cancel.
-  absl::flat_hash_map<TimerId, absl::Time> due_ ABSL_GUARDED_BY(mu_);
+  TimerQueue timers_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;  // last: starts after the state above exists
 };
 

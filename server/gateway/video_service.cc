@@ -76,6 +76,12 @@ VideoService::VideoService(const VideoServiceOptions& options,
       scheduler_(scheduler),
       prices_(prices) {}
 
+absl::StatusOr<std::string> VideoService::CallerKey(
+    grpc::CallbackServerContext* context) const {
+  return ResolveApiKey(context->client_metadata(), options_.api_key,
+                       options_.allow_caller_keys);
+}
+
 upstream::CallOptions VideoService::UpstreamOptions(
     grpc::CallbackServerContext* context, std::string api_key) const {
   upstream::CallOptions call;
@@ -108,8 +114,7 @@ grpc::ServerUnaryReactor* VideoService::CreateVideo(
     });
     return call->reactor();
   }
-  absl::StatusOr<std::string> key = ResolveApiKey(
-      context->client_metadata(), options_.api_key, options_.allow_caller_keys);
+  absl::StatusOr<std::string> key = CallerKey(context);
   if (!key.ok()) {
     call->Fail(key.status());
     return call->reactor();
@@ -148,8 +153,7 @@ grpc::ServerUnaryReactor* VideoService::GetVideo(
     call->Fail(s);
     return call->reactor();
   }
-  absl::StatusOr<std::string> key = ResolveApiKey(
-      context->client_metadata(), options_.api_key, options_.allow_caller_keys);
+  absl::StatusOr<std::string> key = CallerKey(context);
   if (!key.ok()) {
     call->Fail(key.status());
     return call->reactor();
@@ -186,8 +190,7 @@ grpc::ServerWriteReactor<v1::WatchVideoResponse>* VideoService::WatchVideo(
   if (absl::Status s = ValidateWatchRequest(*request); !s.ok()) {
     return WatchReactor::Reject(context, s);
   }
-  absl::StatusOr<std::string> key = ResolveApiKey(
-      context->client_metadata(), options_.api_key, options_.allow_caller_keys);
+  absl::StatusOr<std::string> key = CallerKey(context);
   if (!key.ok()) return WatchReactor::Reject(context, key.status());
   if (open_streams_.fetch_add(1, std::memory_order_relaxed) >=
       options_.max_streams) {

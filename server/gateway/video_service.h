@@ -50,6 +50,10 @@ class VideoService final : public v1::VideoService::CallbackService {
   int open_streams() const { return open_streams_.load(); }
 
  private:
+  // The TokenHub key this call uses (see ResolveApiKey).
+  absl::StatusOr<std::string> CallerKey(
+      grpc::CallbackServerContext* context) const;
+
   // Options for an upstream call made on behalf of `context`.
   upstream::CallOptions UpstreamOptions(grpc::CallbackServerContext* context,
                                         std::string api_key) const;

@@ -11,14 +11,14 @@
 #define SEEDANCE_TESTS_TESTING_FAKE_SCHEDULER_H_
 
 #include <cstddef>
-#include <map>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
+#include "absl/types/optional.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/common/scheduler.h"
+#include "server/common/timer_queue.h"
 
 namespace seedance::testing {
 
@@ -34,20 +34,14 @@ class FakeScheduler final : public Scheduler {
 
   TimerId RunAt(absl::Time when, Callback fn) override {
     absl::MutexLock lock(&mu_);
-    TimerId id = next_id_++;
-    queue_.emplace(std::make_pair(when, id), std::move(fn));
-    due_.emplace(id, when);
-    return id;
+    return timers_.Add(when, std::move(fn));
   }
 
   bool Cancel(TimerId id) override {
-    Callback victim;
+    absl::optional<Callback> victim;  // destroyed after the lock is released
     absl::MutexLock lock(&mu_);
-    auto it = due_.find(id);
-    if (it == due_.end()) return false;
-    victim = std::move(queue_.extract(std::make_pair(it->second, id)).mapped());
-    due_.erase(it);
-    return true;
+    victim = timers_.Remove(id);
+    return victim.has_value();
   }
 
   // Moves the clock forward by `d`, running every callback that falls due on
@@ -70,29 +64,27 @@ class FakeScheduler final : public Scheduler {
   // Number of callbacks waiting.
   std::size_t pending() const {
     absl::MutexLock lock(&mu_);
-    return queue_.size();
+    return timers_.size();
   }
 
   // When the earliest waiting callback is due (InfiniteFuture if none).
   absl::Time next_due() const {
     absl::MutexLock lock(&mu_);
-    return queue_.empty() ? absl::InfiniteFuture() : queue_.begin()->first.first;
+    return timers_.NextDue();
   }
 
  private:
   std::size_t RunUntil(absl::Time target) {
     std::size_t ran = 0;
     while (true) {
-      Callback fn;
+      absl::optional<std::pair<absl::Time, Callback>> due;
       {
         absl::MutexLock lock(&mu_);
-        if (queue_.empty() || queue_.begin()->first.first > target) break;
-        auto node = queue_.extract(queue_.begin());
-        due_.erase(node.key().second);
-        if (node.key().first > now_) now_ = node.key().first;
-        fn = std::move(node.mapped());
+        due = timers_.PopDue(target);
+        if (!due) break;
+        if (due->first > now_) now_ = due->first;
       }
-      std::move(fn)();
+      std::move(due->second)();
       ++ran;
     }
     return ran;
@@ -100,9 +92,7 @@ class FakeScheduler final : public Scheduler {
 
   mutable absl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
-  TimerId next_id_ ABSL_GUARDED_BY(mu_) = 1;
-  std::map<std::pair<absl::Time, TimerId>, Callback> queue_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<TimerId, absl::Time> due_ ABSL_GUARDED_BY(mu_);
+  TimerQueue timers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace seedance::testing
