@@ -74,7 +74,7 @@ Setter Text(Mutable field) {
   };
 }
 
-Setter DurationFlag(absl::Duration CliCommand::*field, bool* CliCommand::*given) {
+Setter DurationFlag(absl::Duration CliCommand::*field, bool CliCommand::*given) {
   return [field, given](const std::string& v, CliCommand& c, std::string& e) {
     if (!ParseSeconds(v, c.*field) || c.*field < absl::ZeroDuration()) {
       e = "wants a duration such as 5s, 500ms or 5";

@@ -19,8 +19,6 @@ ExitCode ExitCodeForStatus(const absl::Status& status) {
       return kExitUnavailable;
     case absl::StatusCode::kDeadlineExceeded:
       return kExitDeadline;
-    case absl::StatusCode::kCancelled:
-      return kExitInterrupted;
     default:
       return kExitOther;
   }

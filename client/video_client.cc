@@ -189,7 +189,13 @@ absl::Status VideoClient::Watch(absl::string_view id,
       absl::MutexLock lock(&mu_);
       if (cancelled_) return absl::CancelledError("watch cancelled");
     }
-    if (status.code() != absl::StatusCode::kUnavailable) return status;
+    // A replica that exits right after draining may reset the stream before
+    // its UNAVAILABLE trailers arrive: we see CANCELLED that we did not ask
+    // for. Both mean "this replica is gone", so both resume.
+    if (status.code() != absl::StatusCode::kUnavailable &&
+        status.code() != absl::StatusCode::kCancelled) {
+      return status;
+    }
     absl::Time now = absl::Now();
     if (received) {
       // The stream worked before it broke: a new outage starts now.

@@ -56,6 +56,7 @@ struct WatchOptions {
   // (zero: none; otherwise 1 s to 1 h).
   absl::Duration heartbeat_interval = absl::ZeroDuration();
   // How long to keep reconnecting after the stream breaks with UNAVAILABLE
+  // (or CANCELLED that Cancel() did not cause: a replica exiting)
   // (counted from the first failure of an outage; any message received
   // resets it) before giving up with UNAVAILABLE.
   absl::Duration max_reconnect_time = absl::Seconds(60);
