@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -110,7 +111,13 @@ void GatewayServer::ShutdownOnce() {
   // with after_sequence and miss nothing.
   registry_->Drain(absl::UnavailableError(
       "gateway replica is shutting down; reconnect with after_sequence"));
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + config_.shutdown_grace));
+  // Let every watch deliver its UNAVAILABLE before connections close: a
+  // stream cut before its status arrives looks CANCELLED to the client.
+  const absl::Time deadline = absl::Now() + config_.shutdown_grace;
+  while (service_->open_streams() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  server_->Shutdown(absl::ToChronoTime(deadline));
   server_->Wait();
   // Stop timers before the transport: its last callbacks may still try to
   // schedule retries, which a stopped scheduler drops.
