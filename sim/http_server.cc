@@ -123,6 +123,8 @@ class Session : public std::enable_shared_from_this<Session> {
     request.host = View(req[http::field::host]);
     request.range = View(req[http::field::range]);
     request.body = req.body();
+    boost::system::error_code port_error;
+    request.local_port = stream_.socket().local_endpoint(port_error).port();
     http_10_ = req.version() == 10;
     bool keep_alive = req.keep_alive();
     reply_ = HttpReply();

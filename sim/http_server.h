@@ -25,6 +25,10 @@ struct HttpRequest {
   absl::string_view host;
   absl::string_view range;
   absl::string_view body;
+  // The port the connection was accepted on: lets handlers build absolute
+  // URLs without reading the server object, which the thread that started
+  // the server may still be assigning when the first request arrives.
+  int local_port = 0;
 };
 
 struct HttpReply {

@@ -231,14 +231,16 @@ void SimServer::Stop() {
 
 int SimServer::port() const { return http_->port(); }
 
-std::string SimServer::root_url() const {
+std::string SimServer::RootUrl(int port) const {
   absl::string_view host = options_.host;
   if (host == "0.0.0.0") host = "127.0.0.1";
   if (host == "::") host = "::1";
   return absl::StrContains(host, ':')
-             ? absl::StrCat("http://[", host, "]:", port())
-             : absl::StrCat("http://", host, ":", port());
+             ? absl::StrCat("http://[", host, "]:", port)
+             : absl::StrCat("http://", host, ":", port);
 }
+
+std::string SimServer::root_url() const { return RootUrl(port()); }
 
 std::string SimServer::base_url() const {
   return absl::StrCat(root_url(), "/api/v1");
@@ -250,7 +252,8 @@ std::string SimServer::MediaBase(const HttpRequest& request) const {
       !request.host.empty()) {
     return absl::StrCat("http://", request.host);
   }
-  return root_url();
+  // Not port(): handlers must not read http_ (see HttpRequest::local_port).
+  return RootUrl(request.local_port);
 }
 
 void SimServer::AddFault(FaultRule rule) { faults_.Add(std::move(rule)); }

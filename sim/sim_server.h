@@ -125,6 +125,8 @@ class SimServer {
   void ControlResult(const absl::Status& status, HttpReply* reply);
   // "http://host:port" for result URLs.
   std::string MediaBase(const HttpRequest& request) const;
+  // "http://host:port" for the listening host and `port`.
+  std::string RootUrl(int port) const;
 
   const SimOptions options_;
   // Key -> label; immutable after construction, so read without a lock.

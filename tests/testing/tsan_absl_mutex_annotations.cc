@@ -10,11 +10,16 @@
 // dlsym(RTLD_NEXT), and add __tsan_acquire / __tsan_release on the mutex's
 // address: an acquire after taking the lock, a release before giving it up,
 // and both around Await and CondVar waits, which drop and retake it.
+//
+// absl::Status shares heap representations between copies with a refcount
+// that is dropped inside libabsl_status.so; the last owner frees it. The
+// same treatment orders every owner's reads before that free.
 #include <dlfcn.h>
 
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 
 extern "C" void __tsan_acquire(void* addr);
@@ -175,6 +180,14 @@ bool CondVar::WaitWithDeadline(Mutex* mu, Time deadline) {
   bool timed_out = original(this, mu, deadline);
   __tsan_acquire(mu);
   return timed_out;
+}
+
+void Status::UnrefNonInlined(uintptr_t rep) {
+  ORIGINAL(void (*)(uintptr_t), "_ZN4absl7debian36Status15UnrefNonInlinedEm");
+  void* addr = reinterpret_cast<void*>(rep);
+  __tsan_release(addr);  // what this owner read happens before the free...
+  __tsan_acquire(addr);  // ...and, if this owner frees, after all others'
+  original(rep);
 }
 
 ABSL_NAMESPACE_END
