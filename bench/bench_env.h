@@ -39,6 +39,7 @@ class BenchEnv {
 
   const SimControl& sim() const { return sim_; }
   pid_t gateway_pid() const { return gateway_->pid(); }
+  pid_t sim_pid() const { return sim_process_->pid(); }
   absl::Duration poll_period() const { return options_.poll_period; }
   // Stub i of the pool (round robin over the channels).
   v1::VideoService::Stub* stub(std::size_t i) const {

@@ -1,26 +1,50 @@
 // Create-path scenario; see create_scenario.h.
 #include "bench/create_scenario.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "bench/grpc_creates.h"
+#include "bench/process_usage.h"
 #include "bench/rest_load.h"
 
 namespace seedance::bench {
 namespace {
+
+// CPU used by the bench itself, the gateway and the simulator.
+struct CpuSample {
+  ProcessUsage bench, gateway, sim;
+};
+
+absl::StatusOr<CpuSample> SampleCpu(const BenchEnv& env) {
+  absl::StatusOr<ProcessUsage> bench = ReadProcessUsage(getpid());
+  absl::StatusOr<ProcessUsage> gateway = ReadProcessUsage(env.gateway_pid());
+  absl::StatusOr<ProcessUsage> sim = ReadProcessUsage(env.sim_pid());
+  if (!bench.ok()) return bench.status();
+  if (!gateway.ok()) return gateway.status();
+  if (!sim.ok()) return sim.status();
+  return CpuSample{*bench, *gateway, *sim};
+}
 
 // Accumulates the rounds of one path.
 struct PathTotals {
   std::vector<double> latencies_us;
   int64_t errors = 0;
   absl::Duration elapsed;
+  absl::Duration bench_cpu, gateway_cpu, sim_cpu;
 
-  void Add(const ClosedLoopResult& round) {
+  void Add(const ClosedLoopResult& round, const CpuSample& before,
+           const CpuSample& after) {
     latencies_us.insert(latencies_us.end(), round.latencies_us.begin(),
                         round.latencies_us.end());
     errors += round.errors;
     elapsed += round.elapsed;
+    bench_cpu += after.bench.cpu - before.bench.cpu;
+    gateway_cpu += after.gateway.cpu - before.gateway.cpu;
+    sim_cpu += after.sim.cpu - before.sim.cpu;
   }
 
   CreatePathFigures Figures() const {
@@ -29,10 +53,11 @@ struct PathTotals {
     figures.errors = errors;
     figures.per_second =
         static_cast<double>(figures.requests) / absl::ToDoubleSeconds(elapsed);
-    std::vector<double> ms;
-    ms.reserve(latencies_us.size());
-    for (double us : latencies_us) ms.push_back(us / 1000.0);
-    figures.latency_ms = Summarize(std::move(ms));
+    figures.latency_ms = SummarizeMillis(latencies_us);
+    const double requests = std::max<double>(1, static_cast<double>(figures.requests));
+    figures.bench_cpu_us = absl::ToDoubleMicroseconds(bench_cpu) / requests;
+    figures.gateway_cpu_us = absl::ToDoubleMicroseconds(gateway_cpu) / requests;
+    figures.sim_cpu_us = absl::ToDoubleMicroseconds(sim_cpu) / requests;
     return figures;
   }
 };
@@ -46,6 +71,8 @@ absl::StatusOr<CreateResult> RunCreatePath(const BenchEnv& env,
   const absl::Duration round = options.duration / std::max(1, options.rounds);
   PathTotals gateway, direct;
   for (int i = 0; i < std::max(1, options.rounds); ++i) {
+    absl::StatusOr<CpuSample> start = SampleCpu(env);
+    if (!start.ok()) return start.status();
     GrpcCreateOptions grpc_options;
     grpc_options.prompt = prompt;
     grpc_options.concurrency = options.concurrency;
@@ -56,7 +83,9 @@ absl::StatusOr<CreateResult> RunCreatePath(const BenchEnv& env,
       return absl::InternalError(
           absl::StrCat("no create succeeded via the gateway: ", via_gateway->first_error));
     }
-    gateway.Add(via_gateway->loop);
+    absl::StatusOr<CpuSample> middle = SampleCpu(env);
+    if (!middle.ok()) return middle.status();
+    gateway.Add(via_gateway->loop, *start, *middle);
 
     absl::StatusOr<ClosedLoopResult> via_rest = RunRestCreates(
         env.sim().api_base(), kSimApiKey, prompt, options.concurrency, round);
@@ -64,7 +93,9 @@ absl::StatusOr<CreateResult> RunCreatePath(const BenchEnv& env,
     if (via_rest->latencies_us.empty()) {
       return absl::InternalError("no direct REST create succeeded");
     }
-    direct.Add(*via_rest);
+    absl::StatusOr<CpuSample> end = SampleCpu(env);
+    if (!end.ok()) return end.status();
+    direct.Add(*via_rest, *middle, *end);
   }
   CreateResult result;
   result.concurrency = options.concurrency;

@@ -22,6 +22,10 @@ struct CreatePathFigures {
   int64_t errors = 0;
   double per_second = 0;
   Summary latency_ms;
+  // CPU time per successful create, by process: where the 2 cores go.
+  double bench_cpu_us = 0;
+  double gateway_cpu_us = 0;
+  double sim_cpu_us = 0;
 };
 
 struct CreateResult {

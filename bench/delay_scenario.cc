@@ -10,11 +10,10 @@ absl::StatusOr<DelayResult> SummarizeDelays(const WatchExperimentResult& run,
   if (run.delays_us.empty()) {
     return absl::InternalError("event delay: no transition was delivered");
   }
-  std::vector<double> ms;
-  ms.reserve(run.delays_us.size());
-  for (double us : run.delays_us) ms.push_back(us / 1000.0);
   DelayResult result;
-  result.delay_ms = Summarize(std::move(ms));
+  result.delay_ms = SummarizeMillis(run.delays_us);
+  result.detection_ms = SummarizeMillis(run.detection_delays_us);
+  result.delivery_ms = SummarizeMillis(run.delivery_delays_us);
   result.period = period;
   result.target = period + absl::Milliseconds(20);
   result.transitions = static_cast<int64_t>(run.delays_us.size());

@@ -13,6 +13,8 @@ namespace seedance::bench {
 
 struct DelayResult {
   Summary delay_ms;             // p50 / p99 / max in milliseconds
+  Summary detection_ms;         // transition -> gateway's poll saw it
+  Summary delivery_ms;          // gateway saw it -> watcher received it
   absl::Duration period;
   absl::Duration target;        // period + 20 ms
   int64_t transitions = 0;

@@ -39,6 +39,9 @@ void WritePath(rapidjson::Writer<rapidjson::StringBuffer>& json,
   json.Key("errors"); json.Int64(path.errors);
   json.Key("per_second"); json.Double(path.per_second);
   json.Key("latency_ms"); WriteSummary(json, path.latency_ms);
+  json.Key("bench_cpu_us"); json.Double(path.bench_cpu_us);
+  json.Key("gateway_cpu_us"); json.Double(path.gateway_cpu_us);
+  json.Key("sim_cpu_us"); json.Double(path.sim_cpu_us);
   json.EndObject();
 }
 
@@ -114,6 +117,12 @@ std::string FormatTable(const Report& report) {
         absl::StrFormat("%.1f / %.1f / %.1f ms", d.delay_ms.p50, d.delay_ms.p99,
                         d.delay_ms.max),
         absl::StrFormat("p99 <= %.0f ms: %s", Ms(d.target), Verdict(DelayMet(d))));
+    auto part = [&](absl::string_view name, const Summary& summary) {
+      Row(out, name,
+          absl::StrFormat("%.1f / %.1f / %.1f ms", summary.p50, summary.p99, summary.max));
+    };
+    part("  detection (sim -> gateway event_time)", d.detection_ms);
+    part("  delivery (gateway event_time -> watcher)", d.delivery_ms);
   }
   if (report.capacity) {
     const CapacityResult& c = *report.capacity;
@@ -142,6 +151,13 @@ std::string FormatTable(const Report& report) {
     };
     path("via gateway (gRPC)", c.gateway);
     path("direct REST to tokenhub-sim", c.direct);
+    auto cpu = [&](absl::string_view name, const CreatePathFigures& p) {
+      Row(out, name,
+          absl::StrFormat("bench %.0f + gateway %.0f + sim %.0f us", p.bench_cpu_us,
+                          p.gateway_cpu_us, p.sim_cpu_us));
+    };
+    cpu("CPU per create via gateway", c.gateway);
+    cpu("CPU per create direct", c.direct);
     Row(out, "gateway / direct throughput",
         absl::StrFormat("%.0f %%", 100 * c.throughput_ratio),
         absl::StrFormat(">= 80 %%: %s", Verdict(CreateMet(c))));
@@ -192,6 +208,8 @@ std::string FormatJson(const Report& report) {
     json.Key("transitions"); json.Int64(d.transitions);
     json.Key("gaps"); json.Int64(d.gaps);
     json.Key("delay_ms"); WriteSummary(json, d.delay_ms);
+    json.Key("detection_ms"); WriteSummary(json, d.detection_ms);
+    json.Key("delivery_ms"); WriteSummary(json, d.delivery_ms);
     json.Key("target_met"); json.Bool(DelayMet(d));
     json.EndObject();
   }

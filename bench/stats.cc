@@ -30,4 +30,11 @@ Summary Summarize(std::vector<double> samples) {
   return summary;
 }
 
+Summary SummarizeMillis(const std::vector<double>& micros) {
+  std::vector<double> millis;
+  millis.reserve(micros.size());
+  for (double us : micros) millis.push_back(us / 1000.0);
+  return Summarize(std::move(millis));
+}
+
 }  // namespace seedance::bench

@@ -26,6 +26,9 @@ double Percentile(const std::vector<double>& sorted, double p);
 // Sorts a copy and summarises it; an empty set gives all zeros.
 Summary Summarize(std::vector<double> samples);
 
+// Summarize of microsecond samples, in milliseconds.
+Summary SummarizeMillis(const std::vector<double>& micros);
+
 }  // namespace seedance::bench
 
 #endif  // SEEDANCE_BENCH_STATS_H_

@@ -1,6 +1,9 @@
 // WatchExperiment; see watch_experiment.h.
 #include "bench/watch_experiment.h"
 
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "bench/grpc_creates.h"
 #include "bench/watch_fleet.h"
@@ -70,6 +73,9 @@ absl::StatusOr<WatchExperimentResult> RunWatchExperiment(
   if (!final_stats.ok()) return final_stats.status();
 
   result.transitions_expected = 2LL * options.watchers;
+  // (task, phase) -> the gateway's detection delay (the same for every
+  // watcher of the task: one poller).
+  absl::flat_hash_map<std::pair<std::string, std::string>, double> detection;
   for (const auto& watcher : fleet.watchers()) {
     const auto& phases = final_stats->transitions[watcher->task_id()];
     bool saw_running = false, saw_final = false;
@@ -80,11 +86,17 @@ absl::StatusOr<WatchExperimentResult> RunWatchExperiment(
       if (at == phases.end()) continue;
       saw_running |= event.status == v1::VIDEO_STATUS_RUNNING;
       saw_final |= event.status == v1::VIDEO_STATUS_SUCCEEDED;
-      result.delays_us.push_back(static_cast<double>(event.received_unix_us - at->second));
+      const auto delay = static_cast<double>(event.received_unix_us - at->second);
+      result.delays_us.push_back(delay);
+      result.delivery_delays_us.push_back(
+          static_cast<double>(event.received_unix_us - event.observed_unix_us));
+      detection.try_emplace({watcher->task_id(), phase},
+                            static_cast<double>(event.observed_unix_us - at->second));
     }
     if (!saw_running) ++result.gaps;
     if (!saw_final || !watcher->ended_ok()) ++result.lost_finals;
   }
+  for (const auto& [key, delay] : detection) result.detection_delays_us.push_back(delay);
   return result;
 }
 

@@ -31,6 +31,12 @@ struct WatchExperimentResult {
   // Sim transition -> watcher receipt, for every running and final
   // transition every watcher received (µs).
   std::vector<double> delays_us;
+  // The two parts of the delay. Detection: sim transition -> the gateway's
+  // event_time (its poll saw it), once per task and transition. Delivery:
+  // event_time -> receipt, for every watcher (fan-out writes, HTTP/2, and
+  // this client's own receive path).
+  std::vector<double> detection_delays_us;
+  std::vector<double> delivery_delays_us;
   int64_t transitions_expected = 0;  // watchers x 2
   int64_t gaps = 0;         // running never delivered (a legal gap)
   int64_t lost_finals = 0;  // final state missing or stream not OK: a failure

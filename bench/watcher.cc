@@ -69,7 +69,9 @@ void Watcher::OnReadDone(bool ok) {
   if (!ok) return;  // OnDone follows
   int64_t now = absl::ToUnixMicros(absl::Now());
   if (response_.has_video()) {
-    events_.push_back({response_.video().status(), now});
+    const google::protobuf::Timestamp& observed = response_.event_time();
+    events_.push_back({response_.video().status(),
+                       observed.seconds() * 1000000 + observed.nanos() / 1000, now});
     if (events_.size() == 1) group_->OnStarted();
   }
   StartRead(&response_);

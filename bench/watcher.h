@@ -44,7 +44,8 @@ class WatchGroup {
 
 struct ReceivedEvent {
   v1::VideoStatus status;
-  int64_t received_unix_us;
+  int64_t observed_unix_us;  // the gateway's event_time: when its poll saw it
+  int64_t received_unix_us;  // when this watcher got it
 };
 
 class Watcher : public grpc::ClientReadReactor<v1::WatchVideoResponse> {
