@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
@@ -56,13 +57,19 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
 
   // The child's environment: ours, minus the names `env` overrides.
+  for (const std::string& item : env) {
+    if (item.find('=') == std::string::npos || item[0] == '=') {
+      return absl::InvalidArgumentError(absl::StrCat("not NAME=value: ", item));
+    }
+  }
   std::vector<std::string> merged;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     absl::string_view current(*entry);
     bool overridden = false;
     for (const std::string& item : env) {
+      // "NAME=" including the '=', so NAME does not match NAME2.
       absl::string_view name = absl::string_view(item).substr(0, item.find('=') + 1);
-      if (absl::StartsWith(current, name)) overridden = true;
+      overridden |= absl::StartsWith(current, name);
     }
     if (!overridden) merged.emplace_back(current);
   }
