@@ -57,10 +57,16 @@ class CreateLoop {
   }
 
   void Launch(Slot& slot) {
-    slot.context = std::make_unique<grpc::ClientContext>();
-    slot.context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-    slot.response.Clear();
-    slot.started = absl::Now();
+    {
+      // Under the mutex OnDone takes, so the slot's reuse is ordered after
+      // the previous completion in ways TSan can see (gRPC's own ordering
+      // is in uninstrumented code).
+      absl::MutexLock lock(&mu_);
+      slot.context = std::make_unique<grpc::ClientContext>();
+      slot.context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+      slot.response.Clear();
+      slot.started = absl::Now();
+    }
     slot.stub->async()->CreateVideo(
         slot.context.get(), &slot.request, &slot.response,
         [this, &slot](grpc::Status status) { OnDone(slot, status); });

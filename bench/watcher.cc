@@ -68,20 +68,38 @@ void Watcher::Cancel() {
 void Watcher::OnReadDone(bool ok) {
   if (!ok) return;  // OnDone follows
   int64_t now = absl::ToUnixMicros(absl::Now());
+  bool first = false;
   if (response_.has_video()) {
     const google::protobuf::Timestamp& observed = response_.event_time();
+    absl::MutexLock lock(&mu_);
     events_.push_back({response_.video().status(),
                        observed.seconds() * 1000000 + observed.nanos() / 1000, now});
-    if (events_.size() == 1) group_->OnStarted();
+    first = events_.size() == 1;
   }
+  if (first) group_->OnStarted();
   StartRead(&response_);
 }
 
 void Watcher::OnDone(const grpc::Status& status) {
-  ended_ok_ = status.ok();
+  bool never_started;
+  {
+    absl::MutexLock lock(&mu_);
+    ended_ok_ = status.ok();
+    never_started = events_.empty();
+  }
   // Ended before any message: counts as started so waits do not hang.
-  if (events_.empty()) group_->OnStarted();
+  if (never_started) group_->OnStarted();
   group_->OnDone(status, cancelled_);
+}
+
+std::vector<ReceivedEvent> Watcher::events() const {
+  absl::MutexLock lock(&mu_);
+  return events_;
+}
+
+bool Watcher::ended_ok() const {
+  absl::MutexLock lock(&mu_);
+  return ended_ok_;
 }
 
 bool CancelAndReap(std::vector<std::unique_ptr<Watcher>>& watchers,
