@@ -30,7 +30,7 @@ absl::StatusOr<std::unique_ptr<BenchEnv>> BenchEnv::Start(
   // long enough that only prompt markers and advance calls move tasks.
   absl::StatusOr<std::unique_ptr<ChildProcess>> sim = ChildProcess::Start(
       {options.sim_path, "--port", "0", "--seed", "1", "--idle-timeout", "10m"},
-      {}, options.log_dir + "/tokenhub-sim.log");
+      options.server_env, options.log_dir + "/tokenhub-sim.log");
   if (!sim.ok()) return sim.status();
   absl::StatusOr<std::string> sim_url =
       (*sim)->WaitForLine("listening on ", absl::Seconds(20));
@@ -40,13 +40,14 @@ absl::StatusOr<std::unique_ptr<BenchEnv>> BenchEnv::Start(
   env->sim_process_ = std::move(*sim);
 
   const std::string period = Millis(options.poll_period);
+  std::vector<std::string> gateway_env = options.server_env;
+  gateway_env.push_back(absl::StrCat("TOKENHUB_API_KEY=", kSimApiKey));
   absl::StatusOr<std::unique_ptr<ChildProcess>> gateway = ChildProcess::Start(
       {options.gateway_path, "--listen", "127.0.0.1:0", "--upstream",
        env->sim_.api_base(), "--poll-initial", period, "--poll-max", period,
        "--max-streams", absl::StrCat(options.max_streams), "--no-log-calls",
        "--shutdown-grace", "2s"},
-      {absl::StrCat("TOKENHUB_API_KEY=", kSimApiKey)},
-      options.log_dir + "/seedance-gateway.log");
+      gateway_env, options.log_dir + "/seedance-gateway.log");
   if (!gateway.ok()) return gateway.status();
   env->gateway_ = std::move(*gateway);
   absl::StatusOr<std::string> port =

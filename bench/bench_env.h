@@ -27,6 +27,7 @@ struct BenchEnvOptions {
   int max_streams = 50000;
   int channels = 8;           // separate HTTP/2 connections to the gateway
   std::string log_dir;        // children's stderr files
+  std::vector<std::string> server_env;  // extra NAME=value for both children
 };
 
 class BenchEnv {

@@ -66,6 +66,7 @@ gateway (docs/PERFORMANCE.md). Prints a table; --json prints JSON instead.
   --sim PATH           tokenhub-sim (default: next to this binary)
   --gateway PATH       seedance-gateway (default: next to this binary)
   --log-dir DIR        the servers' stderr logs (default /tmp)
+  --server-env N=V     extra environment for both servers (repeatable)
 )";
 }
 
@@ -127,6 +128,9 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, const char* const* argv
     } else if (name == "--sim") { options.env.sim_path = value;
     } else if (name == "--gateway") { options.env.gateway_path = value;
     } else if (name == "--log-dir") { options.env.log_dir = value;
+    } else if (name == "--server-env") {
+      ok = value.find('=') != std::string::npos && value[0] != '=';
+      if (ok) options.env.server_env.push_back(value);
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", name));
     }

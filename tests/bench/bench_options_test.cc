@@ -41,6 +41,7 @@ TEST(BenchOptionsTest, BadInputIsAnError) {
   EXPECT_FALSE(Parse({"--duration", "soon"}).ok());
   EXPECT_FALSE(Parse({"--frobnicate"}).ok());
   EXPECT_FALSE(Parse({"--tasks"}).ok());
+  EXPECT_FALSE(Parse({"--server-env", "NOEQUALS"}).ok());
 }
 
 }  // namespace
