@@ -1,0 +1,145 @@
+// BenchOptions parsing; see bench_options.h.
+#include "bench/bench_options.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+
+namespace seedance::bench {
+namespace {
+
+const char* const kAllScenarios[] = {"fanout", "delay", "capacity", "create"};
+
+std::string SelfDir(const char* argv0) {
+  char path[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+  std::string self = n > 0 ? std::string(path, static_cast<std::size_t>(n)) : argv0;
+  std::size_t slash = self.rfind('/');
+  return slash == std::string::npos ? "." : self.substr(0, slash);
+}
+
+void ApplyQuickSizes(BenchOptions& options) {
+  options.fanout.watchers = 200;
+  options.fanout.tasks = 4;
+  options.fanout.hold = absl::Seconds(1);
+  options.fanout.naive_period = absl::Seconds(1);
+  options.fanout.naive_periods = 2;
+  options.fanout.naive_clients = 40;
+  options.fanout.naive_tasks = 2;
+  options.capacity.streams = 500;
+  options.capacity.tasks = 4;
+  options.capacity.idle = absl::Seconds(1);
+  options.create.concurrency = 8;
+  options.create.duration = absl::Seconds(2);
+  options.env.channels = 2;
+}
+
+}  // namespace
+
+std::string BenchUsage() {
+  return R"(usage: seedance-bench [flags]
+Starts tokenhub-sim and seedance-gateway on 127.0.0.1 and measures the
+gateway (docs/PERFORMANCE.md). Prints a table; --json prints JSON instead.
+
+  --quick              tiny sizes (a smoke test, seconds)
+  --json               JSON on stdout instead of the table
+  --scenario NAME      fanout | delay | capacity | create (repeatable; default all)
+  --watchers N         fan-out watchers (10000)
+  --tasks N            fan-out tasks (100)
+  --hold DUR           fan-out GET-counting window (3s)
+  --naive-clients N    scaled-down naive REST pollers (200)
+  --naive-tasks N      tasks they poll (2)
+  --naive-period DUR   naive polling period (5s, TokenHub's examples)
+  --streams N          idle streams (10000)
+  --idle DUR           idle window for CPU (5s)
+  --concurrency N      create-path calls in flight (32)
+  --duration DUR       create-path time per path (10s)
+  --poll-period DUR    the gateway's --poll-initial and --poll-max (200ms)
+  --channels N         gRPC connections to the gateway (8)
+  --sim PATH           tokenhub-sim (default: next to this binary)
+  --gateway PATH       seedance-gateway (default: next to this binary)
+  --log-dir DIR        the servers' stderr logs (default /tmp)
+  --server-env N=V     extra environment for both servers (repeatable)
+)";
+}
+
+absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, const char* const* argv) {
+  BenchOptions options;
+  const std::string dir = SelfDir(argv[0]);
+  options.env.sim_path = dir + "/tokenhub-sim";
+  options.env.gateway_path = dir + "/seedance-gateway";
+  options.env.log_dir = "/tmp";
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  // --quick first, so explicit sizes override it wherever they appear.
+  for (const std::string& arg : args) {
+    if (arg == "--quick") {
+      options.quick = true;
+      ApplyQuickSizes(options);
+    }
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string name = args[i];
+    std::string value;
+    if (std::size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (name == "--quick") continue;
+    if (name == "--json") { options.json = true; continue; }
+    if (name == "--help" || name == "-h") { options.help = true; continue; }
+    if (value.empty() && args[i].find('=') == std::string::npos) {
+      if (i + 1 >= args.size()) return absl::InvalidArgumentError(name + " needs a value");
+      value = args[++i];
+    }
+    auto as_int = [&](int& out) {
+      return absl::SimpleAtoi(value, &out) && out > 0;
+    };
+    auto as_duration = [&](absl::Duration& out) {
+      return absl::ParseDuration(value, &out) && out > absl::ZeroDuration();
+    };
+    bool ok = true;
+    if (name == "--scenario") {
+      for (absl::string_view item : absl::StrSplit(value, ',')) {
+        bool known = false;
+        for (const char* scenario : kAllScenarios) known |= item == scenario;
+        if (!known) return absl::InvalidArgumentError(absl::StrCat("unknown scenario ", item));
+        options.scenarios.insert(std::string(item));
+      }
+    } else if (name == "--watchers") { ok = as_int(options.fanout.watchers);
+    } else if (name == "--tasks") { ok = as_int(options.fanout.tasks);
+    } else if (name == "--hold") { ok = as_duration(options.fanout.hold);
+    } else if (name == "--naive-clients") { ok = as_int(options.fanout.naive_clients);
+    } else if (name == "--naive-tasks") { ok = as_int(options.fanout.naive_tasks);
+    } else if (name == "--naive-period") { ok = as_duration(options.fanout.naive_period);
+    } else if (name == "--streams") { ok = as_int(options.capacity.streams);
+    } else if (name == "--idle") { ok = as_duration(options.capacity.idle);
+    } else if (name == "--concurrency") { ok = as_int(options.create.concurrency);
+    } else if (name == "--duration") { ok = as_duration(options.create.duration);
+    } else if (name == "--poll-period") { ok = as_duration(options.env.poll_period);
+    } else if (name == "--channels") { ok = as_int(options.env.channels);
+    } else if (name == "--sim") { options.env.sim_path = value;
+    } else if (name == "--gateway") { options.env.gateway_path = value;
+    } else if (name == "--log-dir") { options.env.log_dir = value;
+    } else if (name == "--server-env") {
+      ok = value.find('=') != std::string::npos && value[0] != '=';
+      if (ok) options.env.server_env.push_back(value);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag ", name));
+    }
+    if (!ok) return absl::InvalidArgumentError(absl::StrCat("bad value for ", name, ": ", value));
+  }
+  if (options.scenarios.empty()) {
+    for (const char* scenario : kAllScenarios) options.scenarios.insert(scenario);
+  }
+  return options;
+}
+
+}  // namespace seedance::bench

@@ -1,0 +1,71 @@
+// RunBench; see bench_runner.h.
+#include "bench/bench_runner.h"
+
+#include <sys/resource.h>
+
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "bench/watch_experiment.h"
+
+namespace seedance::bench {
+namespace {
+
+// Each stream is no fd, but each REST client connection is, and the
+// children inherit the limit (the sim holds one fd per connection).
+absl::Status RaiseFileLimit(rlim_t wanted) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return absl::InternalError("getrlimit");
+  if (limit.rlim_cur >= wanted) return absl::OkStatus();
+  limit.rlim_cur = std::min(wanted, limit.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return absl::InternalError("setrlimit");
+  return absl::OkStatus();
+}
+
+void Progress(const std::string& line) { std::cerr << "[bench] " << line << std::endl; }
+
+}  // namespace
+
+absl::StatusOr<Report> RunBench(const BenchOptions& options) {
+  if (absl::Status raised = RaiseFileLimit(65536); !raised.ok()) return raised;
+  Report report;
+  report.machine = DescribeMachine();
+  report.quick = options.quick;
+
+  Progress("starting tokenhub-sim and seedance-gateway");
+  absl::StatusOr<std::unique_ptr<BenchEnv>> env = BenchEnv::Start(options.env);
+  if (!env.ok()) return env.status();
+
+  // Capacity first: its "RSS before" is then the freshly started gateway.
+  if (options.Runs("capacity")) {
+    Progress(absl::StrCat("capacity: ", options.capacity.streams, " idle streams"));
+    absl::StatusOr<CapacityResult> capacity = RunCapacity(**env, options.capacity);
+    if (!capacity.ok()) return capacity.status();
+    report.capacity = *capacity;
+  }
+  if (options.Runs("fanout") || options.Runs("delay")) {
+    Progress(absl::StrCat("fan-out/delay: ", options.fanout.watchers, " watchers over ",
+                          options.fanout.tasks, " tasks, naive ",
+                          options.fanout.naive_clients, " REST pollers"));
+    WatchExperimentResult full;
+    absl::StatusOr<FanoutResult> fanout = RunFanout(**env, options.fanout, &full);
+    if (!fanout.ok()) return fanout.status();
+    if (options.Runs("fanout")) report.fanout = *fanout;
+    if (options.Runs("delay")) {
+      absl::StatusOr<DelayResult> delay = SummarizeDelays(full, (*env)->poll_period());
+      if (!delay.ok()) return delay.status();
+      report.delay = *delay;
+    }
+  }
+  if (options.Runs("create")) {
+    Progress(absl::StrCat("create path: ", options.create.concurrency, " in flight, ",
+                          absl::FormatDuration(options.create.duration), " per path"));
+    absl::StatusOr<CreateResult> create = RunCreatePath(**env, options.create);
+    if (!create.ok()) return create.status();
+    report.create = *create;
+  }
+  if (absl::Status stopped = (*env)->Stop(); !stopped.ok()) return stopped;
+  return report;
+}
+
+}  // namespace seedance::bench

@@ -1,0 +1,50 @@
+// WatchFleet: many Watchers opened together on a set of tasks through the
+// gateway (round robin over tasks and channels), owned RAII: destroying the
+// fleet cancels every stream still open and waits for gRPC to finish with
+// them, so no scenario's error path frees a reactor gRPC still uses.
+#ifndef SEEDANCE_BENCH_WATCH_FLEET_H_
+#define SEEDANCE_BENCH_WATCH_FLEET_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "bench/bench_env.h"
+#include "bench/watcher.h"
+
+namespace seedance::bench {
+
+class WatchFleet {
+ public:
+  WatchFleet() = default;
+  ~WatchFleet();
+  WatchFleet(const WatchFleet&) = delete;
+  WatchFleet& operator=(const WatchFleet&) = delete;
+
+  // Opens `count` streams, watcher i on ids[i % ids.size()], and waits until
+  // each has its first message; an error if any failed or timed out.
+  absl::Status Open(const BenchEnv& env, const std::vector<std::string>& ids,
+                    int count);
+
+  // Waits until every stream ended by itself.
+  absl::Status WaitAllDone(absl::Duration timeout);
+  // Cancels every stream and waits for all to end.
+  absl::Status CancelAll();
+
+  const WatchGroup& group() const { return group_; }
+  const std::vector<std::unique_ptr<Watcher>>& watchers() const { return watchers_; }
+
+ private:
+  WatchGroup group_;
+  std::vector<std::unique_ptr<Watcher>> watchers_;
+};
+
+// How long opening (or finishing) `count` streams may take: generous,
+// because a loaded 2-core machine or a sanitizer build is slow.
+absl::Duration StreamsTimeout(int count);
+
+}  // namespace seedance::bench
+
+#endif  // SEEDANCE_BENCH_WATCH_FLEET_H_
