@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "server/gateway/call_log.h"
 #include "server/gateway/gateway_config.h"
 #include "server/gateway/gateway_server.h"
@@ -23,6 +24,10 @@ int main(int argc, char** argv) {
     std::cerr << "seedance-gateway: " << config.status().message() << "\n";
     return 2;
   }
+
+  // Debian's Abseil checks every lock for deadlock cycles, a measurable cost
+  // on the hot path (docs/PERFORMANCE.md); the tests keep the checks on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   // Block the stop signals before any thread starts (gRPC's threads inherit
   // the mask), then wait for them here with sigwait.

@@ -126,10 +126,12 @@ void TaskPoller::OnPollResult(absl::StatusOr<v1::Video> result) {
 
 bool TaskPoller::HandleVideoLocked(v1::Video video) {
   const absl::Time now = env_.scheduler->Now();
+  if (!state_.upstream_reachable) {
+    backoff_ = env_.backoff->clone();  // recovered: the next failure starts small
+  }
   state_.last_contact = now;
   state_.upstream_reachable = true;
   state_.upstream_error.clear();
-  backoff_ = env_.backoff->clone();
 
   if (!state_.video || IsTransition(*state_.video, video)) {
     absl::optional<int64_t> seq = NextSequence(state_.sequence, video.status());

@@ -1,19 +1,11 @@
 // ExponentialBackoffPolicy: growing window, uniform draw.
 #include "server/upstream/backoff_policy.h"
 
+#include "server/upstream/policy_seed.h"
+
 #include <algorithm>
 
 namespace seedance::upstream {
-namespace {
-
-uint64_t SeedOrRandom(uint64_t seed) {
-  if (seed != 0) return seed;
-  std::random_device device;
-  return (static_cast<uint64_t>(device()) << 32) ^ device();
-}
-
-}  // namespace
-
 ExponentialBackoffPolicy::ExponentialBackoffPolicy(absl::Duration initial,
                                                    absl::Duration maximum,
                                                    double scaling, uint64_t seed)

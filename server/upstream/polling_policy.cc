@@ -1,6 +1,8 @@
 // GrowingPollingPolicy: geometric growth to a ceiling, with jitter.
 #include "server/upstream/polling_policy.h"
 
+#include "server/upstream/policy_seed.h"
+
 #include <algorithm>
 
 namespace seedance::upstream {
@@ -15,7 +17,7 @@ GrowingPollingPolicy::GrowingPollingPolicy(absl::Duration initial,
       jitter_(std::clamp(jitter, 0.0, 0.9)),
       seed_(seed),
       period_(initial_),
-      random_(seed != 0 ? seed : std::random_device{}()) {}
+      random_(SeedOrRandom(seed)) {}
 
 std::unique_ptr<PollingPolicy> GrowingPollingPolicy::clone() const {
   return std::make_unique<GrowingPollingPolicy>(initial_, maximum_, scaling_,

@@ -4,6 +4,7 @@
 #include "gtest/gtest.h"
 #include "server/upstream/backoff_policy.h"
 #include "server/upstream/polling_policy.h"
+#include "server/upstream/policy_seed.h"
 
 namespace seedance::upstream {
 namespace {
@@ -61,6 +62,20 @@ TEST(GrowingPollingPolicyTest, ZeroJitterIsExact) {
   EXPECT_EQ(policy.WaitPeriod(), absl::Seconds(2));
   EXPECT_EQ(policy.WaitPeriod(), absl::Seconds(3));
   EXPECT_EQ(policy.WaitPeriod(), absl::Seconds(3));
+}
+
+}  // namespace
+}  // namespace seedance::upstream
+
+namespace seedance::upstream {
+namespace {
+
+TEST(PolicySeedTest, UnseededClonesDrawDistinctSeedsCheaply) {
+  uint64_t a = SeedOrRandom(0), b = SeedOrRandom(0), c = SeedOrRandom(0);
+  EXPECT_NE(a, b);
+  EXPECT_NE(b, c);
+  EXPECT_NE(a, c);
+  EXPECT_EQ(SeedOrRandom(42), 42u) << "a given seed is used as is";
 }
 
 }  // namespace
