@@ -230,9 +230,14 @@ TEST_F(TokenHubSimTest, HundredsOfConcurrentGetsShareAFewConnections) {
   absl::Notification all_done;
   for (int i = 0; i < kGets; ++i) {
     client_->GetVideo(id, CallOptions(), [&](absl::StatusOr<Video> v) {
-      absl::MutexLock lock(&mu);
-      ok += v.ok();
-      if (++done == kGets) all_done.Notify();
+      bool last;
+      {
+        absl::MutexLock lock(&mu);
+        ok += v.ok();
+        last = ++done == kGets;
+      }
+      // Outside the lock: once notified, the test may return and destroy mu.
+      if (last) all_done.Notify();
     });
   }
   ASSERT_TRUE(all_done.WaitForNotificationWithTimeout(testing::kTestTimeout));
