@@ -12,30 +12,7 @@ MP4=$2
 PY=/usr/bin/python3
 [ -x "$PY" ] || { echo "no /usr/bin/python3: skipped"; exit 77; }
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  [ -n "${KEEP:-}" ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$WORK"/*.out "$WORK"/*.err "$WORK"/*.log; do
-    [ -s "$f" ] && { echo "--- $f" >&2; tail -20 "$f" >&2; }
-  done
-  exit 1
-}
-
-# wait_for FILE REGEX: waits (10 s at most) until FILE has a line matching.
-wait_for() {
-  for _ in $(seq 1000); do
-    grep -qE "$2" "$1" 2>/dev/null && return 0
-    sleep 0.01
-  done
-  fail "timed out waiting for /$2/ in $1"
-}
+source "$(dirname "$0")/../testing/process_helpers.sh"
 
 # expect_exit CODE NAME -- COMMAND...: runs the CLI, output in NAME.out/.err.
 expect_exit() {

@@ -10,24 +10,7 @@ BIN=$1
 BUF=$2
 [ -x "$BUF" ] || { echo "buf not installed (run ./dev setup): skipped"; exit 77; }
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; for f in "$WORK"/*.log; do echo "--- $f" >&2; tail -20 "$f" >&2; done; exit 1; }
-
-# wait_for FILE REGEX: waits (10 s at most) until FILE has a line matching.
-wait_for() {
-  for _ in $(seq 1000); do
-    grep -qE "$2" "$1" 2>/dev/null && return 0
-    sleep 0.01
-  done
-  fail "timed out waiting for /$2/ in $1"
-}
+source "$(dirname "$0")/../testing/process_helpers.sh"
 
 "$BIN/tokenhub-sim" --port 0 --time-scale 0.01 --seed 7 >"$WORK/sim.out" 2>"$WORK/sim.log" &
 PIDS+=($!)

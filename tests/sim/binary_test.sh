@@ -5,10 +5,7 @@
 # Usage: binary_test.sh PATH/TO/tokenhub-sim
 set -euo pipefail
 SIM=$1
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/../testing/process_helpers.sh"
 
 "$SIM" --help | grep -q -- '--time-scale' || fail "--help lists the flags"
 for bad in "--port x" "--time-scale 0" "--fault teapot" "--keys ," "--bogus 1" \
@@ -23,10 +20,8 @@ done
 "$SIM" --port 0 --time-scale 0.001 --keys ci=th-ci-secret --seed 3 \
   >"$WORK/out" 2>"$WORK/err" &
 pid=$!
-for _ in $(seq 100); do
-  [ -s "$WORK/out" ] && break
-  sleep 0.05
-done
+PIDS+=($pid)
+wait_for "$WORK/out" '^listening on '
 line=$(cat "$WORK/out")
 [[ "$line" =~ ^listening\ on\ http://127\.0\.0\.1:([0-9]+)$ ]] ||
   fail "stdout is one 'listening on' line, got '$line'"
