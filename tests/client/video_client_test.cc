@@ -19,6 +19,7 @@
 #include "server/common/status_details.h"
 #include "server/gateway/gateway_server.h"
 #include "sim/sim_server.h"
+#include "tests/testing/loopback_stack.h"
 #include "tests/testing/status_matchers.h"
 
 namespace seedance::client {
@@ -28,8 +29,8 @@ using ::seedance::testing::IsOk;
 using ::seedance::testing::StatusCodeIs;
 using ::testing::ElementsAre;
 
-constexpr char kAliceKey[] = "th-alice-client-key";
-constexpr char kBobKey[] = "th-bob-client-key";
+using ::seedance::testing::kAliceKey;
+using ::seedance::testing::kBobKey;
 
 v1::WatchVideoResponse Transition(int64_t sequence) {
   v1::WatchVideoResponse message;
@@ -100,23 +101,11 @@ class BackgroundWatch {
 class VideoClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    tokenhub_sim::SimOptions sim;
-    sim.keys = {{"alice", kAliceKey}, {"bob", kBobKey}};
-    sim.time_scale = 0.01;
-    auto started = tokenhub_sim::SimServer::Start(sim);
+    auto started = ::seedance::testing::StartTestSim();
     ASSERT_TRUE(started.ok()) << started.status();
     sim_ = *std::move(started);
-
-    config_.listen = "127.0.0.1:0";
-    config_.upstream = sim_->base_url();
-    config_.api_key = kAliceKey;
-    config_.allow_caller_keys = true;
-    config_.poll_initial = absl::Milliseconds(10);
-    config_.poll_max = absl::Milliseconds(20);
-    config_.backoff_initial = absl::Milliseconds(10);
-    config_.backoff_max = absl::Milliseconds(50);
+    config_ = ::seedance::testing::FastGatewayConfig(*sim_);
     config_.shutdown_grace = absl::Seconds(1);
-    config_.log_calls = false;
     StartGateway();
     // Restarts reuse the port, as a replica restarting behind one address.
     config_.listen = absl::StrCat("127.0.0.1:", gateway_->port());

@@ -18,6 +18,7 @@
 #include "server/gateway/gateway_server.h"
 #include "sim/sim_server.h"
 #include "tests/gateway/watch_collector.h"
+#include "tests/testing/loopback_stack.h"
 #include "tests/testing/status_matchers.h"
 
 namespace seedance::gateway {
@@ -30,8 +31,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kAliceKey[] = "th-alice-e2e-key";
-constexpr char kBobKey[] = "th-bob-e2e-key";
+using ::seedance::testing::kAliceKey;
+using ::seedance::testing::kBobKey;
 
 // Waits for `pred` with a deadline, checking every millisecond.
 bool Eventually(const std::function<bool()>& pred,
@@ -47,24 +48,10 @@ bool Eventually(const std::function<bool()>& pred,
 class GatewayE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    tokenhub_sim::SimOptions sim;
-    sim.keys = {{"alice", kAliceKey}, {"bob", kBobKey}};
-    sim.time_scale = 0.01;
-    auto started = tokenhub_sim::SimServer::Start(sim);
+    auto started = ::seedance::testing::StartTestSim();
     ASSERT_TRUE(started.ok()) << started.status();
     sim_ = *std::move(started);
-
-    config_.listen = "127.0.0.1:0";
-    config_.upstream = sim_->base_url();
-    config_.api_key = kAliceKey;
-    config_.allow_caller_keys = true;
-    config_.poll_initial = absl::Milliseconds(10);
-    config_.poll_max = absl::Milliseconds(20);
-    config_.backoff_initial = absl::Milliseconds(10);
-    config_.backoff_max = absl::Milliseconds(50);
-    config_.upstream_timeout = absl::Seconds(5);
-    config_.shutdown_grace = absl::Seconds(2);
-    config_.log_calls = false;
+    config_ = ::seedance::testing::FastGatewayConfig(*sim_);
   }
 
   void StartGateway() {
