@@ -47,7 +47,9 @@ class VideoService final : public v1::VideoService::CallbackService {
       const v1::WatchVideoRequest* request) override;
 
   // Open WatchVideo streams right now.
-  int open_streams() const { return open_streams_.load(); }
+  int open_streams() const {
+    return open_streams_.load(std::memory_order_acquire);
+  }
 
  private:
   // The TokenHub key this call uses (see ResolveApiKey).

@@ -141,7 +141,9 @@ void WatchReactor::OnDone() {
   }
   // Lock order is registry -> poller -> watcher: call in with none held.
   if (poller) registry_.Unwatch(key_, this);
-  open_streams_.fetch_sub(1, std::memory_order_relaxed);
+  // Release: GatewayServer::Shutdown reads the count (acquire) to know that
+  // every watch is over before it destroys the service that owns it.
+  open_streams_.fetch_sub(1, std::memory_order_release);
   self_.reset();  // may delete this: nothing after
 }
 
