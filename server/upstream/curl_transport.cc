@@ -50,6 +50,29 @@ struct CurlTransport::Multi {
   CURLM* const handle;
 };
 
+// Easy handles of finished transfers, reset on reuse. Bounded: beyond the
+// connection limit, idle handles are only memory.
+struct CurlTransport::EasyPool {
+  explicit EasyPool(size_t capacity) : capacity(capacity) {}
+
+  EasyPtr Take() {
+    if (handles.empty()) return EasyPtr(curl_easy_init());
+    EasyPtr easy = std::move(handles.back());
+    handles.pop_back();
+    curl_easy_reset(easy.get());  // keeps caches; drops every option
+    return easy;
+  }
+
+  void Give(EasyPtr easy) {
+    if (easy != nullptr && handles.size() < capacity) {
+      handles.push_back(std::move(easy));
+    }
+  }
+
+  const size_t capacity;
+  std::vector<EasyPtr> handles;
+};
+
 // One request's state, reachable from its easy handle via CURLOPT_PRIVATE.
 // Touched only by the transport thread once queued.
 struct CurlTransport::Transfer {
@@ -140,6 +163,8 @@ CurlTransport::CurlTransport(CurlTransportOptions options)
     : options_(std::move(options)) {
   GlobalInitOnce();
   multi_ = std::make_unique<Multi>();
+  idle_ = std::make_unique<EasyPool>(
+      static_cast<size_t>(std::max(1L, options_.max_connections)));
   curl_multi_setopt(multi_->handle, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   curl_multi_setopt(multi_->handle, CURLMOPT_MAX_TOTAL_CONNECTIONS,
                     options_.max_connections);
@@ -263,7 +288,7 @@ void CurlTransport::Start(std::unique_ptr<Transfer> t) {
         absl::StatusCode::kDeadlineExceeded, kReasonTimeout,
         "the deadline passed before the upstream request was sent"));
   }
-  t->easy.reset(curl_easy_init());
+  t->easy = idle_->Take();
   if (t->easy == nullptr) {
     return std::move(t->done)(UpstreamError(absl::StatusCode::kResourceExhausted,
                                             kReasonTransportError,
@@ -288,14 +313,18 @@ void CurlTransport::FinishDone() {
     auto node = running_.extract(raw);
     if (node.empty()) continue;
     std::unique_ptr<Transfer> t = std::move(node.mapped());
-    if (code != CURLE_OK) {
-      std::move(t->done)(FailureStatus(code, *t));
-      continue;
+    absl::StatusOr<HttpResponse> result;
+    if (code == CURLE_OK) {
+      long http_status = 0;
+      curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &http_status);
+      t->response.status_code = static_cast<int>(http_status);
+      result = std::move(t->response);
+    } else {
+      result = FailureStatus(code, *t);
     }
-    long http_status = 0;
-    curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &http_status);
-    t->response.status_code = static_cast<int>(http_status);
-    std::move(t->done)(std::move(t->response));
+    // The handle is done with: keep it for the next transfer.
+    idle_->Give(std::move(t->easy));
+    std::move(t->done)(std::move(result));
   }
 }
 

@@ -70,7 +70,8 @@ class CurlTransport final : public HttpTransport {
   struct Transfer;
 
  private:
-  struct Multi;  // RAII CURLM owner, defined in the .cc
+  struct Multi;     // RAII CURLM owner, defined in the .cc
+  struct EasyPool;  // finished easy handles kept for reuse, in the .cc
 
   // The transport thread: start queued transfers, drive curl, deliver
   // finished ones, sleep in curl_multi_poll until there is work.
@@ -89,6 +90,9 @@ class CurlTransport final : public HttpTransport {
                                   // curl_multi_wakeup, which is thread-safe)
   // Transfers added to the multi handle; transport thread only.
   absl::flat_hash_map<Transfer*, std::unique_ptr<Transfer>> running_;
+  // Transport thread only. Reusing handles (curl_easy_reset) spares an
+  // allocation-heavy curl_easy_init and cleanup per request.
+  std::unique_ptr<EasyPool> idle_;
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::unique_ptr<Transfer>> queue_ ABSL_GUARDED_BY(mu_);

@@ -127,5 +127,33 @@ TEST_F(CurlTransportTest, PostsTheBody) {
   EXPECT_THAT(response->body, HasSubstr("\"id\""));
 }
 
+TEST_F(CurlTransportTest, ReusedHandlesCarryNothingOverFromEarlierRequests) {
+  CurlTransportOptions options;
+  options.max_response_bytes = 64 << 10;
+  CurlTransport transport(options);
+  auto created = SendSync(transport, Create());
+  ASSERT_OK(created.status());
+  ASSERT_EQ(created->status_code, 200) << created->body;
+
+  // The next transfer reuses the POST's handle: it must be a plain GET with
+  // only its own headers (no Authorization here, so the sim says 401).
+  HttpRequest anonymous = Get("/videos/generations/nope");
+  anonymous.headers.clear();
+  auto refused = SendSync(transport, std::move(anonymous));
+  ASSERT_OK(refused.status());
+  EXPECT_EQ(refused->status_code, 401) << refused->body;
+  EXPECT_EQ(sim_->stats().create_requests, 1) << "the GET was sent as a GET";
+
+  // A failed transfer's handle is reused too, without its failure.
+  ASSERT_OK(sim_->AddFaults("huge=100000,seq=1"));
+  auto too_large = SendSync(transport, Create());
+  EXPECT_EQ(ErrorReason(too_large.status()), kReasonResponseTooLarge);
+  for (int i = 0; i < 3; ++i) {
+    auto ok = SendSync(transport, Create());
+    ASSERT_OK(ok.status());
+    EXPECT_EQ(ok->status_code, 200) << ok->body;
+  }
+}
+
 }  // namespace
 }  // namespace seedance::upstream
