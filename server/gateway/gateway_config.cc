@@ -124,6 +124,10 @@ std::vector<ConfigOption> BuildOptions() {
                      "a WatchVideo stream open this long ends with "
                      "DEADLINE_EXCEEDED",
                      &C::max_watch_time),
+      IntOption("fanout-threads", "SEEDANCE_FANOUT_THREADS",
+                "threads writing transitions to watch streams (one task's "
+                "watchers are served in order by one at a time)",
+                &C::fanout_threads),
       DurationOption("keepalive-time", "SEEDANCE_KEEPALIVE_TIME",
                      "HTTP/2 ping interval on idle connections",
                      &C::keepalive_time),

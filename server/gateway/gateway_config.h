@@ -33,6 +33,9 @@ struct GatewayConfig {
   int max_streams = 20000;
   int max_message_bytes = 1 << 20;
   absl::Duration max_watch_time = absl::Hours(2);
+  // Threads that write transitions to watch streams, so the upstream
+  // transport's thread never waits on them.
+  int fanout_threads = 2;
 
   // gRPC HTTP/2 keepalive pings to idle clients.
   absl::Duration keepalive_time = absl::Seconds(60);

@@ -26,6 +26,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   std::unique_ptr<GatewayServer> g(new GatewayServer(config));
   SetCallLogging(config.log_calls);
   g->scheduler_ = std::make_unique<ThreadScheduler>();
+  g->fanout_ = std::make_unique<ThreadPool>(config.fanout_threads);
 
   upstream::CurlTransportOptions transport;
   transport.default_timeout = config.upstream_timeout;
@@ -47,6 +48,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   PollerEnvironment env;
   env.client = g->client_.get();
   env.scheduler = g->scheduler_.get();
+  env.fanout = g->fanout_.get();
   env.polling = g->polling_.get();
   env.backoff = g->backoff_.get();
   env.upstream_timeout = config.upstream_timeout;
@@ -123,6 +125,9 @@ void GatewayServer::ShutdownOnce() {
   // schedule retries, which a stopped scheduler drops.
   scheduler_->Shutdown();
   transport_.reset();
+  // Last: every watch has ended, so what is left to fan out goes to
+  // finished streams, which ignore it.
+  fanout_->Shutdown();
   LogNotice("stopped");
 }
 

@@ -1,5 +1,5 @@
 // GatewayServer: the whole seedance-gateway in one object — scheduler,
-// upstream transport and client, poller registry, the gRPC server with
+// fan-out threads, upstream transport and client, poller registry, the gRPC server with
 // VideoService, grpc.health.v1 and reflection — so main() and the
 // end-to-end tests start exactly the same thing.
 //
@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/server.h"
+#include "server/common/thread_pool.h"
 #include "server/common/thread_scheduler.h"
 #include "server/gateway/gateway_config.h"
 #include "server/gateway/poller_registry.h"
@@ -57,6 +58,8 @@ class GatewayServer {
   std::once_flag shutdown_once_;
   // Destroyed bottom-up: the server first, the scheduler last.
   std::unique_ptr<ThreadScheduler> scheduler_;
+  // Outlives the registry, whose pollers post their announcements here.
+  std::unique_ptr<ThreadPool> fanout_;
   std::unique_ptr<upstream::CurlTransport> transport_;
   std::unique_ptr<upstream::TokenHubClient> client_;
   std::unique_ptr<upstream::PollingPolicy> polling_;

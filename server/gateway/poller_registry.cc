@@ -26,9 +26,10 @@ absl::StatusOr<std::shared_ptr<TaskPoller>> PollerRegistry::Watch(
   }
   const absl::Time now = env_.scheduler->Now();
   if (const FinalState* final_state = finals_.Get(key, now)) {
-    sink->OnVideo(final_state->sequence, final_state->observed_at,
-                  final_state->video);
-    sink->OnEnd(absl::OkStatus());
+    sink->OnLastVideo(MakeWatchEvent(final_state->sequence,
+                                     final_state->observed_at,
+                                     final_state->video),
+                      absl::OkStatus());
     return std::shared_ptr<TaskPoller>();
   }
   std::shared_ptr<TaskPoller>& poller = pollers_[key];

@@ -35,7 +35,8 @@ TaskPoller::TaskPoller(TaskKey key, const PollerEnvironment& env,
       on_end_(std::move(on_end)),
       price_(std::move(price)),
       polling_(env.polling->clone()),
-      backoff_(env.backoff->clone()) {}
+      backoff_(env.backoff->clone()),
+      announcements_(*env.fanout) {}
 
 TaskPoller::~TaskPoller() {
   absl::MutexLock lock(&mu_);
@@ -49,13 +50,17 @@ void TaskPoller::Start() {
 
 void TaskPoller::AddWatcher(std::shared_ptr<WatchSink> sink) {
   absl::MutexLock lock(&mu_);
-  if (state_.video) {
-    sink->OnVideo(state_.sequence, state_.observed_at, *state_.video);
-  }
+  // Announcements already posted to the strand do not include this sink,
+  // so it sees the current state exactly once, here, before any later one.
   if (ended_) {
-    sink->OnEnd(*ended_);
+    if (last_event_) {
+      sink->OnLastVideo(last_event_, *ended_);
+    } else {
+      sink->OnEnd(*ended_);
+    }
     return;
   }
+  if (last_event_) sink->OnVideo(last_event_);
   sinks_.push_back(std::move(sink));
 }
 
@@ -143,9 +148,16 @@ bool TaskPoller::HandleVideoLocked(v1::Video video) {
     }
     state_.video = std::move(video);
     state_.observed_at = now;
+    const bool final_state = IsFinal(state_.video->status());
     if (seq) {
       state_.sequence = *seq;
-      for (auto& sink : sinks_) sink->OnVideo(*seq, now, *state_.video);
+      last_event_ = MakeWatchEvent(*seq, now, *state_.video);
+      if (final_state) {
+        AnnounceLocked(last_event_, absl::OkStatus());
+        EndLocked(absl::OkStatus());  // nobody left to tell
+        return true;
+      }
+      AnnounceLocked(last_event_, absl::nullopt);
     }
     // A new phase starts: look again soon, then slow down.
     polling_ = env_.polling->clone();
@@ -182,8 +194,29 @@ void TaskPoller::EndLocked(const absl::Status& why) {
     env_.scheduler->Cancel(timer_);
     timer_ = 0;
   }
-  for (auto& sink : sinks_) sink->OnEnd(why);
+  if (!sinks_.empty()) {
+    announcements_.Run([sinks = std::move(sinks_), why] {
+      for (const auto& sink : sinks) sink->OnEnd(why);
+    });
+  }
   sinks_.clear();
+}
+
+void TaskPoller::AnnounceLocked(const WatchEvent& event,
+                                const absl::optional<absl::Status>& end) {
+  if (sinks_.empty()) return;
+  if (end) {
+    announcements_.Run([sinks = std::move(sinks_), event, why = *end] {
+      for (const auto& sink : sinks) sink->OnLastVideo(event, why);
+    });
+    sinks_.clear();
+    return;
+  }
+  // A copy of the list: watchers may come and go while this waits its turn.
+  // One that has gone just ignores the event.
+  announcements_.Run([sinks = sinks_, event] {
+    for (const auto& sink : sinks) sink->OnVideo(event);
+  });
 }
 
 }  // namespace seedance::gateway

@@ -11,8 +11,12 @@
 //
 // Threads: polls start on the scheduler thread, results arrive on the
 // transport thread; watchers are added and removed from gRPC threads. One
-// mutex guards everything; lock order is registry -> poller -> watcher, and
-// the poller calls the registry (on_end) only after releasing its lock.
+// mutex guards the state. Announcements go through the poller's own strand
+// on the fan-out executor: the transport thread records a transition, builds
+// its one shared WatchVideoResponse and returns to reading replies, while a
+// fan-out thread writes it to every watcher, in order with the poller's
+// other announcements. Lock order is registry -> poller -> watcher, and the
+// poller calls the registry (on_end) only after releasing its lock.
 #ifndef SEEDANCE_SERVER_GATEWAY_TASK_POLLER_H_
 #define SEEDANCE_SERVER_GATEWAY_TASK_POLLER_H_
 
@@ -28,7 +32,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/types/optional.h"
 #include "seedance/v1/video_service.pb.h"
+#include "server/common/executor.h"
 #include "server/common/scheduler.h"
+#include "server/common/serial_executor.h"
 #include "server/gateway/task_key.h"
 #include "server/gateway/watch_sink.h"
 #include "server/upstream/backoff_policy.h"
@@ -51,6 +57,9 @@ struct PollerSnapshot {
 struct PollerEnvironment {
   upstream::TokenHubClient* client = nullptr;
   Scheduler* scheduler = nullptr;
+  // Where watchers are told of transitions and ends (each poller keeps its
+  // own order on it). Must outlive every poller's pending announcements.
+  Executor* fanout = nullptr;
   const upstream::PollingPolicy* polling = nullptr;  // prototype, cloned
   const upstream::BackoffPolicy* backoff = nullptr;  // prototype, cloned
   absl::Duration upstream_timeout = absl::Seconds(30);
@@ -76,8 +85,9 @@ class TaskPoller : public std::enable_shared_from_this<TaskPoller> {
   // Polls now, then on the policies' schedule.
   void Start();
 
-  // Adds a watcher and gives it the current state at once (if known). If
-  // the poller has already ended, the watcher gets its last state and end.
+  // Adds a watcher and gives it the current state at once, on the calling
+  // thread (if known). If the poller has already ended, the watcher gets its
+  // last state and end.
   void AddWatcher(std::shared_ptr<WatchSink> sink);
 
   // Removes a watcher (a no-op if absent). Returns how many remain.
@@ -99,6 +109,12 @@ class TaskPoller : public std::enable_shared_from_this<TaskPoller> {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ScheduleLocked(absl::Duration delay) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EndLocked(const absl::Status& why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Tells every current watcher, on the strand (posted under the lock, so
+  // announcements keep the order of the state changes). With `end`, the
+  // event is the last: watchers get it and the end together, and leave.
+  void AnnounceLocked(const WatchEvent& event,
+                      const absl::optional<absl::Status>& end)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const TaskKey key_;
   const PollerEnvironment env_;
@@ -107,12 +123,14 @@ class TaskPoller : public std::enable_shared_from_this<TaskPoller> {
   mutable absl::Mutex mu_;
   absl::optional<v1::Price> price_ ABSL_GUARDED_BY(mu_);
   PollerSnapshot state_ ABSL_GUARDED_BY(mu_);
+  WatchEvent last_event_ ABSL_GUARDED_BY(mu_);  // null before the first
   std::vector<std::shared_ptr<WatchSink>> sinks_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<upstream::PollingPolicy> polling_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<upstream::BackoffPolicy> backoff_ ABSL_GUARDED_BY(mu_);
   Scheduler::TimerId timer_ ABSL_GUARDED_BY(mu_) = 0;
   // Set once the poller ends; then it only answers late AddWatcher calls.
   absl::optional<absl::Status> ended_ ABSL_GUARDED_BY(mu_);
+  SerialExecutor announcements_;
 };
 
 }  // namespace seedance::gateway

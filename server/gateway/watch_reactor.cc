@@ -86,21 +86,9 @@ void WatchReactor::Begin() {
   }
 }
 
-void WatchReactor::OnVideo(int64_t sequence, absl::Time event_time,
-                           const v1::Video& video) {
+void WatchReactor::OnVideo(const WatchEvent& event) {
   absl::MutexLock lock(&mu_);
-  if (video.has_create_time()) {
-    create_time_ = absl::FromUnixNanos(
-        TimeUtil::TimestampToNanoseconds(video.create_time()));
-  }
-  // Already sent (or seen by the client before it reconnected).
-  if (finish_called_ || sequence <= last_sequence_) return;
-  last_sequence_ = sequence;
-  v1::WatchVideoResponse& event = queue_.emplace_back();
-  event.set_sequence(sequence);
-  *event.mutable_event_time() = ToTimestamp(event_time);
-  *event.mutable_video() = video;
-  WriteNextLocked();
+  if (EnqueueLocked(event)) WriteNextLocked();
 }
 
 void WatchReactor::OnEnd(const absl::Status& status) {
@@ -108,6 +96,39 @@ void WatchReactor::OnEnd(const absl::Status& status) {
   if (finish_called_ || end_) return;
   end_ = status;
   if (!write_in_flight_) FinishLocked(status);
+}
+
+void WatchReactor::OnLastVideo(const WatchEvent& event,
+                               const absl::Status& status) {
+  absl::MutexLock lock(&mu_);
+  if (finish_called_ || end_) return;
+  if (!EnqueueLocked(event) || write_in_flight_ || queue_.size() > 1) {
+    // Nothing new to send, or it waits its turn: OnWriteDone finishes.
+    end_ = status;
+    if (!write_in_flight_ && queue_.empty()) FinishLocked(status);
+    if (!queue_.empty()) WriteNextLocked();
+    return;
+  }
+  // The usual case: the final state and the status leave in one batch
+  // (no OnWriteDone follows; OnDone does).
+  in_flight_ = std::move(queue_.front());
+  queue_.pop_front();
+  finish_called_ = true;
+  result_ = status;
+  StartWriteAndFinish(in_flight_.get(), grpc::WriteOptions(),
+                      ToGrpcStatus(status));
+}
+
+bool WatchReactor::EnqueueLocked(const WatchEvent& event) {
+  if (event->video().has_create_time()) {
+    create_time_ = absl::FromUnixNanos(
+        TimeUtil::TimestampToNanoseconds(event->video().create_time()));
+  }
+  // Already sent (or seen by the client before it reconnected).
+  if (finish_called_ || event->sequence() <= last_sequence_) return false;
+  last_sequence_ = event->sequence();
+  queue_.push_back(event);
+  return true;
 }
 
 void WatchReactor::OnWriteDone(bool ok) {
@@ -152,7 +173,7 @@ void WatchReactor::WriteNextLocked() {
   in_flight_ = std::move(queue_.front());
   queue_.pop_front();
   write_in_flight_ = true;
-  StartWrite(&in_flight_);
+  StartWrite(in_flight_.get());
 }
 
 void WatchReactor::FinishLocked(const absl::Status& status) {
@@ -185,10 +206,10 @@ void WatchReactor::OnHeartbeatTimer() {
   const absl::Time now = scheduler_.Now();
   const absl::Time due = last_write_ + options_.heartbeat_interval;
   if (now >= due && !write_in_flight_ && queue_.empty()) {
-    v1::WatchVideoResponse& event = queue_.emplace_back();
-    event.set_sequence(last_sequence_);
-    *event.mutable_event_time() = ToTimestamp(now);
-    v1::Heartbeat* beat = event.mutable_heartbeat();
+    auto event = std::make_shared<v1::WatchVideoResponse>();
+    event->set_sequence(last_sequence_);
+    *event->mutable_event_time() = ToTimestamp(now);
+    v1::Heartbeat* beat = event->mutable_heartbeat();
     if (create_time_ != absl::InfinitePast()) {
       *beat->mutable_elapsed() = TimeUtil::NanosecondsToDuration(
           absl::ToInt64Nanoseconds(now - create_time_));
@@ -198,6 +219,7 @@ void WatchReactor::OnHeartbeatTimer() {
     }
     beat->set_upstream_reachable(snapshot.upstream_reachable);
     beat->set_upstream_error(snapshot.upstream_error);
+    queue_.push_back(std::move(event));
     last_write_ = now;  // a heartbeat counts as traffic
     WriteNextLocked();
   }

@@ -1,7 +1,7 @@
 // WatchReactor: one WatchVideo stream, fed by the task's shared poller.
 //
 // Follows gRPC's health-watch service: transitions may arrive from any
-// thread; under the reactor's mutex each is written at once or, while a
+// thread (the poller's fan-out); under the reactor's mutex each is written at once or, while a
 // write is in flight, queued and sent from OnWriteDone. One write in flight,
 // Finish exactly once (after the queue drains, or at once on cancel).
 // Transitions are never coalesced: every sequence number above the client's
@@ -56,9 +56,10 @@ class WatchReactor final
       grpc::CallbackServerContext* context, const absl::Status& status);
 
   // WatchSink.
-  void OnVideo(int64_t sequence, absl::Time event_time,
-               const v1::Video& video) override;
+  void OnVideo(const WatchEvent& event) override;
   void OnEnd(const absl::Status& status) override;
+  void OnLastVideo(const WatchEvent& event,
+                   const absl::Status& status) override;
 
   // gRPC reactions.
   void OnWriteDone(bool ok) override;
@@ -74,6 +75,9 @@ class WatchReactor final
   void ScheduleHeartbeat(absl::Time at);
   void OnHeartbeatTimer();
   void OnWatchTimeLimit();
+  // Queues `event` unless the client has it; true if queued.
+  bool EnqueueLocked(const WatchEvent& event)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishLocked(const absl::Status& status)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -87,8 +91,10 @@ class WatchReactor final
   const absl::Time start_;
 
   absl::Mutex mu_;
-  std::deque<v1::WatchVideoResponse> queue_ ABSL_GUARDED_BY(mu_);
-  v1::WatchVideoResponse in_flight_ ABSL_GUARDED_BY(mu_);
+  // Events are shared with the task's other watchers: gRPC serialises the
+  // same immutable message for each stream, so a transition is built once.
+  std::deque<WatchEvent> queue_ ABSL_GUARDED_BY(mu_);
+  WatchEvent in_flight_ ABSL_GUARDED_BY(mu_);  // alive until OnWriteDone
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
   int64_t last_sequence_ ABSL_GUARDED_BY(mu_);  // highest queued or skipped

@@ -11,6 +11,7 @@
 #include "server/upstream/error_mapping.h"
 #include "tests/gateway/fake_tokenhub_client.h"
 #include "tests/gateway/recording_sink.h"
+#include "tests/testing/fake_executors.h"
 #include "tests/testing/fake_scheduler.h"
 #include "tests/testing/status_matchers.h"
 
@@ -19,6 +20,8 @@ namespace {
 
 using ::seedance::testing::FakeScheduler;
 using ::seedance::testing::FakeTokenHubClient;
+using ::seedance::testing::InlineExecutor;
+using ::seedance::testing::ManualExecutor;
 using ::seedance::testing::RecordingSink;
 using ::seedance::testing::StatusCodeIs;
 using ::seedance::testing::TaskIn;
@@ -48,6 +51,14 @@ class PollerRegistryTest : public ::testing::Test {
     env_.scheduler = &scheduler_;
     env_.polling = &polling_;
     env_.backoff = &backoff_;
+    env_.fanout = &inline_fanout_;
+    registry_ = std::make_unique<PollerRegistry>(env_, RegistryOptions{});
+  }
+
+  // Announcements wait in `deferred_fanout_` until the test runs them, as
+  // they wait for a fan-out thread in the gateway.
+  void UseDeferredFanout() {
+    env_.fanout = &deferred_fanout_;
     registry_ = std::make_unique<PollerRegistry>(env_, RegistryOptions{});
   }
 
@@ -80,6 +91,8 @@ class PollerRegistryTest : public ::testing::Test {
   FakeTokenHubClient client_;
   FixedPolling polling_;
   FixedBackoff backoff_;
+  InlineExecutor inline_fanout_;
+  ManualExecutor deferred_fanout_;
   PollerEnvironment env_;
   std::unique_ptr<PollerRegistry> registry_;
 };
@@ -276,6 +289,78 @@ TEST_F(PollerRegistryTest, DrainEndsWatchersWithUnavailableAndRefusesNewOnes) {
   EXPECT_THAT(registry_->Watch(key_, std::make_shared<RecordingSink>()),
               StatusCodeIs(absl::StatusCode::kUnavailable));
   EXPECT_EQ(scheduler_.pending(), 0u);
+}
+
+TEST_F(PollerRegistryTest, ReplyIsRecordedAtOnceAndWrittenLaterByTheFanout) {
+  UseDeferredFanout();
+  auto sink = Watch(key_);
+  PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));
+  EXPECT_TRUE(sink->sequences().empty())
+      << "the reply's thread does not write to watchers";
+  EXPECT_TRUE(registry_->FreshState(key_, absl::Seconds(1)).has_value())
+      << "but the state is known at once";
+  EXPECT_EQ(scheduler_.pending(), 1u) << "and the next poll is scheduled";
+  deferred_fanout_.RunAll();
+  EXPECT_THAT(sink->sequences(), ElementsAre(20));
+}
+
+TEST_F(PollerRegistryTest, FanoutKeepsEveryTransitionAndTheEndInOrder) {
+  UseDeferredFanout();
+  auto sink = Watch(key_);
+  PollReplies(TaskIn(v1::VIDEO_STATUS_QUEUED));
+  scheduler_.AdvanceTime(absl::Seconds(1));
+  client_.Reply(TaskIn(v1::VIDEO_STATUS_RUNNING));
+  scheduler_.AdvanceTime(absl::Seconds(1));
+  client_.Reply(TaskIn(v1::VIDEO_STATUS_SUCCEEDED));
+  EXPECT_FALSE(sink->end().has_value());
+  EXPECT_EQ(deferred_fanout_.pending(), 1u)
+      << "one task's announcements queue on its strand, not the pool";
+  deferred_fanout_.RunAll();
+  EXPECT_THAT(sink->sequences(), ElementsAre(10, 20, 30));
+  ASSERT_TRUE(sink->end().has_value());
+  EXPECT_OK(*sink->end());
+  EXPECT_EQ(sink->ends(), 1);
+}
+
+TEST_F(PollerRegistryTest, WatcherJoiningWhileFanoutIsPendingSeesEachStateOnce) {
+  UseDeferredFanout();
+  auto early = Watch(key_);
+  PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));  // pending for `early` only
+  auto late = Watch(key_);
+  EXPECT_THAT(late->sequences(), ElementsAre(20)) << "current state, at once";
+  scheduler_.AdvanceTime(absl::Seconds(1));
+  client_.Reply(TaskIn(v1::VIDEO_STATUS_SUCCEEDED));
+  deferred_fanout_.RunAll();
+  EXPECT_THAT(early->sequences(), ElementsAre(20, 30));
+  EXPECT_THAT(late->sequences(), ElementsAre(20, 30));
+  EXPECT_EQ(early->ends(), 1);
+  EXPECT_EQ(late->ends(), 1);
+}
+
+TEST_F(PollerRegistryTest, EveryWatcherGetsTheSameMessageForATransition) {
+  auto a = Watch(key_);
+  auto b = Watch(key_);
+  PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));
+  auto c = Watch(key_);  // joins later: current state
+  ASSERT_EQ(a->events().size(), 1u);
+  ASSERT_EQ(b->events().size(), 1u);
+  ASSERT_EQ(c->events().size(), 1u);
+  EXPECT_EQ(a->events()[0].get(), b->events()[0].get())
+      << "built once per transition, not per watcher";
+  EXPECT_EQ(a->events()[0].get(), c->events()[0].get());
+  EXPECT_EQ(a->events()[0]->sequence(), 20);
+  EXPECT_EQ(a->events()[0]->video().status(), v1::VIDEO_STATUS_RUNNING);
+}
+
+TEST_F(PollerRegistryTest, DrainWhileFanoutIsPendingEndsAfterTheLastState) {
+  UseDeferredFanout();
+  auto sink = Watch(key_);
+  PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));
+  registry_->Drain(absl::UnavailableError("draining"));
+  EXPECT_FALSE(sink->end().has_value());
+  deferred_fanout_.RunAll();
+  EXPECT_THAT(sink->sequences(), ElementsAre(20));
+  EXPECT_THAT(*sink->end(), StatusCodeIs(absl::StatusCode::kUnavailable));
 }
 
 }  // namespace

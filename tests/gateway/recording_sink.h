@@ -12,11 +12,12 @@ namespace seedance::testing {
 
 class RecordingSink final : public gateway::WatchSink {
  public:
-  void OnVideo(int64_t sequence, absl::Time, const v1::Video& video) override {
+  void OnVideo(const gateway::WatchEvent& event) override {
     absl::MutexLock lock(&mu_);
-    sequences_.push_back(sequence);
-    statuses_.push_back(video.status());
-    last_ = video;
+    sequences_.push_back(event->sequence());
+    statuses_.push_back(event->video().status());
+    last_ = event->video();
+    events_.push_back(event);
   }
   void OnEnd(const absl::Status& status) override {
     absl::MutexLock lock(&mu_);
@@ -31,6 +32,10 @@ class RecordingSink final : public gateway::WatchSink {
   std::vector<v1::VideoStatus> statuses() const {
     absl::MutexLock lock(&mu_);
     return statuses_;
+  }
+  std::vector<gateway::WatchEvent> events() const {
+    absl::MutexLock lock(&mu_);
+    return events_;
   }
   v1::Video last() const {
     absl::MutexLock lock(&mu_);
@@ -50,6 +55,7 @@ class RecordingSink final : public gateway::WatchSink {
   std::vector<int64_t> sequences_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::VideoStatus> statuses_ ABSL_GUARDED_BY(mu_);
   v1::Video last_ ABSL_GUARDED_BY(mu_);
+  std::vector<gateway::WatchEvent> events_ ABSL_GUARDED_BY(mu_);
   absl::optional<absl::Status> end_ ABSL_GUARDED_BY(mu_);
   int ends_ ABSL_GUARDED_BY(mu_) = 0;
 };
