@@ -19,7 +19,7 @@ absl::Status WatchFleet::Open(const BenchEnv& env,
   for (int i = 0; i < count; ++i) {
     auto index = static_cast<std::size_t>(i);
     watchers_.push_back(std::make_unique<Watcher>(&group_, ids[index % ids.size()]));
-    watchers_.back()->Start(env.stub(index));
+    watchers_.back()->Start(env.stub(index), queues_->queue(index));
   }
   if (!group_.WaitStarted(static_cast<int>(watchers_.size()), StreamsTimeout(count))) {
     return absl::DeadlineExceededError(
@@ -41,6 +41,9 @@ absl::Status WatchFleet::WaitAllDone(absl::Duration timeout) {
 absl::Status WatchFleet::CancelAll() {
   if (watchers_.empty()) return absl::OkStatus();
   if (CancelAndReap(watchers_, group_, absl::Seconds(60))) return absl::OkStatus();
+  // Streams that never ended still have operations on the queues: leak them
+  // too, rather than block forever draining them.
+  queues_.release();
   return absl::DeadlineExceededError("streams did not end after cancel");
 }
 

@@ -18,6 +18,10 @@ namespace seedance::bench {
 
 class WatchFleet {
  public:
+  // Completion queues (and threads) driving the streams: enough to keep
+  // each queue's pending list short, few enough for two cores.
+  static constexpr int kQueues = 4;
+
   WatchFleet() = default;
   ~WatchFleet();
   WatchFleet(const WatchFleet&) = delete;
@@ -37,7 +41,10 @@ class WatchFleet {
   const std::vector<std::unique_ptr<Watcher>>& watchers() const { return watchers_; }
 
  private:
+  // Destroyed in reverse: the watchers (all ended), then the queues (their
+  // threads joined), then the group those threads reported to.
   WatchGroup group_;
+  std::unique_ptr<WatchQueues> queues_ = std::make_unique<WatchQueues>(kQueues);
   std::vector<std::unique_ptr<Watcher>> watchers_;
 };
 

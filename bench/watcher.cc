@@ -1,6 +1,8 @@
 // Watcher and WatchGroup; see watcher.h.
 #include "bench/watcher.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace seedance::bench {
@@ -53,11 +55,12 @@ void WatchGroup::OnDone(const grpc::Status& status, bool cancelled_by_us) {
   }
 }
 
-void Watcher::Start(v1::VideoService::Stub* stub) {
+void Watcher::Start(v1::VideoService::Stub* stub, grpc::CompletionQueue* cq) {
+  absl::MutexLock lock(&mu_);
   request_.set_id(task_id_);
-  stub->async()->WatchVideo(&context_, &request_, this);
-  StartRead(&response_);
-  StartCall();
+  reader_ = stub->PrepareAsyncWatchVideo(&context_, request_, cq);
+  step_ = Step::kStarting;
+  reader_->StartCall(this);
 }
 
 void Watcher::Cancel() {
@@ -65,31 +68,51 @@ void Watcher::Cancel() {
   context_.TryCancel();
 }
 
-void Watcher::OnReadDone(bool ok) {
-  if (!ok) return;  // OnDone follows
-  int64_t now = absl::ToUnixMicros(absl::Now());
+void Watcher::OnEvent(bool ok) {
+  const int64_t now = absl::ToUnixMicros(absl::Now());
   bool first = false;
-  if (response_.has_video()) {
-    const google::protobuf::Timestamp& observed = response_.event_time();
-    absl::MutexLock lock(&mu_);
-    events_.push_back({response_.video().status(),
-                       observed.seconds() * 1000000 + observed.nanos() / 1000, now});
-    first = events_.size() == 1;
-  }
-  if (first) group_->OnStarted();
-  StartRead(&response_);
-}
-
-void Watcher::OnDone(const grpc::Status& status) {
-  bool never_started;
+  bool ended = false;
+  grpc::Status status;
   {
     absl::MutexLock lock(&mu_);
-    ended_ok_ = status.ok();
-    never_started = events_.empty();
+    switch (step_) {
+      case Step::kStarting:
+      case Step::kReading:
+        if (step_ == Step::kReading && ok) {
+          first = events_.empty() && response_.has_video();
+          RecordLocked(now);
+        }
+        if (!ok) {  // the stream ended (or never started): ask why
+          step_ = Step::kFinishing;
+          reader_->Finish(&status_, this);
+          break;
+        }
+        step_ = Step::kReading;
+        reader_->Read(&response_, this);
+        break;
+      case Step::kFinishing:
+        step_ = Step::kDone;
+        ended_ok_ = status_.ok();
+        // Ended before any message: counts as started so waits do not hang.
+        first = events_.empty();
+        ended = true;
+        status = status_;
+        break;
+      case Step::kDone:
+        break;
+    }
   }
-  // Ended before any message: counts as started so waits do not hang.
-  if (never_started) group_->OnStarted();
-  group_->OnDone(status, cancelled_);
+  if (first) group_->OnStarted();
+  // Last: once counted done, the fleet may destroy this watcher.
+  if (ended) group_->OnDone(status, cancelled_);
+}
+
+void Watcher::RecordLocked(int64_t now_us) {
+  if (!response_.has_video()) return;  // a heartbeat
+  const google::protobuf::Timestamp& observed = response_.event_time();
+  events_.push_back({response_.video().status(),
+                     observed.seconds() * 1000000 + observed.nanos() / 1000,
+                     now_us});
 }
 
 std::vector<ReceivedEvent> Watcher::events() const {
@@ -100,6 +123,24 @@ std::vector<ReceivedEvent> Watcher::events() const {
 bool Watcher::ended_ok() const {
   absl::MutexLock lock(&mu_);
   return ended_ok_;
+}
+
+WatchQueues::WatchQueues(int count) {
+  for (int i = 0; i < std::max(count, 1); ++i) {
+    queues_.push_back(std::make_unique<grpc::CompletionQueue>());
+  }
+  for (auto& queue : queues_) {
+    threads_.emplace_back([cq = queue.get()] {
+      void* tag = nullptr;
+      bool ok = false;
+      while (cq->Next(&tag, &ok)) static_cast<Watcher*>(tag)->OnEvent(ok);
+    });
+  }
+}
+
+WatchQueues::~WatchQueues() {
+  for (auto& queue : queues_) queue->Shutdown();
+  for (auto& thread : threads_) thread.join();
 }
 
 bool CancelAndReap(std::vector<std::unique_ptr<Watcher>>& watchers,
