@@ -25,7 +25,9 @@ std::unique_ptr<PollingPolicy> GrowingPollingPolicy::clone() const {
 }
 
 absl::Duration GrowingPollingPolicy::WaitPeriod() {
-  std::uniform_real_distribution<double> factor(1.0 - jitter_, 1.0 + jitter_);
+  // Jitter only shortens a wait: the period is a ceiling, so `maximum` is
+  // truly the longest wait and a transition is seen within one period.
+  std::uniform_real_distribution<double> factor(1.0 - jitter_, 1.0);
   absl::Duration wait = period_ * factor(random_);
   period_ = std::min(period_ * scaling_, maximum_);
   return wait;

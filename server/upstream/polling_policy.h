@@ -30,8 +30,9 @@ class PollingPolicy {
 };
 
 // Starts at `initial` and grows by `scaling` per poll up to `maximum`; each
-// period is multiplied by a random factor in [1 - jitter, 1 + jitter] so
-// the polls of many tasks spread out instead of arriving together.
+// period is multiplied by a random factor in [1 - jitter, 1] so the polls
+// of many tasks spread out instead of arriving together, while no wait is
+// longer than the period (nor than `maximum`).
 class GrowingPollingPolicy final : public PollingPolicy {
  public:
   // `seed` fixes the jitter sequence for tests; 0 seeds from random_device.
