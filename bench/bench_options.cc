@@ -33,6 +33,7 @@ void ApplyQuickSizes(BenchOptions& options) {
   options.fanout.naive_periods = 2;
   options.fanout.naive_clients = 40;
   options.fanout.naive_tasks = 2;
+  options.fanout.delay_spread = absl::Milliseconds(200);
   options.capacity.streams = 500;
   options.capacity.tasks = 4;
   options.capacity.idle = absl::Seconds(1);
@@ -57,6 +58,8 @@ gateway (docs/PERFORMANCE.md). Prints a table; --json prints JSON instead.
   --naive-clients N    scaled-down naive REST pollers (200)
   --naive-tasks N      tasks they poll (2)
   --naive-period DUR   naive polling period (5s, TokenHub's examples)
+  --delay-spread DUR   second event-delay run with the tasks' changes spread
+                       evenly over DUR (1s; 0 skips it)
   --streams N          idle streams (10000)
   --idle DUR           idle window for CPU (5s)
   --concurrency N      create-path calls in flight (32)
@@ -119,6 +122,9 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, const char* const* argv
     } else if (name == "--naive-clients") { ok = as_int(options.fanout.naive_clients);
     } else if (name == "--naive-tasks") { ok = as_int(options.fanout.naive_tasks);
     } else if (name == "--naive-period") { ok = as_duration(options.fanout.naive_period);
+    } else if (name == "--delay-spread") {
+      ok = absl::ParseDuration(value, &options.fanout.delay_spread) &&
+           options.fanout.delay_spread >= absl::ZeroDuration();
     } else if (name == "--streams") { ok = as_int(options.capacity.streams);
     } else if (name == "--idle") { ok = as_duration(options.capacity.idle);
     } else if (name == "--concurrency") { ok = as_int(options.create.concurrency);

@@ -56,6 +56,25 @@ absl::StatusOr<Report> RunBench(const BenchOptions& options) {
       if (!delay.ok()) return delay.status();
       report.delay = *delay;
     }
+    if (options.Runs("delay") && options.fanout.delay_spread > absl::ZeroDuration()) {
+      Progress(absl::StrCat("delay: the same, changes spread over ",
+                            absl::FormatDuration(options.fanout.delay_spread)));
+      WatchExperimentOptions run;
+      run.watchers = options.fanout.watchers;
+      run.tasks = options.fanout.tasks;
+      run.hold = absl::Milliseconds(100);  // no GET counting here
+      run.spread = options.fanout.delay_spread;
+      absl::StatusOr<WatchExperimentResult> spread = RunWatchExperiment(**env, run);
+      if (!spread.ok()) return spread.status();
+      if (spread->lost_finals > 0) {
+        return absl::InternalError(absl::StrCat(
+            spread->lost_finals, " watchers lost the final state (spread delay run)"));
+      }
+      absl::StatusOr<DelayResult> delay = SummarizeDelays(*spread, (*env)->poll_period());
+      if (!delay.ok()) return delay.status();
+      delay->spread = options.fanout.delay_spread;
+      report.delay_spread = *delay;
+    }
   }
   if (options.Runs("create")) {
     Progress(absl::StrCat("create path: ", options.create.concurrency, " in flight, ",

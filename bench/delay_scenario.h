@@ -19,6 +19,7 @@ struct DelayResult {
   absl::Duration target;        // period + 20 ms
   int64_t transitions = 0;
   int64_t gaps = 0;
+  absl::Duration spread;        // 0: every task changed at the same instant
 };
 
 // Fails when nothing was delivered (the scenario did not really run).

@@ -23,6 +23,10 @@ struct FanoutOptions {
   int naive_periods = 2;
   int naive_clients = 200;  // scaled-down naive run...
   int naive_tasks = 2;      // ...over this many tasks
+  // Event delay is measured twice: with every task changing at the same
+  // instant (the worst case), and with the tasks' changes spread evenly over
+  // this long, as independent generations finish (0: only the first).
+  absl::Duration delay_spread = absl::Seconds(1);
 };
 
 struct FanoutPoint {

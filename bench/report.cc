@@ -56,6 +56,11 @@ bool FanoutMet(const FanoutResult& fanout) {
 bool DelayMet(const DelayResult& delay) {
   return delay.delay_ms.p99 <= Ms(delay.target);
 }
+
+std::string DelayRunName(const DelayResult& delay) {
+  if (delay.spread == absl::ZeroDuration()) return "every task changing at once";
+  return absl::StrCat("changes spread over ", absl::FormatDuration(delay.spread));
+}
 bool CapacityMet(const CapacityResult& capacity) {
   return capacity.streams >= 10000 && capacity.bytes_per_stream <= 32 * 1024;
 }
@@ -109,10 +114,11 @@ std::string FormatTable(const Report& report) {
         absl::StrFormat("(gateway polling every %s)",
                         absl::FormatDuration(f.gateway_period)));
   }
-  if (report.delay) {
-    const DelayResult& d = *report.delay;
-    absl::StrAppendFormat(&out, "\nevent delay (%d transitions, %d gaps)\n",
-                          d.transitions, d.gaps);
+  for (const auto* delay : {&report.delay, &report.delay_spread}) {
+    if (!delay->has_value()) continue;
+    const DelayResult& d = **delay;
+    absl::StrAppendFormat(&out, "\nevent delay, %s (%d transitions, %d gaps)\n",
+                          DelayRunName(d), d.transitions, d.gaps);
     Row(out, "p50 / p99 / max",
         absl::StrFormat("%.1f / %.1f / %.1f ms", d.delay_ms.p50, d.delay_ms.p99,
                         d.delay_ms.max),
@@ -199,12 +205,14 @@ std::string FormatJson(const Report& report) {
     json.Key("target_met"); json.Bool(FanoutMet(f));
     json.EndObject();
   }
-  if (report.delay) {
-    const DelayResult& d = *report.delay;
-    json.Key("delay");
+  for (const auto* delay : {&report.delay, &report.delay_spread}) {
+    if (!delay->has_value()) continue;
+    const DelayResult& d = **delay;
+    json.Key(delay == &report.delay ? "delay" : "delay_spread");
     json.StartObject();
     json.Key("period_ms"); json.Double(Ms(d.period));
     json.Key("target_ms"); json.Double(Ms(d.target));
+    json.Key("spread_ms"); json.Double(Ms(d.spread));
     json.Key("transitions"); json.Int64(d.transitions);
     json.Key("gaps"); json.Int64(d.gaps);
     json.Key("delay_ms"); WriteSummary(json, d.delay_ms);

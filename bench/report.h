@@ -19,7 +19,8 @@ struct Report {
   std::string machine;  // nproc, load average at start
   bool quick = false;
   std::optional<FanoutResult> fanout;
-  std::optional<DelayResult> delay;
+  std::optional<DelayResult> delay;         // every task changes at once
+  std::optional<DelayResult> delay_spread;  // changes spread over time
   std::optional<CapacityResult> capacity;
   std::optional<CreateResult> create;
 };

@@ -61,8 +61,22 @@ absl::StatusOr<WatchExperimentResult> RunWatchExperiment(
   }
   result.gets_per_task = static_cast<double>(total) / static_cast<double>(ids->size());
 
-  if (absl::Status advanced = env.sim().Advance(*ids); !advanced.ok()) {
-    return advanced;
+  if (options.spread == absl::ZeroDuration()) {
+    if (absl::Status advanced = env.sim().Advance(*ids); !advanced.ok()) {
+      return advanced;
+    }
+  } else {
+    // Task i changes at start + i * spread / n: each on its own schedule, as
+    // independent generations do (the sim times every phase from its advance).
+    const absl::Time start = absl::Now();
+    for (std::size_t i = 0; i < ids->size(); ++i) {
+      absl::SleepFor(start + options.spread * static_cast<double>(i) /
+                                 static_cast<double>(ids->size()) -
+                     absl::Now());
+      if (absl::Status advanced = env.sim().Advance({(*ids)[i]}); !advanced.ok()) {
+        return advanced;
+      }
+    }
   }
   if (absl::Status done = fleet.WaitAllDone(options.running +
                                             StreamsTimeout(options.watchers));

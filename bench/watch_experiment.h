@@ -2,7 +2,8 @@
 // run behind the fan-out and event-delay scenarios. It measures the
 // simulator's GETs per task while the tasks sit held (every watcher
 // attached), then advances every task (queued -> running, then succeeded
-// after `running`) and records when each watcher received each transition.
+// after `running`), all at once or spread over time, and records when each
+// watcher received each transition.
 #ifndef SEEDANCE_BENCH_WATCH_EXPERIMENT_H_
 #define SEEDANCE_BENCH_WATCH_EXPERIMENT_H_
 
@@ -20,6 +21,8 @@ struct WatchExperimentOptions {
   int tasks = 4;
   absl::Duration hold = absl::Seconds(1);      // GET-counting window
   absl::Duration running = absl::Seconds(1);   // scripted running phase
+  // 0: every task is advanced at once; else one by one, evenly over this.
+  absl::Duration spread = absl::ZeroDuration();
 };
 
 struct WatchExperimentResult {

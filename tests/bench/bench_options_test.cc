@@ -35,6 +35,14 @@ TEST(BenchOptionsTest, ExplicitSizesBeatQuickWhereverTheyAre) {
   EXPECT_TRUE(options->Runs("create"));
 }
 
+TEST(BenchOptionsTest, DelaySpreadRunIsOnByDefaultAndZeroSkipsIt) {
+  EXPECT_EQ(Parse({})->fanout.delay_spread, absl::Seconds(1));
+  EXPECT_EQ(Parse({"--delay-spread=2s"})->fanout.delay_spread, absl::Seconds(2));
+  EXPECT_EQ(Parse({"--delay-spread", "0"})->fanout.delay_spread,
+            absl::ZeroDuration());
+  EXPECT_FALSE(Parse({"--delay-spread=-1s"}).ok());
+}
+
 TEST(BenchOptionsTest, BadInputIsAnError) {
   EXPECT_FALSE(Parse({"--scenario", "nope"}).ok());
   EXPECT_FALSE(Parse({"--watchers", "-3"}).ok());
