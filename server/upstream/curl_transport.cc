@@ -50,7 +50,7 @@ struct CurlTransport::Multi {
   CURLM* const handle;
 };
 
-// Easy handles of finished transfers, reset on reuse. Bounded: beyond the
+// Easy handles of finished transfers, kept for reuse. Bounded: beyond the
 // connection limit, idle handles are only memory.
 struct CurlTransport::EasyPool {
   explicit EasyPool(size_t capacity) : capacity(capacity) {}
@@ -59,14 +59,16 @@ struct CurlTransport::EasyPool {
     if (handles.empty()) return EasyPtr(curl_easy_init());
     EasyPtr easy = std::move(handles.back());
     handles.pop_back();
-    curl_easy_reset(easy.get());  // keeps caches; drops every option
     return easy;
   }
 
   void Give(EasyPtr easy) {
-    if (easy != nullptr && handles.size() < capacity) {
-      handles.push_back(std::move(easy));
-    }
+    if (easy == nullptr || handles.size() >= capacity) return;
+    // Reset now, not on reuse: an idle handle must not point into its
+    // finished transfer (headers, error buffer, private pointer). Caches
+    // (DNS, TLS sessions) survive the reset.
+    curl_easy_reset(easy.get());
+    handles.push_back(std::move(easy));
   }
 
   const size_t capacity;
