@@ -25,11 +25,8 @@ absl::StatusOr<std::shared_ptr<TaskPoller>> PollerRegistry::Watch(
         "gateway is draining; reconnect to another replica");
   }
   const absl::Time now = env_.scheduler->Now();
-  if (const FinalState* final_state = finals_.Get(key, now)) {
-    sink->OnLastVideo(MakeWatchEvent(final_state->sequence,
-                                     final_state->observed_at,
-                                     final_state->video),
-                      absl::OkStatus());
+  if (const WatchEvent* final_state = finals_.Get(key, now)) {
+    sink->OnLastVideo(*final_state, absl::OkStatus());
     return std::shared_ptr<TaskPoller>();
   }
   std::shared_ptr<TaskPoller>& poller = pollers_[key];
@@ -60,8 +57,8 @@ absl::optional<v1::Video> PollerRegistry::FreshState(const TaskKey& key,
                                                      absl::Duration max_age) {
   absl::MutexLock lock(&mu_);
   const absl::Time now = env_.scheduler->Now();
-  if (const FinalState* final_state = finals_.Get(key, now)) {
-    return final_state->video;
+  if (const WatchEvent* final_state = finals_.Get(key, now)) {
+    return (*final_state)->video();
   }
   auto it = pollers_.find(key);
   if (it == pollers_.end()) return absl::nullopt;
@@ -76,7 +73,8 @@ void PollerRegistry::RememberFinal(const TaskKey& key, const v1::Video& video) {
   if (!IsFinal(video.status())) return;
   absl::MutexLock lock(&mu_);
   const absl::Time now = env_.scheduler->Now();
-  finals_.Put(key, FinalState{video, StageSequence(video.status()), now}, now);
+  finals_.Put(key, MakeWatchEvent(StageSequence(video.status()), now, video),
+              now);
 }
 
 void PollerRegistry::RememberPrice(const TaskKey& key, const v1::Price& price) {
@@ -106,10 +104,9 @@ std::size_t PollerRegistry::active_pollers() const {
 void PollerRegistry::OnPollerEnd(TaskPoller& poller, const PollerSnapshot& last,
                                  const absl::Status& why) {
   absl::MutexLock lock(&mu_);
-  if (why.ok() && last.video) {
-    finals_.Put(poller.key(),
-                FinalState{*last.video, last.sequence, last.observed_at},
-                env_.scheduler->Now());
+  if (why.ok() && last.event) {
+    // The poller's own final message: late watchers get the very same one.
+    finals_.Put(poller.key(), last.event, env_.scheduler->Now());
     prices_.Erase(poller.key());  // the final state carries the price now
   }
   auto it = pollers_.find(poller.key());

@@ -76,12 +76,6 @@ class PollerRegistry {
   std::size_t active_pollers() const;
 
  private:
-  struct FinalState {
-    v1::Video video;
-    int64_t sequence;
-    absl::Time observed_at;
-  };
-
   void OnPollerEnd(TaskPoller& poller, const PollerSnapshot& last,
                    const absl::Status& why);
 
@@ -90,7 +84,8 @@ class PollerRegistry {
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_map<TaskKey, std::shared_ptr<TaskPoller>> pollers_
       ABSL_GUARDED_BY(mu_);
-  ExpiringCache<TaskKey, FinalState> finals_ ABSL_GUARDED_BY(mu_);
+  // The final state's message, shared by every late watcher of the task.
+  ExpiringCache<TaskKey, WatchEvent> finals_ ABSL_GUARDED_BY(mu_);
   ExpiringCache<TaskKey, v1::Price> prices_ ABSL_GUARDED_BY(mu_);
 };
 

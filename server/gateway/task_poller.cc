@@ -53,14 +53,14 @@ void TaskPoller::AddWatcher(std::shared_ptr<WatchSink> sink) {
   // Announcements already posted to the strand do not include this sink,
   // so it sees the current state exactly once, here, before any later one.
   if (ended_) {
-    if (last_event_) {
-      sink->OnLastVideo(last_event_, *ended_);
+    if (state_.event) {
+      sink->OnLastVideo(state_.event, *ended_);
     } else {
       sink->OnEnd(*ended_);
     }
     return;
   }
-  if (last_event_) sink->OnVideo(last_event_);
+  if (state_.event) sink->OnVideo(state_.event);
   sinks_.push_back(std::move(sink));
 }
 
@@ -148,16 +148,14 @@ bool TaskPoller::HandleVideoLocked(v1::Video video) {
     }
     state_.video = std::move(video);
     state_.observed_at = now;
-    const bool final_state = IsFinal(state_.video->status());
     if (seq) {
       state_.sequence = *seq;
-      last_event_ = MakeWatchEvent(*seq, now, *state_.video);
-      if (final_state) {
-        AnnounceLocked(last_event_, absl::OkStatus());
-        EndLocked(absl::OkStatus());  // nobody left to tell
-        return true;
-      }
-      AnnounceLocked(last_event_, absl::nullopt);
+      state_.event = MakeWatchEvent(*seq, now, *state_.video);
+      // A final state goes out with the end (EndLocked below then finds no
+      // watcher left to tell).
+      AnnounceLocked(state_.event, IsFinal(state_.video->status())
+                                      ? absl::make_optional(absl::OkStatus())
+                                      : absl::nullopt);
     }
     // A new phase starts: look again soon, then slow down.
     polling_ = env_.polling->clone();

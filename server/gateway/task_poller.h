@@ -47,6 +47,8 @@ namespace seedance::gateway {
 struct PollerSnapshot {
   absl::optional<v1::Video> video;  // nullopt before the first answer
   int64_t sequence = 0;             // of `video`
+  // The last announced state as watchers got it (null before the first).
+  WatchEvent event;
   absl::Time observed_at;           // when `video` was first seen
   absl::Time last_contact = absl::InfinitePast();  // last upstream answer
   bool upstream_reachable = true;
@@ -123,7 +125,6 @@ class TaskPoller : public std::enable_shared_from_this<TaskPoller> {
   mutable absl::Mutex mu_;
   absl::optional<v1::Price> price_ ABSL_GUARDED_BY(mu_);
   PollerSnapshot state_ ABSL_GUARDED_BY(mu_);
-  WatchEvent last_event_ ABSL_GUARDED_BY(mu_);  // null before the first
   std::vector<std::shared_ptr<WatchSink>> sinks_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<upstream::PollingPolicy> polling_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<upstream::BackoffPolicy> backoff_ ABSL_GUARDED_BY(mu_);
