@@ -98,6 +98,10 @@ std::string SelfCheckTarget(const std::string& listen, int bound_port) {
   return absl::StrCat(host, ":", bound_port);
 }
 
+int64_t EffectiveReserve(int reserve, int64_t limit) {
+  return std::min<int64_t>(reserve, limit / 4);
+}
+
 absl::StatusOr<DescriptorLimits> RaiseDescriptorLimit() {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
@@ -178,17 +182,18 @@ void FdMonitor::CheckDescriptors() {
     return;
   }
   const int64_t free = FreeDescriptors(*usage);
-  const int64_t recover_at = options_.reserve + std::max(1, options_.reserve / 4);
+  const int64_t reserve = EffectiveReserve(options_.reserve, usage->limit);
+  const int64_t recover_at = reserve + std::max<int64_t>(1, reserve / 4);
   const bool was_low = under_pressure();
   bool low = was_low;
-  if (!was_low && free < options_.reserve) low = true;
+  if (!was_low && free < reserve) low = true;
   if (was_low && free >= recover_at) low = false;
   if (low == was_low) return;
   under_pressure_.store(low, std::memory_order_release);
   if (low) {
     LogNotice(absl::StrCat(
         "file descriptors low: ", usage->open, " open of ", usage->limit,
-        ", fewer than --fd-reserve=", options_.reserve,
+        ", fewer than the reserve of ", reserve,
         " free; refusing new watches and creates, readiness NOT_SERVING"));
   } else {
     LogNotice(absl::StrCat("file descriptors recovered: ", usage->open,
@@ -210,7 +215,8 @@ void FdMonitor::CheckListener() {
   // A failure is only the listener's fault if descriptors were free for
   // it all along: count again now.
   if (absl::StatusOr<DescriptorUsage> usage = counter_->Count();
-      usage.ok() && FreeDescriptors(*usage) < options_.reserve) {
+      usage.ok() &&
+      FreeDescriptors(*usage) < EffectiveReserve(options_.reserve, usage->limit)) {
     return;
   }
   listener_dead_ = true;

@@ -84,6 +84,10 @@ class GrpcListenerProbe final : public ListenerProbe {
 // "0.0.0.0:50051" -> "127.0.0.1:50051", "host:0" with port 1234 -> "host:1234".
 std::string SelfCheckTarget(const std::string& listen, int bound_port);
 
+// The reserve in force under `limit`: at most a quarter of it, so a small
+// limit (or a large --fd-reserve) never means refusing everything.
+int64_t EffectiveReserve(int reserve, int64_t limit);
+
 // What the soft limit was and became.
 struct DescriptorLimits {
   uint64_t soft_before = 0;
@@ -95,8 +99,8 @@ struct DescriptorLimits {
 absl::StatusOr<DescriptorLimits> RaiseDescriptorLimit();
 
 struct FdMonitorOptions {
-  // Pressure starts when fewer than this many descriptors are free; 0 turns
-  // the pressure check off.
+  // Pressure starts when fewer than this many descriptors are free (at most
+  // a quarter of the limit: EffectiveReserve); 0 turns the check off.
   int reserve = 256;
   absl::Duration check_interval = absl::Seconds(1);
   // 0 turns the listener self-check off.

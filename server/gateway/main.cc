@@ -47,7 +47,9 @@ int main(int argc, char** argv) {
         limits->soft_after != limits->soft_before
             ? absl::StrCat(" raised to ", limits->soft_after)
             : std::string(),
-        ", hard ", limits->hard, ", reserve ", config->fd_reserve));
+        ", hard ", limits->hard, ", reserve ",
+        seedance::gateway::EffectiveReserve(
+            config->fd_reserve, static_cast<int64_t>(limits->soft_after))));
   } else {
     seedance::gateway::LogNotice(absl::StrCat(
         "file descriptor limit unchanged: ", limits.status().message()));

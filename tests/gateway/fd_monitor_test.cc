@@ -124,6 +124,17 @@ TEST_F(FdMonitorTest, LowOncePerEpisodeThenRecoversPastTheHysteresisGap) {
   EXPECT_THAT(pressure_events(), ElementsAre(true, false, true));
 }
 
+TEST_F(FdMonitorTest, TheReserveIsAtMostAQuarterOfASmallLimit) {
+  counter_->Set(140, 200);  // 60 free: under --fd-reserve=100, over 200/4
+  monitor_->CheckDescriptors();
+  EXPECT_FALSE(monitor_->under_pressure());
+  counter_->Set(151, 200);  // 49 free
+  monitor_->CheckDescriptors();
+  EXPECT_TRUE(monitor_->under_pressure());
+  EXPECT_EQ(EffectiveReserve(256, 1048576), 256);
+  EXPECT_EQ(EffectiveReserve(256, 64), 16);
+}
+
 TEST_F(FdMonitorTest, UncountableDescriptorsLeaveAdmissionOpen) {
   counter_->Fail(absl::UnavailableError("no /proc"));
   monitor_->CheckDescriptors();
