@@ -160,9 +160,9 @@ std::vector<ConfigOption> BuildOptions() {
                      "on SIGTERM, how long calls in flight may finish",
                      &C::shutdown_grace),
       {"fd-reserve", "SEEDANCE_FD_RESERVE",
-       "free file descriptors kept in reserve: with fewer left, new watches "
-       "and creates get RESOURCE_EXHAUSTED and readiness turns NOT_SERVING "
-       "(0: off)",
+       "free file descriptors kept in reserve (at most a quarter of the "
+       "limit): with fewer left, new watches and creates get "
+       "RESOURCE_EXHAUSTED and readiness turns NOT_SERVING (0: off)",
        absl::StrCat(C().fd_reserve),
        [](const std::string& v, GatewayConfig& c, std::string& err) {
          if (!absl::SimpleAtoi(v, &c.fd_reserve) || c.fd_reserve < 0) {
