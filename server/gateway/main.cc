@@ -58,7 +58,9 @@ int main(int argc, char** argv) {
   seedance::gateway::GatewayHooks hooks;
   // The listener is dead for good: drain like on SIGTERM (main's sigwait
   // gets a process-directed signal), then exit 3 for the supervisor.
-  hooks.on_listener_dead = [] { kill(getpid(), SIGTERM); };
+  hooks.on_listener_dead = [] {
+    if (kill(getpid(), SIGTERM) != 0) std::_Exit(3);  // cannot drain: just go
+  };
   auto server =
       seedance::gateway::GatewayServer::Start(*config, std::move(hooks));
   if (!server.ok()) {
