@@ -159,6 +159,23 @@ std::vector<ConfigOption> BuildOptions() {
       DurationOption("shutdown-grace", "SEEDANCE_SHUTDOWN_GRACE",
                      "on SIGTERM, how long calls in flight may finish",
                      &C::shutdown_grace),
+      {"fd-reserve", "SEEDANCE_FD_RESERVE",
+       "free file descriptors kept in reserve (at most a quarter of the "
+       "limit): with fewer left, new watches and creates get "
+       "RESOURCE_EXHAUSTED and readiness turns NOT_SERVING (0: off)",
+       absl::StrCat(C().fd_reserve),
+       [](const std::string& v, GatewayConfig& c, std::string& err) {
+         if (!absl::SimpleAtoi(v, &c.fd_reserve) || c.fd_reserve < 0) {
+           err = "must be a non-negative integer";
+           return false;
+         }
+         return true;
+       }},
+      DurationOption("self-check-interval", "SEEDANCE_SELF_CHECK_INTERVAL",
+                     "how often a new connection checks that the listener "
+                     "accepts; 3 failures in a row with descriptors free "
+                     "drain and exit 3 (0: off)",
+                     &C::self_check_interval),
       BoolOption("log-calls", "SEEDANCE_LOG_CALLS",
                  "log one line per call to stderr", &C::log_calls),
   };

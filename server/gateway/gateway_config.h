@@ -59,6 +59,15 @@ struct GatewayConfig {
   absl::Duration upstream_timeout = absl::Seconds(30);
   // How long SIGTERM waits for calls in flight before cancelling them.
   absl::Duration shutdown_grace = absl::Seconds(5);
+  // Free file descriptors kept below the limit: with fewer left, new
+  // watches and creates get RESOURCE_EXHAUSTED and readiness turns
+  // NOT_SERVING (0: off). 256 covers the upstream pool (64 connections and
+  // their DNS lookups) plus connections accepted between two counts.
+  int fd_reserve = 256;
+  // How often a fresh connection checks that gRPC's listener still accepts
+  // (it stops for good after one EMFILE in gRPC 1.51); three failures in a
+  // row with descriptors free drain the gateway and exit 3 (0: off).
+  absl::Duration self_check_interval = absl::Seconds(5);
 
   // Log every call (one line each) to stderr.
   bool log_calls = true;

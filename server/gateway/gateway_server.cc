@@ -22,7 +22,7 @@ GatewayServer::GatewayServer(const GatewayConfig& config) : config_(config) {}
 GatewayServer::~GatewayServer() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
-    const GatewayConfig& config) {
+    const GatewayConfig& config, GatewayHooks hooks) {
   std::unique_ptr<GatewayServer> g(new GatewayServer(config));
   SetCallLogging(config.log_calls);
   g->scheduler_ = std::make_unique<ThreadScheduler>();
@@ -63,6 +63,14 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   service.fresh_for = config.fresh_for;
   service.upstream_timeout = config.upstream_timeout;
   service.max_watch_time = config.max_watch_time;
+  service.admit = [g = g.get()] {
+    if (!g->fd_pressure_.load(std::memory_order_acquire)) {
+      return absl::OkStatus();
+    }
+    return absl::ResourceExhaustedError(
+        "this gateway replica is running out of file descriptors; retry "
+        "later or on another replica");
+  };
   g->service_ = std::make_unique<VideoService>(
       service, *g->client_, *g->registry_, *g->scheduler_,
       upstream::PriceTable::Default());
@@ -94,10 +102,43 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
         absl::StrCat("cannot listen on ", config.listen,
                      " (address in use or invalid?)"));
   }
+  g->server_->GetHealthCheckService()->SetServingStatus(kReadinessService,
+                                                        true);
+  g->StartFdMonitor(std::move(hooks));
   LogNotice(absl::StrCat("seedance-gateway ", SEEDANCE_VERSION, " serving on ",
                          config.listen, " (port ", g->port_, "), upstream ",
                          config.upstream));
   return g;
+}
+
+void GatewayServer::StartFdMonitor(GatewayHooks hooks) {
+  FdMonitorOptions options;
+  options.reserve = config_.fd_reserve;
+  options.check_interval = hooks.fd_check_interval;
+  options.self_check_interval = config_.self_check_interval;
+  if (hooks.descriptors == nullptr) {
+    hooks.descriptors = std::make_unique<ProcDescriptorCounter>();
+  }
+  if (hooks.listener_probe == nullptr) {
+    hooks.listener_probe = std::make_unique<GrpcListenerProbe>(
+        SelfCheckTarget(config_.listen, port_));
+  }
+  FdMonitorCallbacks callbacks;
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  callbacks.on_pressure = [this, health](bool low) {
+    fd_pressure_.store(low, std::memory_order_release);
+    health->SetServingStatus(kReadinessService, !low);
+  };
+  callbacks.on_listener_dead = [this, health,
+                                hook = std::move(hooks.on_listener_dead)] {
+    listener_dead_.store(true, std::memory_order_release);
+    health->SetServingStatus(false);  // liveness and readiness alike
+    if (hook) hook();
+  };
+  fd_monitor_ = std::make_unique<FdMonitor>(
+      options, std::move(hooks.descriptors), std::move(hooks.listener_probe),
+      std::move(callbacks));
+  fd_monitor_->Start();
 }
 
 void GatewayServer::Shutdown() {
@@ -105,6 +146,8 @@ void GatewayServer::Shutdown() {
 }
 
 void GatewayServer::ShutdownOnce() {
+  // Before health's own shutdown, so a late "recovered" cannot undo it.
+  fd_monitor_->Stop();
   LogNotice(absl::StrCat("draining: ", service_->open_streams(),
                          " open watch streams"));
   // Probes see NOT_SERVING first, so no new traffic is routed here.

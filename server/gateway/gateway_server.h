@@ -9,6 +9,8 @@
 #ifndef SEEDANCE_SERVER_GATEWAY_GATEWAY_SERVER_H_
 #define SEEDANCE_SERVER_GATEWAY_GATEWAY_SERVER_H_
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -16,6 +18,7 @@
 #include "grpcpp/server.h"
 #include "server/common/thread_pool.h"
 #include "server/common/thread_scheduler.h"
+#include "server/gateway/fd_monitor.h"
 #include "server/gateway/gateway_config.h"
 #include "server/gateway/poller_registry.h"
 #include "server/gateway/video_service.h"
@@ -26,12 +29,31 @@
 
 namespace seedance::gateway {
 
+// Seams of the descriptor monitor, for main() and tests.
+struct GatewayHooks {
+  // Counts descriptors; /proc/self/fd when null.
+  std::unique_ptr<DescriptorCounter> descriptors;
+  // Checks the listener; a fresh gRPC connection to the bound port when null.
+  std::unique_ptr<ListenerProbe> listener_probe;
+  // Called once, from the monitor's thread, after health turned NOT_SERVING
+  // because the listener stopped accepting. main() signals itself to drain
+  // and exit 3. Must not call Shutdown (it joins that thread).
+  std::function<void()> on_listener_dead;
+  absl::Duration fd_check_interval = absl::Seconds(1);
+};
+
 class GatewayServer {
  public:
+  // grpc.health.v1 service names. Readiness turns NOT_SERVING when
+  // descriptors run low and on drain; liveness ("") only on drain or when
+  // the listener is dead.
+  static constexpr char kReadinessService[] = "seedance.v1.VideoService";
+  static constexpr char kLivenessService[] = "";
+
   // Builds and starts everything; errors name what failed (e.g. the listen
   // address is taken).
   static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
-      const GatewayConfig& config);
+      const GatewayConfig& config, GatewayHooks hooks = {});
 
   // Calls Shutdown if it has not been called.
   ~GatewayServer();
@@ -48,10 +70,17 @@ class GatewayServer {
   int open_streams() const { return service_->open_streams(); }
   std::size_t active_pollers() const { return registry_->active_pollers(); }
 
+  // Whether the listener self-check gave up on the listener (main() then
+  // exits 3 so the replica is restarted).
+  bool listener_dead() const {
+    return listener_dead_.load(std::memory_order_acquire);
+  }
+
  private:
   explicit GatewayServer(const GatewayConfig& config);
 
   void ShutdownOnce();
+  void StartFdMonitor(GatewayHooks hooks);
 
   const GatewayConfig config_;
   int port_ = 0;
@@ -67,6 +96,11 @@ class GatewayServer {
   std::unique_ptr<PollerRegistry> registry_;
   std::unique_ptr<VideoService> service_;
   std::unique_ptr<grpc::Server> server_;
+  // Set by the monitor's thread, read by the admission check on gRPC's.
+  std::atomic<bool> fd_pressure_{false};
+  std::atomic<bool> listener_dead_{false};
+  // Stopped first: its callbacks touch the server's health service.
+  std::unique_ptr<FdMonitor> fd_monitor_;
 };
 
 }  // namespace seedance::gateway

@@ -1,6 +1,7 @@
 // seedance-gateway: see GatewayUsage() (or --help) for every setting.
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/gateway/call_log.h"
+#include "server/gateway/fd_monitor.h"
 #include "server/gateway/gateway_config.h"
 #include "server/gateway/gateway_server.h"
 
@@ -37,7 +39,30 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto server = seedance::gateway::GatewayServer::Start(*config);
+  // Every accepted connection costs a descriptor, and gRPC 1.51's listener
+  // dies at the first EMFILE: take all the room the hard limit allows.
+  if (auto limits = seedance::gateway::RaiseDescriptorLimit(); limits.ok()) {
+    seedance::gateway::LogNotice(absl::StrCat(
+        "file descriptor limit: soft ", limits->soft_before,
+        limits->soft_after != limits->soft_before
+            ? absl::StrCat(" raised to ", limits->soft_after)
+            : std::string(),
+        ", hard ", limits->hard, ", reserve ",
+        seedance::gateway::EffectiveReserve(
+            config->fd_reserve, static_cast<int64_t>(limits->soft_after))));
+  } else {
+    seedance::gateway::LogNotice(absl::StrCat(
+        "file descriptor limit unchanged: ", limits.status().message()));
+  }
+
+  seedance::gateway::GatewayHooks hooks;
+  // The listener is dead for good: drain like on SIGTERM (main's sigwait
+  // gets a process-directed signal), then exit 3 for the supervisor.
+  hooks.on_listener_dead = [] {
+    if (kill(getpid(), SIGTERM) != 0) std::_Exit(3);  // cannot drain: just go
+  };
+  auto server =
+      seedance::gateway::GatewayServer::Start(*config, std::move(hooks));
   if (!server.ok()) {
     std::cerr << "seedance-gateway: " << server.status().message() << "\n";
     return 1;
@@ -47,8 +72,15 @@ int main(int argc, char** argv) {
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  seedance::gateway::LogNotice(
-      absl::StrCat("received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"));
+  if (!(*server)->listener_dead()) {
+    seedance::gateway::LogNotice(absl::StrCat(
+        "received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"));
+  }
   (*server)->Shutdown();
+  if ((*server)->listener_dead()) {
+    seedance::gateway::LogNotice(
+        "exiting 3: the listener stopped accepting connections");
+    return 3;
+  }
   return 0;
 }

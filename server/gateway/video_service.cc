@@ -114,6 +114,10 @@ grpc::ServerUnaryReactor* VideoService::CreateVideo(
     });
     return call->reactor();
   }
+  if (absl::Status admitted = Admit(); !admitted.ok()) {
+    call->Fail(admitted);
+    return call->reactor();
+  }
   absl::StatusOr<std::string> key = CallerKey(context);
   if (!key.ok()) {
     call->Fail(key.status());
@@ -192,6 +196,9 @@ grpc::ServerWriteReactor<v1::WatchVideoResponse>* VideoService::WatchVideo(
   }
   absl::StatusOr<std::string> key = CallerKey(context);
   if (!key.ok()) return WatchReactor::Reject(context, key.status());
+  if (absl::Status admitted = Admit(); !admitted.ok()) {
+    return WatchReactor::Reject(context, admitted);
+  }
   if (open_streams_.fetch_add(1, std::memory_order_relaxed) >=
       options_.max_streams) {
     open_streams_.fetch_sub(1, std::memory_order_relaxed);

@@ -6,6 +6,7 @@
 #define SEEDANCE_SERVER_GATEWAY_VIDEO_SERVICE_H_
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -25,6 +26,9 @@ struct VideoServiceOptions {
   absl::Duration fresh_for = absl::Seconds(1);
   absl::Duration upstream_timeout = absl::Seconds(30);
   absl::Duration max_watch_time = absl::Hours(2);
+  // Asked before a new watch or create: an error (RESOURCE_EXHAUSTED while
+  // file descriptors are low) refuses the call with it. None: all admitted.
+  std::function<absl::Status()> admit;
 };
 
 class VideoService final : public v1::VideoService::CallbackService {
@@ -55,6 +59,10 @@ class VideoService final : public v1::VideoService::CallbackService {
   // The TokenHub key this call uses (see ResolveApiKey).
   absl::StatusOr<std::string> CallerKey(
       grpc::CallbackServerContext* context) const;
+
+  absl::Status Admit() const {
+    return options_.admit ? options_.admit() : absl::OkStatus();
+  }
 
   // Options for an upstream call made on behalf of `context`.
   upstream::CallOptions UpstreamOptions(grpc::CallbackServerContext* context,
