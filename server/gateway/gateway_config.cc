@@ -139,15 +139,15 @@ std::vector<ConfigOption> BuildOptions() {
       LimitOption("max-streams-per-peer", "SEEDANCE_MAX_STREAMS_PER_PEER",
                   "open WatchVideo streams allowed from one client IP "
                   "address (more get RESOURCE_EXHAUSTED); 0: no limit. "
-                  "Behind an L7 proxy every client is the proxy: use 0 "
-                  "there and limit at the proxy",
+                  "Behind an L7 proxy or a NAT every client is the proxy's "
+                  "address: use 0 there and limit at the proxy",
                   &C::max_streams_per_peer, "half of --max-streams"),
       LimitOption("max-streams-per-connection",
                   "SEEDANCE_MAX_STREAMS_PER_CONNECTION",
                   "concurrent streams on one HTTP/2 connection (sent as "
                   "SETTINGS_MAX_CONCURRENT_STREAMS: gRPC clients queue the "
-                  "excess; watches beyond it get RESOURCE_EXHAUSTED); 0: no "
-                  "limit",
+                  "excess; watches opened beyond it anyway get "
+                  "RESOURCE_EXHAUSTED); 0: no limit",
                   &C::max_streams_per_connection,
                   absl::StrCat(C().max_streams_per_connection)),
       DurationOption("write-timeout", "SEEDANCE_WRITE_TIMEOUT",

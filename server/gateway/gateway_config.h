@@ -32,8 +32,8 @@ struct GatewayConfig {
   // Limits.
   int max_streams = 20000;
   // Of those, at most this many from one client IP address; -1: half of
-  // max_streams; 0: no per-peer limit. Behind an L7 proxy every stream
-  // comes from the proxy's address: set 0 there (the proxy must limit).
+  // max_streams; 0: no per-peer limit. Behind an L7 proxy or a NAT every
+  // stream comes from one address: set 0 there (and limit at the proxy).
   int max_streams_per_peer = -1;
   // Streams on one HTTP/2 connection (advertised as
   // SETTINGS_MAX_CONCURRENT_STREAMS; 0: gRPC's default, no limit).
