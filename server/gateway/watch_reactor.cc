@@ -211,7 +211,7 @@ void WatchReactor::StartEndGraceLocked() {
 void WatchReactor::UpdateSendTimerLocked() {
   const bool pending = write_in_flight_ || finish_called_;
   const absl::Time at =
-      pending && !done_
+      pending && !done_ && !cancelled_
           ? std::min(pending_since_ + options_.write_timeout, end_deadline_)
           : absl::InfiniteFuture();
   if (at == send_deadline_) return;
@@ -241,6 +241,7 @@ void WatchReactor::OnSendTimeout(absl::Time deadline) {
              : absl::StrCat("the client read nothing for ",
                             absl::FormatDuration(options_.write_timeout),
                             " (--write-timeout); stream cancelled"));
+  cancelled_ = true;   // nothing more to time: OnDone follows
   FinishLocked(why);  // the reactor must Finish even a cancelled call
   result_ = why;      // for the call log, also if it had finished already
   // RST_STREAM is not flow-controlled: this ends the stream even at window

@@ -130,6 +130,7 @@ class WatchReactor final
   absl::Time send_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   Scheduler::TimerId send_timer_ ABSL_GUARDED_BY(mu_) = 0;
   bool done_ ABSL_GUARDED_BY(mu_) = false;  // OnDone ran: context_ is gone
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;  // TryCancel was called
   // Keeps this object alive until OnDone.
   std::shared_ptr<WatchReactor> self_;
 };
