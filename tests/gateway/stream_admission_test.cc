@@ -19,7 +19,8 @@ using ::testing::HasSubstr;
 TEST(PeerAddressTest, DropsThePortOfIpPeersOnly) {
   EXPECT_EQ(PeerAddress("ipv4:10.0.0.7:5123"), "ipv4:10.0.0.7");
   EXPECT_EQ(PeerAddress("ipv6:[::1]:5123"), "ipv6:[::1]");
-  EXPECT_EQ(PeerAddress("ipv6:[::ffff:127.0.0.1]:80"), "ipv6:[::ffff:127.0.0.1]");
+  EXPECT_EQ(PeerAddress("ipv6:[::ffff:127.0.0.1]:80"),
+            "ipv6:[::ffff:127.0.0.1]");
   EXPECT_EQ(PeerAddress("unix:/run/gw.sock"), "unix:/run/gw.sock");
   EXPECT_EQ(PeerAddress(""), "");
 }

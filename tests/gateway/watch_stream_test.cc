@@ -94,7 +94,8 @@ class NeverReadingClient {
  public:
   static bool Available() { return access(Path().c_str(), X_OK) == 0; }
 
-  NeverReadingClient(int port, int streams, absl::string_view host = "127.0.0.1") {
+  NeverReadingClient(int port, int streams,
+                     absl::string_view host = "127.0.0.1") {
     char dir[] = "/tmp/never-reading-XXXXXX";
     dir_ = mkdtemp(dir) != nullptr ? dir : "/tmp";
     body_path_ = dir_ + "/request.bin";
@@ -104,15 +105,26 @@ class NeverReadingClient {
     std::string message = request.SerializeAsString();
     std::string frame(5, '\0');  // gRPC framing: uncompressed, length
     for (int i = 0; i < 4; ++i) {
-      frame[1 + i] = static_cast<char>((message.size() >> (8 * (3 - i))) & 0xff);
+      frame[1 + i] =
+          static_cast<char>((message.size() >> (8 * (3 - i))) & 0xff);
     }
     std::ofstream(body_path_, std::ios::binary) << frame << message;
-    const std::string url = absl::StrCat("http://", host, ":", port,
-                                         "/seedance.v1.VideoService/WatchVideo");
-    std::vector<std::string> args = {
-        Path(), "-n", "-v", "-w", "0", "-m", absl::StrCat(streams),
-        "-d", body_path_, "-H", "content-type: application/grpc",
-        "-H", "te: trailers", url};
+    const std::string url = absl::StrCat(
+        "http://", host, ":", port, "/seedance.v1.VideoService/WatchVideo");
+    std::vector<std::string> args = {Path(),
+                                     "-n",
+                                     "-v",
+                                     "-w",
+                                     "0",
+                                     "-m",
+                                     absl::StrCat(streams),
+                                     "-d",
+                                     body_path_,
+                                     "-H",
+                                     "content-type: application/grpc",
+                                     "-H",
+                                     "te: trailers",
+                                     url};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -150,11 +162,13 @@ class NeverReadingClient {
 
   // Waits until nghttp has exited (all its streams are closed).
   bool WaitExit(absl::Duration timeout = absl::Seconds(20)) {
-    return Eventually([&] {
-      if (pid_ <= 0) return true;
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;
-      return pid_ <= 0;
-    }, timeout);
+    return Eventually(
+        [&] {
+          if (pid_ <= 0) return true;
+          if (waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;
+          return pid_ <= 0;
+        },
+        timeout);
   }
 
  private:
@@ -217,9 +231,9 @@ class WatchStreamTest : public ::testing::Test {
   std::unique_ptr<v1::VideoService::Stub> Stub(absl::string_view host) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    return v1::VideoService::NewStub(grpc::CreateCustomChannel(
-        absl::StrCat(host, ":", port_), grpc::InsecureChannelCredentials(),
-        args));
+    return v1::VideoService::NewStub(
+        grpc::CreateCustomChannel(absl::StrCat(host, ":", port_),
+                                  grpc::InsecureChannelCredentials(), args));
   }
 
   std::unique_ptr<WatchCollector> Watch(
@@ -282,7 +296,8 @@ class WatchStreamTest : public ::testing::Test {
 // limit and the next heartbeat. A write in flight adds its deadline timer.
 constexpr std::size_t kIdleTimers = 3;
 
-TEST_F(WatchStreamTest, HeartbeatsComeExactlyOneIntervalApartWhileNothingElseHappens) {
+TEST_F(WatchStreamTest,
+       HeartbeatsComeExactlyOneIntervalApartWhileNothingElseHappens) {
   StartServer();
   const absl::Time t0 = scheduler_.Now();
   auto watch = Watch(absl::Seconds(1));
@@ -297,9 +312,9 @@ TEST_F(WatchStreamTest, HeartbeatsComeExactlyOneIntervalApartWhileNothingElseHap
     scheduler_.AdvanceTime(absl::Milliseconds(250));
     WaitForTimers(kIdleTimers);
   }
-  ASSERT_TRUE(watch->WaitFor([](const auto& events) {
-    return events.size() >= 5;
-  }, absl::Seconds(5))) << watch->events().size() << " messages";
+  ASSERT_TRUE(watch->WaitFor(
+      [](const auto& events) { return events.size() >= 5; }, absl::Seconds(5)))
+      << watch->events().size() << " messages";
   EXPECT_THAT(HeartbeatTimes(*watch),
               ElementsAreArray({t0 + absl::Seconds(1), t0 + absl::Seconds(2),
                                 t0 + absl::Seconds(3), t0 + absl::Seconds(4)}));
@@ -322,18 +337,19 @@ TEST_F(WatchStreamTest, ATransitionPushesTheNextHeartbeatToOneIntervalAfterIt) {
     WaitForTimers(kIdleTimers);
   }
   ASSERT_TRUE(watch->WaitForVideos(2));
-  ASSERT_TRUE(watch->WaitFor([](const auto& events) {
-    return events.size() >= 5;
-  }, absl::Seconds(5))) << watch->events().size() << " messages";
+  ASSERT_TRUE(watch->WaitFor(
+      [](const auto& events) { return events.size() >= 5; }, absl::Seconds(5)))
+      << watch->events().size() << " messages";
   // Heartbeat at 1 s; the transition at 1.5 s is traffic, so the next
   // heartbeats come at 2.5 s and 3.5 s (not at 2 s, nor at 3 s).
-  EXPECT_THAT(HeartbeatTimes(*watch),
-              ElementsAreArray({t0 + absl::Seconds(1),
-                                t0 + absl::Milliseconds(2500),
-                                t0 + absl::Milliseconds(3500)}));
+  EXPECT_THAT(
+      HeartbeatTimes(*watch),
+      ElementsAreArray({t0 + absl::Seconds(1), t0 + absl::Milliseconds(2500),
+                        t0 + absl::Milliseconds(3500)}));
 }
 
-TEST_F(WatchStreamTest, NeverReadingWatcherIsCancelledAfterTheWriteTimeoutAndFreesItsSlot) {
+TEST_F(WatchStreamTest,
+       NeverReadingWatcherIsCancelledAfterTheWriteTimeoutAndFreesItsSlot) {
   if (!NeverReadingClient::Available()) GTEST_SKIP() << "nghttp not installed";
   options_.max_streams = 1;
   options_.write_timeout = absl::Seconds(30);
@@ -418,9 +434,10 @@ TEST_F(WatchStreamTest, OnePeerGetsAtMostItsShareAndTheCountIsExact) {
   // A stream that ends (here: cancelled by its client) frees its share.
   a->Cancel();
   ASSERT_TRUE(a->WaitDone());
-  ASSERT_TRUE(Eventually([&] {
-    return service_->open_streams() == (dual_stack_ ? 2 : 1);
-  }, absl::Seconds(3))) << service_->open_streams();
+  ASSERT_TRUE(Eventually(
+      [&] { return service_->open_streams() == (dual_stack_ ? 2 : 1); },
+      absl::Seconds(3)))
+      << service_->open_streams();
   auto d = Watch();
   ASSERT_TRUE(d->WaitForVideos(1)) << d->status().error_message();
 }
