@@ -57,6 +57,24 @@ ConfigOption IntOption(std::string name, std::string env, std::string help,
           }};
 }
 
+// An integer that may be 0 (meaning "no limit"); `shown_default` explains
+// defaults that are not plain numbers.
+ConfigOption LimitOption(std::string name, std::string env, std::string help,
+                         int GatewayConfig::*member,
+                         std::string shown_default) {
+  return {std::move(name), std::move(env), std::move(help),
+          std::move(shown_default),
+          [member](const std::string& v, GatewayConfig& c, std::string& err) {
+            int n;
+            if (!absl::SimpleAtoi(v, &n) || n < 0) {
+              err = "must be 0 (no limit) or a positive integer";
+              return false;
+            }
+            c.*member = n;
+            return true;
+          }};
+}
+
 ConfigOption DoubleOption(std::string name, std::string env, std::string help,
                           double GatewayConfig::*member) {
   std::string shown = absl::StrFormat("%g", GatewayConfig().*member);
@@ -118,6 +136,25 @@ std::vector<ConfigOption> BuildOptions() {
                 "open WatchVideo streams allowed at once; more get "
                 "RESOURCE_EXHAUSTED",
                 &C::max_streams),
+      LimitOption("max-streams-per-peer", "SEEDANCE_MAX_STREAMS_PER_PEER",
+                  "open WatchVideo streams allowed from one client IP "
+                  "address (more get RESOURCE_EXHAUSTED); 0: no limit. "
+                  "Behind an L7 proxy or a NAT every client is the proxy's "
+                  "address: use 0 there and limit at the proxy",
+                  &C::max_streams_per_peer, "half of --max-streams"),
+      LimitOption("max-streams-per-connection",
+                  "SEEDANCE_MAX_STREAMS_PER_CONNECTION",
+                  "concurrent streams on one HTTP/2 connection (sent as "
+                  "SETTINGS_MAX_CONCURRENT_STREAMS: gRPC clients queue the "
+                  "excess; watches opened beyond it anyway get "
+                  "RESOURCE_EXHAUSTED); 0: no limit",
+                  &C::max_streams_per_connection,
+                  absl::StrCat(C().max_streams_per_connection)),
+      DurationOption("write-timeout", "SEEDANCE_WRITE_TIMEOUT",
+                     "a watch stream whose client has not taken a message "
+                     "for this long (HTTP/2 window full) is cancelled, "
+                     "freeing its slot",
+                     &C::write_timeout),
       IntOption("max-message-bytes", "SEEDANCE_MAX_MESSAGE_BYTES",
                 "largest request message accepted", &C::max_message_bytes),
       DurationOption("max-watch-time", "SEEDANCE_MAX_WATCH_TIME",
@@ -240,6 +277,9 @@ absl::Status CheckConsistency(const GatewayConfig& c) {
       c.upstream_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "--max-watch-time and --upstream-timeout must be positive");
+  }
+  if (c.write_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--write-timeout must be positive");
   }
   return absl::OkStatus();
 }

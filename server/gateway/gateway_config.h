@@ -31,6 +31,16 @@ struct GatewayConfig {
 
   // Limits.
   int max_streams = 20000;
+  // Of those, at most this many from one client IP address; -1: half of
+  // max_streams; 0: no per-peer limit. Behind an L7 proxy or a NAT every
+  // stream comes from one address: set 0 there (and limit at the proxy).
+  int max_streams_per_peer = -1;
+  // Streams on one HTTP/2 connection (advertised as
+  // SETTINGS_MAX_CONCURRENT_STREAMS; 0: gRPC's default, no limit).
+  int max_streams_per_connection = 1000;
+  // A write to a watch stream that does not complete in this time (the
+  // client stopped reading) cancels the stream and frees its slot.
+  absl::Duration write_timeout = absl::Seconds(30);
   int max_message_bytes = 1 << 20;
   absl::Duration max_watch_time = absl::Hours(2);
   // Threads that write transitions to watch streams, so the upstream
@@ -71,6 +81,12 @@ struct GatewayConfig {
 
   // Log every call (one line each) to stderr.
   bool log_calls = true;
+
+  // max_streams_per_peer with -1 resolved (half of max_streams, at least 1).
+  int StreamsPerPeer() const {
+    if (max_streams_per_peer >= 0) return max_streams_per_peer;
+    return max_streams / 2 > 0 ? max_streams / 2 : 1;
+  }
 };
 
 // One documented setting: flag `--name`, environment variable `env`.

@@ -60,6 +60,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   service.api_key = config.api_key;
   service.allow_caller_keys = config.allow_caller_keys;
   service.max_streams = config.max_streams;
+  service.max_streams_per_peer = config.StreamsPerPeer();
+  service.max_streams_per_connection = config.max_streams_per_connection;
+  service.write_timeout = config.write_timeout;
   service.fresh_for = config.fresh_for;
   service.upstream_timeout = config.upstream_timeout;
   service.max_watch_time = config.max_watch_time;
@@ -95,6 +98,13 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   builder.AddChannelArgument(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // One connection must not take every watch slot: its client queues
+  // streams beyond this (VideoService also refuses watches beyond it, for
+  // clients that open them before acknowledging the setting).
+  if (config.max_streams_per_connection > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                               config.max_streams_per_connection);
+  }
   g->server_ = builder.BuildAndStart();
   if (g->server_ == nullptr || g->port_ == 0) {
     std::call_once(g->shutdown_once_, [] {});  // nothing to drain
@@ -157,7 +167,10 @@ void GatewayServer::ShutdownOnce() {
   registry_->Drain(absl::UnavailableError(
       "gateway replica is shutting down; reconnect with after_sequence"));
   // Let every watch deliver its UNAVAILABLE before connections close: a
-  // stream cut before its status arrives looks CANCELLED to the client.
+  // stream cut before its status arrives looks CANCELLED to the client. A
+  // stream whose client does not read cannot take it: its reactor cancels
+  // it after WatchOptions::end_grace (1 s), so it does not hold the drain
+  // for the whole grace.
   const absl::Time deadline = absl::Now() + config_.shutdown_grace;
   while (service_->open_streams() > 0 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(5));

@@ -74,7 +74,10 @@ VideoService::VideoService(const VideoServiceOptions& options,
       client_(client),
       registry_(registry),
       scheduler_(scheduler),
-      prices_(prices) {}
+      prices_(prices),
+      admission_(AdmissionLimits{options.max_streams,
+                                 options.max_streams_per_peer,
+                                 options.max_streams_per_connection}) {}
 
 absl::StatusOr<std::string> VideoService::CallerKey(
     grpc::CallbackServerContext* context) const {
@@ -199,21 +202,18 @@ grpc::ServerWriteReactor<v1::WatchVideoResponse>* VideoService::WatchVideo(
   if (absl::Status admitted = Admit(); !admitted.ok()) {
     return WatchReactor::Reject(context, admitted);
   }
-  if (open_streams_.fetch_add(1, std::memory_order_relaxed) >=
-      options_.max_streams) {
-    open_streams_.fetch_sub(1, std::memory_order_relaxed);
-    absl::Status busy = absl::ResourceExhaustedError(absl::StrCat(
-        "this gateway replica already serves ", options_.max_streams,
-        " watch streams; retry later or on another replica"));
-    return WatchReactor::Reject(context, busy);
-  }
+  absl::StatusOr<StreamAdmission::Ticket> ticket =
+      admission_.Admit(context->peer());
+  if (!ticket.ok()) return WatchReactor::Reject(context, ticket.status());
   WatchOptions watch;
   watch.after_sequence = request->after_sequence();
   watch.heartbeat_interval = absl::Nanoseconds(
       TimeUtil::DurationToNanoseconds(request->heartbeat_interval()));
   watch.max_watch_time = options_.max_watch_time;
+  watch.write_timeout = options_.write_timeout;
   return WatchReactor::Start(context, TaskKey{*std::move(key), request->id()},
-                             watch, registry_, scheduler_, open_streams_);
+                             watch, registry_, scheduler_,
+                             *std::move(ticket));
 }
 
 }  // namespace seedance::gateway

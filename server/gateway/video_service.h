@@ -5,7 +5,6 @@
 #ifndef SEEDANCE_SERVER_GATEWAY_VIDEO_SERVICE_H_
 #define SEEDANCE_SERVER_GATEWAY_VIDEO_SERVICE_H_
 
-#include <atomic>
 #include <functional>
 #include <string>
 
@@ -14,6 +13,7 @@
 #include "seedance/v1/video_service.grpc.pb.h"
 #include "server/common/scheduler.h"
 #include "server/gateway/poller_registry.h"
+#include "server/gateway/stream_admission.h"
 #include "server/upstream/pricing.h"
 #include "server/upstream/tokenhub_client.h"
 
@@ -23,6 +23,9 @@ struct VideoServiceOptions {
   std::string api_key;  // the gateway's own; may be empty
   bool allow_caller_keys = false;
   int max_streams = 20000;
+  int max_streams_per_peer = 0;        // 0: no limit
+  int max_streams_per_connection = 0;  // 0: no limit
+  absl::Duration write_timeout = absl::Seconds(30);
   absl::Duration fresh_for = absl::Seconds(1);
   absl::Duration upstream_timeout = absl::Seconds(30);
   absl::Duration max_watch_time = absl::Hours(2);
@@ -51,9 +54,7 @@ class VideoService final : public v1::VideoService::CallbackService {
       const v1::WatchVideoRequest* request) override;
 
   // Open WatchVideo streams right now.
-  int open_streams() const {
-    return open_streams_.load(std::memory_order_acquire);
-  }
+  int open_streams() const { return admission_.open(); }
 
  private:
   // The TokenHub key this call uses (see ResolveApiKey).
@@ -73,7 +74,7 @@ class VideoService final : public v1::VideoService::CallbackService {
   PollerRegistry& registry_;
   Scheduler& scheduler_;
   const upstream::PriceTable& prices_;
-  std::atomic<int> open_streams_{0};
+  StreamAdmission admission_;
 };
 
 // Checks a WatchVideoRequest; INVALID_ARGUMENT with a BadRequest listing

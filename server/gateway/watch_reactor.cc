@@ -1,5 +1,6 @@
 #include "server/gateway/watch_reactor.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -44,9 +45,10 @@ grpc::ServerWriteReactor<v1::WatchVideoResponse>* WatchReactor::Reject(
 grpc::ServerWriteReactor<v1::WatchVideoResponse>* WatchReactor::Start(
     grpc::CallbackServerContext* context, TaskKey key,
     const WatchOptions& options, PollerRegistry& registry, Scheduler& scheduler,
-    std::atomic<int>& open_streams) {
-  std::shared_ptr<WatchReactor> reactor(new WatchReactor(
-      context, std::move(key), options, registry, scheduler, open_streams));
+    StreamAdmission::Ticket ticket) {
+  std::shared_ptr<WatchReactor> reactor(
+      new WatchReactor(context, std::move(key), options, registry, scheduler,
+                       std::move(ticket)));
   reactor->self_ = reactor;
   reactor->Begin();
   return reactor.get();
@@ -55,12 +57,13 @@ grpc::ServerWriteReactor<v1::WatchVideoResponse>* WatchReactor::Start(
 WatchReactor::WatchReactor(grpc::CallbackServerContext* context, TaskKey key,
                            const WatchOptions& options,
                            PollerRegistry& registry, Scheduler& scheduler,
-                           std::atomic<int>& open_streams)
+                           StreamAdmission::Ticket ticket)
     : key_(std::move(key)),
       options_(options),
       registry_(registry),
       scheduler_(scheduler),
-      open_streams_(open_streams),
+      context_(context),
+      ticket_(std::move(ticket)),
       peer_(context->peer()),
       start_(scheduler.Now()),
       last_sequence_(options.after_sequence),
@@ -95,6 +98,7 @@ void WatchReactor::OnEnd(const absl::Status& status) {
   absl::MutexLock lock(&mu_);
   if (finish_called_ || end_) return;
   end_ = status;
+  StartEndGraceLocked();
   if (!write_in_flight_) FinishLocked(status);
 }
 
@@ -115,8 +119,10 @@ void WatchReactor::OnLastVideo(const WatchEvent& event,
   queue_.pop_front();
   finish_called_ = true;
   result_ = status;
+  pending_since_ = scheduler_.Now();
   StartWriteAndFinish(in_flight_.get(), grpc::WriteOptions(),
                       ToGrpcStatus(status));
+  UpdateSendTimerLocked();
 }
 
 bool WatchReactor::EnqueueLocked(const WatchEvent& event) {
@@ -134,13 +140,18 @@ bool WatchReactor::EnqueueLocked(const WatchEvent& event) {
 void WatchReactor::OnWriteDone(bool ok) {
   absl::MutexLock lock(&mu_);
   write_in_flight_ = false;
+  // Whatever is sent next (write or Finish) is pending from now.
+  pending_since_ = scheduler_.Now();
   if (!ok) {  // the stream broke; OnCancel or OnDone follows
     FinishLocked(absl::UnavailableError("write to the client failed"));
     return;
   }
-  last_write_ = scheduler_.Now();
+  // last_write_ is not touched here: it was set when the write started
+  // (setting it now, after the heartbeat timer's tick, made that tick's
+  // successor find the heartbeat not yet due: heartbeats every 2 intervals).
   WriteNextLocked();
   if (!write_in_flight_ && end_) FinishLocked(*end_);
+  UpdateSendTimerLocked();
 }
 
 void WatchReactor::OnCancel() {
@@ -155,16 +166,18 @@ void WatchReactor::OnDone() {
     absl::MutexLock lock(&mu_);
     if (heartbeat_timer_ != 0) scheduler_.Cancel(heartbeat_timer_);
     if (limit_timer_ != 0) scheduler_.Cancel(limit_timer_);
-    heartbeat_timer_ = limit_timer_ = 0;
+    if (send_timer_ != 0) scheduler_.Cancel(send_timer_);
+    heartbeat_timer_ = limit_timer_ = send_timer_ = 0;
+    done_ = true;
     poller = std::move(poller_);
     LogCall("WatchVideo", key_.task_id, result_, scheduler_.Now() - start_,
             peer_);
   }
   // Lock order is registry -> poller -> watcher: call in with none held.
   if (poller) registry_.Unwatch(key_, this);
-  // Release: GatewayServer::Shutdown reads the count (acquire) to know that
-  // every watch is over before it destroys the service that owns it.
-  open_streams_.fetch_sub(1, std::memory_order_release);
+  // GatewayServer::Shutdown reads the count to know that every watch is
+  // over before it destroys the service that owns it.
+  ticket_.Release();
   self_.reset();  // may delete this: nothing after
 }
 
@@ -173,7 +186,10 @@ void WatchReactor::WriteNextLocked() {
   in_flight_ = std::move(queue_.front());
   queue_.pop_front();
   write_in_flight_ = true;
+  // A write counts as traffic (for heartbeats) when it starts.
+  pending_since_ = last_write_ = scheduler_.Now();
   StartWrite(in_flight_.get());
+  UpdateSendTimerLocked();
 }
 
 void WatchReactor::FinishLocked(const absl::Status& status) {
@@ -181,7 +197,57 @@ void WatchReactor::FinishLocked(const absl::Status& status) {
   finish_called_ = true;
   result_ = status;
   queue_.clear();
+  // Behind a write in flight the Finish waits for it (same deadline).
+  if (!write_in_flight_) pending_since_ = scheduler_.Now();
   Finish(ToGrpcStatus(status));
+  UpdateSendTimerLocked();
+}
+
+void WatchReactor::StartEndGraceLocked() {
+  end_deadline_ = std::min(end_deadline_, scheduler_.Now() + options_.end_grace);
+  UpdateSendTimerLocked();
+}
+
+void WatchReactor::UpdateSendTimerLocked() {
+  const bool pending = write_in_flight_ || finish_called_;
+  const absl::Time at =
+      pending && !done_ && !cancelled_
+          ? std::min(pending_since_ + options_.write_timeout, end_deadline_)
+          : absl::InfiniteFuture();
+  if (at == send_deadline_) return;
+  if (send_timer_ != 0) scheduler_.Cancel(send_timer_);
+  send_timer_ = 0;
+  send_deadline_ = at;
+  if (at == absl::InfiniteFuture()) return;
+  std::weak_ptr<WatchReactor> weak = weak_from_this();
+  send_timer_ = scheduler_.RunAt(at, [weak, at] {
+    if (auto self = weak.lock()) self->OnSendTimeout(at);
+  });
+}
+
+void WatchReactor::OnSendTimeout(absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  // A timer that was already running when it was moved is stale.
+  if (done_ || deadline != send_deadline_) return;
+  send_timer_ = 0;
+  send_deadline_ = absl::InfiniteFuture();
+  const bool ending = deadline == end_deadline_;
+  absl::Status why = absl::DeadlineExceededError(
+      ending ? absl::StrCat("the stream was ending and the client did not take "
+                            "its last messages within ",
+                            absl::FormatDuration(std::min(
+                                options_.end_grace, options_.write_timeout)),
+                            "; stream cancelled")
+             : absl::StrCat("the client read nothing for ",
+                            absl::FormatDuration(options_.write_timeout),
+                            " (--write-timeout); stream cancelled"));
+  cancelled_ = true;   // nothing more to time: OnDone follows
+  FinishLocked(why);  // the reactor must Finish even a cancelled call
+  result_ = why;      // for the call log, also if it had finished already
+  // RST_STREAM is not flow-controlled: this ends the stream even at window
+  // 0, and OnDone (which frees the slot) follows. gRPC runs our reactions
+  // on its executor, never inside TryCancel, so holding mu_ is safe.
+  context_->TryCancel();
 }
 
 void WatchReactor::ScheduleHeartbeat(absl::Time at) {
@@ -220,15 +286,20 @@ void WatchReactor::OnHeartbeatTimer() {
     beat->set_upstream_reachable(snapshot.upstream_reachable);
     beat->set_upstream_error(snapshot.upstream_error);
     queue_.push_back(std::move(event));
-    last_write_ = now;  // a heartbeat counts as traffic
-    WriteNextLocked();
+    WriteNextLocked();  // counts as traffic: last_write_ = now
   }
-  ScheduleHeartbeat(std::max(now, last_write_) + options_.heartbeat_interval);
+  // One interval after the last traffic; if that is past (a write has been
+  // pending since before it was due), one interval from now.
+  absl::Time next = last_write_ + options_.heartbeat_interval;
+  if (next <= now) next = now + options_.heartbeat_interval;
+  ScheduleHeartbeat(next);
 }
 
 void WatchReactor::OnWatchTimeLimit() {
   absl::MutexLock lock(&mu_);
   limit_timer_ = 0;
+  if (finish_called_) return;
+  StartEndGraceLocked();  // a write pending now must not hold the stream
   FinishLocked(absl::DeadlineExceededError(absl::StrCat(
       "watch open longer than the gateway's limit (",
       absl::FormatDuration(options_.max_watch_time),

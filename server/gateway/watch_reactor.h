@@ -7,6 +7,12 @@
 // Transitions are never coalesced: every sequence number above the client's
 // `after_sequence` is delivered, in order, once.
 //
+// A client that stops reading (HTTP/2 window 0) would hold its write, and so
+// its slot, forever: every write and the Finish carry a deadline
+// (`write_timeout`; `end_grace` once the stream is ending: task over with an
+// error, watch time up, drain), past which the call is cancelled
+// (RST_STREAM is not flow-controlled), OnDone follows and the slot is freed.
+//
 // It owns itself until OnDone; the poller and timers hold shared or weak
 // references, so nothing touches freed memory after the call ends.
 #ifndef SEEDANCE_SERVER_GATEWAY_WATCH_REACTOR_H_
@@ -27,6 +33,7 @@
 #include "seedance/v1/video_service.pb.h"
 #include "server/common/scheduler.h"
 #include "server/gateway/poller_registry.h"
+#include "server/gateway/stream_admission.h"
 #include "server/gateway/task_key.h"
 #include "server/gateway/watch_sink.h"
 
@@ -36,6 +43,12 @@ struct WatchOptions {
   int64_t after_sequence = 0;
   absl::Duration heartbeat_interval = absl::ZeroDuration();  // 0: none
   absl::Duration max_watch_time = absl::Hours(2);
+  // A write (or the Finish) not done in this time cancels the stream.
+  absl::Duration write_timeout = absl::Seconds(30);
+  // Once the stream is ending, what it still has to send must leave within
+  // this time (or write_timeout, if shorter), so a drain or the watch-time
+  // limit is not held up by a client that does not read.
+  absl::Duration end_grace = absl::Seconds(1);
 };
 
 class WatchReactor final
@@ -43,12 +56,12 @@ class WatchReactor final
       public WatchSink,
       public std::enable_shared_from_this<WatchReactor> {
  public:
-  // Starts a watch of `key` for one call. `open_streams` counts live
-  // reactors (decremented in OnDone).
+  // Starts a watch of `key` for one call, holding the stream's admission
+  // `ticket` until OnDone.
   static grpc::ServerWriteReactor<v1::WatchVideoResponse>* Start(
       grpc::CallbackServerContext* context, TaskKey key,
       const WatchOptions& options, PollerRegistry& registry,
-      Scheduler& scheduler, std::atomic<int>& open_streams);
+      Scheduler& scheduler, StreamAdmission::Ticket ticket);
 
   // Ends a stream that never started watching (bad request, too many
   // streams) with `status`.
@@ -69,12 +82,17 @@ class WatchReactor final
  private:
   WatchReactor(grpc::CallbackServerContext* context, TaskKey key,
                const WatchOptions& options, PollerRegistry& registry,
-               Scheduler& scheduler, std::atomic<int>& open_streams);
+               Scheduler& scheduler, StreamAdmission::Ticket ticket);
 
   void Begin();
   void ScheduleHeartbeat(absl::Time at);
   void OnHeartbeatTimer();
   void OnWatchTimeLimit();
+  void OnSendTimeout(absl::Time deadline);
+  // Moves the send deadline timer to match what is pending now.
+  void UpdateSendTimerLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // From now on, what is left to send must leave within end_grace.
+  void StartEndGraceLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues `event` unless the client has it; true if queued.
   bool EnqueueLocked(const WatchEvent& event)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -86,7 +104,8 @@ class WatchReactor final
   const WatchOptions options_;
   PollerRegistry& registry_;
   Scheduler& scheduler_;
-  std::atomic<int>& open_streams_;
+  grpc::CallbackServerContext* const context_;  // valid until OnDone
+  StreamAdmission::Ticket ticket_;  // released in OnDone
   const std::string peer_;
   const absl::Time start_;
 
@@ -105,6 +124,13 @@ class WatchReactor final
   std::shared_ptr<TaskPoller> poller_ ABSL_GUARDED_BY(mu_);
   Scheduler::TimerId heartbeat_timer_ ABSL_GUARDED_BY(mu_) = 0;
   Scheduler::TimerId limit_timer_ ABSL_GUARDED_BY(mu_) = 0;
+  // When the pending write (or Finish) started; its deadline timer.
+  absl::Time pending_since_ ABSL_GUARDED_BY(mu_);
+  absl::Time end_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  absl::Time send_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  Scheduler::TimerId send_timer_ ABSL_GUARDED_BY(mu_) = 0;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;  // OnDone ran: context_ is gone
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;  // TryCancel was called
   // Keeps this object alive until OnDone.
   std::shared_ptr<WatchReactor> self_;
 };

@@ -75,6 +75,29 @@ TEST_F(GatewayConfigTest, BadValuesNameTheFlag) {
                                   HasSubstr("SEEDANCE_MAX_STREAMS")));
 }
 
+TEST_F(GatewayConfigTest, StreamSlotLimitsHaveSafeDefaultsAndZeroMeansNone) {
+  auto c = Parse({"--max-streams=1000"});
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->StreamsPerPeer(), 500);  // half of --max-streams
+  EXPECT_EQ(c->max_streams_per_connection, 1000);
+  EXPECT_EQ(c->write_timeout, absl::Seconds(30));
+
+  env_["SEEDANCE_MAX_STREAMS_PER_PEER"] = "0";
+  env_["SEEDANCE_WRITE_TIMEOUT"] = "5s";
+  c = Parse({"--max-streams-per-connection=0"});
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->StreamsPerPeer(), 0);
+  EXPECT_EQ(c->max_streams_per_connection, 0);
+  EXPECT_EQ(c->write_timeout, absl::Seconds(5));
+
+  EXPECT_THAT(Parse({"--max-streams-per-peer=-1"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--max-streams-per-peer")));
+  EXPECT_THAT(Parse({"--write-timeout=0s"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--write-timeout")));
+}
+
 TEST_F(GatewayConfigTest, InconsistentPollPolicyIsRejected) {
   EXPECT_THAT(Parse({"--poll-initial=10s", "--poll-max=1s"}),
               StatusIs(absl::StatusCode::kInvalidArgument,

@@ -3,6 +3,9 @@
 # seedance-gateway as processes on loopback, probed with `buf curl` (server
 # reflection, as grpcurl would), then SIGTERM with a watch open: the watch
 # must end with UNAVAILABLE and the gateway exit 0 within seconds.
+# With nghttp (stream window 0: clients that never read): they lose their
+# slots after --write-timeout so others get in, and at SIGTERM they do not
+# hold the exit for the whole --shutdown-grace.
 #
 # usage: gateway_process_test.sh BIN_DIR BUF   (exit 77 = skipped: no buf)
 set -euo pipefail
@@ -19,6 +22,7 @@ SIM_URL=$(sed -n 's/^listening on //p' "$WORK/sim.out")
 
 TOKENHUB_API_KEY=th-sim-demo-key "$BIN/seedance-gateway" --listen 127.0.0.1:0 \
   --upstream "$SIM_URL/api/v1" --poll-initial 20ms --poll-max 50ms \
+  --max-streams 12 --max-streams-per-peer 0 --write-timeout 2s --shutdown-grace 60s \
   >"$WORK/gw.out" 2>"$WORK/gw.log" &
 GW=$!
 PIDS+=($GW)
@@ -42,11 +46,48 @@ ID=$(sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' "$WORK/create.json" | head -1)
 # The key never reaches the logs.
 grep -q "th-sim-demo-key" "$WORK/gw.log" && fail "API key in the gateway log"
 
-# A watch left open, then SIGTERM.
+NGHTTP=$(command -v nghttp || true)
+# never_reading COUNT OUT: COUNT WatchVideo streams of $ID on one HTTP/2
+# connection whose stream window is 0, in the background (pid in NG).
+never_reading() {
+  local len=${#ID}
+  { printf '\000\000\000\000'; printf "\\$(printf '%03o' $((len + 2)))"
+    printf '\012'; printf "\\$(printf '%03o' "$len")"; printf '%s' "$ID"; } >"$WORK/watch.bin"
+  "$NGHTTP" -n -v -w 0 -m "$1" -d "$WORK/watch.bin" -H 'content-type: application/grpc' \
+    -H 'te: trailers' "$URL/seedance.v1.VideoService/WatchVideo" >"$2" 2>&1 &
+  NG=$!
+  PIDS+=($NG)
+}
+# wait_count FILE REGEX N: waits (10 s at most) until N lines of FILE match.
+wait_count() {
+  for _ in $(seq 1000); do
+    [ "$(grep -cE "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+    sleep 0.01
+  done
+  fail "timed out waiting for $3 lines /$2/ in $1"
+}
+if [ -n "$NGHTTP" ]; then
+  # 12 never-reading watches take every slot; another watcher is refused...
+  never_reading 12 "$WORK/stuck1.out"
+  wait_count "$WORK/stuck1.out" 'recv HEADERS frame' 12
+  "${CURL[@]}" -d "{\"id\":\"$ID\"}" "$URL/seedance.v1.VideoService/WatchVideo" \
+    >"$WORK/refused.out" 2>&1 && fail "a 13th watch was accepted"
+  grep -qi "resource_exhausted" "$WORK/refused.out" || fail "13th watch: $(cat "$WORK/refused.out")"
+  # ...until --write-timeout (2 s) has cancelled them all.
+  for _ in $(seq 1000); do kill -0 "$NG" 2>/dev/null || break; sleep 0.01; done
+  kill -0 "$NG" 2>/dev/null && fail "never-reading streams still open 10 s later"
+  [ "$(grep -c 'grpc-status: 1' "$WORK/stuck1.out")" -eq 12 ] || fail "not all 12 cancelled"
+fi
+
+# A watch left open, then SIGTERM (with 10 never-reading watches, if nghttp).
 "${CURL[@]}" -d "{\"id\":\"$ID\"}" "$URL/seedance.v1.VideoService/WatchVideo" \
   >"$WORK/watch.out" 2>"$WORK/watch.log" &
 WATCH=$!
 wait_for "$WORK/watch.out" 'VIDEO_STATUS_QUEUED'
+if [ -n "$NGHTTP" ]; then
+  never_reading 10 "$WORK/stuck2.out"
+  wait_count "$WORK/stuck2.out" 'recv HEADERS frame' 10
+fi
 kill -TERM "$GW"
 for _ in $(seq 1000); do kill -0 "$GW" 2>/dev/null || break; sleep 0.01; done
 kill -0 "$GW" 2>/dev/null && fail "gateway still running 10 s after SIGTERM"
@@ -56,4 +97,4 @@ wait "$WATCH" || true
 grep -qi "unavailable" "$WORK/watch.log" "$WORK/watch.out" ||
   fail "watch did not end with UNAVAILABLE: $(cat "$WORK/watch.log")"
 grep -q "draining" "$WORK/gw.log" || fail "no drain notice in the log"
-echo "PASS: reflection, create, key hygiene, SIGTERM drain (exit 0)"
+echo "PASS: reflection, create, key hygiene, SIGTERM drain (exit 0)${NGHTTP:+, never-reading clients lose their slots and do not hold the exit}"
