@@ -50,18 +50,9 @@ using ::seedance::testing::TakeCensus;
 using ::seedance::testing::ThreadDifference;
 using ::seedance::testing::WatchCollector;
 
-// Sanitizers make everything 5–20x slower: the same mix, fewer tasks.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr int kTasks = 120;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr int kTasks = 120;
-#else
+// The same load in every build: even under TSan it takes well under a
+// minute (docs/RELIABILITY.md "Fault soak" has the figures).
 constexpr int kTasks = 500;
-#endif
-#else
-constexpr int kTasks = 500;
-#endif
 // A first, smaller round brings every pool (gRPC's, curl's) to its working
 // size before the baseline is taken.
 constexpr int kWarmupTasks = 40;
@@ -72,6 +63,14 @@ constexpr uint64_t kSeed = 20261201;
 // Generous for a loaded 2-core machine under TSan: a deadline only bounds a
 // hang, it never measures speed.
 constexpr absl::Duration kDeadline = absl::Seconds(90);
+
+// Threads of our own (the gateway's scheduler, fan-out and transport, the
+// simulator's) must return exactly to the baseline. gRPC's named pools size
+// themselves: its timer pool starts a thread whenever all of its threads
+// are busy running timers, and under load one can stay (seen:
+// grpc_global_timer 2 -> 3 for more than 90 s). They may keep this many
+// more, far below any per-task or per-stream leak over hundreds of tasks.
+constexpr int kGrpcPoolSlack = 4;
 
 // What the simulator reports for the `unknown_status` fault: a status it
 // made up, which the gateway faithfully announces (sequence 11, 21, ...).
@@ -424,11 +423,13 @@ class FaultSoakTest : public ::testing::Test {
     bool settled = Eventually(
         [&] {
           now = TakeCensus(sim_->port());
-          return now.threads <= baseline.threads &&
+          return now.own_threads <= baseline.own_threads &&
+                 now.threads <= baseline.threads + kGrpcPoolSlack &&
                  now.other_descriptors() <= baseline.other_descriptors();
         },
         kDeadline);
-    std::cout << "baseline " << baseline << ", after " << now << std::endl;
+    std::cout << "baseline " << baseline << "\nafter    " << now
+              << "\nthreads by name: " << ThreadDifference(baseline, now) << std::endl;
     EXPECT_TRUE(settled) << "baseline " << baseline << ", now " << now
                          << "; threads by name: " << ThreadDifference(baseline, now);
     // Both ends of each pooled connection live in this process.

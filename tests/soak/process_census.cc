@@ -72,6 +72,12 @@ ProcessCensus TakeCensus(int port) {
     }
     ::closedir(tasks);
   }
+  std::ifstream self_comm("/proc/self/comm");
+  std::string self_name;
+  if (std::getline(self_comm, self_name)) {
+    auto it = census.thread_names.find(self_name);
+    if (it != census.thread_names.end()) census.own_threads = it->second;
+  }
   absl::flat_hash_set<std::string> inodes;
   AddPortInodes("/proc/self/net/tcp", port, inodes);
   AddPortInodes("/proc/self/net/tcp6", port, inodes);
@@ -116,9 +122,14 @@ std::string ThreadDifference(const ProcessCensus& before,
 }
 
 std::ostream& operator<<(std::ostream& os, const ProcessCensus& census) {
-  return os << "{threads " << census.threads << ", descriptors "
-            << census.descriptors << " of which " << census.port_sockets
-            << " on the upstream port}";
+  os << "{threads " << census.threads << " (";
+  const char* separator = "";
+  for (const auto& [name, n] : census.thread_names) {
+    os << separator << name << " " << n;
+    separator = ", ";
+  }
+  return os << "), descriptors " << census.descriptors << " of which "
+            << census.port_sockets << " on the upstream port}";
 }
 
 }  // namespace seedance::testing
