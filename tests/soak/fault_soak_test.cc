@@ -12,6 +12,7 @@
 // Every wait is a condition with a deadline; nothing asserts a duration.
 
 #include <atomic>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -23,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -52,7 +54,14 @@ using ::seedance::testing::WatchCollector;
 
 // The same load in every build: even under TSan it takes well under a
 // minute (docs/RELIABILITY.md "Fault soak" has the figures).
+// SEEDANCE_SOAK_TASKS=N runs more for a longer soak by hand.
 constexpr int kTasks = 500;
+int TasksToRun() {
+  const char* env = std::getenv("SEEDANCE_SOAK_TASKS");
+  int n = 0;
+  if (env != nullptr && absl::SimpleAtoi(env, &n) && n > 0) return n;
+  return kTasks;
+}
 // A first, smaller round brings every pool (gRPC's, curl's) to its working
 // size before the baseline is taken.
 constexpr int kWarmupTasks = 40;
@@ -501,7 +510,7 @@ TEST_F(FaultSoakTest, EveryFaultKindOnCreatesAndPollsWithEveryKindOfClient) {
                                       gateway_->active_pollers() == 0; },
                          kDeadline));
   ProcessCensus baseline = TakeCensus(sim_->port());
-  RunRound(kTasks);
+  RunRound(TasksToRun());
   ExpectBackTo(baseline);
 }
 
