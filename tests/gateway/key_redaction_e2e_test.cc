@@ -1,8 +1,9 @@
 // Keys never leak, end to end: a real gRPC client, the gateway in-process
 // and tokenhub-sim made to echo the caller's key into its replies (an
 // unknown status string, a failed task's message, and the `echo_key` fault
-// that puts it into every string of a reply). The key must not reach any
-// gRPC status message, ErrorInfo metadata, Video field or call log line.
+// that puts it into error bodies, task fields, statuses and task ids). The
+// key must not reach any gRPC status message, ErrorInfo metadata, Video
+// field or call log line.
 #include <memory>
 #include <string>
 
@@ -140,6 +141,66 @@ TEST_F(KeyRedactionE2eTest, FailedTaskMessageEchoingTheKeyIsRedacted) {
   EXPECT_EQ(events.back().video().status(), v1::VIDEO_STATUS_FAILED);
   EXPECT_EQ(events.back().video().error().message(), "quota of[redacted] is spent");
 }
+
+// The simulator's echo_key fault, on each call that reaches the upstream.
+struct EchoCase {
+  const char* name;
+  const char* fault;  // a fault spec
+  // kWatchFails: the watch ends on the fault itself (an error reply).
+  enum Call { kCreate, kGet, kWatch, kWatchFails } call;
+};
+
+void PrintTo(const EchoCase& c, std::ostream* os) { *os << c.name; }
+
+class KeyRedactionEchoTest : public KeyRedactionE2eTest,
+                             public ::testing::WithParamInterface<EchoCase> {};
+
+TEST_P(KeyRedactionEchoTest, TheEchoedKeyReachesNoClientAndNoLog) {
+  const EchoCase& c = GetParam();
+  std::string id;
+  if (c.call != EchoCase::kCreate) {
+    v1::Video created;
+    ASSERT_TRUE(Create(&created).ok());
+    id = created.id();
+  }
+  ASSERT_OK(sim_->AddFaults(c.fault));
+  v1::Video video;
+  grpc::Status status;
+  if (c.call == EchoCase::kCreate) {
+    status = Create(&video);
+  } else if (c.call == EchoCase::kGet) {
+    status = Get(id, &video);
+  } else {
+    auto watch = Watch(id);
+    if (c.call == EchoCase::kWatch) {
+      ASSERT_TRUE(watch->WaitForVideos(1));
+      ASSERT_OK(sim_->ForceTask(id, "failed", "boom"));
+    }
+    ASSERT_TRUE(watch->WaitDone());
+    status = watch->status();
+    for (const auto& event : watch->events()) {
+      EXPECT_THAT(event.DebugString(), Not(HasSubstr(kKeyBody)));
+    }
+  }
+  EXPECT_GE(sim_->stats().errors_by_kind["fault_echo_key"], 1) << "the fault fired";
+  EXPECT_THAT(Visible(status), Not(HasSubstr(kKeyBody)));
+  EXPECT_THAT(video.DebugString(), Not(HasSubstr(kKeyBody)));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SimEchoKey, KeyRedactionEchoTest,
+    ::testing::Values(
+        EchoCase{"ErrorBodyOnCreate", "echo_key,method=POST", EchoCase::kCreate},
+        EchoCase{"ErrorBodyOnGet", "echo_key,method=GET", EchoCase::kGet},
+        EchoCase{"TaskFieldsOnCreate", "echo_key=task,method=POST", EchoCase::kCreate},
+        EchoCase{"TaskFieldsOnGet", "echo_key=task,method=GET", EchoCase::kGet},
+        EchoCase{"TaskFieldsOnWatch", "echo_key=task,method=GET", EchoCase::kWatch},
+        EchoCase{"StatusOnGet", "echo_key=status,method=GET", EchoCase::kGet},
+        EchoCase{"StatusOnWatch", "echo_key=status,method=GET,next=3", EchoCase::kWatch},
+        EchoCase{"TaskIdOnCreate", "echo_key=id,method=POST", EchoCase::kCreate},
+        EchoCase{"TaskIdOnGet", "echo_key=id,method=GET", EchoCase::kGet},
+        EchoCase{"ErrorBodyOnWatch", "echo_key,method=GET", EchoCase::kWatchFails}),
+    [](const ::testing::TestParamInfo<EchoCase>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace seedance::gateway
