@@ -4,6 +4,7 @@
 // TokenHubClient returns: the status message, any status payload (ErrorInfo
 // metadata included) or any field of the Video.
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -236,6 +237,31 @@ TEST(RedactSecretsTest, KeyShapesAnywhere) {
   for (const char* text : {"the-thing th-ab ok", "width-1280", "path-to-file",
                            "a depth-first walk", "https://cdn.test/depth-map-v2/x.mp4"}) {
     EXPECT_EQ(RedactSecrets(text), text);
+  }
+}
+
+// Whatever surrounds it, and however often it repeats or overlaps itself,
+// the known key never survives (seeded, so failures reproduce).
+TEST(RedactSecretsTest, TheKnownKeyNeverSurvivesRandomSurroundings) {
+  std::mt19937 rng(20261201);
+  const std::string alphabet = "th-_=.:/ Bb0a9Zer";
+  for (const std::string key : {std::string(kKey), std::string("th-k"),
+                                std::string("th-th-kk"), std::string("bearer x")}) {
+    for (int i = 0; i < 3000; ++i) {
+      std::string text;
+      int parts = static_cast<int>(rng() % 6);
+      for (int p = 0; p < parts; ++p) {
+        for (int n = static_cast<int>(rng() % 5); n > 0; --n) {
+          text.push_back(alphabet[rng() % alphabet.size()]);
+        }
+        text += rng() % 2 ? key : key.substr(0, rng() % key.size());
+      }
+      std::string out = RedactSecrets(text, key);
+      EXPECT_THAT(out, Not(HasSubstr(key))) << "in: " << text;
+      EXPECT_THAT(RedactSecretsInUrl(text, key), Not(HasSubstr(key))) << text;
+      // Redaction is idempotent: a second pass finds nothing.
+      EXPECT_EQ(RedactSecrets(out, key), out) << text;
+    }
   }
 }
 
