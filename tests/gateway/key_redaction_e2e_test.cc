@@ -142,6 +142,38 @@ TEST_F(KeyRedactionE2eTest, FailedTaskMessageEchoingTheKeyIsRedacted) {
   EXPECT_EQ(events.back().video().error().message(), "quota of[redacted] is spent");
 }
 
+// The gateway's own key (no caller key) is protected the same way.
+TEST_F(KeyRedactionE2eTest, TheGatewaysOwnKeyEchoedIsRedactedToo) {
+  constexpr char kAliceKeyBody[] = "alice-e2e-key";
+  ASSERT_OK(sim_->AddFaults("echo_key=task,method=POST;echo_key,method=GET"));
+  v1::CreateVideoRequest request;
+  request.set_model("doubao-seedance-2.0");
+  request.set_prompt("[sim:hold] a red fox running through snow");
+  grpc::ClientContext create_context;
+  v1::CreateVideoResponse created;
+  grpc::Status status = stub_->CreateVideo(&create_context, request, &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(created.DebugString(), Not(HasSubstr(kAliceKeyBody)));
+  EXPECT_EQ(created.video().error().code(), "code[redacted]");
+
+  v1::GetVideoRequest get;
+  get.set_id(created.video().id());
+  grpc::ClientContext get_context;
+  v1::GetVideoResponse got;
+  status = stub_->GetVideo(&get_context, get, &got);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(Visible(status), Not(HasSubstr(kAliceKeyBody)));
+  EXPECT_THAT(Visible(status), HasSubstr("[redacted]"));
+
+  stub_.reset();
+  channel_.reset();
+  gateway_.reset();
+  capturing_ = false;
+  std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(log, Not(HasSubstr(kAliceKeyBody))) << log;
+  EXPECT_THAT(log, Not(HasSubstr(kKeyBody))) << log;
+}
+
 // The simulator's echo_key fault, on each call that reaches the upstream.
 struct EchoCase {
   const char* name;
