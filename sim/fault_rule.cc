@@ -85,6 +85,15 @@ absl::StatusOr<bool> ApplyKind(absl::string_view spec, absl::string_view key,
     rule->text = std::string(value);
     return true;
   }
+  if (key == "echo_key") {
+    rule->kind = FaultKind::kEchoKey;
+    rule->text = has_value ? std::string(value) : "error";
+    if (rule->text != "error" && rule->text != "task" &&
+        rule->text != "status" && rule->text != "id") {
+      return Bad(spec, "echo_key=error|task|status|id");
+    }
+    return true;
+  }
   if (key == "missing_fields") {
     rule->kind = FaultKind::kMissingFields;
     rule->fields = has_value ? absl::StrSplit(value, '+', absl::SkipEmpty())
@@ -285,6 +294,8 @@ std::string FaultStatsKind(const FaultRule& rule) {
       return "fault_extra_fields";
     case FaultKind::kHuge:
       return "fault_huge";
+    case FaultKind::kEchoKey:
+      return "fault_echo_key";
   }
   return "fault";
 }

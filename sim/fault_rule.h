@@ -28,6 +28,7 @@ enum class FaultKind {
   kMissingFields,     // 200 without some fields (default: `status`)
   kExtraFields,       // 200 with unknown extra fields
   kHuge,              // 200 with a very large (valid JSON) body
+  kEchoKey,           // the caller's key echoed into the reply (text: where)
 };
 
 // Which requests a rule looks at.
@@ -53,6 +54,7 @@ struct FaultRule {
   // most (zero: the server's stall cap).
   absl::Duration duration = absl::ZeroDuration();
   // kUnknownStatus: the status string. kMissingFields: the fields removed.
+  // kEchoKey: where the key goes ("error", "task", "status" or "id").
   std::string text;
   std::vector<std::string> fields;
   // kHuge: the body size.

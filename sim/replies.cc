@@ -112,6 +112,42 @@ void ApplyContentFault(const FaultRule& rule, rapidjson::Document* doc) {
   }
 }
 
+std::string EchoKeyErrorBody(absl::string_view key) {
+  return ErrorBody(absl::StrCat("invalid key ", key, " (Bearer ", key, ")"),
+                   absl::StrCat("42", key), absl::StrCat("code", key));
+}
+
+void ApplyEchoKey(absl::string_view where, absl::string_view key,
+                  rapidjson::Document* doc) {
+  if (!doc->IsObject()) return;
+  auto& a = doc->GetAllocator();
+  auto append = [&](rapidjson::Value& object, const char* name) {
+    auto it = object.FindMember(name);
+    if (it == object.MemberEnd() || !it->value.IsString()) return;
+    std::string value = absl::StrCat(it->value.GetString(), key);
+    it->value = Str(value, a);
+  };
+  if (where == "status") {
+    append(*doc, "status");
+  } else if (where == "id") {
+    append(*doc, "id");
+  } else if (where == "task") {
+    doc->RemoveMember("error");
+    Value error(rapidjson::kObjectType);
+    error.AddMember("message", Str(absl::StrCat("quota of ", key, " spent"), a), a);
+    error.AddMember("code", Str(absl::StrCat("code", key), a), a);
+    error.AddMember("type", Str(absl::StrCat("42", key), a), a);
+    doc->AddMember("error", error, a);
+    append(*doc, "model");
+    auto data = doc->FindMember("data");
+    if (data != doc->MemberEnd() && data->value.IsArray() &&
+        !data->value.Empty() && data->value[0].IsObject()) {
+      append(data->value[0], "video_url");
+      append(data->value[0], "cover_image_url");
+    }
+  }
+}
+
 std::string ImfFixdate(absl::Time t) {
   static constexpr const char* kDays[] = {"Mon", "Tue", "Wed", "Thu",
                                           "Fri", "Sat", "Sun"};

@@ -26,6 +26,16 @@ void BuildTaskDocument(const TaskView& task, absl::string_view media_base,
 // object; other kinds leave it alone.
 void ApplyContentFault(const FaultRule& rule, rapidjson::Document* doc);
 
+// The `echo_key=error` body: `key` in error.message (after a space and after
+// `Bearer `), error.code (after a letter) and error.type (after a digit).
+std::string EchoKeyErrorBody(absl::string_view key);
+
+// `echo_key=task|status|id` on a task object: `task` puts `key` into
+// error.message/code/type, `model` (at the end) and the result URLs;
+// `status` appends it to `status`; `id` appends it to `id`.
+void ApplyEchoKey(absl::string_view where, absl::string_view key,
+                  rapidjson::Document* doc);
+
 std::string ToJson(const rapidjson::Value& value);
 
 // RFC 9110 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".

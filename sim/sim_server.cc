@@ -118,8 +118,10 @@ bool ApplyPreFault(const FaultRule& fault, HttpReply* reply) {
 }
 
 // Faults that damage a successful reply after the request was processed (a
-// POST did create its task). Returns false if the fault did not apply.
-bool ApplyPostFault(const FaultRule& fault, HttpReply* reply) {
+// POST did create its task). `key` is the caller's, for echo_key. Returns
+// false if the fault did not apply.
+bool ApplyPostFault(const FaultRule& fault, absl::string_view key,
+                    HttpReply* reply) {
   if (reply->status < 200 || reply->status > 299) return false;
   bool json = reply->content_type == "application/json";
   switch (fault.kind) {
@@ -137,12 +139,18 @@ bool ApplyPostFault(const FaultRule& fault, HttpReply* reply) {
     case FaultKind::kUnknownStatus:
     case FaultKind::kMissingFields:
     case FaultKind::kExtraFields:
-    case FaultKind::kHuge: {
+    case FaultKind::kHuge:
+    case FaultKind::kEchoKey: {
       if (!json) return false;
       rapidjson::Document doc;
       doc.Parse(reply->body.data(), reply->body.size());
       if (doc.HasParseError()) return false;
-      ApplyContentFault(fault, &doc);
+      if (fault.kind == FaultKind::kEchoKey) {
+        ApplyEchoKey(fault.text, key, &doc);
+        reply->headers.emplace_back("X-Echo-Key", std::string(key));
+      } else {
+        ApplyContentFault(fault, &doc);
+      }
       reply->body = ToJson(doc);
       return true;
     }
@@ -358,8 +366,10 @@ void SimServer::HandleApi(const HttpRequest& request, absl::string_view path,
 
   std::string label;
   absl::string_view auth = request.authorization;
+  absl::string_view key;  // as sent, for echo_key
   if (auth.size() > 7 && absl::EqualsIgnoreCase(auth.substr(0, 7), "bearer ")) {
-    auto it = labels_by_key_.find(absl::StripAsciiWhitespace(auth.substr(7)));
+    key = absl::StripAsciiWhitespace(auth.substr(7));
+    auto it = labels_by_key_.find(key);
     if (it != labels_by_key_.end()) label = it->second;
   }
   std::optional<TaskView> task;
@@ -377,6 +387,14 @@ void SimServer::HandleApi(const HttpRequest& request, absl::string_view path,
     stats_.CountError(FaultStatsKind(*fault));
     return;
   }
+  // Like an error status: answered instead of the service.
+  if (fault && fault->kind == FaultKind::kEchoKey && fault->text == "error") {
+    SetError(401, "", reply);
+    reply->body = EchoKeyErrorBody(key);
+    reply->headers.emplace_back("X-Echo-Key", std::string(key));
+    stats_.CountError(FaultStatsKind(*fault));
+    return;
+  }
   if (label.empty()) {
     Error(401,
           auth.empty() ? "missing API key (Authorization: Bearer th-...)"
@@ -388,7 +406,7 @@ void SimServer::HandleApi(const HttpRequest& request, absl::string_view path,
     HandleGetTask(request, label, task, reply);
   }
   if (fault && (fault->kind == FaultKind::kLatency ||
-                ApplyPostFault(*fault, reply))) {
+                ApplyPostFault(*fault, key, reply))) {
     stats_.CountError(FaultStatsKind(*fault));
   }
 }
@@ -493,7 +511,7 @@ void SimServer::HandleMedia(const HttpRequest& request,
       return;
   }
   if (fault && (fault->kind == FaultKind::kLatency ||
-                ApplyPostFault(*fault, reply))) {
+                ApplyPostFault(*fault, {}, reply))) {
     stats_.CountError(FaultStatsKind(*fault));
   }
 }

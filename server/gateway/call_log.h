@@ -1,7 +1,9 @@
 // Call log: one line per gRPC call and per upstream failure on stderr, as
 // `key=value` pairs that log pipelines parse, with the task id and never an
-// API key. Every line passes through upstream::RedactSecrets as a last
-// defence.
+// API key. Every line passes whole through upstream::RedactSecrets as a last
+// defence: key shapes are caught in any field, also glued to other text
+// (`id=th-...`, `codeth-...`). The keys themselves were removed earlier, where
+// upstream replies are parsed (server/upstream/task_json.h).
 //
 //   2026-11-24T13:45:01.123Z call=GetVideo id=cgt-1f2e code=OK ms=3 peer=ipv4:127.0.0.1:50312
 #ifndef SEEDANCE_SERVER_GATEWAY_CALL_LOG_H_

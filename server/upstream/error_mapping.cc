@@ -7,7 +7,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "server/common/status_details.h"
@@ -79,25 +78,6 @@ void AddRetryInfo(const HttpResponse* response, absl::Time now,
   AddDetail(status, info);
 }
 
-bool IsKeyChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
-         c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
-}
-
-// Replaces the token starting at `start` (after a prefix of `skip` bytes)
-// when at least `min_len` key characters follow. Returns the new position.
-size_t RedactTokenAt(absl::string_view text, size_t start, size_t skip,
-                     size_t min_len, std::string& out) {
-  size_t end = start + skip;
-  while (end < text.size() && IsKeyChar(text[end])) ++end;
-  if (end - start - skip < min_len) {
-    out.append(text.substr(start, skip).data(), skip);
-    return start + skip;
-  }
-  absl::StrAppend(&out, text.substr(start, skip), "[redacted]");
-  return end;
-}
-
 google::rpc::ErrorInfo NewErrorInfo(absl::string_view reason) {
   google::rpc::ErrorInfo info;
   info.set_reason(std::string(reason));
@@ -128,21 +108,20 @@ absl::StatusCode HttpStatusToCode(int http_status) {
 
 absl::Status MapHttpError(int http_status, absl::string_view body,
                           const HttpResponse* response_for_headers,
-                          absl::Time now) {
+                          absl::Time now, absl::string_view api_key) {
   absl::StatusCode code = HttpStatusToCode(http_status);
   if (code == absl::StatusCode::kOk) return absl::OkStatus();
-  UpstreamErrorBody error = ParseUpstreamError(body);
+  // Every string in `error` is redacted already.
+  UpstreamErrorBody error = ParseUpstreamError(body, api_key);
   std::string message = absl::StrCat("upstream returned HTTP ", http_status);
-  if (!error.message.empty()) {
-    absl::StrAppend(&message, ": ", RedactSecrets(error.message));
-  }
+  if (!error.message.empty()) absl::StrAppend(&message, ": ", error.message);
   std::string http = absl::StrCat(http_status);
   google::rpc::ErrorInfo info =
       NewErrorInfo(absl::StrCat(kHttpReasonPrefix, http));
   auto& metadata = *info.mutable_metadata();
   metadata["http_status"] = http;
-  if (!error.code.empty()) metadata["upstream_code"] = RedactSecrets(error.code);
-  if (!error.type.empty()) metadata["upstream_type"] = RedactSecrets(error.type);
+  if (!error.code.empty()) metadata["upstream_code"] = error.code;
+  if (!error.type.empty()) metadata["upstream_type"] = error.type;
   absl::Status status(code, message);
   AddDetail(status, info);
   AddRetryInfo(response_for_headers, now, status);
@@ -209,35 +188,31 @@ absl::optional<absl::Time> ParseRetryAfter(absl::string_view value,
   return absl::nullopt;
 }
 
-std::string RedactSecrets(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    bool at_word = i == 0 || !IsKeyChar(text[i - 1]);
-    if (at_word && absl::StartsWith(text.substr(i), "th-")) {
-      i = RedactTokenAt(text, i, 3, 4, out);
-    } else if (absl::StartsWithIgnoreCase(text.substr(i), "bearer ")) {
-      i = RedactTokenAt(text, i, 7, 1, out);
-    } else {
-      out.push_back(text[i++]);
-    }
-  }
-  return out;
-}
-
 absl::Status RedactStatus(const absl::Status& status, absl::string_view secret) {
   if (status.ok()) return status;
-  std::string message(status.message());
-  if (!secret.empty()) {
-    message = absl::StrReplaceAll(message, {{secret, "[redacted]"}});
+  auto info = GetDetail<google::rpc::ErrorInfo>(status);
+  bool info_dirty = false;
+  if (info) {
+    if (ContainsSecret(info->reason(), secret)) {
+      info->set_reason(RedactSecrets(info->reason(), secret));
+      info_dirty = true;
+    }
+    for (auto& [key, value] : *info->mutable_metadata()) {
+      if (ContainsSecret(value, secret)) {
+        value = RedactSecrets(value, secret);
+        info_dirty = true;
+      }
+    }
   }
-  message = RedactSecrets(message);
-  if (message == status.message()) return status;
-  absl::Status out(status.code(), message);
+  bool message_dirty = ContainsSecret(status.message(), secret);
+  if (!message_dirty && !info_dirty) return status;
+  absl::Status out(status.code(), message_dirty
+                                      ? RedactSecrets(status.message(), secret)
+                                      : std::string(status.message()));
   status.ForEachPayload([&out](absl::string_view url, const absl::Cord& payload) {
     out.SetPayload(url, payload);
   });
+  if (info_dirty) AddDetail(out, *info);
   return out;
 }
 

@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "server/upstream/http_transport.h"
+#include "server/upstream/redaction.h"
 
 namespace seedance::upstream {
 
@@ -58,15 +59,16 @@ absl::Status UpstreamError(
 absl::StatusCode HttpStatusToCode(int http_status);
 
 // The status for a non-2xx HTTP reply: the mapped code, a message carrying
-// the upstream's `error.message` (secrets redacted), an ErrorInfo with
-// reason `UPSTREAM_HTTP_<code>` and metadata `http_status` (plus
-// `upstream_code` / `upstream_type` when the body names them), and a
-// RetryInfo when `response_for_headers` has a usable Retry-After (capped at
-// kMaxRetryAfter). `now` resolves HTTP-date Retry-After values. Returns OK
-// for a 2xx status.
+// the upstream's `error.message`, an ErrorInfo with reason
+// `UPSTREAM_HTTP_<code>` and metadata `http_status` (plus `upstream_code` /
+// `upstream_type` when the body names them), and a RetryInfo when
+// `response_for_headers` has a usable Retry-After (capped at
+// kMaxRetryAfter). Every string taken from the body has `api_key` and any
+// key shape redacted (ParseUpstreamError). `now` resolves HTTP-date
+// Retry-After values. Returns OK for a 2xx status.
 absl::Status MapHttpError(int http_status, absl::string_view body,
                           const HttpResponse* response_for_headers,
-                          absl::Time now);
+                          absl::Time now, absl::string_view api_key = {});
 
 // The ErrorInfo reason of `status`, or "" when it has none.
 std::string ErrorReason(const absl::Status& status);
@@ -90,12 +92,10 @@ absl::optional<absl::Duration> RetryAfter(const absl::Status& status);
 absl::optional<absl::Time> ParseRetryAfter(absl::string_view value,
                                            absl::Time now);
 
-// `text` with anything that looks like a TokenHub key (`th-...`) or a bearer
-// credential replaced by `[redacted]`.
-std::string RedactSecrets(absl::string_view text);
-
 // `status` with every occurrence of `secret` (and anything RedactSecrets
-// catches) removed from its message; code and payloads unchanged.
+// catches) removed from its message and from its ErrorInfo's reason and
+// metadata values; code and other payloads unchanged. Returns `status`
+// itself when there is nothing to remove.
 absl::Status RedactStatus(const absl::Status& status, absl::string_view secret);
 
 }  // namespace seedance::upstream

@@ -36,7 +36,7 @@ class RetryingCall : public std::enable_shared_from_this<RetryingCall> {
  public:
   struct Params {
     HttpRequest request;         // sent as is on every attempt
-    std::string api_key;         // only to scrub it from messages
+    std::string api_key;         // only to scrub it from replies and errors
     absl::Time deadline;         // no retry wait ends past it
     int max_attempts;            // first attempt included
     RetryPredicate should_retry;
@@ -90,14 +90,22 @@ class RetryingCall : public std::enable_shared_from_this<RetryingCall> {
     std::move(done)(std::move(result));
   }
 
+  // The parsers redact every string they take from a reply; RedactStatus
+  // then covers what did not come from a body (the transport's own text)
+  // as the one exit every failure passes.
   absl::StatusOr<Video> Interpret(absl::StatusOr<HttpResponse> response) {
-    if (!response.ok()) return RedactStatus(response.status(), params_.api_key);
+    absl::StatusOr<Video> result = Parse(std::move(response));
+    if (result.ok()) return result;
+    return RedactStatus(result.status(), params_.api_key);
+  }
+
+  absl::StatusOr<Video> Parse(absl::StatusOr<HttpResponse> response) {
+    if (!response.ok()) return response.status();
     if (response->status_code >= 200 && response->status_code < 300) {
-      return ParseTaskJson(response->body);
+      return ParseTaskJson(response->body, params_.api_key);
     }
-    return RedactStatus(MapHttpError(response->status_code, response->body,
-                                     &*response, scheduler_.Now()),
-                        params_.api_key);
+    return MapHttpError(response->status_code, response->body, &*response,
+                        scheduler_.Now(), params_.api_key);
   }
 
   HttpTransport& transport_;

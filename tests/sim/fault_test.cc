@@ -216,6 +216,37 @@ TEST_F(FaultTest, MediaPathFaults) {
   EXPECT_EQ(Get(id).status, 503);
 }
 
+// echo_key puts the caller's own key where a careless upstream might: a
+// gateway must never pass it on (tests/upstream/key_redaction_test.cc and
+// tests/gateway/key_redaction_e2e_test.cc check that side).
+TEST_F(FaultTest, EchoKeyPutsTheCallersKeyIntoTheReply) {
+  AddFaults("echo_key,method=POST,next=1");
+  HttpResult r = Create(Body("a cat"), kBobKey);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(sim_->stats().creates, 0) << "echo_key=error processes nothing";
+  EXPECT_EQ(r.headers["x-echo-key"], kBobKey);
+  rapidjson::Document doc = Json(r.body);
+  EXPECT_THAT(doc["error"]["message"].GetString(), HasSubstr(absl::StrCat(" ", kBobKey)));
+  EXPECT_EQ(doc["error"]["code"].GetString(), absl::StrCat("code", kBobKey));
+  EXPECT_EQ(doc["error"]["type"].GetString(), absl::StrCat("42", kBobKey));
+
+  std::string id = CreateId();
+  ASSERT_TRUE(WaitForStatus(id, "succeeded"));
+  AddFaults("echo_key=task,next=1;echo_key=status,seq=2;echo_key=id,seq=3");
+  doc = Json(Get(id).body);
+  EXPECT_EQ(doc["error"]["code"].GetString(), absl::StrCat("code", kAliceKey));
+  EXPECT_EQ(doc["error"]["type"].GetString(), absl::StrCat("42", kAliceKey));
+  EXPECT_THAT(doc["error"]["message"].GetString(), HasSubstr(kAliceKey));
+  EXPECT_THAT(doc["model"].GetString(), HasSubstr(kAliceKey));
+  EXPECT_THAT(doc["data"][0]["video_url"].GetString(), HasSubstr(kAliceKey));
+  EXPECT_STREQ(doc["status"].GetString(), "succeeded");
+  EXPECT_EQ(Json(Get(id).body)["status"].GetString(),
+            absl::StrCat("succeeded", kAliceKey));
+  EXPECT_EQ(Json(Get(id).body)["id"].GetString(), absl::StrCat(id, kAliceKey));
+  EXPECT_STREQ(Json(Get(id).body)["id"].GetString(), id.c_str()) << "rules spent";
+  EXPECT_EQ(Fired("fault_echo_key"), 4);
+}
+
 TEST_F(FaultTest, JsonFaultListAndBadSpecs) {
   AddFaults(R"([{"kind":"502","method":"GET","seq":"1"},"504,method=POST,next=1"])");
   EXPECT_EQ(Get("x").status, 502);
@@ -238,7 +269,8 @@ TEST(FaultRuleTest, ParsesAndRejects) {
   for (const char* bad :
        {"", "latency", "latency=fast", "200", "503,rate=2", "503,seq=3-1",
         "503,rate=0.5,next=1", "reset,retry_after=1", "reset,truncate",
-        "503,method=PUT", "503,bogus=1", "huge=-1", "unknown_status="}) {
+        "503,method=PUT", "503,bogus=1", "huge=-1", "unknown_status=",
+        "echo_key=header"}) {
     EXPECT_FALSE(ParseFaultRule(bad).ok()) << bad;
   }
 }
