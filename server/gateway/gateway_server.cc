@@ -10,6 +10,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "server/gateway/call_log.h"
+#include "server/gateway/log_throttle.h"
 
 #ifndef SEEDANCE_VERSION
 #define SEEDANCE_VERSION "dev"
@@ -25,6 +26,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     const GatewayConfig& config) {
   std::unique_ptr<GatewayServer> g(new GatewayServer(config));
   SetCallLogging(config.log_calls);
+  // Bad requests make libprotobuf and gRPC core log a line each: throttle
+  // them per source so a hostile client cannot flood the log.
+  InstallLibraryLogThrottle(absl::Seconds(10));
   g->scheduler_ = std::make_unique<ThreadScheduler>();
   g->fanout_ = std::make_unique<ThreadPool>(config.fanout_threads);
 
