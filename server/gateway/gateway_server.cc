@@ -86,8 +86,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   // limit applies, so a 1 MB gzip request would cost 1 GB. With gzip and
   // deflate disabled, core refuses such a call at its headers, before
   // reading the message (UNIMPLEMENTED "Compression algorithm 'gzip' is
-  // disabled", as the gRPC spec prescribes, with grpc-accept-encoding:
-  // identity). Requests are small; nothing is lost.
+  // disabled.", the code the gRPC spec prescribes for an unsupported
+  // encoding). Requests are small; nothing is lost.
   builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP, false);
   builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
