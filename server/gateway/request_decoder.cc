@@ -48,7 +48,7 @@ VarintResult ReadVarint(absl::string_view& in, uint64_t& value) {
 std::string VarintTrouble(VarintResult r, absl::string_view what) {
   return r == VarintResult::kTruncated
              ? absl::StrCat("truncated: the message ends inside ", what)
-             : absl::StrCat("malformed ", what, " (a varint longer than 10 bytes)");
+             : absl::StrCat("malformed: ", what, " runs past 10 bytes");
 }
 
 bool IsPackable(const FieldDescriptor& f) {

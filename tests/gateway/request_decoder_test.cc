@@ -112,7 +112,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadBytesCase{"VarintLongerThanTenBytes", Watch(),
                      Len(1, "cgt-1") + Tag(2, 0) + kElevenByteVarint,
-                     "after_sequence", "malformed a varint value"},
+                     "after_sequence", "malformed: a varint value runs past 10 bytes"},
         BadBytesCase{"VarintCutShort", Watch(),
                      Len(1, "cgt-1") + Tag(2, 0) + "\xff\xff", "after_sequence",
                      "truncated: the message ends inside a varint value"},
