@@ -40,16 +40,19 @@ void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line,
 
 void GrpcLog(gpr_log_func_args* args) {
   int64_t suppressed = 0;
-  const bool always = absl::StartsWith(args->message, "assertion failed");
+  // Only errors are throttled: lower levels print only when an operator
+  // asks for them (GRPC_VERBOSITY, GRPC_TRACE) to debug.
+  const bool always = args->severity != GPR_LOG_SEVERITY_ERROR ||
+                      absl::StartsWith(args->message, "assertion failed");
   if (!always && !g_throttle->Admit(absl::StrCat(args->file, ":", args->line),
                                     absl::Now(), &suppressed)) {
     return;
   }
-  Print(absl::StrCat(absl::string_view(gpr_log_severity_string(args->severity), 1),
-                     absl::FormatTime("%m%d %H:%M:%E6S", absl::Now(),
-                                      absl::UTCTimeZone()),
-                     " ", args->file, ":", args->line, "] ", args->message,
-                     SuppressedNote(suppressed), "\n"));
+  Print(absl::StrCat(
+      absl::string_view(gpr_log_severity_string(args->severity), 1),
+      absl::FormatTime("%m%d %H:%M:%E6S", absl::Now(), absl::UTCTimeZone()),
+      " ", args->file, ":", args->line, "] ", args->message,
+      SuppressedNote(suppressed), "\n"));
 }
 
 }  // namespace

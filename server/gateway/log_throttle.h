@@ -4,8 +4,9 @@
 // and gRPC core one for every call it refuses (e.g. a compressed request):
 // a hostile client could fill the disk or drown the call log. Each call site
 // (file:line) may print at most one line per interval; the next line printed
-// from that site says how many were suppressed in between. FATAL lines and
-// gRPC assertion failures always print.
+// from that site says how many were suppressed in between. FATAL lines,
+// gRPC assertion failures and gRPC lines below ERROR (printed only when an
+// operator raises GRPC_VERBOSITY) always print.
 //
 //   InstallLibraryLogThrottle(absl::Seconds(10));  // once, at start-up
 #ifndef SEEDANCE_SERVER_GATEWAY_LOG_THROTTLE_H_

@@ -86,20 +86,22 @@ class WireWalker {
       std::string path;
       if (f) {
         path = absl::StrCat(prefix, f->name());
-        if (f->is_repeated() && !(wire_type == kLengthDelimited && IsPackable(*f))) {
+        if (f->is_repeated() &&
+            !(wire_type == kLengthDelimited && IsPackable(*f))) {
           absl::StrAppend(&path, "[", seen[f->number()]++, "]");
         }
       }
       // Unknown fields are named by number within their message.
       auto where = [&](std::string description) {
         if (f) return Problem(path, std::move(description));
-        return Problem(prefix, absl::StrCat("field number ", number, ": ",
-                                            description));
+        return Problem(
+            prefix, absl::StrCat("field number ", number, ": ", description));
       };
       switch (wire_type) {
         case kVarint: {
           uint64_t ignored = 0;
-          if (VarintResult r = ReadVarint(in, ignored); r != VarintResult::kOk) {
+          if (VarintResult r = ReadVarint(in, ignored);
+              r != VarintResult::kOk) {
             return where(VarintTrouble(r, "a varint value"));
           }
           break;
@@ -137,11 +139,12 @@ class WireWalker {
         }
         case kEndGroup:
           if (number == group) return absl::nullopt;
-          return where("malformed protobuf: an end-group tag without its "
-                       "start");
+          return where(
+              "malformed protobuf: an end-group tag without its "
+              "start");
         default:
-          return where(absl::StrCat("malformed protobuf: wire type ",
-                                    wire_type, " does not exist"));
+          return where(absl::StrCat("malformed protobuf: wire type ", wire_type,
+                                    " does not exist"));
       }
     }
     if (group != 0) {
@@ -163,10 +166,12 @@ class WireWalker {
                                          const std::string& path, int depth) {
     switch (f.type()) {
       case FieldDescriptor::TYPE_STRING:
-        if (f.file()->syntax() != google::protobuf::FileDescriptor::SYNTAX_PROTO3) {
+        if (f.file()->syntax() !=
+            google::protobuf::FileDescriptor::SYNTAX_PROTO3) {
           return absl::nullopt;
         }
-        if (size_t bad = FirstInvalidUtf8(value); bad != absl::string_view::npos) {
+        if (size_t bad = FirstInvalidUtf8(value);
+            bad != absl::string_view::npos) {
           return Problem(path, absl::StrCat("invalid UTF-8 at byte ", bad,
                                             " (string fields must be valid "
                                             "UTF-8)"));
@@ -180,7 +185,7 @@ class WireWalker {
         break;
     }
     if (!IsPackable(f)) return absl::nullopt;  // kept as an unknown field
-    while (!value.empty()) {  // packed repeated scalars
+    while (!value.empty()) {                   // packed repeated scalars
       if (f.type() == FieldDescriptor::TYPE_DOUBLE ||
           f.type() == FieldDescriptor::TYPE_FIXED64 ||
           f.type() == FieldDescriptor::TYPE_SFIXED64 ||
@@ -258,7 +263,9 @@ absl::optional<WireProblem> FindWireProblem(absl::string_view wire,
 absl::Status DecodeRequest(const grpc::ByteBuffer& bytes,
                            google::protobuf::Message& message) {
   if (!bytes.Valid()) {
-    return Undecodable(message, {"", "no complete request message arrived (the stream ended early or carried none)"});
+    return Undecodable(message, {"",
+                                 "no complete request message arrived (the "
+                                 "stream ended early or carried none)"});
   }
   {
     grpc::ByteBuffer copy(bytes);  // the reader consumes; slices are shared
@@ -287,12 +294,13 @@ absl::Status EncodeResponse(const google::protobuf::Message& message,
                             grpc::ByteBuffer& out) {
   out.Clear();  // the writer wants an empty buffer; a stream reuses one
   bool own_buffer = false;
-  grpc::Status s = grpc::SerializationTraits<google::protobuf::Message>::Serialize(
-      message, &out, &own_buffer);
+  grpc::Status s =
+      grpc::SerializationTraits<google::protobuf::Message>::Serialize(
+          message, &out, &own_buffer);
   if (!s.ok()) {
-    return absl::InternalError(absl::StrCat("cannot serialize ",
-                                            message.GetDescriptor()->full_name(),
-                                            ": ", s.error_message()));
+    return absl::InternalError(
+        absl::StrCat("cannot serialize ", message.GetDescriptor()->full_name(),
+                     ": ", s.error_message()));
   }
   return absl::OkStatus();
 }

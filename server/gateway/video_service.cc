@@ -107,12 +107,12 @@ grpc::ServerUnaryReactor* VideoService::CreateVideo(
   if (absl::Status s = DecodeRequest(*request, parsed); !s.ok()) {
     call->Fail(s);
   } else {
-    CreateVideo(context, parsed, call, response);
+    StartCreate(context, parsed, call, response);
   }
   return call->reactor();
 }
 
-void VideoService::CreateVideo(grpc::CallbackServerContext* context,
+void VideoService::StartCreate(grpc::CallbackServerContext* context,
                                const v1::CreateVideoRequest& request,
                                std::shared_ptr<UnaryReactor> call,
                                grpc::ByteBuffer* response) {
@@ -178,12 +178,12 @@ grpc::ServerUnaryReactor* VideoService::GetVideo(
   if (!decoded.ok()) {
     call->Fail(decoded);
   } else {
-    GetVideo(context, parsed, call, response);
+    StartGet(context, parsed, call, response);
   }
   return call->reactor();
 }
 
-void VideoService::GetVideo(grpc::CallbackServerContext* context,
+void VideoService::StartGet(grpc::CallbackServerContext* context,
                             const v1::GetVideoRequest& request,
                             std::shared_ptr<UnaryReactor> call,
                             grpc::ByteBuffer* response) {
@@ -230,10 +230,10 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* VideoService::WatchVideo(
   if (absl::Status s = DecodeRequest(*request, parsed); !s.ok()) {
     return WatchReactor::Reject(context, s);
   }
-  return WatchVideo(context, parsed);
+  return StartWatch(context, parsed);
 }
 
-grpc::ServerWriteReactor<grpc::ByteBuffer>* VideoService::WatchVideo(
+grpc::ServerWriteReactor<grpc::ByteBuffer>* VideoService::StartWatch(
     grpc::CallbackServerContext* context, const v1::WatchVideoRequest& request) {
   if (absl::Status s = ValidateWatchRequest(request); !s.ok()) {
     return WatchReactor::Reject(context, s);

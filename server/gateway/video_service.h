@@ -70,16 +70,16 @@ class VideoService final : public RawVideoService {
   absl::StatusOr<std::string> CallerKey(
       grpc::CallbackServerContext* context) const;
 
-  // The parsed requests (after DecodeRequest).
-  void CreateVideo(grpc::CallbackServerContext* context,
+  // The methods proper, on parsed requests (after DecodeRequest).
+  void StartCreate(grpc::CallbackServerContext* context,
                    const v1::CreateVideoRequest& request,
                    std::shared_ptr<UnaryReactor> call,
                    grpc::ByteBuffer* response);
-  void GetVideo(grpc::CallbackServerContext* context,
+  void StartGet(grpc::CallbackServerContext* context,
                 const v1::GetVideoRequest& request,
                 std::shared_ptr<UnaryReactor> call,
                 grpc::ByteBuffer* response);
-  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchVideo(
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StartWatch(
       grpc::CallbackServerContext* context,
       const v1::WatchVideoRequest& request);
 

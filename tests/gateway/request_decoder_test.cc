@@ -22,8 +22,8 @@ using ::seedance::testing::Varint;
 using ::seedance::testing::VarintField;
 using ::testing::HasSubstr;
 
-const std::string kBadUtf8 = "ok\xff";         // 0xff never starts a character
-const std::string kOverlong = "\xc0\xaf";      // '/' in two bytes
+const std::string kBadUtf8 = "ok\xff";          // 0xff never starts a character
+const std::string kOverlong = "\xc0\xaf";       // '/' in two bytes
 const std::string kSurrogate = "\xed\xa0\x80";  // U+D800
 const std::string kCutShort = "\xe7\x8c";       // 猫 without its last byte
 const std::string kElevenByteVarint(11, '\xff');
@@ -72,7 +72,8 @@ const google::protobuf::Descriptor* Watch() {
 }
 
 const std::string kModel = Len(1, "doubao-seedance-2.0");
-const std::string kVideoItem = Len(16, VarintField(1, 2) + Len(2, "https://v/1"));
+const std::string kVideoItem =
+    Len(16, VarintField(1, 2) + Len(2, "https://v/1"));
 
 INSTANTIATE_TEST_SUITE_P(
     EveryStringField, BadBytesTest,
@@ -83,12 +84,12 @@ INSTANTIATE_TEST_SUITE_P(
                      "prompt", "invalid UTF-8 at byte 0"},
         BadBytesCase{"CreateAspectRatio", Create(), Len(5, kSurrogate),
                      "aspect_ratio", "invalid UTF-8"},
-        BadBytesCase{"CreateImageUrl", Create(), Len(6, kCutShort),
-                     "image_url", "invalid UTF-8"},
-        BadBytesCase{"CreateImageUrlsRepeated", Create(),
-                     Len(7, "https://i/1") + Len(7, "https://i/2") +
-                         Len(7, kBadUtf8),
-                     "image_urls[2]", "invalid UTF-8"},
+        BadBytesCase{"CreateImageUrl", Create(), Len(6, kCutShort), "image_url",
+                     "invalid UTF-8"},
+        BadBytesCase{
+            "CreateImageUrlsRepeated", Create(),
+            Len(7, "https://i/1") + Len(7, "https://i/2") + Len(7, kBadUtf8),
+            "image_urls[2]", "invalid UTF-8"},
         BadBytesCase{"CreateVideoUrl", Create(), Len(8, kBadUtf8), "video_url",
                      "invalid UTF-8"},
         BadBytesCase{"CreateVideoUrlsRepeated", Create(), Len(9, kBadUtf8),
@@ -98,10 +99,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadBytesCase{"CreateAudioUrlsRepeated", Create(),
                      Len(13, "https://a/1") + Len(13, kBadUtf8),
                      "audio_urls[1]", "invalid UTF-8"},
-        BadBytesCase{"CreateContentUrlNestedInRepeated", Create(),
-                     kModel + kVideoItem +
-                         Len(16, VarintField(1, 2) + Len(2, kBadUtf8)),
-                     "content[1].url", "invalid UTF-8 at byte 2"},
+        BadBytesCase{
+            "CreateContentUrlNestedInRepeated", Create(),
+            kModel + kVideoItem + Len(16, VarintField(1, 2) + Len(2, kBadUtf8)),
+            "content[1].url", "invalid UTF-8 at byte 2"},
         BadBytesCase{"GetId", Get(), Len(1, kBadUtf8), "id", "invalid UTF-8"},
         BadBytesCase{"WatchId", Watch(), Len(1, "cgt-" + kBadUtf8), "id",
                      "invalid UTF-8 at byte 6"}),
@@ -112,13 +113,14 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadBytesCase{"VarintLongerThanTenBytes", Watch(),
                      Len(1, "cgt-1") + Tag(2, 0) + kElevenByteVarint,
-                     "after_sequence", "malformed: a varint value runs past 10 bytes"},
+                     "after_sequence",
+                     "malformed: a varint value runs past 10 bytes"},
         BadBytesCase{"VarintCutShort", Watch(),
                      Len(1, "cgt-1") + Tag(2, 0) + "\xff\xff", "after_sequence",
                      "truncated: the message ends inside a varint value"},
         BadBytesCase{"NestedDurationVarintCutShort", Create(),
-                     kModel + Len(10, Tag(1, 0) + "\x85"), "video_durations[0].seconds",
-                     "truncated"},
+                     kModel + Len(10, Tag(1, 0) + "\x85"),
+                     "video_durations[0].seconds", "truncated"},
         BadBytesCase{"HeartbeatNanosVarintTooLong", Watch(),
                      Len(3, Tag(2, 0) + kElevenByteVarint),
                      "heartbeat_interval.nanos", "malformed"},
@@ -162,9 +164,9 @@ TEST(DecodeRequestTest, ValidBytesParseOnTheFastPath) {
 TEST(DecodeRequestTest, UnknownFieldsAndEmptyMessagesAreAccepted) {
   // A newer client's fields are skipped, as protobuf does.
   v1::GetVideoRequest parsed;
-  ASSERT_OK(DecodeRequest(ToByteBuffer(Len(1, "cgt-1") + Len(42, "\xff") +
-                                       VarintField(43, 7)),
-                          parsed));
+  ASSERT_OK(DecodeRequest(
+      ToByteBuffer(Len(1, "cgt-1") + Len(42, "\xff") + VarintField(43, 7)),
+      parsed));
   EXPECT_EQ(parsed.id(), "cgt-1");
   ASSERT_OK(DecodeRequest(ToByteBuffer(""), parsed));
 }
@@ -186,7 +188,8 @@ TEST(EncodeResponseTest, ReusesTheBuffer) {
   grpc::Slice slice;
   ASSERT_TRUE(out.DumpToSingleSlice(&slice).ok());
   v1::WatchVideoResponse back;
-  ASSERT_TRUE(back.ParseFromArray(slice.begin(), static_cast<int>(slice.size())));
+  ASSERT_TRUE(
+      back.ParseFromArray(slice.begin(), static_cast<int>(slice.size())));
   EXPECT_EQ(back.sequence(), 20);
 }
 

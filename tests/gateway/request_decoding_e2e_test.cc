@@ -106,10 +106,10 @@ TEST_F(RequestDecodingE2eTest, BadBytesGetInvalidArgumentNamingTheField) {
     Reply reply = Call(c.method, c.bytes);
     EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << reply.status.error_message();
-    EXPECT_THAT(reply.status.error_message(),
-                HasSubstr(absl::StrCat("request is not a valid seedance.v1.",
-                                       c.method, "Request: ", c.field, ": ",
-                                       c.says)));
+    EXPECT_THAT(
+        reply.status.error_message(),
+        HasSubstr(absl::StrCat("request is not a valid seedance.v1.", c.method,
+                               "Request: ", c.field, ": ", c.says)));
     auto bad_request =
         GetDetail<google::rpc::BadRequest>(FromGrpcStatus(reply.status));
     ASSERT_TRUE(bad_request.has_value());
@@ -128,8 +128,8 @@ TEST_F(RequestDecodingE2eTest, ValidRawRequestsStillWork) {
   grpc::Slice slice;
   ASSERT_TRUE(reply.body.DumpToSingleSlice(&slice).ok());
   v1::CreateVideoResponse response;
-  ASSERT_TRUE(response.ParseFromArray(slice.begin(),
-                                      static_cast<int>(slice.size())));
+  ASSERT_TRUE(
+      response.ParseFromArray(slice.begin(), static_cast<int>(slice.size())));
   EXPECT_EQ(response.video().model(), "doubao-seedance-2.0");
   EXPECT_TRUE(response.video().has_price());
   // Semantic validation still follows decoding.

@@ -51,8 +51,7 @@ constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 INSTANTIATE_TEST_SUITE_P(
     EdgeValues, HeartbeatIntervalTest,
     ::testing::Values(
-        HeartbeatCase{"Zero", 0, 0, ""},
-        HeartbeatCase{"OneSecond", 1, 0, ""},
+        HeartbeatCase{"Zero", 0, 0, ""}, HeartbeatCase{"OneSecond", 1, 0, ""},
         HeartbeatCase{"OneHour", 3600, 0, ""},
         HeartbeatCase{"JustUnderOneSecond", 0, 999'999'999, "from 1s to 1h"},
         HeartbeatCase{"JustOverOneHour", 3600, 1, "from 1s to 1h"},
