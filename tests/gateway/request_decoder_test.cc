@@ -195,3 +195,47 @@ TEST(EncodeResponseTest, ReusesTheBuffer) {
 
 }  // namespace
 }  // namespace seedance::gateway
+
+namespace seedance::gateway {
+namespace {
+
+// Every truncation and many single-byte corruptions of a rich request: each
+// either parses or is refused with INVALID_ARGUMENT saying what was wrong,
+// never the generic "malformed protobuf" fallback.
+TEST(DecodeRequestTest, EveryCorruptionOfARichRequestIsDiagnosed) {
+  v1::CreateVideoRequest rich;
+  rich.set_model("doubao-seedance-2.0");
+  rich.set_prompt("一只猫 [sim:hold]");
+  rich.add_image_urls("https://i/1.png");
+  rich.add_video_urls("https://v/1.mp4");
+  rich.add_video_durations()->set_seconds(3);
+  rich.mutable_input_video_duration()->set_nanos(500'000'000);
+  auto* item = rich.add_content();
+  item->set_type(v1::MEDIA_TYPE_IMAGE);
+  item->set_url("https://i/2.png");
+  rich.set_generate_audio(true);
+  const std::string wire = rich.SerializeAsString();
+  int refused = 0;
+  auto check = [&](const std::string& bytes) {
+    v1::CreateVideoRequest parsed;
+    absl::Status s = DecodeRequest(ToByteBuffer(bytes), parsed);
+    if (s.ok()) return;
+    ++refused;
+    ASSERT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_THAT(std::string(s.message()),
+                ::testing::Not(::testing::EndsWith(": malformed protobuf")))
+        << ::testing::PrintToString(bytes);
+  };
+  for (size_t n = 0; n < wire.size(); ++n) check(wire.substr(0, n));
+  for (size_t i = 0; i < wire.size(); ++i) {
+    for (char flip : {'\xff', '\x80', '\x07', '\x01'}) {
+      std::string bad = wire;
+      bad[i] = static_cast<char>(bad[i] ^ flip);
+      check(bad);
+    }
+  }
+  EXPECT_GT(refused, 0);
+}
+
+}  // namespace
+}  // namespace seedance::gateway
