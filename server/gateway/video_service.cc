@@ -11,6 +11,7 @@
 #include "server/common/status_details.h"
 #include "server/gateway/call_log.h"
 #include "server/gateway/caller_key.h"
+#include "server/gateway/request_decoder.h"
 #include "server/gateway/unary_reactor.h"
 #include "server/gateway/watch_reactor.h"
 #include "server/upstream/request_validator.h"
@@ -47,13 +48,20 @@ absl::Status ValidateWatchRequest(const v1::WatchVideoRequest& request) {
     v->set_description("must not be negative");
   }
   if (request.has_heartbeat_interval()) {
-    absl::Duration d = absl::Nanoseconds(
-        TimeUtil::DurationToNanoseconds(request.heartbeat_interval()));
-    if (d != absl::ZeroDuration() &&
-        (d < absl::Seconds(1) || d > absl::Hours(1))) {
+    // Checked field by field before any conversion: seconds near INT64_MAX
+    // overflow a nanosecond count.
+    const google::protobuf::Duration& h = request.heartbeat_interval();
+    std::string problem = upstream::DurationFormProblem(h);
+    const bool zero = h.seconds() == 0 && h.nanos() == 0;
+    if (problem.empty() && !zero &&
+        (h.seconds() < 1 || h.seconds() > 3600 ||
+         (h.seconds() == 3600 && h.nanos() > 0))) {
+      problem = "must be zero (no heartbeats) or from 1s to 1h";
+    }
+    if (!problem.empty()) {
       auto* v = bad.add_field_violations();
       v->set_field("heartbeat_interval");
-      v->set_description("must be zero (no heartbeats) or from 1s to 1h");
+      v->set_description(problem);
     }
   }
   if (bad.field_violations_size() == 0) return absl::OkStatus();
@@ -95,39 +103,53 @@ upstream::CallOptions VideoService::UpstreamOptions(
 }
 
 grpc::ServerUnaryReactor* VideoService::CreateVideo(
-    grpc::CallbackServerContext* context, const v1::CreateVideoRequest* request,
-    v1::CreateVideoResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   auto call = UnaryReactor::Create(context, "CreateVideo");
-  if (absl::Status s = upstream::ValidateCreateVideoRequest(*request, prices_);
+  v1::CreateVideoRequest parsed;
+  if (absl::Status s = DecodeRequest(*request, parsed); !s.ok()) {
+    call->Fail(s);
+  } else {
+    StartCreate(context, parsed, call, response);
+  }
+  return call->reactor();
+}
+
+void VideoService::StartCreate(grpc::CallbackServerContext* context,
+                               const v1::CreateVideoRequest& request,
+                               std::shared_ptr<UnaryReactor> call,
+                               grpc::ByteBuffer* response) {
+  if (absl::Status s = upstream::ValidateCreateVideoRequest(request, prices_);
       !s.ok()) {
     call->Fail(s);
-    return call->reactor();
+    return;
   }
-  absl::StatusOr<v1::Price> price = upstream::EstimatePrice(*request, prices_);
+  absl::StatusOr<v1::Price> price = upstream::EstimatePrice(request, prices_);
   if (!price.ok()) {
     call->Fail(price.status());
-    return call->reactor();
+    return;
   }
-  if (request->validate_only()) {
+  if (request.validate_only()) {
     call->Complete([&] {
-      v1::Video* video = response->mutable_video();
-      video->set_model(request->model());
+      v1::CreateVideoResponse out;
+      v1::Video* video = out.mutable_video();
+      video->set_model(request.model());
       *video->mutable_price() = *price;
-      return absl::OkStatus();
+      return EncodeResponse(out, *response);
     });
-    return call->reactor();
+    return;
   }
   if (absl::Status admitted = Admit(); !admitted.ok()) {
     call->Fail(admitted);
-    return call->reactor();
+    return;
   }
   absl::StatusOr<std::string> key = CallerKey(context);
   if (!key.ok()) {
     call->Fail(key.status());
-    return call->reactor();
+    return;
   }
   client_.CreateVideo(
-      *request, UpstreamOptions(context, *key),
+      request, UpstreamOptions(context, *key),
       [this, call, response, key = *key,
        price = *price](absl::StatusOr<v1::Video> video) {
         if (video.ok()) {
@@ -139,8 +161,9 @@ grpc::ServerUnaryReactor* VideoService::CreateVideo(
           *video->mutable_price() = price;
           *video->mutable_update_time() = TimeUtil::NanosecondsToTimestamp(
               absl::ToUnixNanos(scheduler_.Now()));
-          *response->mutable_video() = *video;
-          return absl::OkStatus();
+          v1::CreateVideoResponse out;
+          *out.mutable_video() = *video;
+          return EncodeResponse(out, *response);
         });
         if (!delivered && video.ok()) {
           // The task exists (and bills) but its caller is gone: say so,
@@ -149,32 +172,48 @@ grpc::ServerUnaryReactor* VideoService::CreateVideo(
                                  " after its caller went away"));
         }
       });
-  return call->reactor();
 }
 
 grpc::ServerUnaryReactor* VideoService::GetVideo(
-    grpc::CallbackServerContext* context, const v1::GetVideoRequest* request,
-    v1::GetVideoResponse* response) {
-  auto call = UnaryReactor::Create(context, "GetVideo", request->id());
-  if (absl::Status s = upstream::ValidateTaskId(request->id(), "id"); !s.ok()) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  v1::GetVideoRequest parsed;
+  absl::Status decoded = DecodeRequest(*request, parsed);
+  // A request that did not parse may hold any bytes: keep them out of logs.
+  auto call = UnaryReactor::Create(context, "GetVideo",
+                                   decoded.ok() ? parsed.id() : "");
+  if (!decoded.ok()) {
+    call->Fail(decoded);
+  } else {
+    StartGet(context, parsed, call, response);
+  }
+  return call->reactor();
+}
+
+void VideoService::StartGet(grpc::CallbackServerContext* context,
+                            const v1::GetVideoRequest& request,
+                            std::shared_ptr<UnaryReactor> call,
+                            grpc::ByteBuffer* response) {
+  if (absl::Status s = upstream::ValidateTaskId(request.id(), "id"); !s.ok()) {
     call->Fail(s);
-    return call->reactor();
+    return;
   }
   absl::StatusOr<std::string> key = CallerKey(context);
   if (!key.ok()) {
     call->Fail(key.status());
-    return call->reactor();
+    return;
   }
-  TaskKey task{*key, request->id()};
+  TaskKey task{*key, request.id()};
   if (auto video = registry_.FreshState(task, options_.fresh_for)) {
     call->Complete([&] {
-      *response->mutable_video() = *std::move(video);
-      return absl::OkStatus();
+      v1::GetVideoResponse out;
+      *out.mutable_video() = *std::move(video);
+      return EncodeResponse(out, *response);
     });
-    return call->reactor();
+    return;
   }
   client_.GetVideo(
-      request->id(), UpstreamOptions(context, *key),
+      request.id(), UpstreamOptions(context, *key),
       [this, call, response, task](absl::StatusOr<v1::Video> video) {
         if (video.ok()) {
           if (auto price = registry_.PriceOf(task)) {
@@ -185,16 +224,25 @@ grpc::ServerUnaryReactor* VideoService::GetVideo(
         }
         call->Complete([&] {
           if (!video.ok()) return video.status();
-          *response->mutable_video() = *std::move(video);
-          return absl::OkStatus();
+          v1::GetVideoResponse out;
+          *out.mutable_video() = *std::move(video);
+          return EncodeResponse(out, *response);
         });
       });
-  return call->reactor();
 }
 
-grpc::ServerWriteReactor<v1::WatchVideoResponse>* VideoService::WatchVideo(
-    grpc::CallbackServerContext* context, const v1::WatchVideoRequest* request) {
-  if (absl::Status s = ValidateWatchRequest(*request); !s.ok()) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* VideoService::WatchVideo(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  v1::WatchVideoRequest parsed;
+  if (absl::Status s = DecodeRequest(*request, parsed); !s.ok()) {
+    return WatchReactor::Reject(context, s);
+  }
+  return StartWatch(context, parsed);
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* VideoService::StartWatch(
+    grpc::CallbackServerContext* context, const v1::WatchVideoRequest& request) {
+  if (absl::Status s = ValidateWatchRequest(request); !s.ok()) {
     return WatchReactor::Reject(context, s);
   }
   absl::StatusOr<std::string> key = CallerKey(context);
@@ -206,12 +254,13 @@ grpc::ServerWriteReactor<v1::WatchVideoResponse>* VideoService::WatchVideo(
       admission_.Admit(context->peer());
   if (!ticket.ok()) return WatchReactor::Reject(context, ticket.status());
   WatchOptions watch;
-  watch.after_sequence = request->after_sequence();
+  watch.after_sequence = request.after_sequence();
+  // Safe: ValidateWatchRequest bounded it to at most 1 h.
   watch.heartbeat_interval = absl::Nanoseconds(
-      TimeUtil::DurationToNanoseconds(request->heartbeat_interval()));
+      TimeUtil::DurationToNanoseconds(request.heartbeat_interval()));
   watch.max_watch_time = options_.max_watch_time;
   watch.write_timeout = options_.write_timeout;
-  return WatchReactor::Start(context, TaskKey{*std::move(key), request->id()},
+  return WatchReactor::Start(context, TaskKey{*std::move(key), request.id()},
                              watch, registry_, scheduler_,
                              *std::move(ticket));
 }

@@ -2,14 +2,21 @@
 // per call or stream and nothing blocking inside a handler: CreateVideo and
 // GetVideo finish from the upstream's callback, WatchVideo streams from the
 // task's shared poller.
+//
+// The methods are raw (requests and responses are grpc::ByteBuffer): gRPC
+// 1.51 answers a request that does not parse with UNIMPLEMENTED and no
+// message, so the service parses them itself (request_decoder.h) and
+// answers INVALID_ARGUMENT naming the bad field.
 #ifndef SEEDANCE_SERVER_GATEWAY_VIDEO_SERVICE_H_
 #define SEEDANCE_SERVER_GATEWAY_VIDEO_SERVICE_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "seedance/v1/video_service.grpc.pb.h"
 #include "server/common/scheduler.h"
 #include "server/gateway/poller_registry.h"
@@ -34,24 +41,31 @@ struct VideoServiceOptions {
   std::function<absl::Status()> admit;
 };
 
-class VideoService final : public v1::VideoService::CallbackService {
+class UnaryReactor;
+
+using RawVideoService = v1::VideoService::WithRawCallbackMethod_CreateVideo<
+    v1::VideoService::WithRawCallbackMethod_GetVideo<
+        v1::VideoService::WithRawCallbackMethod_WatchVideo<
+            v1::VideoService::Service>>>;
+
+class VideoService final : public RawVideoService {
  public:
   VideoService(const VideoServiceOptions& options,
                upstream::TokenHubClient& client, PollerRegistry& registry,
                Scheduler& scheduler, const upstream::PriceTable& prices);
 
-  grpc::ServerUnaryReactor* CreateVideo(
-      grpc::CallbackServerContext* context,
-      const v1::CreateVideoRequest* request,
-      v1::CreateVideoResponse* response) override;
+  // Each takes a serialized request and answers a serialized response.
+  grpc::ServerUnaryReactor* CreateVideo(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
 
   grpc::ServerUnaryReactor* GetVideo(grpc::CallbackServerContext* context,
-                                     const v1::GetVideoRequest* request,
-                                     v1::GetVideoResponse* response) override;
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
 
-  grpc::ServerWriteReactor<v1::WatchVideoResponse>* WatchVideo(
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchVideo(
       grpc::CallbackServerContext* context,
-      const v1::WatchVideoRequest* request) override;
+      const grpc::ByteBuffer* request) override;
 
   // Open WatchVideo streams right now.
   int open_streams() const { return admission_.open(); }
@@ -64,6 +78,19 @@ class VideoService final : public v1::VideoService::CallbackService {
   absl::Status Admit() const {
     return options_.admit ? options_.admit() : absl::OkStatus();
   }
+
+  // The methods proper, on parsed requests (after DecodeRequest).
+  void StartCreate(grpc::CallbackServerContext* context,
+                   const v1::CreateVideoRequest& request,
+                   std::shared_ptr<UnaryReactor> call,
+                   grpc::ByteBuffer* response);
+  void StartGet(grpc::CallbackServerContext* context,
+                const v1::GetVideoRequest& request,
+                std::shared_ptr<UnaryReactor> call,
+                grpc::ByteBuffer* response);
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StartWatch(
+      grpc::CallbackServerContext* context,
+      const v1::WatchVideoRequest& request);
 
   // Options for an upstream call made on behalf of `context`.
   upstream::CallOptions UpstreamOptions(grpc::CallbackServerContext* context,

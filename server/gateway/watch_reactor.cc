@@ -7,6 +7,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "server/common/status_details.h"
 #include "server/gateway/call_log.h"
+#include "server/gateway/request_decoder.h"
 
 namespace seedance::gateway {
 namespace {
@@ -19,7 +20,7 @@ google::protobuf::Timestamp ToTimestamp(absl::Time t) {
 
 // A stream refused before it began: finishes at once, deletes itself.
 class RejectedWatch final
-    : public grpc::ServerWriteReactor<v1::WatchVideoResponse> {
+    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   RejectedWatch(grpc::CallbackServerContext* context, const absl::Status& s)
       : status_(s), peer_(context->peer()) {
@@ -37,12 +38,12 @@ class RejectedWatch final
 
 }  // namespace
 
-grpc::ServerWriteReactor<v1::WatchVideoResponse>* WatchReactor::Reject(
+grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchReactor::Reject(
     grpc::CallbackServerContext* context, const absl::Status& status) {
   return new RejectedWatch(context, status);
 }
 
-grpc::ServerWriteReactor<v1::WatchVideoResponse>* WatchReactor::Start(
+grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchReactor::Start(
     grpc::CallbackServerContext* context, TaskKey key,
     const WatchOptions& options, PollerRegistry& registry, Scheduler& scheduler,
     StreamAdmission::Ticket ticket) {
@@ -117,10 +118,11 @@ void WatchReactor::OnLastVideo(const WatchEvent& event,
   // (no OnWriteDone follows; OnDone does).
   in_flight_ = std::move(queue_.front());
   queue_.pop_front();
+  if (!SerializeInFlightLocked()) return;
   finish_called_ = true;
   result_ = status;
   pending_since_ = scheduler_.Now();
-  StartWriteAndFinish(in_flight_.get(), grpc::WriteOptions(),
+  StartWriteAndFinish(&in_flight_bytes_, grpc::WriteOptions(),
                       ToGrpcStatus(status));
   UpdateSendTimerLocked();
 }
@@ -185,11 +187,18 @@ void WatchReactor::WriteNextLocked() {
   if (write_in_flight_ || finish_called_ || queue_.empty()) return;
   in_flight_ = std::move(queue_.front());
   queue_.pop_front();
+  if (!SerializeInFlightLocked()) return;
   write_in_flight_ = true;
   // A write counts as traffic (for heartbeats) when it starts.
   pending_since_ = last_write_ = scheduler_.Now();
-  StartWrite(in_flight_.get());
+  StartWrite(&in_flight_bytes_);
   UpdateSendTimerLocked();
+}
+
+bool WatchReactor::SerializeInFlightLocked() {
+  absl::Status s = EncodeResponse(*in_flight_, in_flight_bytes_);
+  if (!s.ok()) FinishLocked(s);
+  return s.ok();
 }
 
 void WatchReactor::FinishLocked(const absl::Status& status) {

@@ -29,6 +29,7 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "seedance/v1/video_service.pb.h"
 #include "server/common/scheduler.h"
@@ -51,21 +52,23 @@ struct WatchOptions {
   absl::Duration end_grace = absl::Seconds(1);
 };
 
+// Writes serialized responses (VideoService's methods are raw; see
+// video_service.h): each event is serialized when its write starts.
 class WatchReactor final
-    : public grpc::ServerWriteReactor<v1::WatchVideoResponse>,
+    : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
       public WatchSink,
       public std::enable_shared_from_this<WatchReactor> {
  public:
   // Starts a watch of `key` for one call, holding the stream's admission
   // `ticket` until OnDone.
-  static grpc::ServerWriteReactor<v1::WatchVideoResponse>* Start(
+  static grpc::ServerWriteReactor<grpc::ByteBuffer>* Start(
       grpc::CallbackServerContext* context, TaskKey key,
       const WatchOptions& options, PollerRegistry& registry,
       Scheduler& scheduler, StreamAdmission::Ticket ticket);
 
   // Ends a stream that never started watching (bad request, too many
   // streams) with `status`.
-  static grpc::ServerWriteReactor<v1::WatchVideoResponse>* Reject(
+  static grpc::ServerWriteReactor<grpc::ByteBuffer>* Reject(
       grpc::CallbackServerContext* context, const absl::Status& status);
 
   // WatchSink.
@@ -99,6 +102,9 @@ class WatchReactor final
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishLocked(const absl::Status& status)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Serializes in_flight_ into in_flight_bytes_; false (and finished with
+  // INTERNAL) if it cannot be.
+  bool SerializeInFlightLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const TaskKey key_;
   const WatchOptions options_;
@@ -114,6 +120,7 @@ class WatchReactor final
   // same immutable message for each stream, so a transition is built once.
   std::deque<WatchEvent> queue_ ABSL_GUARDED_BY(mu_);
   WatchEvent in_flight_ ABSL_GUARDED_BY(mu_);  // alive until OnWriteDone
+  grpc::ByteBuffer in_flight_bytes_ ABSL_GUARDED_BY(mu_);  // in_flight_, sent
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
   int64_t last_sequence_ ABSL_GUARDED_BY(mu_);  // highest queued or skipped

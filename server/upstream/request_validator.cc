@@ -232,11 +232,8 @@ void CheckMedia(const CreateVideoRequest& r, Violations& out) {
 // Why `d` is not a positive whole-millisecond duration of at most
 // `max_seconds`, or "".
 std::string DurationProblem(const google::protobuf::Duration& d, int64_t max_seconds) {
-  bool well_formed = d.nanos() > -1'000'000'000 && d.nanos() < 1'000'000'000 &&
-                     !(d.seconds() > 0 && d.nanos() < 0) &&
-                     !(d.seconds() < 0 && d.nanos() > 0);
-  if (!well_formed) return "is not a valid duration";
-  if (d.seconds() < 0 || (d.seconds() == 0 && d.nanos() <= 0)) return "must be positive";
+  if (std::string problem = DurationFormProblem(d); !problem.empty()) return problem;
+  if (d.seconds() == 0 && d.nanos() == 0) return "must be positive";
   if (d.seconds() > max_seconds || (d.seconds() == max_seconds && d.nanos() > 0)) {
     return absl::StrCat("must be at most ", max_seconds, " s");
   }
@@ -289,6 +286,21 @@ absl::Status ValidateCreateVideoRequest(const CreateVideoRequest& request,
   CheckMedia(request, out);
   CheckVideoDurations(request, out);
   return out.ToStatus();
+}
+
+std::string DurationFormProblem(const google::protobuf::Duration& d) {
+  if (d.seconds() < 0 || d.nanos() < 0) {
+    return absl::StrCat("must not be negative (seconds ", d.seconds(), ", nanos ",
+                        d.nanos(), ")");
+  }
+  if (d.nanos() >= 1'000'000'000) {
+    return absl::StrCat("nanos must be below 1000000000, got ", d.nanos());
+  }
+  if (d.seconds() > kMaxProtoDurationSeconds) {
+    return absl::StrCat("seconds must be at most ", kMaxProtoDurationSeconds,
+                        " (the range of google.protobuf.Duration), got ", d.seconds());
+  }
+  return "";
 }
 
 absl::Status ValidateTaskId(absl::string_view id, absl::string_view field_name) {

@@ -12,8 +12,12 @@
 #ifndef SEEDANCE_SERVER_UPSTREAM_REQUEST_VALIDATOR_H_
 #define SEEDANCE_SERVER_UPSTREAM_REQUEST_VALIDATOR_H_
 
+#include <cstdint>
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/duration.pb.h"
 #include "seedance/v1/video_service.pb.h"
 #include "server/upstream/pricing.h"
 
@@ -32,6 +36,17 @@ inline constexpr int kMaxVideos = 3;
 inline constexpr int kMaxAudios = 3;
 // Longest task id, in bytes.
 inline constexpr size_t kMaxTaskIdBytes = 256;
+
+// The range of `seconds` that google/protobuf/duration.proto documents
+// (about 10,000 years).
+inline constexpr int64_t kMaxProtoDurationSeconds = 315'576'000'000;
+
+// Why `d` is not a well-formed, non-negative google.protobuf.Duration, or ""
+// if it is one: 0 <= seconds <= kMaxProtoDurationSeconds and nanos in
+// [0, 1e9). Every Duration a caller sends is checked with this BEFORE it is
+// converted: TimeUtil's conversions overflow (undefined behaviour) outside
+// that range, and no request field has a meaning for negative durations.
+std::string DurationFormProblem(const google::protobuf::Duration& d);
 
 // OK, or INVALID_ARGUMENT whose message summarises the fields ("3 invalid
 // fields: duration, video_durations, content[1].role") and whose

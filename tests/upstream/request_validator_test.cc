@@ -1,6 +1,8 @@
 #include "server/upstream/request_validator.h"
 
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -231,6 +233,95 @@ TEST(ValidateCreateVideoRequestTest, ModelWithoutRateAtResolution) {
   r.set_model("m");
   EXPECT_THAT(ViolatedFields(ValidateCreateVideoRequest(r, *table)),
               ElementsAreArray({"resolution"}));
+}
+
+// Edge values of every Duration field: each is refused, before anything
+// converts it, with the field named and the reason in its description.
+struct DurationCase {
+  std::string name;
+  int64_t seconds;
+  int32_t nanos;
+  std::string description;  // substring of the violation's description
+};
+
+std::vector<DurationCase> BadDurations() {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  return {
+      {"SecondsInt64Min", kMin, 0, "must not be negative"},
+      {"SecondsInt64Max", kMax, 0, "at most"},
+      {"Seconds2Pow55", int64_t{1} << 55, 0, "at most"},
+      {"SecondsPastProtoRange", kMaxProtoDurationSeconds + 1, 0, "at most"},
+      {"NegativeSeconds", -1, 0, "must not be negative"},
+      {"NegativeNanos", 0, -1, "must not be negative"},
+      {"MixedSigns", 1, -500'000'000, "must not be negative"},
+      {"Nanos1e9", 0, 1'000'000'000, "nanos must be below 1000000000"},
+      {"Nanos2e9", 1, 2'000'000'000, "nanos must be below 1000000000"},
+      {"NanosInt32Min", 0, std::numeric_limits<int32_t>::min(), "must not be negative"},
+      {"Zero", 0, 0, "must be positive"},
+  };
+}
+
+class DurationFieldTest : public ::testing::TestWithParam<DurationCase> {
+ protected:
+  google::protobuf::Duration Bad() const {
+    google::protobuf::Duration d;
+    d.set_seconds(GetParam().seconds);
+    d.set_nanos(GetParam().nanos);
+    return d;
+  }
+  void ExpectRefused(const CreateVideoRequest& r, const std::string& field) {
+    absl::Status s = Validate(r);
+    ASSERT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    auto bad = GetDetail<google::rpc::BadRequest>(s);
+    ASSERT_TRUE(bad.has_value());
+    bool found = false;
+    for (const auto& v : bad->field_violations()) {
+      if (v.field() != field) continue;
+      found = true;
+      EXPECT_THAT(v.description(), HasSubstr(GetParam().description));
+    }
+    EXPECT_TRUE(found) << s;
+  }
+};
+
+TEST_P(DurationFieldTest, VideoDurationsEntry) {
+  CreateVideoRequest r = MinimalRequest();
+  AddVideos(r, 3);
+  SetMillis(1000, r.add_video_durations());
+  SetMillis(1000, r.add_video_durations());
+  *r.add_video_durations() = Bad();
+  ExpectRefused(r, "video_durations[2]");
+}
+
+TEST_P(DurationFieldTest, InputVideoDuration) {
+  CreateVideoRequest r = MinimalRequest();
+  AddVideos(r, 1);
+  *r.mutable_input_video_duration() = Bad();
+  ExpectRefused(r, "input_video_duration");
+}
+
+TEST_P(DurationFieldTest, FormProblemAloneAllowsZeroOnly) {
+  std::string problem = DurationFormProblem(Bad());
+  if (GetParam().seconds == 0 && GetParam().nanos == 0) {
+    EXPECT_EQ(problem, "");
+  } else {
+    EXPECT_THAT(problem, HasSubstr(GetParam().description));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EdgeValues, DurationFieldTest,
+                         ::testing::ValuesIn(BadDurations()),
+                         [](const auto& tc) { return tc.param.name; });
+
+TEST(DurationFormProblemTest, AcceptsTheDocumentedRange) {
+  google::protobuf::Duration d;
+  d.set_seconds(kMaxProtoDurationSeconds);
+  d.set_nanos(999'999'999);
+  EXPECT_EQ(DurationFormProblem(d), "");
+  d.set_seconds(0);
+  d.set_nanos(1);
+  EXPECT_EQ(DurationFormProblem(d), "");
 }
 
 TEST(ValidateTaskIdTest, Rules) {
