@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/synchronization/notification.h"
@@ -153,6 +154,34 @@ TEST_F(CurlTransportTest, ReusedHandlesCarryNothingOverFromEarlierRequests) {
     ASSERT_OK(ok.status());
     EXPECT_EQ(ok->status_code, 200) << ok->body;
   }
+}
+
+// curl 7.88 resends a request whose reused connection dies before any reply
+// byte; for a POST that may mean a second task. Here the 3rd POST is
+// processed and then reset, the 5th reset unprocessed: each must fail, not be
+// sent again.
+TEST_F(CurlTransportTest, APostWhoseConnectionDiesIsNotSentAgain) {
+  CurlTransport transport{CurlTransportOptions()};
+  ASSERT_OK(sim_->AddFaults(
+      "reset_after_create,method=POST,seq=3;reset,method=POST,seq=5"));
+  std::vector<absl::Status> outcomes;
+  for (int i = 0; i < 6; ++i) outcomes.push_back(SendSync(transport, Create()).status());
+  EXPECT_EQ(sim_->stats().create_requests, 6);
+  EXPECT_EQ(sim_->stats().creates, 5);
+  EXPECT_EQ(ErrorReason(outcomes[2]), kReasonTransportError) << outcomes[2];
+  EXPECT_EQ(ErrorReason(outcomes[4]), kReasonTransportError) << outcomes[4];
+}
+
+// The price of that guarantee is paid by creates alone: GETs keep sharing
+// one kept-alive connection.
+TEST_F(CurlTransportTest, GetsShareAKeptAliveConnection) {
+  CurlTransport transport{CurlTransportOptions()};
+  for (int i = 0; i < 5; ++i) {
+    auto response = SendSync(transport, Get("/videos/generations/nope"));
+    ASSERT_OK(response.status());
+    EXPECT_EQ(response->status_code, 404);
+  }
+  EXPECT_EQ(sim_->stats().connections_accepted, 1);
 }
 
 }  // namespace
