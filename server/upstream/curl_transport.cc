@@ -259,7 +259,11 @@ class CurlTransport::Lane {
 
   ~Lane() {
     RequestStop();
-    thread_.join();
+    Join();
+  }
+
+  void Join() {
+    if (thread_.joinable()) thread_.join();
   }
 
   void RequestStop() {
@@ -599,11 +603,12 @@ CurlTransport::CurlTransport(CurlTransportOptions options, CurlMultiCalls calls)
 }
 
 CurlTransport::~CurlTransport() {
-  // Both lanes wind down at once; each destructor then joins its thread.
+  // Both lanes wind down at once. Both stay alive until both threads are
+  // joined: a cancelled request's callback may Send to the other lane.
   reusing_->RequestStop();
   once_->RequestStop();
-  once_.reset();
-  reusing_.reset();
+  reusing_->Join();
+  once_->Join();
 }
 
 void CurlTransport::Send(HttpRequest request, Callback done) {

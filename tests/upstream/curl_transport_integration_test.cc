@@ -2,6 +2,7 @@
 // deadlines, shutdown.
 #include "server/upstream/curl_transport.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -182,6 +183,122 @@ TEST_F(CurlTransportTest, GetsShareAKeptAliveConnection) {
     EXPECT_EQ(response->status_code, 404);
   }
   EXPECT_EQ(sim_->stats().connections_accepted, 1);
+}
+
+// Curl multi calls that fail on demand, for the multi handle a request of
+// interest was added to (each lane has its own).
+struct FailingCalls {
+  std::atomic<int> fail_adds{0};      // how many adds still to refuse
+  std::atomic<bool> fail_perform{false};
+  std::atomic<bool> fail_poll{false};
+  std::atomic<CURLM*> target{nullptr};  // the multi of the last add
+
+  CurlMultiCalls Make() {
+    CurlMultiCalls calls;
+    calls.add_handle = [this](CURLM* multi, CURL* easy) {
+      target = multi;
+      if (fail_adds.load() > 0) {
+        fail_adds.fetch_sub(1);
+        return CURLM_OUT_OF_MEMORY;
+      }
+      return curl_multi_add_handle(multi, easy);
+    };
+    calls.perform = [this](CURLM* multi, int* running) {
+      if (multi == target.load() && fail_perform.exchange(false)) {
+        return CURLM_INTERNAL_ERROR;
+      }
+      return curl_multi_perform(multi, running);
+    };
+    calls.poll = [this](CURLM* multi, int timeout_ms) {
+      if (multi == target.load() && fail_poll.exchange(false)) {
+        return CURLM_UNRECOVERABLE_POLL;
+      }
+      return curl_multi_poll(multi, nullptr, 0, timeout_ms, nullptr);
+    };
+    return calls;
+  }
+};
+
+// Waits until the simulator has received `n` requests.
+bool SimReceived(const tokenhub_sim::SimServer& sim, int64_t n) {
+  absl::Time deadline = absl::Now() + kTimeout;
+  while (sim.stats().requests < n) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
+
+TEST_F(CurlTransportTest, ARequestCurlRefusesToAddFailsAtOnceAndTheNextOneWorks) {
+  FailingCalls failing;
+  failing.fail_adds = 1;
+  CurlTransport transport(CurlTransportOptions(), failing.Make());
+  int callbacks = 0;
+  absl::Notification done;
+  absl::Status refused;
+  transport.Send(Create(), [&](absl::StatusOr<HttpResponse> r) {
+    ++callbacks;
+    refused = r.status();
+    done.Notify();
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(kTimeout));
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnavailable,
+                                HasSubstr("curl_multi_add_handle")));
+  EXPECT_EQ(ErrorReason(refused), kReasonTransportError);
+  EXPECT_EQ(sim_->stats().requests, 0);
+
+  // The lane still polls: the next request goes through.
+  auto next = SendSync(transport, Create());
+  ASSERT_OK(next.status());
+  EXPECT_EQ(next->status_code, 200);
+  EXPECT_EQ(callbacks, 1);
+}
+
+TEST_F(CurlTransportTest, AFailedPollFailsRequestsInFlightAndTheLaneRecovers) {
+  FailingCalls failing;
+  CurlTransport transport(CurlTransportOptions(), failing.Make());
+  ASSERT_OK(sim_->AddFaults("stall=10s,seq=1"));
+  absl::Notification done;
+  absl::Status lost;
+  transport.Send(Get("/videos/generations/nope"),
+                 [&](absl::StatusOr<HttpResponse> r) {
+                   lost = r.status();
+                   done.Notify();
+                 });
+  ASSERT_TRUE(SimReceived(*sim_, 1));
+  failing.fail_poll = true;  // the lane's next poll fails
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(kTimeout));
+  EXPECT_THAT(lost, StatusIs(absl::StatusCode::kUnavailable,
+                             HasSubstr("curl_multi_poll")));
+
+  auto next = SendSync(transport, Get("/videos/generations/nope"));
+  ASSERT_OK(next.status());
+  EXPECT_EQ(next->status_code, 404);
+}
+
+TEST_F(CurlTransportTest, AFailedPerformFailsRequestsInFlightAndTheLaneRecovers) {
+  FailingCalls failing;
+  CurlTransport transport(CurlTransportOptions(), failing.Make());
+  ASSERT_OK(sim_->AddFaults("stall=10s,seq=1"));
+  absl::Notification done;
+  absl::Status lost;
+  transport.Send(Create(), [&](absl::StatusOr<HttpResponse> r) {
+    lost = r.status();
+    done.Notify();
+  });
+  ASSERT_TRUE(SimReceived(*sim_, 1));
+  failing.fail_perform = true;
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(kTimeout));
+  EXPECT_THAT(lost, StatusIs(absl::StatusCode::kUnavailable,
+                             HasSubstr("curl_multi_perform")));
+  // A create lost this way may have reached the upstream: it is not one
+  // the client may send again.
+  EXPECT_FALSE(NeverReachedUpstream(lost));
+
+  auto next = SendSync(transport, Create());
+  ASSERT_OK(next.status());
+  EXPECT_EQ(next->status_code, 200);
+  EXPECT_EQ(sim_->stats().create_requests, 2);
 }
 
 }  // namespace
