@@ -136,17 +136,21 @@ TEST_F(CurlTransportTest, ReusedHandlesCarryNothingOverFromEarlierRequests) {
   auto created = SendSync(transport, Create());
   ASSERT_OK(created.status());
   ASSERT_EQ(created->status_code, 200) << created->body;
+  auto found = SendSync(transport, Get("/videos/generations/nope"));
+  ASSERT_OK(found.status());
+  ASSERT_EQ(found->status_code, 404) << found->body;
 
-  // The next transfer reuses the POST's handle: it must be a plain GET with
-  // only its own headers (no Authorization here, so the sim says 401).
+  // The next GET reuses the first GET's handle: it must carry only its own
+  // headers (no Authorization here, so the sim says 401).
   HttpRequest anonymous = Get("/videos/generations/nope");
   anonymous.headers.clear();
   auto refused = SendSync(transport, std::move(anonymous));
   ASSERT_OK(refused.status());
   EXPECT_EQ(refused->status_code, 401) << refused->body;
-  EXPECT_EQ(sim_->stats().create_requests, 1) << "the GET was sent as a GET";
+  EXPECT_EQ(sim_->stats().create_requests, 1) << "the GETs were sent as GETs";
 
-  // A failed transfer's handle is reused too, without its failure.
+  // POSTs reuse each other's handles (never their connections), and a
+  // failed transfer's handle is reused too, without its failure.
   ASSERT_OK(sim_->AddFaults("huge=100000,seq=1"));
   auto too_large = SendSync(transport, Create());
   EXPECT_EQ(ErrorReason(too_large.status()), kReasonResponseTooLarge);
