@@ -42,22 +42,29 @@ class CreateOnceTest : public SimFixture,
   }
 
   // Starts `n` creates at once and waits for all of their callbacks.
-  void CreateConcurrently(int n) {
+  // Returns how many timed out (those may have timed out before leaving).
+  int CreateConcurrently(int n) {
     absl::Mutex mu;
     int done = 0;
+    int timed_out = 0;
     for (int i = 0; i < n; ++i) {
       seedance::v1::CreateVideoRequest request = MinimalRequest();
       request.set_prompt(absl::StrCat("concurrent create ", i));
       client_->CreateVideo(request, Options(),
-                           [&](absl::StatusOr<seedance::v1::Video>) {
+                           [&](absl::StatusOr<seedance::v1::Video> v) {
                              absl::MutexLock lock(&mu);
                              ++done;
+                             if (v.status().code() ==
+                                 absl::StatusCode::kDeadlineExceeded) {
+                               ++timed_out;
+                             }
                            });
     }
     auto all_done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return done == n; };
     absl::MutexLock lock(&mu);
-    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&all_done), kTestTimeout))
+    EXPECT_TRUE(mu.AwaitWithTimeout(absl::Condition(&all_done), kTestTimeout))
         << done << " of " << n << " creates answered";
+    return timed_out;
   }
 };
 
@@ -75,13 +82,13 @@ TEST_P(CreateOnceTest, SequentialCreatesOnAKeptAliveConnectionAreSentOnce) {
 
 TEST_P(CreateOnceTest, ConcurrentCreatesAreSentOnce) {
   ASSERT_OK(sim_->AddFaults(absl::StrCat(GetParam(), ",method=POST,rate=0.3")));
-  CreateConcurrently(12);  // warms several connections
-  CreateConcurrently(12);  // which these would reuse
-  if (absl::StartsWith(GetParam(), "stall")) {
-    // Stalls tie up the simulator's threads, so some creates time out
-    // before they leave: at most once, not exactly once.
-    EXPECT_LE(sim_->stats().create_requests, counting_->posts());
-  } else {
+  int timed_out = CreateConcurrently(12);  // warms several connections
+  timed_out += CreateConcurrently(12);     // which these would reuse
+  // Never more than once. Exactly once unless some calls timed out: stalls
+  // (or a slow build) tie up the simulator's threads, and a create can time
+  // out waiting for a connection, before it leaves.
+  EXPECT_LE(sim_->stats().create_requests, counting_->posts());
+  if (timed_out == 0) {
     EXPECT_EQ(sim_->stats().create_requests, counting_->posts());
   }
 }
