@@ -194,6 +194,7 @@ TEST_F(CurlTransportTest, GetsShareAKeptAliveConnection) {
 struct FailingCalls {
   std::atomic<int> fail_adds{0};      // how many adds still to refuse
   std::atomic<bool> fail_perform{false};
+  std::atomic<bool> fail_every_perform{false};
   std::atomic<bool> fail_poll{false};
   std::atomic<CURLM*> target{nullptr};  // the multi of the last add
 
@@ -208,7 +209,8 @@ struct FailingCalls {
       return curl_multi_add_handle(multi, easy);
     };
     calls.perform = [this](CURLM* multi, int* running) {
-      if (multi == target.load() && fail_perform.exchange(false)) {
+      if (multi == target.load() &&
+          (fail_every_perform.load() || fail_perform.exchange(false))) {
         return CURLM_INTERNAL_ERROR;
       }
       return curl_multi_perform(multi, running);
@@ -303,6 +305,21 @@ TEST_F(CurlTransportTest, AFailedPerformFailsRequestsInFlightAndTheLaneRecovers)
   ASSERT_OK(next.status());
   EXPECT_EQ(next->status_code, 200);
   EXPECT_EQ(sim_->stats().create_requests, 2);
+}
+
+TEST_F(CurlTransportTest, AMultiHandleThatKeepsFailingLosesNoCallback) {
+  FailingCalls failing;
+  failing.fail_every_perform = true;  // whichever multi handle gets a transfer
+  CurlTransport transport(CurlTransportOptions(), failing.Make());
+  for (int i = 0; i < 3; ++i) {
+    auto lost = SendSync(transport, Get("/videos/generations/nope"));
+    EXPECT_THAT(lost, StatusIs(absl::StatusCode::kUnavailable,
+                               HasSubstr("curl_multi_perform")));
+  }
+  failing.fail_every_perform = false;
+  auto next = SendSync(transport, Get("/videos/generations/nope"));
+  ASSERT_OK(next.status());
+  EXPECT_EQ(next->status_code, 404);
 }
 
 }  // namespace
