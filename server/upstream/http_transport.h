@@ -16,6 +16,11 @@
 //   UPSTREAM_TRANSPORT_ERROR     UNAVAILABLE: reset, truncated reply, other.
 //   UPSTREAM_RESPONSE_TOO_LARGE  INTERNAL: the body passed the size cap.
 // Messages never contain request headers, so never the API key.
+//
+// At most once: a request whose method is not GET or HEAD (a create costs
+// money) is never sent twice by an implementation, not even after a broken
+// connection; only the caller decides to send it again (CurlTransport:
+// docs/UPSTREAM.md "Creates are sent once").
 #ifndef SEEDANCE_SERVER_UPSTREAM_HTTP_TRANSPORT_H_
 #define SEEDANCE_SERVER_UPSTREAM_HTTP_TRANSPORT_H_
 

@@ -29,13 +29,18 @@ class CountingTransport final : public HttpTransport {
   explicit CountingTransport(HttpTransport& inner) : inner_(inner) {}
   void Send(HttpRequest request, Callback done) override {
     sent_.fetch_add(1);
+    if (request.method == "POST") posts_.fetch_add(1);
     inner_.Send(std::move(request), std::move(done));
   }
   int sent() const { return sent_.load(); }
+  // POSTs handed to the transport: what the simulator's create_requests
+  // must equal if no POST is ever sent twice.
+  int posts() const { return posts_.load(); }
 
  private:
   HttpTransport& inner_;
   std::atomic<int> sent_{0};
+  std::atomic<int> posts_{0};
 };
 
 // Calls `start(callback)` and blocks until the callback ran (or the test
