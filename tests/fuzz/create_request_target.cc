@@ -1,0 +1,70 @@
+// create_request: a CreateVideoRequest as it comes off the wire, through
+// what VideoService::CreateVideo does before the upstream call: validation,
+// the price estimate and the upstream's JSON body. A request that passes
+// validation must be priced and must become a JSON object that says what
+// the request said (so escaping cannot let a prompt rewrite the body).
+#include <cstdint>
+#include <string>
+
+#include "google/protobuf/stubs/common.h"
+#include "rapidjson/document.h"
+#include "rapidjson/error/en.h"
+#include "seedance/v1/video_service.pb.h"
+#include "server/upstream/pricing.h"
+#include "server/upstream/request_json.h"
+#include "server/upstream/request_validator.h"
+#include "tests/fuzz/fuzz_targets.h"
+
+namespace seedance::fuzz {
+
+namespace {
+
+bool JsonStringIs(const rapidjson::Value& object, const char* name,
+                  const std::string& want) {
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd()) return want.empty();
+  return it->value.IsString() &&
+         std::string(it->value.GetString(), it->value.GetStringLength()) ==
+             want;
+}
+
+}  // namespace
+
+void CreateRequestTarget(absl::string_view input) {
+  // Invalid UTF-8 makes libprotobuf log a line per input: noise here.
+  static const bool quiet = [] {
+    google::protobuf::SetLogHandler(nullptr);
+    return true;
+  }();
+  (void)quiet;
+
+  seedance::v1::CreateVideoRequest request;
+  if (!request.ParseFromArray(input.data(), static_cast<int>(input.size()))) {
+    return;  // gRPC would refuse it before the service sees it
+  }
+  const upstream::PriceTable& prices = upstream::PriceTable::Default();
+  absl::Status valid = upstream::ValidateCreateVideoRequest(request, prices);
+  if (!valid.ok()) {
+    FUZZ_CHECK(valid.code() == absl::StatusCode::kInvalidArgument,
+               valid.ToString().c_str());
+    FUZZ_CHECK(!valid.message().empty(), "a refusal must say why");
+    return;
+  }
+  absl::StatusOr<seedance::v1::Price> price =
+      upstream::EstimatePrice(request, prices);
+  FUZZ_CHECK(price.ok(), price.status().ToString().c_str());
+  FUZZ_CHECK(price->estimated_micros() > 0, "a valid request costs something");
+  FUZZ_CHECK(price->rate_micros_per_second() > 0, "a priced model has a rate");
+
+  std::string json = upstream::CreateRequestToJson(request);
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  FUZZ_CHECK(!doc.HasParseError(),
+             rapidjson::GetParseError_En(doc.GetParseError()));
+  FUZZ_CHECK(doc.IsObject(), json.c_str());
+  FUZZ_CHECK(JsonStringIs(doc, "model", request.model()), json.c_str());
+  FUZZ_CHECK(JsonStringIs(doc, "prompt", request.prompt()), json.c_str());
+  FUZZ_CHECK(!doc.HasMember("validate_only"), "never sent upstream");
+}
+
+}  // namespace seedance::fuzz
