@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -22,7 +23,8 @@ std::vector<fs::path> FilesUnder(const fs::path& dir) {
   std::vector<fs::path> files;
   if (!fs::is_directory(dir)) return files;
   for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
-    if (entry.is_regular_file() && entry.path().filename() != "README.md") {
+    std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && name != "README.md" && name[0] != '.') {
       files.push_back(entry.path());
     }
   }
@@ -36,6 +38,13 @@ std::string ReadFile(const fs::path& path) {
   bytes << in.rdbuf();
   return bytes.str();
 }
+
+}  // namespace
+
+// Names the target in test output instead of its bytes.
+void PrintTo(const FuzzTarget& target, std::ostream* os) { *os << target.name; }
+
+namespace {
 
 class FuzzReplayTest : public testing::TestWithParam<FuzzTarget> {};
 
