@@ -7,9 +7,11 @@
 #include <string>
 
 #include "google/protobuf/stubs/common.h"
+#include "google/rpc/error_details.pb.h"
 #include "rapidjson/document.h"
 #include "rapidjson/error/en.h"
 #include "seedance/v1/video_service.pb.h"
+#include "server/common/status_details.h"
 #include "server/upstream/pricing.h"
 #include "server/upstream/request_json.h"
 #include "server/upstream/request_validator.h"
@@ -48,6 +50,14 @@ void CreateRequestTarget(absl::string_view input) {
     FUZZ_CHECK(valid.code() == absl::StatusCode::kInvalidArgument,
                valid.ToString().c_str());
     FUZZ_CHECK(!valid.message().empty(), "a refusal must say why");
+    auto bad = GetDetail<google::rpc::BadRequest>(valid);
+    FUZZ_CHECK(bad && bad->field_violations_size() > 0,
+               "a refusal must name the fields");
+    for (const auto& violation : bad->field_violations()) {
+      FUZZ_CHECK(!violation.field().empty() && !violation.description().empty(),
+                 violation.DebugString().c_str());
+    }
+    FUZZ_CHECK(!ToGrpcStatus(valid).ok(), "what the caller gets");
     return;
   }
   absl::StatusOr<seedance::v1::Price> price =

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "server/common/status_details.h"
 #include "server/upstream/error_mapping.h"
 #include "server/upstream/http_transport.h"
 #include "server/upstream/request_validator.h"
@@ -74,7 +75,10 @@ void UpstreamReplyTarget(absl::string_view input) {
   std::string redacted = upstream::RedactSecrets(input);
   FUZZ_CHECK(upstream::RedactSecrets(redacted) == redacted,
              "redaction is not stable");
-  (void)upstream::RedactStatus(mapped, retry_after);
+  // What the gateway hands to gRPC.
+  absl::Status redacted_status = upstream::RedactStatus(mapped, retry_after);
+  FUZZ_CHECK(ToGrpcStatus(redacted_status).ok() == mapped.ok(),
+             "the code survives redaction and conversion");
 }
 
 }  // namespace seedance::fuzz
