@@ -2,7 +2,8 @@
 // what VideoService::CreateVideo does before the upstream call: validation,
 // the price estimate and the upstream's JSON body. A request that passes
 // validation must be priced and must become a JSON object that says what
-// the request said (so escaping cannot let a prompt rewrite the body).
+// the request said (so escaping cannot let a prompt rewrite the body), which
+// the simulator's copy of TokenHub's rules accepts.
 #include <cstdint>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "server/upstream/pricing.h"
 #include "server/upstream/request_json.h"
 #include "server/upstream/request_validator.h"
+#include "sim/request_validator.h"
 #include "tests/fuzz/fuzz_targets.h"
 
 namespace seedance::fuzz {
@@ -75,6 +77,14 @@ void CreateRequestTarget(absl::string_view input) {
   FUZZ_CHECK(JsonStringIs(doc, "model", request.model()), json.c_str());
   FUZZ_CHECK(JsonStringIs(doc, "prompt", request.prompt()), json.c_str());
   FUZZ_CHECK(!doc.HasMember("validate_only"), "never sent upstream");
+
+  // Differential: what the gateway accepts, the simulator (TokenHub's rules
+  // as the team reads shared/TOKENHUB_API.md) must accept too, or a
+  // validated (and priced) request would fail upstream with a 400.
+  absl::StatusOr<tokenhub_sim::CreateRequest> upstream_view =
+      tokenhub_sim::ValidateCreateRequest(json);
+  FUZZ_CHECK(upstream_view.ok(),
+             (upstream_view.status().ToString() + " for " + json).c_str());
 }
 
 }  // namespace seedance::fuzz
