@@ -113,6 +113,8 @@ class BytesStream {
     return n;
   }
 
+  // Required by the SyncReadStream concept; ServeBytes only uses the
+  // error_code form above.
   template <class MutableBufferSequence>
   std::size_t read_some(const MutableBufferSequence& buffers) {
     beast::error_code ec;
