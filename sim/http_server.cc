@@ -14,6 +14,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "boost/asio/buffer.hpp"
 #include "boost/asio/dispatch.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
@@ -41,6 +42,91 @@ absl::string_view View(beast::string_view s) {
   return absl::string_view(s.data(), s.size());
 }
 
+using RequestParser = http::request_parser<http::string_body>;
+
+void LimitParser(const HttpServerOptions& options, RequestParser* parser) {
+  parser->body_limit(options.max_body_bytes);
+  parser->header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+}
+
+// True when a read ended without a request to answer: the peer left or
+// went quiet, possibly mid-request.
+bool EndsQuietly(beast::error_code ec) {
+  return ec == http::error::end_of_stream || ec == beast::error::timeout ||
+         ec == http::error::partial_message || ec == asio::error::eof ||
+         ec == asio::error::operation_aborted ||
+         ec == asio::error::connection_reset;
+}
+
+// The handler's view of a parsed request (local_port is the caller's).
+HttpRequest ViewOf(const http::request<http::string_body>& req) {
+  HttpRequest request;
+  request.method = View(req.method_string());
+  request.target = View(req.target());
+  request.authorization = View(req[http::field::authorization]);
+  request.host = View(req[http::field::host]);
+  request.range = View(req[http::field::range]);
+  request.body = req.body();
+  return request;
+}
+
+// The answer to bytes that are not a request we accept (the connection
+// closes after it); `kind` is what the protocol-error hook is told.
+HttpReply ProtocolErrorReply(beast::error_code ec, std::string* kind) {
+  *kind = "bad_http";
+  HttpReply reply;
+  reply.status = 400;
+  if (ec == http::error::body_limit) {
+    reply.status = 413;
+    *kind = "413";
+  } else if (ec == http::error::header_limit) {
+    reply.status = 431;
+    *kind = "431";
+  }
+  reply.body = absl::StrCat(
+      R"({"error":{"message":")",
+      reply.status == 413   ? "request body too large"
+      : reply.status == 431 ? "request headers too large"
+                            : "malformed HTTP request",
+      R"(","type":"invalid_request_error","code":")",
+      reply.status == 400 ? "bad_request" : "request_too_large", R"("}})");
+  reply.close = true;
+  return reply;
+}
+
+// A SyncReadStream over bytes in memory: the "connection" ServeBytes reads.
+class BytesStream {
+ public:
+  explicit BytesStream(absl::string_view bytes) : rest_(bytes) {}
+
+  template <class MutableBufferSequence>
+  std::size_t read_some(const MutableBufferSequence& buffers,
+                        beast::error_code& ec) {
+    if (rest_.empty()) {
+      ec = asio::error::eof;
+      return 0;
+    }
+    ec = {};
+    std::size_t n =
+        asio::buffer_copy(buffers, asio::buffer(rest_.data(), rest_.size()));
+    rest_.remove_prefix(n);
+    return n;
+  }
+
+  // Required by the SyncReadStream concept; ServeBytes only uses the
+  // error_code form above.
+  template <class MutableBufferSequence>
+  std::size_t read_some(const MutableBufferSequence& buffers) {
+    beast::error_code ec;
+    std::size_t n = read_some(buffers, ec);
+    if (ec) throw beast::system_error(ec);
+    return n;
+  }
+
+ private:
+  absl::string_view rest_;
+};
+
 // What every connection needs from its server.
 struct Shared {
   HttpServerOptions options;
@@ -62,9 +148,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void Read() {
     parser_.emplace();
-    parser_->body_limit(shared_->options.max_body_bytes);
-    parser_->header_limit(
-        static_cast<std::uint32_t>(shared_->options.max_header_bytes));
+    LimitParser(shared_->options, &*parser_);
     stream_.expires_after(ToChrono(shared_->options.idle_timeout));
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -104,10 +188,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnRead(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == http::error::partial_message || ec == asio::error::eof ||
-        ec == asio::error::operation_aborted ||
-        ec == asio::error::connection_reset) {
+    if (EndsQuietly(ec)) {
       Close();
       return;
     }
@@ -116,13 +197,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     const http::request<http::string_body>& req = parser_->get();
-    HttpRequest request;
-    request.method = View(req.method_string());
-    request.target = View(req.target());
-    request.authorization = View(req[http::field::authorization]);
-    request.host = View(req[http::field::host]);
-    request.range = View(req[http::field::range]);
-    request.body = req.body();
+    HttpRequest request = ViewOf(req);
     boost::system::error_code port_error;
     request.local_port = stream_.socket().local_endpoint(port_error).port();
     http_10_ = req.version() == 10;
@@ -143,27 +218,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Answers bytes that are not a request we accept, then closes.
   void ProtocolError(beast::error_code ec) {
-    std::string kind = "bad_http";
-    reply_ = HttpReply();
-    reply_.status = 400;
-    if (ec == http::error::body_limit) {
-      reply_.status = 413;
-      kind = "413";
-    } else if (ec == http::error::header_limit) {
-      reply_.status = 431;
-      kind = "431";
-    }
+    std::string kind;
+    reply_ = ProtocolErrorReply(ec, &kind);
     if (shared_->options.on_protocol_error) {
       shared_->options.on_protocol_error(kind);
     }
-    reply_.body = absl::StrCat(
-        R"({"error":{"message":")",
-        reply_.status == 413   ? "request body too large"
-        : reply_.status == 431 ? "request headers too large"
-                               : "malformed HTTP request",
-        R"(","type":"invalid_request_error","code":")",
-        reply_.status == 400 ? "bad_request" : "request_too_large", R"("}})");
-    reply_.close = true;
     Deliver();
   }
 
@@ -351,6 +410,36 @@ class HttpServer::Impl {
   absl::Mutex stop_mu_;
   bool stopped_ ABSL_GUARDED_BY(stop_mu_) = false;
 };
+
+std::vector<HttpReply> ServeBytes(absl::string_view bytes,
+                                  const HttpServerOptions& options,
+                                  const HttpHandler& handler,
+                                  size_t max_requests) {
+  std::vector<HttpReply> replies;
+  BytesStream stream(bytes);
+  beast::flat_buffer buffer;
+  while (replies.size() < max_requests) {
+    RequestParser parser;
+    LimitParser(options, &parser);
+    beast::error_code ec;
+    http::read(stream, buffer, parser, ec);
+    if (EndsQuietly(ec)) break;
+    if (ec) {
+      std::string kind;
+      replies.push_back(ProtocolErrorReply(ec, &kind));
+      if (options.on_protocol_error) options.on_protocol_error(kind);
+      break;
+    }
+    HttpReply reply;
+    handler(ViewOf(parser.get()), &reply);
+    // As Session::Deliver: these deliveries end the connection.
+    bool last = reply.close || !parser.get().keep_alive() ||
+                reply.delivery != HttpReply::Delivery::kNormal;
+    replies.push_back(std::move(reply));
+    if (last) break;
+  }
+  return replies;
+}
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 

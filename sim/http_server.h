@@ -66,6 +66,18 @@ struct HttpServerOptions {
   std::function<void(absl::string_view kind)> on_protocol_error;
 };
 
+// Serves `bytes` as one connection's input, in-process and without a
+// socket: the same Beast parser, limits and protocol-error replies as a
+// connection, `handler` for each complete request, keep-alive requests one
+// after another (at most `max_requests`). Returns the replies a connection
+// would send, in order; bytes that end inside a request (which a connection
+// would wait for, then close on) add nothing. `local_port` is 0. For tests
+// and fuzzing (tests/fuzz).
+std::vector<HttpReply> ServeBytes(absl::string_view bytes,
+                                  const HttpServerOptions& options,
+                                  const HttpHandler& handler,
+                                  size_t max_requests);
+
 class HttpServer {
  public:
   // Binds, listens and starts the I/O threads.

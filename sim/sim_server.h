@@ -96,6 +96,11 @@ class SimServer {
   void ResetStats();  // counters only
   void Reset();       // counters and tasks (faults stay)
 
+  // What the server answers to one parsed request. The HTTP layer calls it
+  // on its I/O threads; tests/fuzz calls it directly (with ServeBytes), so
+  // request handling can be fuzzed without sockets. Never blocks.
+  void Handle(const HttpRequest& request, HttpReply* reply);
+
   // Control of one task (as POST /_sim/tasks/{id}[/advance]).
   absl::Status AdvanceTask(absl::string_view id);
   absl::Status ForceTask(absl::string_view id, absl::string_view status,
@@ -106,7 +111,6 @@ class SimServer {
  private:
   explicit SimServer(SimOptions options);
 
-  void Handle(const HttpRequest& request, HttpReply* reply);
   void HandleApi(const HttpRequest& request, absl::string_view path,
                  HttpReply* reply);
   void HandleCreate(const HttpRequest& request, absl::string_view label,
