@@ -1,6 +1,5 @@
 #include "server/store/task_rows.h"
 
-#include <limits>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -125,42 +124,29 @@ absl::Status ValidateListQuery(const ListQuery& query) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<ListStatement> BuildListStatement(const ListQuery& query,
-                                                 Placeholders style) {
+absl::StatusOr<ListStatement> BuildListStatement(const ListQuery& query) {
   if (absl::Status s = ValidateListQuery(query); !s.ok()) return s;
   ListStatement st;
-  auto placeholder = [&] {
-    size_t n = st.is_text.size();  // the parameter about to be added
-    return absl::StrCat(style == Placeholders::kQuestionNumber ? "?" : "$",
-                        n + 1);
+  // Appends a parameter; returns its placeholder.
+  auto param = [&st](SqlValue value) {
+    st.params.push_back(std::move(value));
+    return absl::StrCat("$", st.params.size());
   };
-  auto add_text = [&](std::string value) {
-    std::string p = placeholder();
-    st.texts.push_back(std::move(value));
-    st.ints.push_back(0);
-    st.is_text.push_back(true);
-    return p;
-  };
-  auto add_int = [&](int64_t value) {
-    std::string p = placeholder();
-    st.texts.emplace_back();
-    st.ints.push_back(value);
-    st.is_text.push_back(false);
-    return p;
-  };
+  // Only tasks with an id: created here, or seen here.
   st.sql = absl::StrCat("SELECT ", kTaskColumnList,
-                        " FROM tasks WHERE owner = ", add_text(query.owner),
+                        " FROM tasks WHERE owner = ",
+                        param(SqlValue::Text(query.owner)),
                         " AND create_state IN (2, 5)");
   if (!query.status_in.empty()) {
     std::string list;
     for (v1::VideoStatus status : query.status_in) {
       absl::StrAppend(&list, list.empty() ? "" : ", ",
-                      add_int(static_cast<int64_t>(status)));
+                      param(SqlValue::Int(status)));
     }
     absl::StrAppend(&st.sql, " AND status IN (", list, ")");
   }
   for (const TimeCondition& c : query.create_time) {
-    const char* op = "";
+    const char* op = ">";
     switch (c.op) {
       case TimeCondition::Op::kLess:
         op = "<";
@@ -176,21 +162,20 @@ absl::StatusOr<ListStatement> BuildListStatement(const ListQuery& query,
         break;
     }
     absl::StrAppend(&st.sql, " AND create_time ", op, " ",
-                    add_int(ToMicros(c.time)));
+                    param(SqlValue::Int(ToMicros(c.time))));
   }
   if (!query.page_token.empty()) {
     absl::StatusOr<PageCursor> cursor = DecodePageToken(query.page_token);
     if (!cursor.ok()) return cursor.status();
-    // Newest first, so the next page is everything "older" than the cursor;
-    // rows created later sort before it and never shift a page.
-    std::string t = add_int(cursor->create_micros);
-    std::string t2 = add_int(cursor->create_micros);
+    // Newest first, so the next page is what sorts after the cursor; tasks
+    // created since sort before it and never shift a page.
+    const std::string t = param(SqlValue::Int(cursor->create_micros));
     absl::StrAppend(&st.sql, " AND (create_time < ", t, " OR (create_time = ",
-                    t2, " AND row_id < ", add_int(cursor->row_id), "))");
+                    t, " AND row_id < ", param(SqlValue::Int(cursor->row_id)),
+                    "))");
   }
-  // One row more than the page tells whether another page follows.
   absl::StrAppend(&st.sql, " ORDER BY create_time DESC, row_id DESC LIMIT ",
-                  add_int(query.page_size + 1));
+                  param(SqlValue::Int(query.page_size + 1)));
   return st;
 }
 

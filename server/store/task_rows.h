@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "server/store/sql_connection.h"
 #include "server/store/task_store.h"
 
 namespace seedance::store {
@@ -62,20 +63,14 @@ std::string StoredVideo(const v1::Video& video);
 // Checks a ListQuery: owner set, page_size in 1..500.
 absl::Status ValidateListQuery(const ListQuery& query);
 
-// One ListTasks statement: the SQL both engines share, and its parameters
-// in order. Placeholders are `?N` (SQLite) or `$N` (PostgreSQL).
+// One ListTasks statement and its parameters, in `$N` placeholders (see
+// sql_connection.h). It selects kTaskColumnList, newest first, one row more
+// than the page size (so the caller knows whether another page follows).
 struct ListStatement {
   std::string sql;
-  // Each parameter is an integer or a text; `texts[i]` is used where
-  // `is_text[i]`.
-  std::vector<int64_t> ints;
-  std::vector<std::string> texts;
-  std::vector<bool> is_text;
+  std::vector<SqlValue> params;
 };
-enum class Placeholders { kQuestionNumber, kDollarNumber };
-// The columns selected are kTaskColumnList, in that order.
-absl::StatusOr<ListStatement> BuildListStatement(const ListQuery& query,
-                                                 Placeholders style);
+absl::StatusOr<ListStatement> BuildListStatement(const ListQuery& query);
 
 // The task columns every SELECT reads, in TaskColumns order.
 inline constexpr char kTaskColumnList[] =

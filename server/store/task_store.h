@@ -21,6 +21,7 @@
 #define SEEDANCE_SERVER_STORE_TASK_STORE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -187,12 +188,23 @@ class TaskStore {
   virtual absl::StatusOr<int64_t> ExpireBefore(absl::Time cutoff) = 0;
 };
 
+// How OpenTaskStore connects.
+struct StoreOptions {
+  // Connections in the pool: the most store calls that run at once.
+  int connections = 4;
+  // PostgreSQL password (e.g. read from a mounted Secret file); empty: the
+  // URI's, or libpq's PGPASSWORD / PGPASSFILE.
+  std::string postgres_password;
+  // SQLite: how long a write waits for another process's write lock.
+  absl::Duration sqlite_busy_timeout = absl::Seconds(5);
+};
+
 // Opens the store named by `spec`: "sqlite:PATH" or a PostgreSQL URI
 // ("postgresql://..." / "postgres://..."), applying schema migrations.
 // INVALID_ARGUMENT for an unknown spec, UNAVAILABLE when it cannot be
-// opened. Messages never contain a password.
+// opened. Messages never contain the spec's password.
 absl::StatusOr<std::unique_ptr<TaskStore>> OpenTaskStore(
-    const std::string& spec);
+    const std::string& spec, const StoreOptions& options = {});
 
 }  // namespace seedance::store
 

@@ -1,6 +1,6 @@
 // The TaskStore contract on SQLite, and what is SQLite's own: migrations on
 // open, a file made by an older (or newer) build, an unwritable file.
-#include "server/store/sqlite_task_store.h"
+#include "server/store/sqlite_connection.h"
 
 #include <sqlite3.h>
 
@@ -11,7 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
-#include "server/store/sqlite_schema.h"
+#include "server/store/schema.h"
+#include "server/store/sql_task_store.h"
 #include "tests/store/task_store_contract.h"
 #include "tests/testing/status_matchers.h"
 
@@ -46,9 +47,7 @@ class ScratchDir {
 class SqliteLocation final : public StoreLocation {
  public:
   absl::StatusOr<std::unique_ptr<TaskStore>> Open() override {
-    auto store = SqliteTaskStore::Open(file());
-    if (!store.ok()) return store.status();
-    return std::unique_ptr<TaskStore>(std::move(*store));
+    return OpenTaskStore(absl::StrCat("sqlite:", file()));
   }
   std::string file() const { return dir_.path() + "/tasks.db"; }
 
@@ -63,14 +62,25 @@ std::unique_ptr<StoreLocation> MakeSqliteLocation() {
 INSTANTIATE_TEST_SUITE_P(Sqlite, TaskStoreContract,
                          ::testing::Values(&MakeSqliteLocation));
 
+// A connection to `file` for looking behind the store's back.
+std::unique_ptr<SqliteConnection> Connect(const std::string& file) {
+  auto conn = SqliteConnection::Open(file, SqliteOptions());
+  EXPECT_OK(conn.status());
+  return conn.ok() ? *std::move(conn) : nullptr;
+}
+
 TEST(SqliteTaskStoreTest, NewFileIsMigratedToTheLatestVersion) {
   SqliteLocation location;
-  ASSERT_OK_AND_ASSIGN(auto store, SqliteTaskStore::Open(location.file()));
-  EXPECT_EQ(store->schema_version(), LatestSqliteSchemaVersion());
+  ASSERT_OK(location.Open().status());
+  auto conn = Connect(location.file());
+  ASSERT_NE(conn, nullptr);
+  ASSERT_OK_AND_ASSIGN(int version, SchemaVersion(*conn));
+  EXPECT_EQ(version, LatestSchemaVersion());
   // Opening again applies nothing twice.
-  store.reset();
-  ASSERT_OK_AND_ASSIGN(store, SqliteTaskStore::Open(location.file()));
-  EXPECT_EQ(store->schema_version(), LatestSqliteSchemaVersion());
+  ASSERT_OK(location.Open().status());
+  ASSERT_OK_AND_ASSIGN(SqlResult applied,
+                       conn->Query("SELECT COUNT(*) FROM schema_migrations", {}));
+  EXPECT_EQ(applied.rows[0][0].AsInt(), LatestSchemaVersion());
 }
 
 TEST(SqliteTaskStoreTest, GatewaysOpeningOneFileTogetherMigrateItOnce) {
@@ -80,45 +90,50 @@ TEST(SqliteTaskStoreTest, GatewaysOpeningOneFileTogetherMigrateItOnce) {
   std::vector<std::thread> openers;
   for (int i = 0; i < kOpeners; ++i) {
     openers.emplace_back([&, i] {
-      results[i] = SqliteTaskStore::Open(location.file()).status();
+      results[i] = location.Open().status();
     });
   }
   for (auto& t : openers) t.join();
   for (const auto& s : results) EXPECT_OK(s);
-  ASSERT_OK_AND_ASSIGN(auto store, SqliteTaskStore::Open(location.file()));
-  EXPECT_EQ(store->schema_version(), LatestSqliteSchemaVersion());
+  auto conn = Connect(location.file());
+  ASSERT_NE(conn, nullptr);
+  ASSERT_OK_AND_ASSIGN(SqlResult applied,
+                       conn->Query("SELECT COUNT(*) FROM schema_migrations", {}));
+  EXPECT_EQ(applied.rows[0][0].AsInt(), LatestSchemaVersion());
 }
 
 TEST(SqliteTaskStoreTest, DatabaseFromANewerBuildIsRefused) {
   SqliteLocation location;
-  { ASSERT_OK(SqliteTaskStore::Open(location.file()).status()); }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(location.file().c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "INSERT INTO schema_migrations VALUES "
-                         "(999, 'from the future', 0)",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
-  EXPECT_THAT(SqliteTaskStore::Open(location.file()),
+  ASSERT_OK(location.Open().status());
+  auto conn = Connect(location.file());
+  ASSERT_NE(conn, nullptr);
+  ASSERT_OK(conn->Query("INSERT INTO schema_migrations VALUES "
+                        "(999, 'from the future', 0)",
+                        {})
+                .status());
+  EXPECT_THAT(location.Open(),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("newer")));
 }
 
 TEST(SqliteTaskStoreTest, UnopenableFileIsUnavailableNotACrash) {
-  EXPECT_THAT(SqliteTaskStore::Open("/nonexistent-dir/sub/tasks.db"),
+  EXPECT_THAT(OpenTaskStore("sqlite:/nonexistent-dir/sub/tasks.db"),
               StatusIs(absl::StatusCode::kUnavailable,
                        HasSubstr("cannot open")));
-  EXPECT_THAT(SqliteTaskStore::Open(""),
+  EXPECT_THAT(OpenTaskStore("sqlite:"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("path")));
+  EXPECT_THAT(OpenTaskStore("mysql://user:secret@db/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::Not(HasSubstr("secret"))));
 }
 
 TEST(SqliteTaskStoreTest, LockedFileFailsWithUnavailableThenRecovers) {
   SqliteLocation location;
-  SqliteOptions options;
-  options.busy_timeout = absl::Milliseconds(50);
-  ASSERT_OK_AND_ASSIGN(auto store,
-                       SqliteTaskStore::Open(location.file(), options));
+  StoreOptions options;
+  options.sqlite_busy_timeout = absl::Milliseconds(50);
+  ASSERT_OK_AND_ASSIGN(
+      auto store,
+      OpenTaskStore(absl::StrCat("sqlite:", location.file()), options));
   // Another process holds the write lock (a backup, a stuck writer).
   sqlite3* other = nullptr;
   ASSERT_EQ(sqlite3_open(location.file().c_str(), &other), SQLITE_OK);

@@ -24,6 +24,8 @@ class StoreLocation {
   virtual absl::StatusOr<std::unique_ptr<TaskStore>> Open() = 0;
 };
 
+// Returns nullptr when the engine is not available (the suite skips; the
+// factory records a failure instead where the engine is required).
 using StoreLocationFactory = std::unique_ptr<StoreLocation> (*)();
 
 class TaskStoreContract
