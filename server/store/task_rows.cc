@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/upstream/pricing.h"
 
@@ -137,13 +138,15 @@ absl::StatusOr<ListStatement> BuildListStatement(const ListQuery& query) {
                         " FROM tasks WHERE owner = ",
                         param(SqlValue::Text(query.owner)),
                         " AND create_state IN (2, 5)");
-  if (!query.status_in.empty()) {
+  if (query.status_in.has_value()) {
     std::string list;
-    for (v1::VideoStatus status : query.status_in) {
+    for (v1::VideoStatus status : *query.status_in) {
       absl::StrAppend(&list, list.empty() ? "" : ", ",
                       param(SqlValue::Int(status)));
     }
-    absl::StrAppend(&st.sql, " AND status IN (", list, ")");
+    absl::StrAppend(&st.sql, list.empty() ? " AND 1 = 0"
+                                          : absl::StrCat(" AND status IN (",
+                                                         list, ")"));
   }
   for (const TimeCondition& c : query.create_time) {
     const char* op = ">";

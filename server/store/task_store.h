@@ -125,7 +125,8 @@ struct ListQuery {
   // Opaque position from the previous page's `next_page_token`.
   std::string page_token;
   // Conditions, all of which must hold.
-  std::vector<v1::VideoStatus> status_in;  // empty: any status
+  // nullopt: any status; an empty list: none (a filter nothing matches).
+  absl::optional<std::vector<v1::VideoStatus>> status_in;
   std::vector<TimeCondition> create_time;
 };
 

@@ -351,13 +351,15 @@ TEST_P(TaskStoreContract, ListFiltersByStatusAndCreateTime) {
                 .status());
   ListQuery query;
   query.owner = "owner-a";
-  query.status_in = {v1::VIDEO_STATUS_SUCCEEDED, v1::VIDEO_STATUS_FAILED};
+  query.status_in =
+      std::vector<v1::VideoStatus>{v1::VIDEO_STATUS_SUCCEEDED,
+                                   v1::VIDEO_STATUS_FAILED};
   ASSERT_OK_AND_ASSIGN(ListPage finished, store_->ListTasks(query));
   ASSERT_THAT(finished.tasks, SizeIs(2));
   EXPECT_EQ(finished.tasks[0].task_id, "cgt-4");
   EXPECT_EQ(finished.tasks[1].task_id, "cgt-2");
 
-  query.status_in.clear();
+  query.status_in.reset();
   query.create_time = {
       {TimeCondition::Op::kGreaterOrEqual, kT0 + absl::Seconds(2)},
       {TimeCondition::Op::kLess, kT0 + absl::Seconds(4)}};
