@@ -20,7 +20,7 @@ struct Migration {
 // exist); a later need gets a new number. Times are Unix microseconds and
 // flags are 0/1 integers in both engines, so the queries are the same.
 constexpr Migration kMigrations[] = {
-    {1, "tasks and transitions",
+    {1, "tasks, transitions and settings",
      R"sql(
 CREATE TABLE tasks (
   row_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -56,6 +56,10 @@ CREATE TABLE transitions (
   observed INTEGER NOT NULL,
   PRIMARY KEY (row_id, sequence)
 ) WITHOUT ROWID;
+CREATE TABLE settings (
+  name TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+);
 )sql",
      R"sql(
 CREATE TABLE tasks (
@@ -91,6 +95,10 @@ CREATE TABLE transitions (
   upstream_status TEXT NOT NULL,
   observed BIGINT NOT NULL,
   PRIMARY KEY (row_id, sequence)
+);
+CREATE TABLE settings (
+  name TEXT PRIMARY KEY,
+  value BYTEA NOT NULL
 );
 )sql"},
 };

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/store/owner_hasher.h"
 #include "server/store/schema.h"
 #include "server/store/task_rows.h"
 #include "server/upstream/request_validator.h"
@@ -341,6 +342,26 @@ absl::StatusOr<int64_t> SqlTaskStore::ExpireBefore(absl::Time cutoff) {
       {SqlValue::Int(ToMicros(cutoff))});
   if (!result.ok()) return result.status();
   return result->affected;
+}
+
+absl::StatusOr<std::string> SqlTaskStore::OwnerKey() {
+  absl::StatusOr<std::string> fresh = RandomBytes(32);
+  if (!fresh.ok()) return fresh.status();
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  // The first replica's key wins; every later one reads it.
+  absl::StatusOr<SqlResult> inserted = (*conn)->Query(
+      "INSERT INTO settings (name, value) VALUES ('owner_key', $1) "
+      "ON CONFLICT (name) DO NOTHING",
+      {SqlValue::Blob(*std::move(fresh))});
+  if (!inserted.ok()) return inserted.status();
+  absl::StatusOr<SqlResult> read = (*conn)->Query(
+      "SELECT value FROM settings WHERE name = 'owner_key'", {});
+  if (!read.ok()) return read.status();
+  if (read->rows.empty() || read->rows[0][0].bytes.size() != 32) {
+    return absl::DataLossError("task store: the owner key is damaged");
+  }
+  return read->rows[0][0].bytes;
 }
 
 }  // namespace seedance::store

@@ -46,6 +46,7 @@ class SqlTaskStore final : public TaskStore {
   absl::StatusOr<std::vector<TaskRecord>> ListUnfinished(int64_t after_row,
                                                          int limit) override;
   absl::StatusOr<int64_t> ExpireBefore(absl::Time cutoff) override;
+  absl::StatusOr<std::string> OwnerKey() override;
 
  private:
   explicit SqlTaskStore(std::unique_ptr<ConnectionPool> pool);

@@ -187,6 +187,11 @@ class TaskStore {
   // Marks unfinished tasks created before `cutoff` expired (no longer
   // followed); returns how many.
   virtual absl::StatusOr<int64_t> ExpireBefore(absl::Time cutoff) = 0;
+
+  // The secret that keys owner hashes (OwnerHasher): made at random by the
+  // first gateway that asks, then the same for every replica on this
+  // store.
+  virtual absl::StatusOr<std::string> OwnerKey() = 0;
 };
 
 // How OpenTaskStore connects.

@@ -42,6 +42,7 @@ class MockTaskStore : public TaskStore {
               (int64_t, int), (override));
   MOCK_METHOD(absl::StatusOr<int64_t>, ExpireBefore, (absl::Time),
               (override));
+  MOCK_METHOD(absl::StatusOr<std::string>, OwnerKey, (), (override));
 };
 
 // An executor that has stopped: it destroys every closure unrun.

@@ -434,4 +434,12 @@ TEST_P(TaskStoreContract, EverythingSurvivesReopening) {
   EXPECT_EQ(task.update_time, kT0 + absl::Seconds(5));
 }
 
+TEST_P(TaskStoreContract, OwnerKeyIsMadeOnceAndSharedByEveryConnection) {
+  ASSERT_OK_AND_ASSIGN(std::string key, store_->OwnerKey());
+  EXPECT_EQ(key.size(), 32u);
+  ASSERT_OK_AND_ASSIGN(auto other, location_->Open());  // another replica
+  ASSERT_OK_AND_ASSIGN(std::string again, other->OwnerKey());
+  EXPECT_EQ(again, key);
+}
+
 }  // namespace seedance::store::testing
