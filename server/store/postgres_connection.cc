@@ -1,0 +1,210 @@
+#include "server/store/postgres_connection.h"
+
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace seedance::store {
+namespace {
+
+constexpr Oid kByteaOid = 17;  // pg_type.h: BYTEAOID
+
+struct ResultClearer {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultClearer>;
+
+std::string Trimmed(const char* message) {
+  return std::string(absl::StripTrailingAsciiWhitespace(
+      message != nullptr ? message : ""));
+}
+
+// What a failed statement means to a caller, from its SQLSTATE class: the
+// server cannot serve now (connection, shutdown, resources, a conflict
+// that a retry resolves, a timeout): UNAVAILABLE; damage: DATA_LOSS;
+// anything else is a bug in our SQL: INTERNAL.
+absl::Status StatementError(const PGresult* result, pg_conn* conn,
+                            absl::string_view what) {
+  const char* state =
+      result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message = absl::StrCat(
+      "task store (postgresql): ", what, ": ",
+      Trimmed(result != nullptr ? PQresultErrorMessage(result)
+                                : PQerrorMessage(conn)));
+  absl::string_view code = state != nullptr ? state : "";
+  if (PQstatus(conn) != CONNECTION_OK || code.empty() ||
+      absl::StartsWith(code, "08") || absl::StartsWith(code, "57") ||
+      absl::StartsWith(code, "53") || absl::StartsWith(code, "40")) {
+    return absl::UnavailableError(message);
+  }
+  if (code == "XX001" || code == "XX002") return absl::DataLossError(message);
+  return absl::InternalError(absl::StrCat(message, " (SQLSTATE ", code, ")"));
+}
+
+SqlCell ReadCell(const PGresult* result, int row, int column) {
+  SqlCell cell;
+  if (PQgetisnull(result, row, column)) return cell;
+  cell.null = false;
+  const char* text = PQgetvalue(result, row, column);
+  if (PQftype(result, column) == kByteaOid) {
+    size_t size = 0;
+    unsigned char* bytes =
+        PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &size);
+    if (bytes != nullptr) {
+      cell.bytes.assign(reinterpret_cast<const char*>(bytes), size);
+      PQfreemem(bytes);
+    }
+    return cell;
+  }
+  cell.bytes.assign(text, static_cast<size_t>(
+                              PQgetlength(result, row, column)));
+  return cell;
+}
+
+}  // namespace
+
+void PostgresConnection::ConnCloser::operator()(pg_conn* conn) const {
+  PQfinish(conn);
+}
+
+PostgresConnection::PostgresConnection(std::string conninfo,
+                                       const PostgresOptions& options)
+    : conninfo_(std::move(conninfo)), options_(options) {}
+
+PostgresConnection::~PostgresConnection() = default;
+
+absl::StatusOr<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
+    const std::string& conninfo, const PostgresOptions& options) {
+  std::unique_ptr<PostgresConnection> conn(
+      new PostgresConnection(conninfo, options));
+  if (absl::Status s = conn->EnsureConnected(); !s.ok()) return s;
+  return conn;
+}
+
+absl::Status PostgresConnection::EnsureConnected() {
+  if (conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK) {
+    return absl::OkStatus();
+  }
+  conn_.reset();
+  const std::string timeout = absl::StrCat(
+      std::max<int64_t>(1, absl::ToInt64Seconds(options_.connect_timeout)));
+  // Our defaults first: `dbname` is expanded last, so what the operator's
+  // URI says wins.
+  std::vector<const char*> keys = {"connect_timeout", "application_name"};
+  std::vector<const char*> values = {timeout.c_str(), "seedance-gateway"};
+  if (!options_.password.empty()) {
+    keys.push_back("password");
+    values.push_back(options_.password.c_str());
+  }
+  keys.push_back("dbname");
+  values.push_back(conninfo_.c_str());
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  ConnPtr conn(
+      PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1));
+  if (conn == nullptr) {
+    return absl::UnavailableError(
+        "task store (postgresql): cannot allocate a connection");
+  }
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("task store (postgresql): cannot connect: ",
+                     Trimmed(PQerrorMessage(conn.get()))));
+  }
+  const std::string settings = absl::StrCat(
+      "SET statement_timeout = ",
+      absl::ToInt64Milliseconds(options_.statement_timeout));
+  ResultPtr set(PQexec(conn.get(), settings.c_str()));
+  if (PQresultStatus(set.get()) != PGRES_COMMAND_OK) {
+    return StatementError(set.get(), conn.get(), "session settings");
+  }
+  conn_ = std::move(conn);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SqlResult> PostgresConnection::Query(
+    const std::string& sql, absl::Span<const SqlValue> params) {
+  if (absl::Status s = EnsureConnected(); !s.ok()) return s;
+  std::vector<std::string> ints(params.size());
+  std::vector<const char*> values(params.size(), nullptr);
+  std::vector<int> lengths(params.size(), 0);
+  std::vector<int> formats(params.size(), 0);
+  for (size_t i = 0; i < params.size(); ++i) {
+    const SqlValue& p = params[i];
+    switch (p.kind()) {
+      case SqlValue::Kind::kNull:
+        break;
+      case SqlValue::Kind::kInt:
+        ints[i] = absl::StrCat(p.int_value());
+        values[i] = ints[i].c_str();
+        break;
+      case SqlValue::Kind::kText:
+        values[i] = p.bytes().c_str();
+        break;
+      case SqlValue::Kind::kBlob:
+        // Binary format: bytes as they are, no escaping.
+        values[i] = p.bytes().data();
+        lengths[i] = static_cast<int>(p.bytes().size());
+        formats[i] = 1;
+        break;
+    }
+  }
+  ResultPtr result(PQexecParams(
+      conn_.get(), sql.c_str(), static_cast<int>(params.size()),
+      /*paramTypes=*/nullptr, values.data(), lengths.data(), formats.data(),
+      /*resultFormat=*/0));
+  const ExecStatusType status = PQresultStatus(result.get());
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    absl::Status error = StatementError(result.get(), conn_.get(), "query");
+    if (PQstatus(conn_.get()) != CONNECTION_OK) conn_.reset();
+    return error;
+  }
+  SqlResult out;
+  const int rows = PQntuples(result.get());
+  const int columns = PQnfields(result.get());
+  out.rows.reserve(static_cast<size_t>(rows));
+  for (int r = 0; r < rows; ++r) {
+    SqlRow row;
+    row.reserve(static_cast<size_t>(columns));
+    for (int c = 0; c < columns; ++c) row.push_back(ReadCell(result.get(), r, c));
+    out.rows.push_back(std::move(row));
+  }
+  int64_t affected = 0;
+  if (absl::SimpleAtoi(PQcmdTuples(result.get()), &affected)) {
+    out.affected = affected;
+  }
+  return out;
+}
+
+absl::Status PostgresConnection::Script(const std::string& sql) {
+  if (absl::Status s = EnsureConnected(); !s.ok()) return s;
+  ResultPtr result(PQexec(conn_.get(), sql.c_str()));
+  const ExecStatusType status = PQresultStatus(result.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    absl::Status error = StatementError(result.get(), conn_.get(), "script");
+    if (PQstatus(conn_.get()) != CONNECTION_OK) conn_.reset();
+    return error;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresConnection::BeginWrite() { return Script("BEGIN"); }
+
+absl::Status PostgresConnection::Commit() { return Script("COMMIT"); }
+
+void PostgresConnection::Rollback() {
+  if (conn_ == nullptr || PQstatus(conn_.get()) != CONNECTION_OK) return;
+  if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE) return;
+  ResultPtr result(PQexec(conn_.get(), "ROLLBACK"));
+  // A failed ROLLBACK means the connection is unusable: start afresh.
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) conn_.reset();
+}
+
+}  // namespace seedance::store

@@ -1,0 +1,165 @@
+#include "server/store/schema.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/types/span.h"
+
+namespace seedance::store {
+namespace {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sqlite;
+  const char* postgres;
+};
+
+// Append only: a released migration never changes (databases made by it
+// exist); a later need gets a new number. Times are Unix microseconds and
+// flags are 0/1 integers in both engines, so the queries are the same.
+constexpr Migration kMigrations[] = {
+    {1, "tasks, transitions and settings",
+     R"sql(
+CREATE TABLE tasks (
+  row_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  owner TEXT NOT NULL,                  -- keyed hash of the TokenHub key
+  task_id TEXT,                         -- NULL until the upstream answers
+  request_id TEXT,                      -- AIP-155 id; NULL: none
+  request_hash TEXT NOT NULL,           -- fingerprint of the create request
+  model TEXT NOT NULL,
+  create_state INTEGER NOT NULL,        -- store::CreateState
+  create_error_code INTEGER NOT NULL DEFAULT 0,
+  create_error_message TEXT NOT NULL DEFAULT '',
+  status INTEGER NOT NULL,              -- seedance.v1.VideoStatus
+  sequence INTEGER NOT NULL,            -- of the latest transition
+  video BLOB NOT NULL,                  -- seedance.v1.Video, latest state
+  price BLOB,                           -- seedance.v1.Price; NULL: unpriced
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,         -- when `status` was first observed
+  final INTEGER NOT NULL DEFAULT 0,
+  expired INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX tasks_by_task ON tasks (owner, task_id)
+  WHERE task_id IS NOT NULL;
+CREATE UNIQUE INDEX tasks_by_request ON tasks (owner, request_id)
+  WHERE request_id IS NOT NULL;
+CREATE INDEX tasks_by_owner_time ON tasks (owner, create_time DESC, row_id DESC);
+CREATE INDEX tasks_unfinished ON tasks (row_id)
+  WHERE create_state = 2 AND final = 0 AND expired = 0;
+CREATE TABLE transitions (
+  row_id INTEGER NOT NULL REFERENCES tasks (row_id),
+  sequence INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  upstream_status TEXT NOT NULL,
+  observed INTEGER NOT NULL,
+  PRIMARY KEY (row_id, sequence)
+) WITHOUT ROWID;
+CREATE TABLE settings (
+  name TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+);
+)sql",
+     R"sql(
+CREATE TABLE tasks (
+  row_id BIGSERIAL PRIMARY KEY,
+  owner TEXT NOT NULL,
+  task_id TEXT,
+  request_id TEXT,
+  request_hash TEXT NOT NULL,
+  model TEXT NOT NULL,
+  create_state INTEGER NOT NULL,
+  create_error_code INTEGER NOT NULL DEFAULT 0,
+  create_error_message TEXT NOT NULL DEFAULT '',
+  status INTEGER NOT NULL,
+  sequence BIGINT NOT NULL,
+  video BYTEA NOT NULL,
+  price BYTEA,
+  create_time BIGINT NOT NULL,
+  update_time BIGINT NOT NULL,
+  final SMALLINT NOT NULL DEFAULT 0,
+  expired SMALLINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX tasks_by_task ON tasks (owner, task_id)
+  WHERE task_id IS NOT NULL;
+CREATE UNIQUE INDEX tasks_by_request ON tasks (owner, request_id)
+  WHERE request_id IS NOT NULL;
+CREATE INDEX tasks_by_owner_time ON tasks (owner, create_time DESC, row_id DESC);
+CREATE INDEX tasks_unfinished ON tasks (row_id)
+  WHERE create_state = 2 AND final = 0 AND expired = 0;
+CREATE TABLE transitions (
+  row_id BIGINT NOT NULL REFERENCES tasks (row_id),
+  sequence BIGINT NOT NULL,
+  status INTEGER NOT NULL,
+  upstream_status TEXT NOT NULL,
+  observed BIGINT NOT NULL,
+  PRIMARY KEY (row_id, sequence)
+);
+CREATE TABLE settings (
+  name TEXT PRIMARY KEY,
+  value BYTEA NOT NULL
+);
+)sql"},
+};
+
+// Any 64-bit number, the same in every build: the advisory lock that
+// serialises migrations across PostgreSQL clients.
+constexpr int64_t kMigrationLock = 0x5eedda11ce0001;
+
+}  // namespace
+
+int LatestSchemaVersion() {
+  return absl::MakeConstSpan(kMigrations).back().version;
+}
+
+absl::StatusOr<int> SchemaVersion(SqlConnection& conn) {
+  absl::StatusOr<SqlResult> r =
+      conn.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
+  if (!r.ok()) return r.status();
+  if (r->rows.empty() || r->rows[0].empty()) return 0;
+  return static_cast<int>(r->rows[0][0].AsInt());
+}
+
+absl::Status Migrate(SqlConnection& conn) {
+  SqlTransaction tx(conn);
+  if (absl::Status s = tx.Begin(); !s.ok()) return s;
+  const bool postgres = conn.dialect() == SqlDialect::kPostgres;
+  if (postgres) {
+    absl::StatusOr<SqlResult> locked = conn.Query(
+        "SELECT pg_advisory_xact_lock($1)", {SqlValue::Int(kMigrationLock)});
+    if (!locked.ok()) return locked.status();
+  }
+  if (absl::Status s = conn.Script(
+          "CREATE TABLE IF NOT EXISTS schema_migrations ("
+          "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+          "applied_at BIGINT NOT NULL)");
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<int> current = SchemaVersion(conn);
+  if (!current.ok()) return current.status();
+  if (*current > LatestSchemaVersion()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the task store's schema is version ", *current,
+        ", newer than this gateway knows (", LatestSchemaVersion(),
+        "): run a newer gateway"));
+  }
+  for (const Migration& m : kMigrations) {
+    if (m.version <= *current) continue;
+    if (absl::Status s = conn.Script(postgres ? m.postgres : m.sqlite);
+        !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("migration ", m.version,
+                                                 ": ", s.message()));
+    }
+    absl::StatusOr<SqlResult> recorded = conn.Query(
+        "INSERT INTO schema_migrations (version, name, applied_at) "
+        "VALUES ($1, $2, $3)",
+        {SqlValue::Int(m.version), SqlValue::Text(m.name),
+         SqlValue::Int(absl::ToUnixMicros(absl::Now()))});
+    if (!recorded.ok()) return recorded.status();
+  }
+  return tx.Commit();
+}
+
+}  // namespace seedance::store

@@ -1,0 +1,367 @@
+#include "server/store/sql_task_store.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/store/owner_hasher.h"
+#include "server/store/schema.h"
+#include "server/store/task_rows.h"
+#include "server/upstream/request_validator.h"
+
+namespace seedance::store {
+namespace {
+
+bool IsFinalStatus(v1::VideoStatus status) {
+  return status == v1::VIDEO_STATUS_SUCCEEDED ||
+         status == v1::VIDEO_STATUS_FAILED;
+}
+
+// The record in a row that selected kTaskColumnList.
+absl::StatusOr<TaskRecord> ReadTask(const SqlRow& row) {
+  if (row.size() != 15) {
+    return absl::InternalError("task store: unexpected task row shape");
+  }
+  TaskColumns c;
+  c.row_id = row[0].AsInt();
+  c.owner = row[1].bytes;
+  c.task_id = row[2].bytes;
+  c.request_id = row[3].bytes;
+  c.request_hash = row[4].bytes;
+  c.create_state = static_cast<int>(row[5].AsInt());
+  c.create_error_code = static_cast<int>(row[6].AsInt());
+  c.create_error_message = row[7].bytes;
+  c.sequence = row[8].AsInt();
+  c.video = row[9].bytes;
+  if (!row[10].null) c.price = row[10].bytes;
+  c.create_micros = row[11].AsInt();
+  c.update_micros = row[12].AsInt();
+  c.final = row[13].AsInt() != 0;
+  c.expired = row[14].AsInt() != 0;
+  return RecordFromColumns(c);
+}
+
+absl::StatusOr<std::vector<TaskRecord>> ReadTasks(const SqlResult& result) {
+  std::vector<TaskRecord> out;
+  out.reserve(result.rows.size());
+  for (const SqlRow& row : result.rows) {
+    absl::StatusOr<TaskRecord> record = ReadTask(row);
+    if (!record.ok()) return record.status();
+    out.push_back(*std::move(record));
+  }
+  return out;
+}
+
+// The one task a query selected; NOT_FOUND naming `what` when none.
+absl::StatusOr<TaskRecord> OneTask(absl::StatusOr<SqlResult> result,
+                                   const std::string& what) {
+  if (!result.ok()) return result.status();
+  if (result->rows.empty()) return absl::NotFoundError(what);
+  return ReadTask(result->rows.front());
+}
+
+const std::string& SelectTasks() {
+  static const std::string* sql =
+      new std::string(absl::StrCat("SELECT ", kTaskColumnList, " FROM tasks "));
+  return *sql;
+}
+
+}  // namespace
+
+SqlTaskStore::SqlTaskStore(std::unique_ptr<ConnectionPool> pool)
+    : pool_(std::move(pool)) {}
+
+absl::StatusOr<std::unique_ptr<SqlTaskStore>> SqlTaskStore::Open(
+    std::unique_ptr<ConnectionPool> pool) {
+  std::unique_ptr<SqlTaskStore> store(new SqlTaskStore(std::move(pool)));
+  absl::StatusOr<ConnectionPool::Lease> conn = store->pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  if (absl::Status s = Migrate(**conn); !s.ok()) return s;
+  return store;
+}
+
+absl::StatusOr<int> SqlTaskStore::schema_version() {
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  return SchemaVersion(**conn);
+}
+
+absl::StatusOr<BeginResult> SqlTaskStore::BeginCreate(const NewCreate& create,
+                                                      absl::Time now) {
+  if (create.owner.empty()) return absl::InvalidArgumentError("owner: required");
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  SqlTransaction tx(**conn);
+  if (absl::Status s = tx.Begin(); !s.ok()) return s;
+  v1::Video video;
+  video.set_model(create.model);
+  // A request_id already used by this owner makes nothing new: the unique
+  // index turns the insert into a no-op (also against a concurrent insert,
+  // which it waits for), and the earlier row is read instead.
+  absl::StatusOr<SqlResult> inserted = (*conn)->Query(
+      "INSERT INTO tasks (owner, request_id, request_hash, model, "
+      "create_state, status, sequence, video, price, create_time, "
+      "update_time) VALUES ($1, $2, $3, $4, 1, 0, 0, $5, $6, $7, $7) "
+      "ON CONFLICT (owner, request_id) WHERE request_id IS NOT NULL "
+      "DO NOTHING RETURNING row_id",
+      {SqlValue::Text(create.owner), SqlValue::TextOrNull(create.request_id),
+       SqlValue::Text(create.request_hash), SqlValue::Text(create.model),
+       SqlValue::Blob(StoredVideo(video)),
+       SqlValue::Blob(create.price.SerializeAsString()),
+       SqlValue::Int(ToMicros(now))});
+  if (!inserted.ok()) return inserted.status();
+  BeginResult result;
+  if (!inserted->rows.empty()) {
+    TaskRecord& r = result.record;
+    r.row_id = inserted->rows[0][0].AsInt();
+    r.owner = create.owner;
+    r.request_id = create.request_id;
+    r.request_hash = create.request_hash;
+    r.create_state = CreateState::kPending;
+    r.video = video;
+    *r.video.mutable_price() = create.price;
+    r.create_time = r.update_time = now;
+    result.send = true;
+    if (absl::Status s = tx.Commit(); !s.ok()) return s;
+    return result;
+  }
+  absl::StatusOr<TaskRecord> earlier = OneTask(
+      (*conn)->Query(SelectTasks() + "WHERE owner = $1 AND request_id = $2",
+                     {SqlValue::Text(create.owner),
+                      SqlValue::Text(create.request_id)}),
+      absl::StrCat("request_id ", create.request_id));
+  if (!earlier.ok()) return earlier.status();
+  result.record = *std::move(earlier);
+  if (result.record.create_state != CreateState::kRejected ||
+      result.record.request_hash != create.request_hash) {
+    return result;  // send = false; nothing written
+  }
+  // A refused create may be sent again. The state check makes the takeover
+  // atomic: of concurrent retries, one changes the row.
+  absl::StatusOr<SqlResult> retaken = (*conn)->Query(
+      "UPDATE tasks SET create_state = 1, create_error_code = 0, "
+      "create_error_message = '', create_time = $2, update_time = $2 "
+      "WHERE row_id = $1 AND create_state = 4",
+      {SqlValue::Int(result.record.row_id), SqlValue::Int(ToMicros(now))});
+  if (!retaken.ok()) return retaken.status();
+  if (retaken->affected == 1) {
+    result.record.create_state = CreateState::kPending;
+    result.record.create_error = absl::OkStatus();
+    result.record.create_time = result.record.update_time = now;
+    result.send = true;
+  }
+  if (absl::Status s = tx.Commit(); !s.ok()) return s;
+  return result;
+}
+
+absl::Status SqlTaskStore::FinishCreate(int64_t row_id, CreateState outcome,
+                                        const v1::Video& video,
+                                        const absl::Status& error,
+                                        absl::Time now) {
+  absl::StatusOr<SqlResult> updated;
+  if (outcome == CreateState::kCreated) {
+    if (absl::Status s = upstream::ValidateTaskId(video.id(), "id"); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a created task needs a valid id: ", s.message()));
+    }
+    absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+    if (!conn.ok()) return conn.status();
+    updated = (*conn)->Query(
+        "UPDATE tasks SET create_state = 2, task_id = $2, status = $3, "
+        "video = $4, update_time = $5, final = $6 "
+        "WHERE row_id = $1 AND create_state = 1",
+        {SqlValue::Int(row_id), SqlValue::Text(video.id()),
+         SqlValue::Int(video.status()), SqlValue::Blob(StoredVideo(video)),
+         SqlValue::Int(ToMicros(now)),
+         SqlValue::Int(IsFinalStatus(video.status()) ? 1 : 0)});
+  } else if (outcome == CreateState::kRejected ||
+             outcome == CreateState::kUnknown) {
+    // An error-less failure still needs a code: UNKNOWN says "no answer".
+    const absl::StatusCode code =
+        error.ok() ? absl::StatusCode::kUnknown : error.code();
+    absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+    if (!conn.ok()) return conn.status();
+    updated = (*conn)->Query(
+        "UPDATE tasks SET create_state = $2, create_error_code = $3, "
+        "create_error_message = $4, update_time = $5 "
+        "WHERE row_id = $1 AND create_state = 1",
+        {SqlValue::Int(row_id), SqlValue::Int(static_cast<int>(outcome)),
+         SqlValue::Int(static_cast<int>(code)),
+         SqlValue::Text(std::string(error.message())),
+         SqlValue::Int(ToMicros(now))});
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a create cannot finish as ", CreateStateName(outcome)));
+  }
+  if (!updated.ok()) return updated.status();
+  if (updated->affected != 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("task row ", row_id, " is not a pending create"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservation(
+    const std::string& owner, const std::string& task_id,
+    const Observation& observation) {
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  SqlTransaction tx(**conn);
+  if (absl::Status s = tx.Begin(); !s.ok()) return s;
+  const v1::Video& v = observation.video;
+  const SqlValue final = SqlValue::Int(IsFinalStatus(v.status()) ? 1 : 0);
+  const SqlValue at = SqlValue::Int(ToMicros(observation.observed));
+  // First sight of a task created elsewhere: recorded without a price.
+  absl::StatusOr<SqlResult> seen = (*conn)->Query(
+      "INSERT INTO tasks (owner, task_id, request_hash, model, create_state, "
+      "status, sequence, video, create_time, update_time, final) "
+      "VALUES ($1, $2, '', $3, 5, $4, $5, $6, $7, $7, $8) "
+      "ON CONFLICT (owner, task_id) WHERE task_id IS NOT NULL DO NOTHING "
+      "RETURNING row_id",
+      {SqlValue::Text(owner), SqlValue::Text(task_id), SqlValue::Text(v.model()),
+       SqlValue::Int(v.status()), SqlValue::Int(observation.sequence),
+       SqlValue::Blob(StoredVideo(v)), at, final});
+  if (!seen.ok()) return seen.status();
+  int64_t changed_row = seen->rows.empty() ? 0 : seen->rows[0][0].AsInt();
+  if (changed_row == 0) {
+    // A newer sequence is a transition (new state, new update_time); the
+    // same sequence refreshes the state only; an older one is stale.
+    absl::StatusOr<SqlResult> updated = (*conn)->Query(
+        "UPDATE tasks SET video = $3, status = $4, final = $5, "
+        "update_time = CASE WHEN sequence < $6 THEN $7 ELSE update_time END, "
+        "sequence = $6 WHERE owner = $1 AND task_id = $2 AND sequence <= $6 "
+        "RETURNING row_id",
+        {SqlValue::Text(owner), SqlValue::Text(task_id),
+         SqlValue::Blob(StoredVideo(v)), SqlValue::Int(v.status()), final,
+         SqlValue::Int(observation.sequence), at});
+    if (!updated.ok()) return updated.status();
+    changed_row = updated->rows.empty() ? 0 : updated->rows[0][0].AsInt();
+  }
+  if (changed_row != 0 && observation.sequence > 0) {
+    absl::StatusOr<SqlResult> transition = (*conn)->Query(
+        "INSERT INTO transitions (row_id, sequence, status, upstream_status, "
+        "observed) VALUES ($1, $2, $3, $4, $5) "
+        "ON CONFLICT (row_id, sequence) DO NOTHING",
+        {SqlValue::Int(changed_row), SqlValue::Int(observation.sequence),
+         SqlValue::Int(v.status()), SqlValue::Text(v.upstream_status()), at});
+    if (!transition.ok()) return transition.status();
+  }
+  absl::StatusOr<TaskRecord> record = OneTask(
+      (*conn)->Query(SelectTasks() + "WHERE owner = $1 AND task_id = $2",
+                     {SqlValue::Text(owner), SqlValue::Text(task_id)}),
+      absl::StrCat("task ", task_id));
+  if (!record.ok()) return record.status();
+  if (absl::Status s = tx.Commit(); !s.ok()) return s;
+  return record;
+}
+
+absl::StatusOr<TaskRecord> SqlTaskStore::GetTask(const std::string& owner,
+                                                 const std::string& task_id) {
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  return OneTask(
+      (*conn)->Query(SelectTasks() + "WHERE owner = $1 AND task_id = $2",
+                     {SqlValue::Text(owner), SqlValue::Text(task_id)}),
+      absl::StrCat("task ", task_id));
+}
+
+absl::StatusOr<TaskRecord> SqlTaskStore::GetByRequestId(
+    const std::string& owner, const std::string& request_id) {
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  return OneTask(
+      (*conn)->Query(SelectTasks() + "WHERE owner = $1 AND request_id = $2",
+                     {SqlValue::Text(owner), SqlValue::Text(request_id)}),
+      absl::StrCat("request_id ", request_id));
+}
+
+absl::StatusOr<std::vector<TransitionRecord>> SqlTaskStore::Transitions(
+    const std::string& owner, const std::string& task_id) {
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  absl::StatusOr<SqlResult> result = (*conn)->Query(
+      "SELECT t.sequence, t.status, t.upstream_status, t.observed "
+      "FROM transitions t JOIN tasks k ON k.row_id = t.row_id "
+      "WHERE k.owner = $1 AND k.task_id = $2 ORDER BY t.sequence",
+      {SqlValue::Text(owner), SqlValue::Text(task_id)});
+  if (!result.ok()) return result.status();
+  std::vector<TransitionRecord> out;
+  out.reserve(result->rows.size());
+  for (const SqlRow& row : result->rows) {
+    TransitionRecord t;
+    t.sequence = row[0].AsInt();
+    t.status = static_cast<v1::VideoStatus>(row[1].AsInt());
+    t.upstream_status = row[2].bytes;
+    t.observed = FromMicros(row[3].AsInt());
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+absl::StatusOr<ListPage> SqlTaskStore::ListTasks(const ListQuery& query) {
+  absl::StatusOr<ListStatement> st = BuildListStatement(query);
+  if (!st.ok()) return st.status();
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  absl::StatusOr<SqlResult> result = (*conn)->Query(st->sql, st->params);
+  if (!result.ok()) return result.status();
+  // The statement asks for one row more than a page: its presence says
+  // another page follows.
+  const bool more = static_cast<int>(result->rows.size()) > query.page_size;
+  if (more) result->rows.resize(static_cast<size_t>(query.page_size));
+  absl::StatusOr<std::vector<TaskRecord>> tasks = ReadTasks(*result);
+  if (!tasks.ok()) return tasks.status();
+  ListPage page;
+  page.tasks = *std::move(tasks);
+  if (more) {
+    const TaskRecord& last = page.tasks.back();
+    page.next_page_token =
+        EncodePageToken({ToMicros(last.create_time), last.row_id});
+  }
+  return page;
+}
+
+absl::StatusOr<std::vector<TaskRecord>> SqlTaskStore::ListUnfinished(
+    int64_t after_row, int limit) {
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  absl::StatusOr<SqlResult> result = (*conn)->Query(
+      SelectTasks() +
+          "WHERE create_state = 2 AND final = 0 AND expired = 0 "
+          "AND row_id > $1 ORDER BY row_id LIMIT $2",
+      {SqlValue::Int(after_row), SqlValue::Int(limit)});
+  if (!result.ok()) return result.status();
+  return ReadTasks(*result);
+}
+
+absl::StatusOr<int64_t> SqlTaskStore::ExpireBefore(absl::Time cutoff) {
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  absl::StatusOr<SqlResult> result = (*conn)->Query(
+      "UPDATE tasks SET expired = 1 WHERE create_state = 2 AND final = 0 "
+      "AND expired = 0 AND create_time < $1",
+      {SqlValue::Int(ToMicros(cutoff))});
+  if (!result.ok()) return result.status();
+  return result->affected;
+}
+
+absl::StatusOr<std::string> SqlTaskStore::OwnerKey() {
+  absl::StatusOr<std::string> fresh = RandomBytes(32);
+  if (!fresh.ok()) return fresh.status();
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  // The first replica's key wins; every later one reads it.
+  absl::StatusOr<SqlResult> inserted = (*conn)->Query(
+      "INSERT INTO settings (name, value) VALUES ('owner_key', $1) "
+      "ON CONFLICT (name) DO NOTHING",
+      {SqlValue::Blob(*std::move(fresh))});
+  if (!inserted.ok()) return inserted.status();
+  absl::StatusOr<SqlResult> read = (*conn)->Query(
+      "SELECT value FROM settings WHERE name = 'owner_key'", {});
+  if (!read.ok()) return read.status();
+  if (read->rows.empty() || read->rows[0][0].bytes.size() != 32) {
+    return absl::DataLossError("task store: the owner key is damaged");
+  }
+  return read->rows[0][0].bytes;
+}
+
+}  // namespace seedance::store

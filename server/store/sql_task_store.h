@@ -1,0 +1,59 @@
+// SqlTaskStore: the one TaskStore implementation, written once against
+// SqlConnection and used with either engine's driver (SQLite, PostgreSQL).
+//
+//   auto store = SqlTaskStore::Open(std::make_unique<ConnectionPool>(
+//       [] { return SqliteConnection::Open(path, {}); }, 4));
+//
+// Every method borrows one pooled connection for its statements; those
+// that read then write do so in one write transaction, so concurrent
+// callers (threads or replicas) see each create and transition once.
+#ifndef SEEDANCE_SERVER_STORE_SQL_TASK_STORE_H_
+#define SEEDANCE_SERVER_STORE_SQL_TASK_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/store/connection_pool.h"
+#include "server/store/task_store.h"
+
+namespace seedance::store {
+
+class SqlTaskStore final : public TaskStore {
+ public:
+  // Migrates the database (one pooled connection) and returns the store.
+  static absl::StatusOr<std::unique_ptr<SqlTaskStore>> Open(
+      std::unique_ptr<ConnectionPool> pool);
+
+  // The schema version after migrations.
+  absl::StatusOr<int> schema_version();
+
+  absl::StatusOr<BeginResult> BeginCreate(const NewCreate& create,
+                                          absl::Time now) override;
+  absl::Status FinishCreate(int64_t row_id, CreateState outcome,
+                            const v1::Video& video, const absl::Status& error,
+                            absl::Time now) override;
+  absl::StatusOr<TaskRecord> RecordObservation(
+      const std::string& owner, const std::string& task_id,
+      const Observation& observation) override;
+  absl::StatusOr<TaskRecord> GetTask(const std::string& owner,
+                                     const std::string& task_id) override;
+  absl::StatusOr<TaskRecord> GetByRequestId(
+      const std::string& owner, const std::string& request_id) override;
+  absl::StatusOr<std::vector<TransitionRecord>> Transitions(
+      const std::string& owner, const std::string& task_id) override;
+  absl::StatusOr<ListPage> ListTasks(const ListQuery& query) override;
+  absl::StatusOr<std::vector<TaskRecord>> ListUnfinished(int64_t after_row,
+                                                         int limit) override;
+  absl::StatusOr<int64_t> ExpireBefore(absl::Time cutoff) override;
+  absl::StatusOr<std::string> OwnerKey() override;
+
+ private:
+  explicit SqlTaskStore(std::unique_ptr<ConnectionPool> pool);
+
+  const std::unique_ptr<ConnectionPool> pool_;
+};
+
+}  // namespace seedance::store
+
+#endif  // SEEDANCE_SERVER_STORE_SQL_TASK_STORE_H_

@@ -1,0 +1,47 @@
+#include "server/store/task_store.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "server/store/connection_pool.h"
+#include "server/store/postgres_connection.h"
+#include "server/store/sql_task_store.h"
+#include "server/store/sqlite_connection.h"
+
+namespace seedance::store {
+
+absl::StatusOr<std::unique_ptr<TaskStore>> OpenTaskStore(
+    const std::string& spec, const StoreOptions& options) {
+  ConnectionPool::Factory factory;
+  if (absl::StartsWith(spec, "sqlite:")) {
+    SqliteOptions sqlite;
+    sqlite.busy_timeout = options.sqlite_busy_timeout;
+    std::string path = spec.substr(7);
+    factory = [path, sqlite]() -> absl::StatusOr<std::unique_ptr<SqlConnection>> {
+      auto conn = SqliteConnection::Open(path, sqlite);
+      if (!conn.ok()) return conn.status();
+      return std::unique_ptr<SqlConnection>(*std::move(conn));
+    };
+  } else if (absl::StartsWith(spec, "postgresql://") ||
+             absl::StartsWith(spec, "postgres://")) {
+    PostgresOptions postgres;
+    postgres.password = options.postgres_password;
+    factory = [spec,
+               postgres]() -> absl::StatusOr<std::unique_ptr<SqlConnection>> {
+      auto conn = PostgresConnection::Open(spec, postgres);
+      if (!conn.ok()) return conn.status();
+      return std::unique_ptr<SqlConnection>(*std::move(conn));
+    };
+  } else {
+    // Not echoed: a mistyped URI may still hold a password.
+    return absl::InvalidArgumentError(
+        "--store must be sqlite:PATH or a postgresql:// URI");
+  }
+  auto store = SqlTaskStore::Open(
+      std::make_unique<ConnectionPool>(std::move(factory), options.connections));
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<TaskStore>(*std::move(store));
+}
+
+}  // namespace seedance::store

@@ -1,0 +1,217 @@
+// TaskStore: what the gateway records about the tasks it creates and sees,
+// durably, so that a restart (or another replica) forgets nothing: who owns
+// a task, what it costs, every observed transition, its final state.
+//
+//   std::unique_ptr<TaskStore> store = *OpenTaskStore("sqlite:/var/lib/x.db");
+//   auto begun = store->BeginCreate(create, now);   // before the POST
+//   ... POST upstream ...
+//   store->FinishCreate(begun->record.row_id, outcome, now);
+//   store->RecordObservation(owner, task_id, observation);  // each poll
+//
+// Implementations: SqliteTaskStore (embedded, the default) and
+// PostgresTaskStore; both pass tests/store/task_store_contract.h.
+//
+// Calls block on I/O: run them on the store's own threads, never on a gRPC
+// reaction, the transport thread or the scheduler thread. Implementations
+// are thread-safe.
+//
+// Owners are keyed hashes of the caller's TokenHub key, never the key
+// itself: the database can leak without leaking a key.
+#ifndef SEEDANCE_SERVER_STORE_TASK_STORE_H_
+#define SEEDANCE_SERVER_STORE_TASK_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
+#include "seedance/v1/video_service.pb.h"
+
+namespace seedance::store {
+
+// How a create went, as far as the gateway knows.
+enum class CreateState {
+  // Recorded before the POST; no answer yet.
+  kPending = 1,
+  // The upstream accepted it: `task_id` is known.
+  kCreated = 2,
+  // The POST may have reached the upstream but no answer came (timeout,
+  // connection reset after sending): never silently sent again.
+  kUnknown = 3,
+  // The upstream refused it: nothing was created (safe to send again).
+  kRejected = 4,
+  // Not created through this gateway: first seen through GetVideo or
+  // WatchVideo (no price).
+  kSeen = 5,
+};
+
+absl::string_view CreateStateName(CreateState state);
+
+// A create about to be sent upstream.
+struct NewCreate {
+  std::string owner;
+  // AIP-155 request id; empty: none (every call is a new create).
+  std::string request_id;
+  // Fingerprint of the request's content: the same request_id with another
+  // fingerprint is a different request.
+  std::string request_hash;
+  // The price estimate (and the create parameters pricing needs, which it
+  // carries), kept for the task's whole life.
+  v1::Price price;
+  std::string model;
+};
+
+// One task as recorded.
+struct TaskRecord {
+  int64_t row_id = 0;  // the store's own id: stable, never reused
+  std::string owner;
+  std::string task_id;  // empty until created
+  std::string request_id;
+  std::string request_hash;
+  CreateState create_state = CreateState::kPending;
+  // Why the create was rejected or is unknown (code and message).
+  absl::Status create_error;
+  // The latest state (status, urls, usage, error) with its price; `id`,
+  // `price` and `update_time` are filled in.
+  v1::Video video;
+  // Sequence of the latest announced transition (0 before any).
+  int64_t sequence = 0;
+  absl::Time create_time;  // when the gateway recorded the task
+  absl::Time update_time;  // when the current status was first observed
+  bool final = false;
+  // No longer followed (past the upstream's retention).
+  bool expired = false;
+};
+
+// What the upstream said about a task at one moment.
+struct Observation {
+  v1::Video video;  // the state as parsed (price ignored: the store's wins)
+  int64_t sequence = 0;  // the transition's sequence
+  absl::Time observed;
+};
+
+// One recorded transition.
+struct TransitionRecord {
+  int64_t sequence = 0;
+  v1::VideoStatus status = v1::VIDEO_STATUS_UNSPECIFIED;
+  std::string upstream_status;
+  absl::Time observed;
+};
+
+// Result of BeginCreate.
+struct BeginResult {
+  TaskRecord record;
+  // True: a new row was made (or a rejected one taken over) and the caller
+  // must send the create. False: `record` is an earlier create with the
+  // same owner and request_id; the caller compares `request_hash`.
+  bool send = false;
+};
+
+// `create_time OP time`, one condition of a ListQuery.
+struct TimeCondition {
+  enum class Op { kLess, kLessOrEqual, kGreater, kGreaterOrEqual };
+  Op op = Op::kGreater;
+  absl::Time time;
+};
+
+// A page of ListTasks.
+struct ListQuery {
+  std::string owner;
+  int page_size = 50;
+  // Opaque position from the previous page's `next_page_token`.
+  std::string page_token;
+  // Conditions, all of which must hold.
+  // nullopt: any status; an empty list: none (a filter nothing matches).
+  absl::optional<std::vector<v1::VideoStatus>> status_in;
+  std::vector<TimeCondition> create_time;
+};
+
+struct ListPage {
+  std::vector<TaskRecord> tasks;  // newest first
+  std::string next_page_token;    // empty: last page
+};
+
+class TaskStore {
+ public:
+  virtual ~TaskStore() = default;
+
+  // Records a create before it is sent. With a request_id already used by
+  // the owner, returns that record instead (send = false), except a
+  // rejected one, which this create takes over (send = true). Atomic: of
+  // concurrent callers with one request_id, exactly one gets send = true.
+  virtual absl::StatusOr<BeginResult> BeginCreate(const NewCreate& create,
+                                                  absl::Time now) = 0;
+
+  // The create's outcome: `video` is the upstream's answer (CREATED), or
+  // `error` says why it was refused (REJECTED) or is unknown (UNKNOWN).
+  // FAILED_PRECONDITION unless the row is pending.
+  virtual absl::Status FinishCreate(int64_t row_id, CreateState outcome,
+                                    const v1::Video& video,
+                                    const absl::Status& error,
+                                    absl::Time now) = 0;
+
+  // Records what a poll (or a GetVideo) saw. A new sequence above the
+  // recorded one is a transition: stored with its time, the state replaced.
+  // The same sequence refreshes the state (e.g. urls) without a new
+  // transition; a lower one is ignored. A task unknown to the store is
+  // recorded as SEEN (no price). Returns the record as stored.
+  virtual absl::StatusOr<TaskRecord> RecordObservation(
+      const std::string& owner, const std::string& task_id,
+      const Observation& observation) = 0;
+
+  // The task, if recorded. NOT_FOUND otherwise.
+  virtual absl::StatusOr<TaskRecord> GetTask(const std::string& owner,
+                                             const std::string& task_id) = 0;
+
+  // The earlier create with this request id. NOT_FOUND otherwise.
+  virtual absl::StatusOr<TaskRecord> GetByRequestId(
+      const std::string& owner, const std::string& request_id) = 0;
+
+  // Transitions of a task, in sequence order.
+  virtual absl::StatusOr<std::vector<TransitionRecord>> Transitions(
+      const std::string& owner, const std::string& task_id) = 0;
+
+  // The owner's tasks, newest first (by create_time, then row).
+  // INVALID_ARGUMENT for a page token this store did not make.
+  virtual absl::StatusOr<ListPage> ListTasks(const ListQuery& query) = 0;
+
+  // Created tasks not yet final nor expired, oldest first, after `after_row`
+  // (0: from the start): what a restarted gateway resumes following.
+  virtual absl::StatusOr<std::vector<TaskRecord>> ListUnfinished(
+      int64_t after_row, int limit) = 0;
+
+  // Marks unfinished tasks created before `cutoff` expired (no longer
+  // followed); returns how many.
+  virtual absl::StatusOr<int64_t> ExpireBefore(absl::Time cutoff) = 0;
+
+  // The secret that keys owner hashes (OwnerHasher): made at random by the
+  // first gateway that asks, then the same for every replica on this
+  // store.
+  virtual absl::StatusOr<std::string> OwnerKey() = 0;
+};
+
+// How OpenTaskStore connects.
+struct StoreOptions {
+  // Connections in the pool: the most store calls that run at once.
+  int connections = 4;
+  // PostgreSQL password (e.g. read from a mounted Secret file); empty: the
+  // URI's, or libpq's PGPASSWORD / PGPASSFILE.
+  std::string postgres_password;
+  // SQLite: how long a write waits for another process's write lock.
+  absl::Duration sqlite_busy_timeout = absl::Seconds(5);
+};
+
+// Opens the store named by `spec`: "sqlite:PATH" or a PostgreSQL URI
+// ("postgresql://..." / "postgres://..."), applying schema migrations.
+// INVALID_ARGUMENT for an unknown spec, UNAVAILABLE when it cannot be
+// opened. Messages never contain the spec's password.
+absl::StatusOr<std::unique_ptr<TaskStore>> OpenTaskStore(
+    const std::string& spec, const StoreOptions& options = {});
+
+}  // namespace seedance::store
+
+#endif  // SEEDANCE_SERVER_STORE_TASK_STORE_H_

@@ -1,0 +1,154 @@
+// The TaskStore contract on SQLite, and what is SQLite's own: migrations on
+// open, a file made by an older (or newer) build, an unwritable file.
+#include "server/store/sqlite_connection.h"
+
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "server/store/schema.h"
+#include "server/store/sql_task_store.h"
+#include "tests/store/task_store_contract.h"
+#include "tests/testing/status_matchers.h"
+
+namespace seedance::store::testing {
+namespace {
+
+using ::seedance::testing::StatusIs;
+using ::testing::HasSubstr;
+
+// A scratch folder, removed with everything in it.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string tmpl = absl::StrCat(
+        ::testing::TempDir(), "/seedance-store-XXXXXX");
+    path_ = mkdtemp(tmpl.data()) != nullptr ? tmpl : "";
+  }
+  ~ScratchDir() {
+    if (!path_.empty()) {
+      std::string cmd = absl::StrCat("rm -rf '", path_, "'");
+      if (std::system(cmd.c_str()) != 0) {
+        // Left behind in the temporary folder: harmless.
+      }
+    }
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class SqliteLocation final : public StoreLocation {
+ public:
+  absl::StatusOr<std::unique_ptr<TaskStore>> Open() override {
+    return OpenTaskStore(absl::StrCat("sqlite:", file()));
+  }
+  std::string file() const { return dir_.path() + "/tasks.db"; }
+
+ private:
+  ScratchDir dir_;
+};
+
+std::unique_ptr<StoreLocation> MakeSqliteLocation() {
+  return std::make_unique<SqliteLocation>();
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, TaskStoreContract,
+                         ::testing::Values(&MakeSqliteLocation));
+
+// A connection to `file` for looking behind the store's back.
+std::unique_ptr<SqliteConnection> Connect(const std::string& file) {
+  auto conn = SqliteConnection::Open(file, SqliteOptions());
+  EXPECT_OK(conn.status());
+  return conn.ok() ? *std::move(conn) : nullptr;
+}
+
+TEST(SqliteTaskStoreTest, NewFileIsMigratedToTheLatestVersion) {
+  SqliteLocation location;
+  ASSERT_OK(location.Open().status());
+  auto conn = Connect(location.file());
+  ASSERT_NE(conn, nullptr);
+  ASSERT_OK_AND_ASSIGN(int version, SchemaVersion(*conn));
+  EXPECT_EQ(version, LatestSchemaVersion());
+  // Opening again applies nothing twice.
+  ASSERT_OK(location.Open().status());
+  ASSERT_OK_AND_ASSIGN(SqlResult applied,
+                       conn->Query("SELECT COUNT(*) FROM schema_migrations", {}));
+  EXPECT_EQ(applied.rows[0][0].AsInt(), LatestSchemaVersion());
+}
+
+TEST(SqliteTaskStoreTest, GatewaysOpeningOneFileTogetherMigrateItOnce) {
+  SqliteLocation location;
+  constexpr int kOpeners = 8;
+  std::vector<absl::Status> results(kOpeners);
+  std::vector<std::thread> openers;
+  for (int i = 0; i < kOpeners; ++i) {
+    openers.emplace_back([&, i] {
+      results[i] = location.Open().status();
+    });
+  }
+  for (auto& t : openers) t.join();
+  for (const auto& s : results) EXPECT_OK(s);
+  auto conn = Connect(location.file());
+  ASSERT_NE(conn, nullptr);
+  ASSERT_OK_AND_ASSIGN(SqlResult applied,
+                       conn->Query("SELECT COUNT(*) FROM schema_migrations", {}));
+  EXPECT_EQ(applied.rows[0][0].AsInt(), LatestSchemaVersion());
+}
+
+TEST(SqliteTaskStoreTest, DatabaseFromANewerBuildIsRefused) {
+  SqliteLocation location;
+  ASSERT_OK(location.Open().status());
+  auto conn = Connect(location.file());
+  ASSERT_NE(conn, nullptr);
+  ASSERT_OK(conn->Query("INSERT INTO schema_migrations VALUES "
+                        "(999, 'from the future', 0)",
+                        {})
+                .status());
+  EXPECT_THAT(location.Open(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("newer")));
+}
+
+TEST(SqliteTaskStoreTest, UnopenableFileIsUnavailableNotACrash) {
+  EXPECT_THAT(OpenTaskStore("sqlite:/nonexistent-dir/sub/tasks.db"),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr("cannot open")));
+  EXPECT_THAT(OpenTaskStore("sqlite:"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("path")));
+  EXPECT_THAT(OpenTaskStore("mysql://user:secret@db/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::Not(HasSubstr("secret"))));
+}
+
+TEST(SqliteTaskStoreTest, LockedFileFailsWithUnavailableThenRecovers) {
+  SqliteLocation location;
+  StoreOptions options;
+  options.sqlite_busy_timeout = absl::Milliseconds(50);
+  ASSERT_OK_AND_ASSIGN(
+      auto store,
+      OpenTaskStore(absl::StrCat("sqlite:", location.file()), options));
+  // Another process holds the write lock (a backup, a stuck writer).
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(location.file().c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  NewCreate create;
+  create.owner = "owner-a";
+  EXPECT_THAT(store->BeginCreate(create, absl::Now()),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("locked")));
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(other);
+  // The same store works again: no restart needed.
+  EXPECT_OK(store->BeginCreate(create, absl::Now()).status());
+}
+
+}  // namespace
+}  // namespace seedance::store::testing

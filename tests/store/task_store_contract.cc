@@ -1,0 +1,445 @@
+// Scenarios of the TaskStore contract; see task_store_contract.h.
+#include "tests/store/task_store_contract.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/barrier.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
+#include "tests/testing/status_matchers.h"
+
+namespace seedance::store::testing {
+namespace {
+
+using ::seedance::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1764547200);  // 2025-12-01
+
+NewCreate Create(std::string owner = "owner-a", std::string request_id = "",
+                 std::string hash = "hash-1") {
+  NewCreate c;
+  c.owner = std::move(owner);
+  c.request_id = std::move(request_id);
+  c.request_hash = std::move(hash);
+  c.model = "doubao-seedance-2.0";
+  c.price.set_currency_code("USD");
+  c.price.set_rate_micros_per_second(200000);
+  c.price.set_estimated_micros(1000000);
+  return c;
+}
+
+v1::Video Upstream(const std::string& id, v1::VideoStatus status,
+                   const std::string& raw) {
+  v1::Video v;
+  v.set_id(id);
+  v.set_model("doubao-seedance-2.0");
+  v.set_status(status);
+  v.set_upstream_status(raw);
+  *v.mutable_create_time() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(
+          absl::ToUnixSeconds(kT0));
+  return v;
+}
+
+Observation Seen(const std::string& id, v1::VideoStatus status,
+                 const std::string& raw, int64_t sequence, absl::Time at) {
+  Observation o;
+  o.video = Upstream(id, status, raw);
+  o.sequence = sequence;
+  o.observed = at;
+  return o;
+}
+
+}  // namespace
+
+void TaskStoreContract::SetUp() {
+  location_ = GetParam()();
+  if (location_ == nullptr) GTEST_SKIP() << "this engine is not available here";
+  ASSERT_OK_AND_ASSIGN(store_, location_->Open());
+}
+
+namespace {
+
+// Creates a task "cgt-<n>" for owner-a at kT0 + n seconds.
+void CreateTask(TaskStore& store, int n, const std::string& owner = "owner-a") {
+  ASSERT_OK_AND_ASSIGN(BeginResult begun,
+                       store.BeginCreate(Create(owner), kT0 + absl::Seconds(n)));
+  ASSERT_TRUE(begun.send);
+  ASSERT_OK(store.FinishCreate(
+      begun.record.row_id, CreateState::kCreated,
+      Upstream(absl::StrCat("cgt-", n), v1::VIDEO_STATUS_QUEUED, "queued"),
+      absl::OkStatus(), kT0 + absl::Seconds(n)));
+}
+
+}  // namespace
+
+TEST_P(TaskStoreContract, CreateIsRecordedBeforeItIsSentThenCreated) {
+  ASSERT_OK_AND_ASSIGN(BeginResult begun, store_->BeginCreate(Create(), kT0));
+  EXPECT_TRUE(begun.send);
+  EXPECT_EQ(begun.record.create_state, CreateState::kPending);
+  EXPECT_GT(begun.record.row_id, 0);
+
+  v1::Video answer = Upstream("cgt-1", v1::VIDEO_STATUS_QUEUED, "queued");
+  ASSERT_OK(store_->FinishCreate(begun.record.row_id, CreateState::kCreated,
+                                 answer, absl::OkStatus(),
+                                 kT0 + absl::Milliseconds(300)));
+
+  ASSERT_OK_AND_ASSIGN(TaskRecord task, store_->GetTask("owner-a", "cgt-1"));
+  EXPECT_EQ(task.row_id, begun.record.row_id);
+  EXPECT_EQ(task.create_state, CreateState::kCreated);
+  EXPECT_EQ(task.video.status(), v1::VIDEO_STATUS_QUEUED);
+  EXPECT_EQ(task.video.id(), "cgt-1");
+  EXPECT_EQ(task.video.price().estimated_micros(), 1000000);
+  EXPECT_FALSE(task.video.price().has_actual_micros());
+  EXPECT_EQ(task.create_time, kT0);
+  EXPECT_FALSE(task.final);
+}
+
+TEST_P(TaskStoreContract, SameRequestIdReturnsTheFirstCreateAndSendsNothing) {
+  ASSERT_OK_AND_ASSIGN(BeginResult first,
+                       store_->BeginCreate(Create("owner-a", "req-1"), kT0));
+  ASSERT_TRUE(first.send);
+  ASSERT_OK_AND_ASSIGN(BeginResult in_flight,
+                       store_->BeginCreate(Create("owner-a", "req-1"), kT0));
+  EXPECT_FALSE(in_flight.send);
+  EXPECT_EQ(in_flight.record.row_id, first.record.row_id);
+  EXPECT_EQ(in_flight.record.create_state, CreateState::kPending);
+
+  ASSERT_OK(store_->FinishCreate(
+      first.record.row_id, CreateState::kCreated,
+      Upstream("cgt-1", v1::VIDEO_STATUS_QUEUED, "queued"), absl::OkStatus(),
+      kT0));
+  ASSERT_OK_AND_ASSIGN(BeginResult retry,
+                       store_->BeginCreate(Create("owner-a", "req-1"), kT0));
+  EXPECT_FALSE(retry.send);
+  EXPECT_EQ(retry.record.task_id, "cgt-1");
+  EXPECT_EQ(retry.record.create_state, CreateState::kCreated);
+}
+
+TEST_P(TaskStoreContract, RequestIdsAreScopedToTheirOwner) {
+  ASSERT_OK_AND_ASSIGN(BeginResult a,
+                       store_->BeginCreate(Create("owner-a", "req-1"), kT0));
+  ASSERT_OK_AND_ASSIGN(BeginResult b,
+                       store_->BeginCreate(Create("owner-b", "req-1"), kT0));
+  EXPECT_TRUE(a.send);
+  EXPECT_TRUE(b.send);
+  EXPECT_NE(a.record.row_id, b.record.row_id);
+}
+
+TEST_P(TaskStoreContract, SameRequestIdWithAnotherRequestShowsTheFirstHash) {
+  ASSERT_OK_AND_ASSIGN(
+      BeginResult first,
+      store_->BeginCreate(Create("owner-a", "req-1", "hash-1"), kT0));
+  ASSERT_OK_AND_ASSIGN(
+      BeginResult other,
+      store_->BeginCreate(Create("owner-a", "req-1", "hash-2"), kT0));
+  EXPECT_FALSE(other.send);
+  EXPECT_EQ(other.record.request_hash, "hash-1");
+}
+
+TEST_P(TaskStoreContract, ConcurrentCreatesWithOneRequestIdSendOnce) {
+  constexpr int kCallers = 20;
+  std::atomic<int> sends{0};
+  std::atomic<int> failures{0};
+  absl::Barrier start(kCallers);
+  std::vector<std::thread> callers;
+  // Each caller has its own connection, as replicas (or store threads) do.
+  std::vector<std::unique_ptr<TaskStore>> stores;
+  for (int i = 0; i < kCallers; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto store, location_->Open());
+    stores.push_back(std::move(store));
+  }
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] {
+      start.Block();
+      auto begun = stores[i]->BeginCreate(Create("owner-a", "req-race"), kT0);
+      if (!begun.ok()) {
+        ADD_FAILURE() << begun.status();
+        failures.fetch_add(1);
+      } else if (begun->send) {
+        sends.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(sends.load(), 1);
+}
+
+TEST_P(TaskStoreContract, RejectedCreateMayBeSentAgainWithItsRequestId) {
+  ASSERT_OK_AND_ASSIGN(BeginResult first,
+                       store_->BeginCreate(Create("owner-a", "req-1"), kT0));
+  ASSERT_OK(store_->FinishCreate(
+      first.record.row_id, CreateState::kRejected, v1::Video(),
+      absl::ResourceExhaustedError("upstream rate limit"), kT0));
+  ASSERT_OK_AND_ASSIGN(TaskRecord rejected,
+                       store_->GetByRequestId("owner-a", "req-1"));
+  EXPECT_EQ(rejected.create_state, CreateState::kRejected);
+  EXPECT_THAT(rejected.create_error,
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("rate limit")));
+
+  ASSERT_OK_AND_ASSIGN(BeginResult again,
+                       store_->BeginCreate(Create("owner-a", "req-1"),
+                                           kT0 + absl::Seconds(5)));
+  EXPECT_TRUE(again.send);
+  EXPECT_EQ(again.record.row_id, first.record.row_id);
+  EXPECT_EQ(again.record.create_state, CreateState::kPending);
+}
+
+TEST_P(TaskStoreContract, CreateWithUnknownOutcomeIsNeverSentAgain) {
+  ASSERT_OK_AND_ASSIGN(BeginResult first,
+                       store_->BeginCreate(Create("owner-a", "req-1"), kT0));
+  ASSERT_OK(store_->FinishCreate(
+      first.record.row_id, CreateState::kUnknown, v1::Video(),
+      absl::DeadlineExceededError("upstream timed out after the POST"), kT0));
+  ASSERT_OK_AND_ASSIGN(BeginResult retry,
+                       store_->BeginCreate(Create("owner-a", "req-1"), kT0));
+  EXPECT_FALSE(retry.send);
+  EXPECT_EQ(retry.record.create_state, CreateState::kUnknown);
+  EXPECT_THAT(retry.record.create_error,
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("timed out")));
+}
+
+TEST_P(TaskStoreContract, CreateFinishesOnlyOnce) {
+  ASSERT_OK_AND_ASSIGN(BeginResult begun, store_->BeginCreate(Create(), kT0));
+  v1::Video answer = Upstream("cgt-1", v1::VIDEO_STATUS_QUEUED, "queued");
+  ASSERT_OK(store_->FinishCreate(begun.record.row_id, CreateState::kCreated,
+                                 answer, absl::OkStatus(), kT0));
+  EXPECT_THAT(store_->FinishCreate(begun.record.row_id, CreateState::kCreated,
+                                   answer, absl::OkStatus(), kT0),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("not a pending create")));
+  EXPECT_THAT(store_->FinishCreate(begun.record.row_id + 1000,
+                                   CreateState::kRejected, v1::Video(),
+                                   absl::InternalError("x"), kT0),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("not a pending create")));
+}
+
+TEST_P(TaskStoreContract, CreatedTaskNeedsAValidId) {
+  ASSERT_OK_AND_ASSIGN(BeginResult begun, store_->BeginCreate(Create(), kT0));
+  EXPECT_THAT(store_->FinishCreate(
+                  begun.record.row_id, CreateState::kCreated,
+                  Upstream("", v1::VIDEO_STATUS_QUEUED, "queued"),
+                  absl::OkStatus(), kT0),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("id")));
+}
+
+TEST_P(TaskStoreContract, EachTransitionIsRecordedOnceWithWhenItWasFirstSeen) {
+  CreateTask(*store_, 1);
+  const absl::Time t = kT0 + absl::Seconds(10);
+  auto observe = [&](v1::VideoStatus status, const char* raw, int64_t seq,
+                     absl::Duration after) {
+    return store_->RecordObservation("owner-a", "cgt-1",
+                                     Seen("cgt-1", status, raw, seq, t + after));
+  };
+  ASSERT_OK(observe(v1::VIDEO_STATUS_QUEUED, "queued", 10, absl::ZeroDuration())
+                .status());
+  ASSERT_OK(observe(v1::VIDEO_STATUS_QUEUED, "queued", 10, absl::Seconds(1))
+                .status());  // same state again: no transition
+  ASSERT_OK(observe(v1::VIDEO_STATUS_RUNNING, "running", 20, absl::Seconds(2))
+                .status());
+  ASSERT_OK_AND_ASSIGN(
+      TaskRecord running,
+      observe(v1::VIDEO_STATUS_RUNNING, "running", 20, absl::Seconds(3)));
+  EXPECT_EQ(running.update_time, t + absl::Seconds(2));
+  EXPECT_EQ(running.sequence, 20);
+  // A reply that arrives late (an older state) changes nothing.
+  ASSERT_OK_AND_ASSIGN(
+      TaskRecord after_stale,
+      observe(v1::VIDEO_STATUS_QUEUED, "queued", 10, absl::Seconds(4)));
+  EXPECT_EQ(after_stale.video.status(), v1::VIDEO_STATUS_RUNNING);
+  EXPECT_EQ(after_stale.sequence, 20);
+
+  ASSERT_OK_AND_ASSIGN(std::vector<TransitionRecord> transitions,
+                       store_->Transitions("owner-a", "cgt-1"));
+  ASSERT_THAT(transitions, SizeIs(2));
+  EXPECT_EQ(transitions[0].sequence, 10);
+  EXPECT_EQ(transitions[0].status, v1::VIDEO_STATUS_QUEUED);
+  EXPECT_EQ(transitions[0].observed, t);
+  EXPECT_EQ(transitions[1].sequence, 20);
+  EXPECT_EQ(transitions[1].upstream_status, "running");
+  EXPECT_EQ(transitions[1].observed, t + absl::Seconds(2));
+}
+
+TEST_P(TaskStoreContract, FinalStateCarriesResultsAndTheActualCost) {
+  CreateTask(*store_, 1);
+  Observation done = Seen("cgt-1", v1::VIDEO_STATUS_SUCCEEDED, "succeeded", 30,
+                          kT0 + absl::Seconds(60));
+  done.video.set_video_url("https://cdn.example/v.mp4");
+  *done.video.mutable_usage()->mutable_video_duration() =
+      google::protobuf::util::TimeUtil::SecondsToDuration(4);
+  ASSERT_OK(store_->RecordObservation("owner-a", "cgt-1", done).status());
+
+  ASSERT_OK_AND_ASSIGN(TaskRecord task, store_->GetTask("owner-a", "cgt-1"));
+  EXPECT_TRUE(task.final);
+  EXPECT_EQ(task.video.video_url(), "https://cdn.example/v.mp4");
+  EXPECT_EQ(task.video.price().estimated_micros(), 1000000);
+  ASSERT_TRUE(task.video.price().has_actual_micros());
+  EXPECT_EQ(task.video.price().actual_micros(), 800000);  // 4 s at 0.2 USD
+  EXPECT_EQ(google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+                task.video.update_time()),
+            absl::ToUnixMicros(kT0 + absl::Seconds(60)));
+}
+
+TEST_P(TaskStoreContract, TaskSeenButNotCreatedHereIsRecordedWithoutPrice) {
+  ASSERT_OK_AND_ASSIGN(
+      TaskRecord seen,
+      store_->RecordObservation("owner-a", "cgt-elsewhere",
+                                Seen("cgt-elsewhere", v1::VIDEO_STATUS_RUNNING,
+                                     "running", 20, kT0)));
+  EXPECT_EQ(seen.create_state, CreateState::kSeen);
+  EXPECT_FALSE(seen.video.has_price());
+  EXPECT_EQ(seen.sequence, 20);
+  ASSERT_OK_AND_ASSIGN(TaskRecord again,
+                       store_->GetTask("owner-a", "cgt-elsewhere"));
+  EXPECT_EQ(again.row_id, seen.row_id);
+}
+
+TEST_P(TaskStoreContract, OwnersSeeOnlyTheirOwnTasks) {
+  CreateTask(*store_, 1, "owner-a");
+  EXPECT_THAT(store_->GetTask("owner-b", "cgt-1"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("cgt-1")));
+  ListQuery query;
+  query.owner = "owner-b";
+  ASSERT_OK_AND_ASSIGN(ListPage page, store_->ListTasks(query));
+  EXPECT_THAT(page.tasks, SizeIs(0));
+  EXPECT_EQ(page.next_page_token, "");
+}
+
+TEST_P(TaskStoreContract, ListIsNewestFirstAndPagesStayStableAsTasksArrive) {
+  for (int n = 1; n <= 7; ++n) CreateTask(*store_, n);
+  ListQuery query;
+  query.owner = "owner-a";
+  query.page_size = 3;
+  auto ids = [](const ListPage& page) {
+    std::vector<std::string> out;
+    for (const auto& t : page.tasks) out.push_back(t.task_id);
+    return out;
+  };
+  ASSERT_OK_AND_ASSIGN(ListPage first, store_->ListTasks(query));
+  EXPECT_THAT(ids(first), ElementsAre("cgt-7", "cgt-6", "cgt-5"));
+  ASSERT_NE(first.next_page_token, "");
+
+  CreateTask(*store_, 8);  // arrives between two page reads
+  query.page_token = first.next_page_token;
+  ASSERT_OK_AND_ASSIGN(ListPage second, store_->ListTasks(query));
+  EXPECT_THAT(ids(second), ElementsAre("cgt-4", "cgt-3", "cgt-2"));
+  query.page_token = second.next_page_token;
+  ASSERT_OK_AND_ASSIGN(ListPage last, store_->ListTasks(query));
+  EXPECT_THAT(ids(last), ElementsAre("cgt-1"));
+  EXPECT_EQ(last.next_page_token, "");
+}
+
+TEST_P(TaskStoreContract, ListFiltersByStatusAndCreateTime) {
+  for (int n = 1; n <= 4; ++n) CreateTask(*store_, n);
+  ASSERT_OK(store_->RecordObservation(
+      "owner-a", "cgt-2",
+      Seen("cgt-2", v1::VIDEO_STATUS_SUCCEEDED, "succeeded", 30, kT0))
+                .status());
+  ASSERT_OK(store_->RecordObservation(
+      "owner-a", "cgt-4",
+      Seen("cgt-4", v1::VIDEO_STATUS_FAILED, "failed", 30, kT0))
+                .status());
+  ListQuery query;
+  query.owner = "owner-a";
+  query.status_in =
+      std::vector<v1::VideoStatus>{v1::VIDEO_STATUS_SUCCEEDED,
+                                   v1::VIDEO_STATUS_FAILED};
+  ASSERT_OK_AND_ASSIGN(ListPage finished, store_->ListTasks(query));
+  ASSERT_THAT(finished.tasks, SizeIs(2));
+  EXPECT_EQ(finished.tasks[0].task_id, "cgt-4");
+  EXPECT_EQ(finished.tasks[1].task_id, "cgt-2");
+
+  query.status_in.reset();
+  query.create_time = {
+      {TimeCondition::Op::kGreaterOrEqual, kT0 + absl::Seconds(2)},
+      {TimeCondition::Op::kLess, kT0 + absl::Seconds(4)}};
+  ASSERT_OK_AND_ASSIGN(ListPage window, store_->ListTasks(query));
+  ASSERT_THAT(window.tasks, SizeIs(2));
+  EXPECT_EQ(window.tasks[0].task_id, "cgt-3");
+  EXPECT_EQ(window.tasks[1].task_id, "cgt-2");
+}
+
+TEST_P(TaskStoreContract, ListRefusesForeignPageTokensAndBadSizes) {
+  ListQuery query;
+  query.owner = "owner-a";
+  query.page_token = "not-a-token";
+  EXPECT_THAT(store_->ListTasks(query),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("page_token")));
+  query.page_token.clear();
+  query.page_size = 501;
+  EXPECT_THAT(store_->ListTasks(query),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("page_size")));
+}
+
+TEST_P(TaskStoreContract, UnfinishedCreatedTasksAreListedForFollowing) {
+  for (int n = 1; n <= 3; ++n) CreateTask(*store_, n);
+  ASSERT_OK(store_->RecordObservation(
+      "owner-a", "cgt-2",
+      Seen("cgt-2", v1::VIDEO_STATUS_SUCCEEDED, "succeeded", 30, kT0))
+                .status());
+  // Neither a pending create nor a task only seen here is followed.
+  ASSERT_OK(store_->BeginCreate(Create(), kT0).status());
+  ASSERT_OK(store_->RecordObservation(
+      "owner-a", "cgt-x",
+      Seen("cgt-x", v1::VIDEO_STATUS_RUNNING, "running", 20, kT0))
+                .status());
+
+  ASSERT_OK_AND_ASSIGN(std::vector<TaskRecord> first,
+                       store_->ListUnfinished(0, 1));
+  ASSERT_THAT(first, SizeIs(1));
+  EXPECT_EQ(first[0].task_id, "cgt-1");
+  ASSERT_OK_AND_ASSIGN(std::vector<TaskRecord> rest,
+                       store_->ListUnfinished(first[0].row_id, 10));
+  ASSERT_THAT(rest, SizeIs(1));
+  EXPECT_EQ(rest[0].task_id, "cgt-3");
+}
+
+TEST_P(TaskStoreContract, TasksPastRetentionExpireAndAreNoLongerFollowed) {
+  for (int n = 1; n <= 3; ++n) CreateTask(*store_, n);
+  ASSERT_OK_AND_ASSIGN(int64_t expired,
+                       store_->ExpireBefore(kT0 + absl::Seconds(3)));
+  EXPECT_EQ(expired, 2);
+  ASSERT_OK_AND_ASSIGN(std::vector<TaskRecord> left,
+                       store_->ListUnfinished(0, 10));
+  ASSERT_THAT(left, SizeIs(1));
+  EXPECT_EQ(left[0].task_id, "cgt-3");
+  ASSERT_OK_AND_ASSIGN(TaskRecord old, store_->GetTask("owner-a", "cgt-1"));
+  EXPECT_TRUE(old.expired);
+}
+
+TEST_P(TaskStoreContract, EverythingSurvivesReopening) {
+  CreateTask(*store_, 1);
+  ASSERT_OK(store_->RecordObservation(
+      "owner-a", "cgt-1",
+      Seen("cgt-1", v1::VIDEO_STATUS_RUNNING, "running", 20,
+           kT0 + absl::Seconds(5)))
+                .status());
+  store_.reset();
+  ASSERT_OK_AND_ASSIGN(store_, location_->Open());
+  ASSERT_OK_AND_ASSIGN(TaskRecord task, store_->GetTask("owner-a", "cgt-1"));
+  EXPECT_EQ(task.video.status(), v1::VIDEO_STATUS_RUNNING);
+  EXPECT_EQ(task.video.price().estimated_micros(), 1000000);
+  EXPECT_EQ(task.update_time, kT0 + absl::Seconds(5));
+}
+
+TEST_P(TaskStoreContract, OwnerKeyIsMadeOnceAndSharedByEveryConnection) {
+  ASSERT_OK_AND_ASSIGN(std::string key, store_->OwnerKey());
+  EXPECT_EQ(key.size(), 32u);
+  ASSERT_OK_AND_ASSIGN(auto other, location_->Open());  // another replica
+  ASSERT_OK_AND_ASSIGN(std::string again, other->OwnerKey());
+  EXPECT_EQ(again, key);
+}
+
+}  // namespace seedance::store::testing
