@@ -9,6 +9,7 @@
 #   scripts/lint.sh tidy            clang-tidy on every translation unit of
 #                                   ours in $BUILD_DIR/compile_commands.json,
 #                                   $JOBS at a time
+#   scripts/lint.sh tidy FILE.cc... only those units
 #   scripts/lint.sh                 both
 #
 # The tidy stage needs a configured build whose generated headers exist
@@ -66,14 +67,14 @@ format_check() {
 
 # --- tidy ------------------------------------------------------------------
 
-# Prints "UNIT KEY" for each unit named on stdin: KEY hashes SALT ($1), the
+# Prints "UNIT KEY" for each unit named after SALT ($1): KEY hashes SALT, the
 # unit's text and the text of every header of ours it reaches through
 # quoted includes (resolved against ROOT). One python3 process (clang-tidy's
 # run-clang-tidy needs python3 anyway) instead of a subshell per header.
 unit_keys() {
-  python3 - "$ROOT" "$1" <<'PY'
+  python3 - "$ROOT" "$@" <<'PY'
 import hashlib, os, re, sys
-root, salt = sys.argv[1], sys.argv[2]
+root, salt, units = sys.argv[1], sys.argv[2], sys.argv[3:]
 include = re.compile(rb'^#include "([^"]+)"', re.M)
 texts, deps = {}, {}
 def text(path):
@@ -84,7 +85,7 @@ def text(path):
                                   for m in include.findall(texts[path]))
                       if os.path.isfile(p)]
     return texts[path]
-for unit in sys.stdin.read().split():
+for unit in units:
     seen, todo = set(), [unit]
     while todo:
         path = todo.pop()
@@ -125,6 +126,16 @@ tidy_check() {
   local units salt unit key todo=() cached=0 start=$SECONDS
   mapfile -t units < <(sed -nE 's/^ *"file": "(.*)",?$/\1/p' "$db" |
     grep -E "^$ROOT/(server|client|sim|bench|tests)/" | sort -u)
+  if [ "$#" -gt 0 ]; then
+    local wanted=() w
+    for w in "$@"; do
+      w=$(realpath -m "$w")
+      printf '%s\n' "${units[@]}" | grep -qxF "$w" ||
+        { say "$w: not a unit of ours in $db"; return 1; }
+      wanted+=("$w")
+    done
+    units=("${wanted[@]}")
+  fi
   salt=$({ "$CLANG_TIDY" --version; cat "$ROOT/.clang-tidy" "$db";
     find "$ROOT/proto" "$ROOT/third_party" -name '*.proto' -print0 | sort -z |
       xargs -0 cat; } | sha256sum | cut -c1-64)
@@ -134,7 +145,11 @@ tidy_check() {
     else
       todo+=("$unit" "$key")
     fi
-  done < <(printf '%s\n' "${units[@]}" | unit_keys "$salt")
+  done < <(unit_keys "$salt" "${units[@]}")
+  if [ "${#units[@]}" -eq 0 ] || [ $((cached + ${#todo[@]} / 2)) -ne "${#units[@]}" ]; then
+    say "clang-tidy: found ${#units[@]} units in $db, keyed $((cached + ${#todo[@]} / 2))"
+    return 1
+  fi
   say "clang-tidy: ${#units[@]} units, $cached unchanged since a clean run," \
     "checking $(( ${#todo[@]} / 2 )) with $JOBS jobs"
   local rc=0
@@ -154,7 +169,7 @@ tidy_check() {
 
 case "${1:-all}" in
   format) format_check "${2:-}" ;;
-  tidy) tidy_check ;;
+  tidy) shift && tidy_check "$@" ;;
   all)
     rc=0
     format_check || rc=1
