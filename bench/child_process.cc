@@ -21,6 +21,14 @@ namespace seedance::bench {
 namespace {
 
 // Closes a spawn file-actions object on every path out of Start.
+// The text of an errno value. std::strerror may share one buffer between
+// threads; the GNU strerror_r (what glibc gives C++) fills ours or returns a
+// static string.
+std::string ErrnoText(int err) {
+  char buffer[256];
+  return strerror_r(err, buffer, sizeof(buffer));
+}
+
 class SpawnActions {
  public:
   SpawnActions() { posix_spawn_file_actions_init(&actions_); }
@@ -44,11 +52,11 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
   if (argv.empty()) return absl::InvalidArgumentError("empty argv");
   if (access(argv[0].c_str(), X_OK) != 0) {
     return absl::NotFoundError(absl::StrCat(argv[0], ": not executable (",
-                                            std::strerror(errno), ")"));
+                                            ErrnoText(errno), ")"));
   }
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
+    return absl::InternalError(absl::StrCat("pipe: ", ErrnoText(errno)));
   }
   SpawnActions actions;
   posix_spawn_file_actions_adddup2(actions.get(), pipe_fds[1], STDOUT_FILENO);
@@ -75,10 +83,12 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
   }
   merged.insert(merged.end(), env.begin(), env.end());
   std::vector<char*> envp;
+  envp.reserve(merged.size() + 1);
   for (std::string& item : merged) envp.push_back(item.data());
   envp.push_back(nullptr);
   std::vector<std::string> args = argv;
   std::vector<char*> argp;
+  argp.reserve(args.size() + 1);
   for (std::string& arg : args) argp.push_back(arg.data());
   argp.push_back(nullptr);
 
@@ -89,7 +99,7 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
   if (rc != 0) {
     close(pipe_fds[0]);
     return absl::InternalError(
-        absl::StrCat("spawn ", argv[0], ": ", std::strerror(rc)));
+        absl::StrCat("spawn ", argv[0], ": ", ErrnoText(rc)));
   }
   return std::unique_ptr<ChildProcess>(
       new ChildProcess(pid, pipe_fds[0], Basename(argv[0])));
@@ -141,7 +151,7 @@ absl::Status ChildProcess::Stop(absl::Duration grace) {
     pid_t done = waitpid(pid_, &wstatus, WNOHANG);
     if (done == pid_) break;
     if (done < 0 && errno != EINTR) {
-      return absl::InternalError(absl::StrCat("waitpid: ", std::strerror(errno)));
+      return absl::InternalError(absl::StrCat("waitpid: ", ErrnoText(errno)));
     }
     if (absl::Now() >= deadline) {
       kill(pid_, SIGKILL);

@@ -34,7 +34,7 @@ size_t AppendToString(char* data, size_t size, size_t count, void* userdata);
 CurlSlist ApiHeaders(absl::string_view api_key);
 
 struct HttpReply {
-  long status = 0;
+  long status = 0;  // NOLINT(google-runtime-int): curl_easy_getinfo's type
   std::string body;
 };
 

@@ -69,7 +69,7 @@ class CreateLoop {
     }
     slot.stub->async()->CreateVideo(
         slot.context.get(), &slot.request, &slot.response,
-        [this, &slot](grpc::Status status) { OnDone(slot, status); });
+        [this, &slot](const grpc::Status& status) { OnDone(slot, status); });
   }
 
   void OnDone(Slot& slot, const grpc::Status& status) {

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -45,7 +46,7 @@ absl::StatusOr<ProcessUsage> ReadProcessUsage(pid_t pid) {
       !absl::SimpleAtoi(fields[12], &stime)) {
     return absl::InternalError(absl::StrCat("bad /proc/", pid, "/stat"));
   }
-  static const long ticks_per_second = sysconf(_SC_CLK_TCK);
+  static const int64_t ticks_per_second = sysconf(_SC_CLK_TCK);
   usage.cpu = absl::Seconds(static_cast<double>(utime + stime) /
                             static_cast<double>(ticks_per_second));
   return usage;

@@ -137,8 +137,9 @@ std::string FormatTable(const Report& report) {
     Row(out, "opened in", absl::StrFormat("%.2f s", absl::ToDoubleSeconds(c.open_time)),
         absl::StrFormat(">= 10000 streams: %s", Verdict(c.streams >= 10000)));
     Row(out, "gateway RSS before / with streams",
-        absl::StrFormat("%.1f / %.1f MiB", c.rss_before / 1048576.0,
-                        c.rss_with / 1048576.0));
+        absl::StrFormat("%.1f / %.1f MiB",
+                        static_cast<double>(c.rss_before) / 1048576.0,
+                        static_cast<double>(c.rss_with) / 1048576.0));
     Row(out, "RSS per stream",
         absl::StrFormat("%.1f KiB", c.bytes_per_stream / 1024.0),
         absl::StrFormat("<= 32 KiB: %s", Verdict(c.bytes_per_stream <= 32 * 1024)));

@@ -59,7 +59,7 @@ absl::Status Drive(CURLM* multi, absl::Time hard_deadline, OnDone on_done,
       if (msg->msg != CURLMSG_DONE) continue;
       Slot* slot = nullptr;
       curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &slot);
-      long status = 0;
+      long status = 0;  // NOLINT(google-runtime-int): curl's type
       curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
       bool ok = msg->data.result == CURLE_OK && status == 200;
       curl_multi_remove_handle(multi, msg->easy_handle);
@@ -153,6 +153,7 @@ absl::StatusOr<NaivePollResult> RunNaivePollers(
                                     static_cast<double>(slots.size());
   }
   std::vector<Slot*> idle;
+  idle.reserve(slots.size());
   for (Slot& slot : slots) idle.push_back(&slot);
 
   NaivePollResult result;

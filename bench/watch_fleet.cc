@@ -43,7 +43,7 @@ absl::Status WatchFleet::CancelAll() {
   if (CancelAndReap(watchers_, group_, absl::Seconds(60))) return absl::OkStatus();
   // Streams that never ended still have operations on the queues: leak them
   // too, rather than block forever draining them.
-  queues_.release();
+  static_cast<void>(queues_.release());
   return absl::DeadlineExceededError("streams did not end after cancel");
 }
 

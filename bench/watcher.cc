@@ -147,7 +147,8 @@ bool CancelAndReap(std::vector<std::unique_ptr<Watcher>>& watchers,
                    WatchGroup& group, absl::Duration timeout) {
   for (auto& watcher : watchers) watcher->Cancel();
   if (group.WaitDone(static_cast<int>(watchers.size()), timeout)) return true;
-  for (auto& watcher : watchers) watcher.release();  // still referenced by gRPC
+  // Leaked on purpose: gRPC still references them.
+  for (auto& watcher : watchers) static_cast<void>(watcher.release());
   watchers.clear();
   return false;
 }

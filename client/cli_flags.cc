@@ -46,10 +46,15 @@ void SetDuration(absl::Duration d, google::protobuf::Duration& out) {
 }
 
 bool ParseMediaType(absl::string_view text, v1::MediaType& out) {
-  if (text == "image") out = v1::MEDIA_TYPE_IMAGE;
-  else if (text == "video") out = v1::MEDIA_TYPE_VIDEO;
-  else if (text == "audio") out = v1::MEDIA_TYPE_AUDIO;
-  else return false;
+  if (text == "image") {
+    out = v1::MEDIA_TYPE_IMAGE;
+  } else if (text == "video") {
+    out = v1::MEDIA_TYPE_VIDEO;
+  } else if (text == "audio") {
+    out = v1::MEDIA_TYPE_AUDIO;
+  } else {
+    return false;
+  }
   return true;
 }
 
@@ -109,9 +114,14 @@ const std::vector<Flag>& CreateFlags() {
        }},
       {"resolution", "480p|720p", "output resolution (default: upstream's, 720p)",
        [](const std::string& v, CliCommand& c, std::string& e) {
-         if (v == "480p") c.request.set_resolution(v1::RESOLUTION_480P);
-         else if (v == "720p") c.request.set_resolution(v1::RESOLUTION_720P);
-         else { e = "wants 480p or 720p"; return false; }
+         if (v == "480p") {
+           c.request.set_resolution(v1::RESOLUTION_480P);
+         } else if (v == "720p") {
+           c.request.set_resolution(v1::RESOLUTION_720P);
+         } else {
+           e = "wants 480p or 720p";
+           return false;
+         }
          return true;
        }},
       {"aspect-ratio", "W:H", "adaptive, 16:9, 9:16, 1:1, 4:3, ...",

@@ -72,7 +72,7 @@ absl::StatusOr<int64_t> DownloadToFile(const std::string& url,
   curl_easy_setopt(curl.get(), CURLOPT_XFERINFODATA, &transfer);
 
   CURLcode code = curl_easy_perform(curl.get());
-  long http_status = 0;
+  long http_status = 0;  // NOLINT(google-runtime-int): curl's type
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &http_status);
   curl_off_t bytes = 0;
   curl_easy_getinfo(curl.get(), CURLINFO_SIZE_DOWNLOAD_T, &bytes);

@@ -71,7 +71,9 @@ class JsonRenderer final : public EventRenderer {
       }
       const v1::Heartbeat& beat = message.heartbeat();
       w.Key("elapsed_seconds");
-      w.Double(TimeUtil::DurationToMilliseconds(beat.elapsed()) / 1000.0);
+      w.Double(
+          static_cast<double>(TimeUtil::DurationToMilliseconds(beat.elapsed())) /
+          1000.0);
       w.Key("upstream_reachable");
       w.Bool(beat.upstream_reachable());
       if (!beat.upstream_error().empty()) {

@@ -45,7 +45,8 @@ class TerminalRenderer final : public EventRenderer {
                    FormatUsd(price.estimated_micros()).c_str(),
                    FormatUsd(price.rate_micros_per_second()).c_str(),
                    static_cast<double>(price.estimated_micros()) /
-                       std::max<int64_t>(1, price.rate_micros_per_second()),
+                       static_cast<double>(std::max<int64_t>(
+                           1, price.rate_micros_per_second())),
                    price.input_video_unpriced()
                        ? "; reference videos without durations are not included"
                        : "");

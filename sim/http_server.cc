@@ -4,6 +4,7 @@
 #include "sim/http_server.h"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -345,7 +346,7 @@ class HttpServer::Impl {
           absl::StrCat("bad listen address: ", shared_.options.host));
     }
     tcp::endpoint endpoint(address,
-                           static_cast<unsigned short>(shared_.options.port));
+                           static_cast<uint16_t>(shared_.options.port));
     acceptor_->open(endpoint.protocol(), ec);
     if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_->bind(endpoint, ec);

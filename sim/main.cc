@@ -127,7 +127,7 @@ int Run(int argc, char** argv) {
     } else {
       return Usage("unknown flag " + flag);
     }
-    if (!ok) return Usage("bad value for " + flag + ": " + value);
+    if (!ok) return Usage(absl::StrCat("bad value for ", flag, ": ", value));
   }
   if (!seeded) options.seed = std::random_device()();
   absl::Status valid = ValidateSimOptions(options);
@@ -157,7 +157,9 @@ int Run(int argc, char** argv) {
 
   int received = 0;
   sigwait(&signals, &received);
-  std::fprintf(stderr, "tokenhub-sim: %s, stopping\n", strsignal(received));
+  // strsignal may share one buffer between threads; only these two arrive.
+  std::fprintf(stderr, "tokenhub-sim: %s, stopping\n",
+               received == SIGINT ? "SIGINT" : "SIGTERM");
   (*sim)->Stop();
   return 0;
 }

@@ -1,6 +1,7 @@
 // Task bookkeeping and lazy state computation (see task_store.h).
 #include "sim/task_store.h"
 
+#include <cstddef>
 #include <string>
 #include <utility>
 
@@ -113,7 +114,7 @@ absl::Status TaskStore::Force(absl::string_view id, absl::string_view status,
                                  : std::string(error_message))
                           : std::string();
   } else {
-    phases.insert(phases.begin() + next,
+    phases.insert(phases.begin() + static_cast<std::ptrdiff_t>(next),
                   {std::string(status), absl::InfiniteDuration()});
   }
   task.starts.resize(phases.size(), absl::InfiniteFuture());

@@ -59,7 +59,8 @@ TEST(TransitionFilterTest, ReplaysAreDroppedAndHeartbeatsNeverMoveTheResumePoint
 // Collects what a Watch on its own thread delivers.
 class BackgroundWatch {
  public:
-  BackgroundWatch(VideoClient& client, std::string id, WatchOptions options)
+  BackgroundWatch(VideoClient& client, const std::string& id,
+                  WatchOptions options)
       : thread_([this, &client, id, options] {
           absl::Status status = client.Watch(
               id, options, [this](const v1::WatchVideoResponse& message) {

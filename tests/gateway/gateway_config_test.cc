@@ -22,6 +22,7 @@ class GatewayConfigTest : public ::testing::Test {
   absl::StatusOr<GatewayConfig> Parse(std::vector<std::string> args) {
     args.insert(args.begin(), "seedance-gateway");
     std::vector<const char*> argv;
+    argv.reserve(args.size());
     for (const auto& a : args) argv.push_back(a.c_str());
     return ParseGatewayConfig(static_cast<int>(argv.size()), argv.data(),
                               [this](const char* name) -> const char* {

@@ -162,6 +162,7 @@ TEST_F(GatewayE2eTest, TwoHundredWatchersCostNoMoreUpstreamGetsThanOne) {
 
   std::string shared = CreateHeldTask();
   std::vector<std::unique_ptr<WatchCollector>> watchers;
+  watchers.reserve(200);
   for (int i = 0; i < 200; ++i) watchers.push_back(Watch(shared));
   for (auto& w : watchers) ASSERT_TRUE(w->WaitForVideos(1));
   EXPECT_EQ(gateway_->active_pollers(), 2u) << "one poller per task";
@@ -380,6 +381,7 @@ TEST_F(GatewayE2eTest, ShutdownEndsFiveHundredOpenWatchesWithUnavailableQuickly)
   StartGateway();
   std::string id = CreateHeldTask();
   std::vector<std::unique_ptr<WatchCollector>> watchers;
+  watchers.reserve(500);
   for (int i = 0; i < 500; ++i) watchers.push_back(Watch(id));
   for (auto& w : watchers) ASSERT_TRUE(w->WaitForVideos(1));
   absl::Time start = absl::Now();

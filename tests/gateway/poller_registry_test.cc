@@ -120,6 +120,7 @@ TEST_F(PollerRegistryTest, PollThenEveryTransitionInOrderThenOk) {
 
 TEST_F(PollerRegistryTest, TwoHundredWatchersShareOneUpstreamPoll) {
   std::vector<std::shared_ptr<RecordingSink>> sinks;
+  sinks.reserve(200);
   for (int i = 0; i < 200; ++i) sinks.push_back(Watch(key_));
   PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));
   scheduler_.AdvanceTime(absl::Seconds(1));

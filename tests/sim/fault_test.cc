@@ -2,6 +2,7 @@
 // firing, method/path filters, and their accounting.
 #include <curl/curl.h>
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -165,9 +166,10 @@ TEST_F(FaultTest, HugeBody) {
 
 TEST_F(FaultTest, SequenceFiresOnExactlyTheChosenRequests) {
   AddFaults("503,method=GET,seq=2-3+5");
-  std::vector<long> statuses;
+  std::vector<int64_t> statuses;
+  statuses.reserve(6);
   for (int i = 0; i < 6; ++i) statuses.push_back(Get("x").status);
-  EXPECT_EQ(statuses, (std::vector<long>{404, 503, 503, 404, 503, 404}));
+  EXPECT_EQ(statuses, (std::vector<int64_t>{404, 503, 503, 404, 503, 404}));
   // POSTs do not match a GET rule and do not advance it.
   EXPECT_EQ(Create(Body("a")).status, 200);
   rapidjson::Document list = Json(Fetch({"GET", Url("/_sim/faults")}).body);
@@ -177,12 +179,13 @@ TEST_F(FaultTest, SequenceFiresOnExactlyTheChosenRequests) {
   EXPECT_EQ(Get("x").status, 404);
 }
 
-std::vector<long> RateRun(uint64_t seed) {
+std::vector<int64_t> RateRun(uint64_t seed) {
   SimOptions options;
   options.seed = seed;
   options.faults = *ParseFaultRules("503,rate=0.5");
   auto sim = SimServer::Start(options);
-  std::vector<long> statuses;
+  std::vector<int64_t> statuses;
+  statuses.reserve(40);
   for (int i = 0; i < 40; ++i) {
     statuses.push_back(Fetch({"GET", (*sim)->base_url() + "/videos/generations/x",
                               "", std::string(kDefaultKey)})
@@ -192,7 +195,7 @@ std::vector<long> RateRun(uint64_t seed) {
 }
 
 TEST(FaultRateTest, SeededRateIsReproducible) {
-  std::vector<long> a = RateRun(7), b = RateRun(7), c = RateRun(8);
+  std::vector<int64_t> a = RateRun(7), b = RateRun(7), c = RateRun(8);
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);
   int fired = static_cast<int>(std::count(a.begin(), a.end(), 503));

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <sys/socket.h>
 
+#include <cstdint>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -83,7 +84,7 @@ std::string RawExchange(int port, const std::string& bytes,
   asio::ip::tcp::socket socket(ioc);
   boost::system::error_code ec;
   socket.connect({asio::ip::make_address("127.0.0.1"),
-                  static_cast<unsigned short>(port)},
+                  static_cast<uint16_t>(port)},
                  ec);
   if (ec) return "connect failed";
   timeval tv{static_cast<time_t>(absl::ToInt64Seconds(timeout)),

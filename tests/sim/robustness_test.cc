@@ -1,5 +1,6 @@
 // Transport robustness: malformed HTTP, size caps, random bytes, many
 // concurrent keep-alive connections, Connection: close, prompt Stop().
+#include <cstdint>
 #include <random>
 #include <string>
 #include <thread>
@@ -65,7 +66,7 @@ TEST_F(SimTest, RandomBytesNeverCrashIt) {
   for (int i = 0; i < 200; ++i) {
     std::string junk(rng() % 300, '\0');
     for (char& c : junk) c = static_cast<char>(rng());
-    if (i % 2 == 0) junk = "POST /api/v1/videos/generations HTTP/1.1\r\n" + junk;
+    if (i % 2 == 0) junk.insert(0, "POST /api/v1/videos/generations HTTP/1.1\r\n");
     RawExchange(sim_->port(), junk, absl::Milliseconds(100));
   }
   EXPECT_EQ(Fetch({"GET", Url("/_sim/health")}).status, 200);
@@ -93,7 +94,7 @@ TEST_F(SimTest, ServesThreeHundredConcurrentKeepAliveConnections) {
     sockets.emplace_back(ioc);
     sockets.back().connect(
         {asio::ip::make_address("127.0.0.1"),
-         static_cast<unsigned short>(sim_->port())});
+         static_cast<uint16_t>(sim_->port())});
   }
   std::string request = absl::StrCat(
       "GET /api/v1/videos/generations/", id, " HTTP/1.1\r\nHost: x\r\n",

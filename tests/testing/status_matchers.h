@@ -63,9 +63,12 @@ MATCHER_P2(GrpcStatusIs, code, message_matcher,
 #define SEEDANCE_CONCAT_(a, b) SEEDANCE_CONCAT_INNER_(a, b)
 #define ASSERT_OK(expr) ASSERT_THAT(expr, ::seedance::testing::IsOk())
 #define EXPECT_OK(expr) EXPECT_THAT(expr, ::seedance::testing::IsOk())
+// `lhs` may be a declaration (`auto x`), which parentheses would break.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ASSERT_OK_AND_ASSIGN(lhs, rexpr)                                    \
   auto SEEDANCE_CONCAT_(statusor_, __LINE__) = (rexpr);                     \
   ASSERT_OK(SEEDANCE_CONCAT_(statusor_, __LINE__));                         \
   lhs = std::move(SEEDANCE_CONCAT_(statusor_, __LINE__)).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // SEEDANCE_TESTS_TESTING_STATUS_MATCHERS_H_

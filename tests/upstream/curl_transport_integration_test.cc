@@ -42,7 +42,7 @@ class CurlTransportTest : public ::testing::Test {
     return result;
   }
 
-  HttpRequest Get(std::string path) {
+  HttpRequest Get(const std::string& path) {
     HttpRequest request;
     request.method = "GET";
     request.url = sim_->base_url() + path;
@@ -111,7 +111,8 @@ TEST_F(CurlTransportTest, DestructionCancelsRequestsInFlight) {
   absl::Status status;
   {
     CurlTransport transport{CurlTransportOptions()};
-    transport.Send(Get("/videos/generations/nope"), [&](absl::StatusOr<HttpResponse> r) {
+    transport.Send(Get("/videos/generations/nope"),
+                   [&](const absl::StatusOr<HttpResponse>& r) {
       status = r.status();
       done.Notify();
     });

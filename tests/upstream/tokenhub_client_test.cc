@@ -71,10 +71,10 @@ class TokenHubClientTest : public ::testing::Test {
                                                        2.0, 1))) {}
 
   // Starts a call; the result lands in result_.
-  void Get(const std::string& id, CallOptions options = {}) {
+  void Get(const std::string& id, const CallOptions& options = {}) {
     client_->GetVideo(id, options, [this](absl::StatusOr<Video> v) { Store(std::move(v)); });
   }
-  void Create(CallOptions options = {}) {
+  void Create(const CallOptions& options = {}) {
     client_->CreateVideo(MinimalRequest(), options,
                          [this](absl::StatusOr<Video> v) { Store(std::move(v)); });
   }
@@ -259,7 +259,7 @@ TEST_F(TokenHubClientTest, CallWaitingToRetryAnswersCancelledWhenTheSchedulerGoe
     FakeScheduler scheduler;
     auto client = MakeTokenHubClient(Options(kBase, "th-k"), transport_, scheduler, nullptr);
     transport_.Push(Reply(503, "{}"));
-    client->GetVideo("task-1", {}, [&](absl::StatusOr<Video> v) {
+    client->GetVideo("task-1", {}, [&](const absl::StatusOr<Video>& v) {
       ++answers;
       status = v.status();
     });

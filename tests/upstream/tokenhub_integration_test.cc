@@ -229,7 +229,7 @@ TEST_F(TokenHubSimTest, HundredsOfConcurrentGetsShareAFewConnections) {
   int ok = 0, done = 0;
   absl::Notification all_done;
   for (int i = 0; i < kGets; ++i) {
-    client_->GetVideo(id, CallOptions(), [&](absl::StatusOr<Video> v) {
+    client_->GetVideo(id, CallOptions(), [&](const absl::StatusOr<Video>& v) {
       bool last;
       {
         absl::MutexLock lock(&mu);
