@@ -65,9 +65,11 @@ absl::StatusOr<std::unique_ptr<BenchEnv>> BenchEnv::Start(
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     args.SetInt("seedance.bench.channel", i);
     args.SetMaxReceiveMessageSize(4 << 20);
-    auto channel = grpc::CreateCustomChannel(
-        absl::StrCat("127.0.0.1:", *port), grpc::InsecureChannelCredentials(), args);
-    if (!channel->WaitForConnected(absl::ToChronoTime(absl::Now() + absl::Seconds(20)))) {
+    auto channel =
+        grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", *port),
+                                  grpc::InsecureChannelCredentials(), args);
+    if (!channel->WaitForConnected(
+            absl::ToChronoTime(absl::Now() + absl::Seconds(20)))) {
       return absl::UnavailableError("cannot connect to the gateway");
     }
     env->stubs_.push_back(v1::VideoService::NewStub(channel));

@@ -25,8 +25,8 @@ struct BenchEnvOptions {
   std::string gateway_path;
   absl::Duration poll_period = absl::Milliseconds(200);
   int max_streams = 50000;
-  int channels = 8;           // separate HTTP/2 connections to the gateway
-  std::string log_dir;        // children's stderr files
+  int channels = 8;     // separate HTTP/2 connections to the gateway
+  std::string log_dir;  // children's stderr files
   std::vector<std::string> server_env;  // extra NAME=value for both children
 };
 

@@ -20,7 +20,8 @@ const char* const kAllScenarios[] = {"fanout", "delay", "capacity", "create"};
 std::string SelfDir(const char* argv0) {
   char path[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-  std::string self = n > 0 ? std::string(path, static_cast<std::size_t>(n)) : argv0;
+  std::string self =
+      n > 0 ? std::string(path, static_cast<std::size_t>(n)) : argv0;
   std::size_t slash = self.rfind('/');
   return slash == std::string::npos ? "." : self.substr(0, slash);
 }
@@ -73,7 +74,8 @@ gateway (docs/PERFORMANCE.md). Prints a table; --json prints JSON instead.
 )";
 }
 
-absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, const char* const* argv) {
+absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
+                                               const char* const* argv) {
   BenchOptions options;
   const std::string dir = SelfDir(argv[0]);
   options.env.sim_path = dir + "/tokenhub-sim";
@@ -96,10 +98,17 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, const char* const* argv
       name = name.substr(0, eq);
     }
     if (name == "--quick") continue;
-    if (name == "--json") { options.json = true; continue; }
-    if (name == "--help" || name == "-h") { options.help = true; continue; }
+    if (name == "--json") {
+      options.json = true;
+      continue;
+    }
+    if (name == "--help" || name == "-h") {
+      options.help = true;
+      continue;
+    }
     if (value.empty() && args[i].find('=') == std::string::npos) {
-      if (i + 1 >= args.size()) return absl::InvalidArgumentError(name + " needs a value");
+      if (i + 1 >= args.size())
+        return absl::InvalidArgumentError(name + " needs a value");
       value = args[++i];
     }
     auto as_int = [&](int& out) {
@@ -113,37 +122,57 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, const char* const* argv
       for (absl::string_view item : absl::StrSplit(value, ',')) {
         bool known = false;
         for (const char* scenario : kAllScenarios) known |= item == scenario;
-        if (!known) return absl::InvalidArgumentError(absl::StrCat("unknown scenario ", item));
+        if (!known)
+          return absl::InvalidArgumentError(
+              absl::StrCat("unknown scenario ", item));
         options.scenarios.insert(std::string(item));
       }
-    } else if (name == "--watchers") { ok = as_int(options.fanout.watchers);
-    } else if (name == "--tasks") { ok = as_int(options.fanout.tasks);
-    } else if (name == "--hold") { ok = as_duration(options.fanout.hold);
-    } else if (name == "--naive-clients") { ok = as_int(options.fanout.naive_clients);
-    } else if (name == "--naive-tasks") { ok = as_int(options.fanout.naive_tasks);
-    } else if (name == "--naive-period") { ok = as_duration(options.fanout.naive_period);
+    } else if (name == "--watchers") {
+      ok = as_int(options.fanout.watchers);
+    } else if (name == "--tasks") {
+      ok = as_int(options.fanout.tasks);
+    } else if (name == "--hold") {
+      ok = as_duration(options.fanout.hold);
+    } else if (name == "--naive-clients") {
+      ok = as_int(options.fanout.naive_clients);
+    } else if (name == "--naive-tasks") {
+      ok = as_int(options.fanout.naive_tasks);
+    } else if (name == "--naive-period") {
+      ok = as_duration(options.fanout.naive_period);
     } else if (name == "--delay-spread") {
       ok = absl::ParseDuration(value, &options.fanout.delay_spread) &&
            options.fanout.delay_spread >= absl::ZeroDuration();
-    } else if (name == "--streams") { ok = as_int(options.capacity.streams);
-    } else if (name == "--idle") { ok = as_duration(options.capacity.idle);
-    } else if (name == "--concurrency") { ok = as_int(options.create.concurrency);
-    } else if (name == "--duration") { ok = as_duration(options.create.duration);
-    } else if (name == "--poll-period") { ok = as_duration(options.env.poll_period);
-    } else if (name == "--channels") { ok = as_int(options.env.channels);
-    } else if (name == "--sim") { options.env.sim_path = value;
-    } else if (name == "--gateway") { options.env.gateway_path = value;
-    } else if (name == "--log-dir") { options.env.log_dir = value;
+    } else if (name == "--streams") {
+      ok = as_int(options.capacity.streams);
+    } else if (name == "--idle") {
+      ok = as_duration(options.capacity.idle);
+    } else if (name == "--concurrency") {
+      ok = as_int(options.create.concurrency);
+    } else if (name == "--duration") {
+      ok = as_duration(options.create.duration);
+    } else if (name == "--poll-period") {
+      ok = as_duration(options.env.poll_period);
+    } else if (name == "--channels") {
+      ok = as_int(options.env.channels);
+    } else if (name == "--sim") {
+      options.env.sim_path = value;
+    } else if (name == "--gateway") {
+      options.env.gateway_path = value;
+    } else if (name == "--log-dir") {
+      options.env.log_dir = value;
     } else if (name == "--server-env") {
       ok = value.find('=') != std::string::npos && value[0] != '=';
       if (ok) options.env.server_env.push_back(value);
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", name));
     }
-    if (!ok) return absl::InvalidArgumentError(absl::StrCat("bad value for ", name, ": ", value));
+    if (!ok)
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad value for ", name, ": ", value));
   }
   if (options.scenarios.empty()) {
-    for (const char* scenario : kAllScenarios) options.scenarios.insert(scenario);
+    for (const char* scenario : kAllScenarios)
+      options.scenarios.insert(scenario);
   }
   return options;
 }

@@ -24,14 +24,17 @@ struct BenchOptions {
   CapacityOptions capacity;
   CreateOptions create;
 
-  bool Runs(const std::string& scenario) const { return scenarios.count(scenario) > 0; }
+  bool Runs(const std::string& scenario) const {
+    return scenarios.count(scenario) > 0;
+  }
 };
 
 // Text for --help.
 std::string BenchUsage();
 
 // Parses argv; `self` (argv[0]) locates the default binaries next to it.
-absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, const char* const* argv);
+absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
+                                               const char* const* argv);
 
 }  // namespace seedance::bench
 

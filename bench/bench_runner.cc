@@ -15,14 +15,18 @@ namespace {
 // children inherit the limit (the sim holds one fd per connection).
 absl::Status RaiseFileLimit(rlim_t wanted) {
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return absl::InternalError("getrlimit");
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+    return absl::InternalError("getrlimit");
   if (limit.rlim_cur >= wanted) return absl::OkStatus();
   limit.rlim_cur = std::min(wanted, limit.rlim_max);
-  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return absl::InternalError("setrlimit");
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+    return absl::InternalError("setrlimit");
   return absl::OkStatus();
 }
 
-void Progress(const std::string& line) { std::cerr << "[bench] " << line << std::endl; }
+void Progress(const std::string& line) {
+  std::cerr << "[bench] " << line << std::endl;
+}
 
 }  // namespace
 
@@ -38,25 +42,31 @@ absl::StatusOr<Report> RunBench(const BenchOptions& options) {
 
   // Capacity first: its "RSS before" is then the freshly started gateway.
   if (options.Runs("capacity")) {
-    Progress(absl::StrCat("capacity: ", options.capacity.streams, " idle streams"));
-    absl::StatusOr<CapacityResult> capacity = RunCapacity(**env, options.capacity);
+    Progress(
+        absl::StrCat("capacity: ", options.capacity.streams, " idle streams"));
+    absl::StatusOr<CapacityResult> capacity =
+        RunCapacity(**env, options.capacity);
     if (!capacity.ok()) return capacity.status();
     report.capacity = *capacity;
   }
   if (options.Runs("fanout") || options.Runs("delay")) {
-    Progress(absl::StrCat("fan-out/delay: ", options.fanout.watchers, " watchers over ",
-                          options.fanout.tasks, " tasks, naive ",
-                          options.fanout.naive_clients, " REST pollers"));
+    Progress(absl::StrCat("fan-out/delay: ", options.fanout.watchers,
+                          " watchers over ", options.fanout.tasks,
+                          " tasks, naive ", options.fanout.naive_clients,
+                          " REST pollers"));
     WatchExperimentResult full;
-    absl::StatusOr<FanoutResult> fanout = RunFanout(**env, options.fanout, &full);
+    absl::StatusOr<FanoutResult> fanout =
+        RunFanout(**env, options.fanout, &full);
     if (!fanout.ok()) return fanout.status();
     if (options.Runs("fanout")) report.fanout = *fanout;
     if (options.Runs("delay")) {
-      absl::StatusOr<DelayResult> delay = SummarizeDelays(full, (*env)->poll_period());
+      absl::StatusOr<DelayResult> delay =
+          SummarizeDelays(full, (*env)->poll_period());
       if (!delay.ok()) return delay.status();
       report.delay = *delay;
     }
-    if (options.Runs("delay") && options.fanout.delay_spread > absl::ZeroDuration()) {
+    if (options.Runs("delay") &&
+        options.fanout.delay_spread > absl::ZeroDuration()) {
       Progress(absl::StrCat("delay: the same, changes spread over ",
                             absl::FormatDuration(options.fanout.delay_spread)));
       WatchExperimentOptions run;
@@ -64,21 +74,25 @@ absl::StatusOr<Report> RunBench(const BenchOptions& options) {
       run.tasks = options.fanout.tasks;
       run.hold = absl::Milliseconds(100);  // no GET counting here
       run.spread = options.fanout.delay_spread;
-      absl::StatusOr<WatchExperimentResult> spread = RunWatchExperiment(**env, run);
+      absl::StatusOr<WatchExperimentResult> spread =
+          RunWatchExperiment(**env, run);
       if (!spread.ok()) return spread.status();
       if (spread->lost_finals > 0) {
-        return absl::InternalError(absl::StrCat(
-            spread->lost_finals, " watchers lost the final state (spread delay run)"));
+        return absl::InternalError(
+            absl::StrCat(spread->lost_finals,
+                         " watchers lost the final state (spread delay run)"));
       }
-      absl::StatusOr<DelayResult> delay = SummarizeDelays(*spread, (*env)->poll_period());
+      absl::StatusOr<DelayResult> delay =
+          SummarizeDelays(*spread, (*env)->poll_period());
       if (!delay.ok()) return delay.status();
       delay->spread = options.fanout.delay_spread;
       report.delay_spread = *delay;
     }
   }
   if (options.Runs("create")) {
-    Progress(absl::StrCat("create path: ", options.create.concurrency, " in flight, ",
-                          absl::FormatDuration(options.create.duration), " per path"));
+    Progress(absl::StrCat(
+        "create path: ", options.create.concurrency, " in flight, ",
+        absl::FormatDuration(options.create.duration), " per path"));
     absl::StatusOr<CreateResult> create = RunCreatePath(**env, options.create);
     if (!create.ok()) return create.status();
     report.create = *create;

@@ -22,7 +22,8 @@ absl::StatusOr<CapacityResult> RunCapacity(const BenchEnv& env,
 
   WatchFleet fleet;  // cancels the streams on every way out
   const absl::Time start = absl::Now();
-  if (absl::Status opened = fleet.Open(env, *ids, options.streams); !opened.ok()) {
+  if (absl::Status opened = fleet.Open(env, *ids, options.streams);
+      !opened.ok()) {
     return opened;
   }
   if (fleet.group().done() > 0) {
@@ -49,10 +50,12 @@ absl::StatusOr<CapacityResult> RunCapacity(const BenchEnv& env,
   result.rss_before = before->rss_bytes;
   result.rss_with = idle_end->rss_bytes;
   result.bytes_per_stream =
-      static_cast<double>(result.rss_with - result.rss_before) / options.streams;
+      static_cast<double>(result.rss_with - result.rss_before) /
+      options.streams;
   result.idle_cpu_share = CpuShare(*idle_start, *idle_end);
 
-  if (absl::Status cancelled = fleet.CancelAll(); !cancelled.ok()) return cancelled;
+  if (absl::Status cancelled = fleet.CancelAll(); !cancelled.ok())
+    return cancelled;
   return result;
 }
 

@@ -21,11 +21,11 @@ struct CapacityOptions {
 struct CapacityResult {
   int streams = 0;
   int tasks = 0;
-  absl::Duration open_time;           // until every stream had its first message
+  absl::Duration open_time;  // until every stream had its first message
   int64_t rss_before = 0;
   int64_t rss_with = 0;
   double bytes_per_stream = 0;
-  double idle_cpu_share = 0;          // of one core, over `idle`
+  double idle_cpu_share = 0;  // of one core, over `idle`
   absl::Duration idle;
 };
 

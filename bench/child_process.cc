@@ -51,8 +51,8 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     const std::string& stderr_path) {
   if (argv.empty()) return absl::InvalidArgumentError("empty argv");
   if (access(argv[0].c_str(), X_OK) != 0) {
-    return absl::NotFoundError(absl::StrCat(argv[0], ": not executable (",
-                                            ErrnoText(errno), ")"));
+    return absl::NotFoundError(
+        absl::StrCat(argv[0], ": not executable (", ErrnoText(errno), ")"));
   }
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -76,7 +76,8 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     bool overridden = false;
     for (const std::string& item : env) {
       // "NAME=" including the '=', so NAME does not match NAME2.
-      absl::string_view name = absl::string_view(item).substr(0, item.find('=') + 1);
+      absl::string_view name =
+          absl::string_view(item).substr(0, item.find('=') + 1);
       overridden |= absl::StartsWith(current, name);
     }
     if (!overridden) merged.emplace_back(current);
@@ -127,7 +128,8 @@ absl::StatusOr<std::string> ChildProcess::WaitForLine(absl::string_view prefix,
           absl::StrCat(name_, " did not print \"", prefix, "\" in time"));
     }
     pollfd pfd{stdout_fd_, POLLIN, 0};
-    int ready = poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
+    int ready =
+        poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) continue;  // the deadline check above ends the loop
     char chunk[4096];
@@ -157,8 +159,8 @@ absl::Status ChildProcess::Stop(absl::Duration grace) {
       kill(pid_, SIGKILL);
       waitpid(pid_, &wstatus, 0);
       return absl::DeadlineExceededError(
-          absl::StrCat(name_, " ignored SIGTERM for ", absl::FormatDuration(grace),
-                       ": killed"));
+          absl::StrCat(name_, " ignored SIGTERM for ",
+                       absl::FormatDuration(grace), ": killed"));
     }
     absl::SleepFor(absl::Milliseconds(10));
   }

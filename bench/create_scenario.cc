@@ -54,7 +54,8 @@ struct PathTotals {
     figures.per_second =
         static_cast<double>(figures.requests) / absl::ToDoubleSeconds(elapsed);
     figures.latency_ms = SummarizeMillis(latencies_us);
-    const double requests = std::max<double>(1, static_cast<double>(figures.requests));
+    const double requests =
+        std::max<double>(1, static_cast<double>(figures.requests));
     figures.bench_cpu_us = absl::ToDoubleMicroseconds(bench_cpu) / requests;
     figures.gateway_cpu_us = absl::ToDoubleMicroseconds(gateway_cpu) / requests;
     figures.sim_cpu_us = absl::ToDoubleMicroseconds(sim_cpu) / requests;
@@ -77,11 +78,12 @@ absl::StatusOr<CreateResult> RunCreatePath(const BenchEnv& env,
     grpc_options.prompt = prompt;
     grpc_options.concurrency = options.concurrency;
     grpc_options.duration = round;
-    absl::StatusOr<GrpcCreateResult> via_gateway = RunGrpcCreates(env, grpc_options);
+    absl::StatusOr<GrpcCreateResult> via_gateway =
+        RunGrpcCreates(env, grpc_options);
     if (!via_gateway.ok()) return via_gateway.status();
     if (via_gateway->loop.latencies_us.empty()) {
-      return absl::InternalError(
-          absl::StrCat("no create succeeded via the gateway: ", via_gateway->first_error));
+      return absl::InternalError(absl::StrCat(
+          "no create succeeded via the gateway: ", via_gateway->first_error));
     }
     absl::StatusOr<CpuSample> middle = SampleCpu(env);
     if (!middle.ok()) return middle.status();
@@ -101,9 +103,10 @@ absl::StatusOr<CreateResult> RunCreatePath(const BenchEnv& env,
   result.concurrency = options.concurrency;
   result.gateway = gateway.Figures();
   result.direct = direct.Figures();
-  result.throughput_ratio = result.direct.per_second > 0
-                                ? result.gateway.per_second / result.direct.per_second
-                                : 0;
+  result.throughput_ratio =
+      result.direct.per_second > 0
+          ? result.gateway.per_second / result.direct.per_second
+          : 0;
   return result;
 }
 

@@ -11,7 +11,8 @@ size_t AppendToString(char* data, size_t size, size_t count, void* userdata) {
 }
 
 CurlSlist ApiHeaders(absl::string_view api_key) {
-  curl_slist* list = curl_slist_append(nullptr, "Content-Type: application/json");
+  curl_slist* list =
+      curl_slist_append(nullptr, "Content-Type: application/json");
   list = curl_slist_append(
       list, absl::StrCat("Authorization: Bearer ", api_key).c_str());
   // No "Expect: 100-continue" round trip on POSTs.

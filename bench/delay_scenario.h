@@ -12,14 +12,14 @@
 namespace seedance::bench {
 
 struct DelayResult {
-  Summary delay_ms;             // p50 / p99 / max in milliseconds
-  Summary detection_ms;         // transition -> gateway's poll saw it
-  Summary delivery_ms;          // gateway saw it -> watcher received it
+  Summary delay_ms;      // p50 / p99 / max in milliseconds
+  Summary detection_ms;  // transition -> gateway's poll saw it
+  Summary delivery_ms;   // gateway saw it -> watcher received it
   absl::Duration period;
-  absl::Duration target;        // period + 20 ms
+  absl::Duration target;  // period + 20 ms
   int64_t transitions = 0;
   int64_t gaps = 0;
-  absl::Duration spread;        // 0: every task changed at the same instant
+  absl::Duration spread;  // 0: every task changed at the same instant
 };
 
 // Fails when nothing was delivered (the scenario did not really run).

@@ -12,7 +12,8 @@ absl::StatusOr<FanoutResult> RunFanout(const BenchEnv& env,
                                        WatchExperimentResult* full) {
   FanoutResult result;
   result.gateway_period = env.poll_period();
-  const double periods_per_second = 1.0 / absl::ToDoubleSeconds(env.poll_period());
+  const double periods_per_second =
+      1.0 / absl::ToDoubleSeconds(env.poll_period());
 
   // One watcher per task, then W/T per task: the GET rate must not move.
   for (int watchers : {options.tasks, options.watchers}) {
@@ -24,15 +25,16 @@ absl::StatusOr<FanoutResult> RunFanout(const BenchEnv& env,
     if (!done.ok()) return done.status();
     if (done->lost_finals > 0) {
       return absl::InternalError(absl::StrCat(
-          done->lost_finals, " watchers lost the final state (fan-out, ", watchers,
-          " watchers)"));
+          done->lost_finals, " watchers lost the final state (fan-out, ",
+          watchers, " watchers)"));
     }
     FanoutPoint point;
     point.watchers = watchers;
     point.tasks = options.tasks;
     point.gets_per_task_per_second =
         done->gets_per_task / absl::ToDoubleSeconds(done->window);
-    point.gets_per_task_per_period = point.gets_per_task_per_second / periods_per_second;
+    point.gets_per_task_per_period =
+        point.gets_per_task_per_second / periods_per_second;
     result.gateway.push_back(point);
     *full = std::move(*done);
   }
@@ -48,7 +50,8 @@ absl::StatusOr<FanoutResult> RunFanout(const BenchEnv& env,
       options.naive_period, options.naive_period * options.naive_periods);
   if (!naive.ok()) return naive.status();
   if (naive->errors > 0) {
-    return absl::InternalError(absl::StrCat(naive->errors, " naive GETs failed"));
+    return absl::InternalError(
+        absl::StrCat(naive->errors, " naive GETs failed"));
   }
   absl::StatusOr<SimSnapshot> after = env.sim().Stats();
   if (!after.ok()) return after.status();
@@ -68,9 +71,11 @@ absl::StatusOr<FanoutResult> RunFanout(const BenchEnv& env,
       static_cast<double>(options.watchers) / options.tasks;
   // Real clients poll every 5 s whatever the bench's scaled naive period.
   result.naive_full_per_second = result.naive_full_per_period / 5.0;
-  const double gateway_per_second = result.gateway.back().gets_per_task_per_second;
+  const double gateway_per_second =
+      result.gateway.back().gets_per_task_per_second;
   result.ratio_per_second =
-      gateway_per_second > 0 ? result.naive_full_per_second / gateway_per_second : 0;
+      gateway_per_second > 0 ? result.naive_full_per_second / gateway_per_second
+                             : 0;
   return result;
 }
 

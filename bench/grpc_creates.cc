@@ -35,7 +35,8 @@ class CreateLoop {
     }
     for (Slot* slot : first) Launch(*slot);
     absl::MutexLock lock(&mu_);
-    auto idle = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return active_ == 0; };
+    auto idle = [this]()
+                    ABSL_SHARED_LOCKS_REQUIRED(mu_) { return active_ == 0; };
     // Every call has its own 30 s deadline, so this wait is bounded.
     mu_.Await(absl::Condition(&idle));
     result_.loop.elapsed = absl::Now() - start_;
@@ -52,7 +53,8 @@ class CreateLoop {
   };
 
   bool MayLaunchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (options_.max_count >= 0 && launched_ >= options_.max_count) return false;
+    if (options_.max_count >= 0 && launched_ >= options_.max_count)
+      return false;
     return absl::Now() < stop_at_;
   }
 
@@ -63,7 +65,8 @@ class CreateLoop {
       // is in uninstrumented code).
       absl::MutexLock lock(&mu_);
       slot.context = std::make_unique<grpc::ClientContext>();
-      slot.context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+      slot.context->set_deadline(
+          absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
       slot.response.Clear();
       slot.started = absl::Now();
     }
@@ -78,13 +81,16 @@ class CreateLoop {
     {
       absl::MutexLock lock(&mu_);
       if (status.ok() && !slot.response.video().id().empty()) {
-        result_.loop.latencies_us.push_back(absl::ToDoubleMicroseconds(now - slot.started));
-        if (options_.keep_ids) result_.ids.push_back(slot.response.video().id());
+        result_.loop.latencies_us.push_back(
+            absl::ToDoubleMicroseconds(now - slot.started));
+        if (options_.keep_ids)
+          result_.ids.push_back(slot.response.video().id());
       } else {
         ++result_.loop.errors;
         if (result_.first_error.empty()) {
-          result_.first_error = absl::StrCat("CreateVideo: code ", status.error_code(),
-                                             " ", status.error_message());
+          result_.first_error =
+              absl::StrCat("CreateVideo: code ", status.error_code(), " ",
+                           status.error_message());
         }
       }
       again = MayLaunchLocked();
@@ -110,8 +116,8 @@ class CreateLoop {
 
 }  // namespace
 
-absl::StatusOr<GrpcCreateResult> RunGrpcCreates(const BenchEnv& env,
-                                                const GrpcCreateOptions& options) {
+absl::StatusOr<GrpcCreateResult> RunGrpcCreates(
+    const BenchEnv& env, const GrpcCreateOptions& options) {
   CreateLoop loop(env, options);
   return loop.Run();
 }
@@ -126,10 +132,11 @@ absl::StatusOr<std::vector<std::string>> CreateTasks(const BenchEnv& env,
   options.keep_ids = true;
   absl::StatusOr<GrpcCreateResult> result = RunGrpcCreates(env, options);
   if (!result.ok()) return result.status();
-  if (result->loop.errors > 0 || static_cast<int>(result->ids.size()) != count) {
-    return absl::InternalError(absl::StrCat("creating ", count, " tasks: ",
-                                            result->loop.errors, " failed; ",
-                                            result->first_error));
+  if (result->loop.errors > 0 ||
+      static_cast<int>(result->ids.size()) != count) {
+    return absl::InternalError(absl::StrCat("creating ", count,
+                                            " tasks: ", result->loop.errors,
+                                            " failed; ", result->first_error));
   }
   return std::move(result->ids);
 }

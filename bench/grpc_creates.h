@@ -20,8 +20,8 @@ struct GrpcCreateOptions {
   std::string prompt;
   int concurrency = 16;
   absl::Duration duration = absl::InfiniteDuration();  // stop after this...
-  int64_t max_count = -1;                              // ...or this many (-1: no cap)
-  bool keep_ids = false;                               // return the task ids
+  int64_t max_count = -1;  // ...or this many (-1: no cap)
+  bool keep_ids = false;   // return the task ids
 };
 
 struct GrpcCreateResult {
@@ -30,8 +30,8 @@ struct GrpcCreateResult {
   std::string first_error;
 };
 
-absl::StatusOr<GrpcCreateResult> RunGrpcCreates(const BenchEnv& env,
-                                                const GrpcCreateOptions& options);
+absl::StatusOr<GrpcCreateResult> RunGrpcCreates(
+    const BenchEnv& env, const GrpcCreateOptions& options);
 
 // `count` tasks with `prompt`, ids in creation order; any failure is an error.
 absl::StatusOr<std::vector<std::string>> CreateTasks(const BenchEnv& env,

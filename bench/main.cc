@@ -6,7 +6,6 @@
 #include <iostream>
 
 #include "absl/synchronization/mutex.h"
-
 #include "bench/bench_options.h"
 #include "bench/bench_runner.h"
 #include "bench/report.h"
@@ -28,7 +27,8 @@ int main(int argc, char** argv) {
   // of the benchmark with bookkeeping that measures nothing.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  absl::StatusOr<seedance::bench::Report> report = seedance::bench::RunBench(*options);
+  absl::StatusOr<seedance::bench::Report> report =
+      seedance::bench::RunBench(*options);
   int rc = 0;
   if (!report.ok()) {
     std::cerr << "seedance-bench: " << report.status() << "\n";

@@ -14,9 +14,9 @@
 namespace seedance::bench {
 
 struct ProcessUsage {
-  int64_t rss_bytes = 0;                        // VmRSS
-  absl::Duration cpu = absl::ZeroDuration();    // utime + stime
-  absl::Time taken = absl::InfinitePast();      // when it was read
+  int64_t rss_bytes = 0;                      // VmRSS
+  absl::Duration cpu = absl::ZeroDuration();  // utime + stime
+  absl::Time taken = absl::InfinitePast();    // when it was read
 };
 
 // Reads /proc/PID/status (VmRSS) and /proc/PID/stat (fields 14, 15).

@@ -24,24 +24,36 @@ void Row(std::string& out, absl::string_view what, const std::string& value,
 void WriteSummary(rapidjson::Writer<rapidjson::StringBuffer>& json,
                   const Summary& summary) {
   json.StartObject();
-  json.Key("count"); json.Int64(summary.count);
-  json.Key("p50"); json.Double(summary.p50);
-  json.Key("p99"); json.Double(summary.p99);
-  json.Key("max"); json.Double(summary.max);
-  json.Key("mean"); json.Double(summary.mean);
+  json.Key("count");
+  json.Int64(summary.count);
+  json.Key("p50");
+  json.Double(summary.p50);
+  json.Key("p99");
+  json.Double(summary.p99);
+  json.Key("max");
+  json.Double(summary.max);
+  json.Key("mean");
+  json.Double(summary.mean);
   json.EndObject();
 }
 
 void WritePath(rapidjson::Writer<rapidjson::StringBuffer>& json,
                const CreatePathFigures& path) {
   json.StartObject();
-  json.Key("requests"); json.Int64(path.requests);
-  json.Key("errors"); json.Int64(path.errors);
-  json.Key("per_second"); json.Double(path.per_second);
-  json.Key("latency_ms"); WriteSummary(json, path.latency_ms);
-  json.Key("bench_cpu_us"); json.Double(path.bench_cpu_us);
-  json.Key("gateway_cpu_us"); json.Double(path.gateway_cpu_us);
-  json.Key("sim_cpu_us"); json.Double(path.sim_cpu_us);
+  json.Key("requests");
+  json.Int64(path.requests);
+  json.Key("errors");
+  json.Int64(path.errors);
+  json.Key("per_second");
+  json.Double(path.per_second);
+  json.Key("latency_ms");
+  WriteSummary(json, path.latency_ms);
+  json.Key("bench_cpu_us");
+  json.Double(path.bench_cpu_us);
+  json.Key("gateway_cpu_us");
+  json.Double(path.gateway_cpu_us);
+  json.Key("sim_cpu_us");
+  json.Double(path.sim_cpu_us);
   json.EndObject();
 }
 
@@ -58,13 +70,17 @@ bool DelayMet(const DelayResult& delay) {
 }
 
 std::string DelayRunName(const DelayResult& delay) {
-  if (delay.spread == absl::ZeroDuration()) return "every task changing at once";
-  return absl::StrCat("changes spread over ", absl::FormatDuration(delay.spread));
+  if (delay.spread == absl::ZeroDuration())
+    return "every task changing at once";
+  return absl::StrCat("changes spread over ",
+                      absl::FormatDuration(delay.spread));
 }
 bool CapacityMet(const CapacityResult& capacity) {
   return capacity.streams >= 10000 && capacity.bytes_per_stream <= 32 * 1024;
 }
-bool CreateMet(const CreateResult& create) { return create.throughput_ratio >= 0.8; }
+bool CreateMet(const CreateResult& create) {
+  return create.throughput_ratio >= 0.8;
+}
 
 // Naive GETs per task per (5 s) period over the gateway's per its period.
 double RatioPerPeriod(const FanoutResult& fanout) {
@@ -78,35 +94,41 @@ std::string DescribeMachine() {
   std::ifstream loadavg("/proc/loadavg");
   std::string one, five, fifteen;
   loadavg >> one >> five >> fifteen;
-  return absl::StrCat(std::thread::hardware_concurrency(), " cores, load average ",
-                      one, " ", five, " ", fifteen, " at start");
+  return absl::StrCat(std::thread::hardware_concurrency(),
+                      " cores, load average ", one, " ", five, " ", fifteen,
+                      " at start");
 }
 
 std::string FormatTable(const Report& report) {
-  std::string out = absl::StrCat("seedance-bench", report.quick ? " --quick" : "",
-                                 " (", report.machine, ")\n");
+  std::string out =
+      absl::StrCat("seedance-bench", report.quick ? " --quick" : "", " (",
+                   report.machine, ")\n");
   if (report.fanout) {
     const FanoutResult& f = *report.fanout;
     absl::StrAppendFormat(&out, "\nfan-out (gateway polling period %s)\n",
                           absl::FormatDuration(f.gateway_period));
     for (const FanoutPoint& point : f.gateway) {
       Row(out,
-          absl::StrFormat("gateway, %d watchers / %d tasks", point.watchers, point.tasks),
+          absl::StrFormat("gateway, %d watchers / %d tasks", point.watchers,
+                          point.tasks),
           absl::StrFormat("%.2f GETs/task/period (%.2f /s)",
-                          point.gets_per_task_per_period, point.gets_per_task_per_second));
+                          point.gets_per_task_per_period,
+                          point.gets_per_task_per_second));
     }
     Row(out, "upstream GETs/task do not grow with watchers", "",
         Verdict(FanoutMet(f)));
     Row(out,
-        absl::StrFormat("naive measured: %d clients / %d tasks", f.naive_clients,
-                        f.naive_tasks),
-        absl::StrFormat("%.2f GETs/task/%s (predicted %.2f)", f.naive_measured_per_period,
-                        absl::FormatDuration(f.naive_period), f.naive_predicted_per_period));
+        absl::StrFormat("naive measured: %d clients / %d tasks",
+                        f.naive_clients, f.naive_tasks),
+        absl::StrFormat("%.2f GETs/task/%s (predicted %.2f)",
+                        f.naive_measured_per_period,
+                        absl::FormatDuration(f.naive_period),
+                        f.naive_predicted_per_period));
     Row(out,
         absl::StrFormat("naive at %d watchers / %d tasks (5 s)",
                         f.gateway.back().watchers, f.gateway.back().tasks),
-        absl::StrFormat("%.2f GETs/task/period (%.2f /s)", f.naive_full_per_period,
-                        f.naive_full_per_second));
+        absl::StrFormat("%.2f GETs/task/period (%.2f /s)",
+                        f.naive_full_per_period, f.naive_full_per_second));
     Row(out, "naive / gateway, GETs per task per period",
         absl::StrFormat("%.0fx", RatioPerPeriod(f)));
     Row(out, "naive / gateway, GETs per task per second",
@@ -122,19 +144,23 @@ std::string FormatTable(const Report& report) {
     Row(out, "p50 / p99 / max",
         absl::StrFormat("%.1f / %.1f / %.1f ms", d.delay_ms.p50, d.delay_ms.p99,
                         d.delay_ms.max),
-        absl::StrFormat("p99 <= %.0f ms: %s", Ms(d.target), Verdict(DelayMet(d))));
+        absl::StrFormat("p99 <= %.0f ms: %s", Ms(d.target),
+                        Verdict(DelayMet(d))));
     auto part = [&](absl::string_view name, const Summary& summary) {
       Row(out, name,
-          absl::StrFormat("%.1f / %.1f / %.1f ms", summary.p50, summary.p99, summary.max));
+          absl::StrFormat("%.1f / %.1f / %.1f ms", summary.p50, summary.p99,
+                          summary.max));
     };
     part("  detection (sim -> gateway event_time)", d.detection_ms);
     part("  delivery (gateway event_time -> watcher)", d.delivery_ms);
   }
   if (report.capacity) {
     const CapacityResult& c = *report.capacity;
-    absl::StrAppendFormat(&out, "\nstream capacity (%d idle streams on %d tasks)\n",
+    absl::StrAppendFormat(&out,
+                          "\nstream capacity (%d idle streams on %d tasks)\n",
                           c.streams, c.tasks);
-    Row(out, "opened in", absl::StrFormat("%.2f s", absl::ToDoubleSeconds(c.open_time)),
+    Row(out, "opened in",
+        absl::StrFormat("%.2f s", absl::ToDoubleSeconds(c.open_time)),
         absl::StrFormat(">= 10000 streams: %s", Verdict(c.streams >= 10000)));
     Row(out, "gateway RSS before / with streams",
         absl::StrFormat("%.1f / %.1f MiB",
@@ -142,8 +168,11 @@ std::string FormatTable(const Report& report) {
                         static_cast<double>(c.rss_with) / 1048576.0));
     Row(out, "RSS per stream",
         absl::StrFormat("%.1f KiB", c.bytes_per_stream / 1024.0),
-        absl::StrFormat("<= 32 KiB: %s", Verdict(c.bytes_per_stream <= 32 * 1024)));
-    Row(out, absl::StrFormat("gateway CPU while idle (%s)", absl::FormatDuration(c.idle)),
+        absl::StrFormat("<= 32 KiB: %s",
+                        Verdict(c.bytes_per_stream <= 32 * 1024)));
+    Row(out,
+        absl::StrFormat("gateway CPU while idle (%s)",
+                        absl::FormatDuration(c.idle)),
         absl::StrFormat("%.1f %% of one core", 100 * c.idle_cpu_share));
   }
   if (report.create) {
@@ -160,8 +189,8 @@ std::string FormatTable(const Report& report) {
     path("direct REST to tokenhub-sim", c.direct);
     auto cpu = [&](absl::string_view name, const CreatePathFigures& p) {
       Row(out, name,
-          absl::StrFormat("bench %.0f + gateway %.0f + sim %.0f us", p.bench_cpu_us,
-                          p.gateway_cpu_us, p.sim_cpu_us));
+          absl::StrFormat("bench %.0f + gateway %.0f + sim %.0f us",
+                          p.bench_cpu_us, p.gateway_cpu_us, p.sim_cpu_us));
     };
     cpu("CPU per create via gateway", c.gateway);
     cpu("CPU per create direct", c.direct);
@@ -176,34 +205,51 @@ std::string FormatJson(const Report& report) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> json(buffer);
   json.StartObject();
-  json.Key("machine"); json.String(report.machine.c_str());
-  json.Key("quick"); json.Bool(report.quick);
+  json.Key("machine");
+  json.String(report.machine.c_str());
+  json.Key("quick");
+  json.Bool(report.quick);
   if (report.fanout) {
     const FanoutResult& f = *report.fanout;
     json.Key("fanout");
     json.StartObject();
-    json.Key("gateway_period_ms"); json.Double(Ms(f.gateway_period));
+    json.Key("gateway_period_ms");
+    json.Double(Ms(f.gateway_period));
     json.Key("gateway");
     json.StartArray();
     for (const FanoutPoint& point : f.gateway) {
       json.StartObject();
-      json.Key("watchers"); json.Int(point.watchers);
-      json.Key("tasks"); json.Int(point.tasks);
-      json.Key("gets_per_task_per_period"); json.Double(point.gets_per_task_per_period);
-      json.Key("gets_per_task_per_second"); json.Double(point.gets_per_task_per_second);
+      json.Key("watchers");
+      json.Int(point.watchers);
+      json.Key("tasks");
+      json.Int(point.tasks);
+      json.Key("gets_per_task_per_period");
+      json.Double(point.gets_per_task_per_period);
+      json.Key("gets_per_task_per_second");
+      json.Double(point.gets_per_task_per_second);
       json.EndObject();
     }
     json.EndArray();
-    json.Key("naive_clients"); json.Int(f.naive_clients);
-    json.Key("naive_tasks"); json.Int(f.naive_tasks);
-    json.Key("naive_period_ms"); json.Double(Ms(f.naive_period));
-    json.Key("naive_measured_per_period"); json.Double(f.naive_measured_per_period);
-    json.Key("naive_predicted_per_period"); json.Double(f.naive_predicted_per_period);
-    json.Key("naive_full_per_period"); json.Double(f.naive_full_per_period);
-    json.Key("naive_full_per_second"); json.Double(f.naive_full_per_second);
-    json.Key("ratio_per_period"); json.Double(RatioPerPeriod(f));
-    json.Key("ratio_per_second"); json.Double(f.ratio_per_second);
-    json.Key("target_met"); json.Bool(FanoutMet(f));
+    json.Key("naive_clients");
+    json.Int(f.naive_clients);
+    json.Key("naive_tasks");
+    json.Int(f.naive_tasks);
+    json.Key("naive_period_ms");
+    json.Double(Ms(f.naive_period));
+    json.Key("naive_measured_per_period");
+    json.Double(f.naive_measured_per_period);
+    json.Key("naive_predicted_per_period");
+    json.Double(f.naive_predicted_per_period);
+    json.Key("naive_full_per_period");
+    json.Double(f.naive_full_per_period);
+    json.Key("naive_full_per_second");
+    json.Double(f.naive_full_per_second);
+    json.Key("ratio_per_period");
+    json.Double(RatioPerPeriod(f));
+    json.Key("ratio_per_second");
+    json.Double(f.ratio_per_second);
+    json.Key("target_met");
+    json.Bool(FanoutMet(f));
     json.EndObject();
   }
   for (const auto* delay : {&report.delay, &report.delay_spread}) {
@@ -211,40 +257,62 @@ std::string FormatJson(const Report& report) {
     const DelayResult& d = **delay;
     json.Key(delay == &report.delay ? "delay" : "delay_spread");
     json.StartObject();
-    json.Key("period_ms"); json.Double(Ms(d.period));
-    json.Key("target_ms"); json.Double(Ms(d.target));
-    json.Key("spread_ms"); json.Double(Ms(d.spread));
-    json.Key("transitions"); json.Int64(d.transitions);
-    json.Key("gaps"); json.Int64(d.gaps);
-    json.Key("delay_ms"); WriteSummary(json, d.delay_ms);
-    json.Key("detection_ms"); WriteSummary(json, d.detection_ms);
-    json.Key("delivery_ms"); WriteSummary(json, d.delivery_ms);
-    json.Key("target_met"); json.Bool(DelayMet(d));
+    json.Key("period_ms");
+    json.Double(Ms(d.period));
+    json.Key("target_ms");
+    json.Double(Ms(d.target));
+    json.Key("spread_ms");
+    json.Double(Ms(d.spread));
+    json.Key("transitions");
+    json.Int64(d.transitions);
+    json.Key("gaps");
+    json.Int64(d.gaps);
+    json.Key("delay_ms");
+    WriteSummary(json, d.delay_ms);
+    json.Key("detection_ms");
+    WriteSummary(json, d.detection_ms);
+    json.Key("delivery_ms");
+    WriteSummary(json, d.delivery_ms);
+    json.Key("target_met");
+    json.Bool(DelayMet(d));
     json.EndObject();
   }
   if (report.capacity) {
     const CapacityResult& c = *report.capacity;
     json.Key("capacity");
     json.StartObject();
-    json.Key("streams"); json.Int(c.streams);
-    json.Key("tasks"); json.Int(c.tasks);
-    json.Key("open_seconds"); json.Double(absl::ToDoubleSeconds(c.open_time));
-    json.Key("rss_before_bytes"); json.Int64(c.rss_before);
-    json.Key("rss_with_bytes"); json.Int64(c.rss_with);
-    json.Key("bytes_per_stream"); json.Double(c.bytes_per_stream);
-    json.Key("idle_cpu_share"); json.Double(c.idle_cpu_share);
-    json.Key("target_met"); json.Bool(CapacityMet(c));
+    json.Key("streams");
+    json.Int(c.streams);
+    json.Key("tasks");
+    json.Int(c.tasks);
+    json.Key("open_seconds");
+    json.Double(absl::ToDoubleSeconds(c.open_time));
+    json.Key("rss_before_bytes");
+    json.Int64(c.rss_before);
+    json.Key("rss_with_bytes");
+    json.Int64(c.rss_with);
+    json.Key("bytes_per_stream");
+    json.Double(c.bytes_per_stream);
+    json.Key("idle_cpu_share");
+    json.Double(c.idle_cpu_share);
+    json.Key("target_met");
+    json.Bool(CapacityMet(c));
     json.EndObject();
   }
   if (report.create) {
     const CreateResult& c = *report.create;
     json.Key("create");
     json.StartObject();
-    json.Key("concurrency"); json.Int(c.concurrency);
-    json.Key("gateway"); WritePath(json, c.gateway);
-    json.Key("direct"); WritePath(json, c.direct);
-    json.Key("throughput_ratio"); json.Double(c.throughput_ratio);
-    json.Key("target_met"); json.Bool(CreateMet(c));
+    json.Key("concurrency");
+    json.Int(c.concurrency);
+    json.Key("gateway");
+    WritePath(json, c.gateway);
+    json.Key("direct");
+    WritePath(json, c.direct);
+    json.Key("throughput_ratio");
+    json.Double(c.throughput_ratio);
+    json.Key("target_met");
+    json.Bool(CreateMet(c));
     json.EndObject();
   }
   json.EndObject();

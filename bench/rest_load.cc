@@ -86,8 +86,8 @@ absl::StatusOr<ClosedLoopResult> RunRestCreates(const std::string& api_base,
   if (!multi) return absl::InternalError("curl_multi_init failed");
   CurlSlist headers = ApiHeaders(api_key);
   const std::string url = api_base + "/videos/generations";
-  const std::string body =
-      absl::StrCat(R"({"model":"doubao-seedance-2.0","prompt":")", prompt, R"("})");
+  const std::string body = absl::StrCat(
+      R"({"model":"doubao-seedance-2.0","prompt":")", prompt, R"("})");
   std::vector<Slot> slots(static_cast<std::size_t>(concurrency));
   ClosedLoopResult result;
   const absl::Time start = absl::Now();
@@ -112,7 +112,8 @@ absl::StatusOr<ClosedLoopResult> RunRestCreates(const std::string& api_base,
     bool operator()(Slot& slot, bool ok) {
       absl::Time now = absl::Now();
       if (ok) {
-        result.latencies_us.push_back(absl::ToDoubleMicroseconds(now - slot.started));
+        result.latencies_us.push_back(
+            absl::ToDoubleMicroseconds(now - slot.started));
       } else {
         ++result.errors;
       }
@@ -132,8 +133,8 @@ absl::StatusOr<ClosedLoopResult> RunRestCreates(const std::string& api_base,
 
 absl::StatusOr<NaivePollResult> RunNaivePollers(
     const std::string& api_base, const std::string& api_key,
-    const std::vector<std::string>& task_ids, int clients, absl::Duration period,
-    absl::Duration duration) {
+    const std::vector<std::string>& task_ids, int clients,
+    absl::Duration period, absl::Duration duration) {
   if (task_ids.empty() || clients <= 0) {
     return absl::InvalidArgumentError("naive pollers need tasks and clients");
   }

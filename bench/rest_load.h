@@ -39,8 +39,8 @@ struct NaivePollResult {
 // independent clients would), for `duration`.
 absl::StatusOr<NaivePollResult> RunNaivePollers(
     const std::string& api_base, const std::string& api_key,
-    const std::vector<std::string>& task_ids, int clients, absl::Duration period,
-    absl::Duration duration);
+    const std::vector<std::string>& task_ids, int clients,
+    absl::Duration period, absl::Duration duration);
 
 }  // namespace seedance::bench
 

@@ -23,7 +23,8 @@ absl::StatusOr<SimSnapshot> ParseSimStats(const std::string& json) {
   if (doc.HasMember("gets_by_task") && doc["gets_by_task"].IsObject()) {
     for (const auto& member : doc["gets_by_task"].GetObject()) {
       if (member.value.IsInt64()) {
-        snapshot.gets_by_task[member.name.GetString()] = member.value.GetInt64();
+        snapshot.gets_by_task[member.name.GetString()] =
+            member.value.GetInt64();
       }
     }
   }
@@ -35,7 +36,8 @@ absl::StatusOr<SimSnapshot> ParseSimStats(const std::string& json) {
       }
       auto& out = snapshot.transitions[task.name.GetString()];
       for (const auto& step : task.value["transitions"].GetObject()) {
-        if (step.value.IsInt64()) out[step.name.GetString()] = step.value.GetInt64();
+        if (step.value.IsInt64())
+          out[step.name.GetString()] = step.value.GetInt64();
       }
     }
   }
@@ -46,7 +48,8 @@ absl::StatusOr<SimSnapshot> SimControl::Stats() const {
   absl::StatusOr<HttpReply> reply = HttpCall("GET", root_ + "/_sim/stats");
   if (!reply.ok()) return reply.status();
   if (reply->status != 200) {
-    return absl::UnavailableError(absl::StrCat("/_sim/stats: HTTP ", reply->status));
+    return absl::UnavailableError(
+        absl::StrCat("/_sim/stats: HTTP ", reply->status));
   }
   return ParseSimStats(reply->body);
 }
@@ -57,8 +60,8 @@ absl::Status SimControl::Advance(const std::vector<std::string>& ids) const {
         HttpCall("POST", absl::StrCat(root_, "/_sim/tasks/", id, "/advance"));
     if (!reply.ok()) return reply.status();
     if (reply->status != 200) {
-      return absl::InternalError(
-          absl::StrCat("advance ", id, ": HTTP ", reply->status, " ", reply->body));
+      return absl::InternalError(absl::StrCat("advance ", id, ": HTTP ",
+                                              reply->status, " ", reply->body));
     }
   }
   return absl::OkStatus();

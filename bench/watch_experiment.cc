@@ -28,15 +28,16 @@ const char* SimPhase(v1::VideoStatus status) {
 
 absl::StatusOr<WatchExperimentResult> RunWatchExperiment(
     const BenchEnv& env, const WatchExperimentOptions& options) {
-  const std::string prompt = absl::StrCat(
-      "seedance-bench watch [sim:hold,running=",
-      absl::ToInt64Milliseconds(options.running), "ms]");
+  const std::string prompt =
+      absl::StrCat("seedance-bench watch [sim:hold,running=",
+                   absl::ToInt64Milliseconds(options.running), "ms]");
   absl::StatusOr<std::vector<std::string>> ids =
       CreateTasks(env, prompt, options.tasks);
   if (!ids.ok()) return ids.status();
 
   WatchFleet fleet;  // cancels the streams on every way out
-  if (absl::Status opened = fleet.Open(env, *ids, options.watchers); !opened.ok()) {
+  if (absl::Status opened = fleet.Open(env, *ids, options.watchers);
+      !opened.ok()) {
     return opened;
   }
 
@@ -59,7 +60,8 @@ absl::StatusOr<WatchExperimentResult> RunWatchExperiment(
     total += gets;
     result.max_gets_one_task = std::max(result.max_gets_one_task, gets);
   }
-  result.gets_per_task = static_cast<double>(total) / static_cast<double>(ids->size());
+  result.gets_per_task =
+      static_cast<double>(total) / static_cast<double>(ids->size());
 
   if (options.spread == absl::ZeroDuration()) {
     if (absl::Status advanced = env.sim().Advance(*ids); !advanced.ok()) {
@@ -70,16 +72,18 @@ absl::StatusOr<WatchExperimentResult> RunWatchExperiment(
     // independent generations do (the sim times every phase from its advance).
     const absl::Time start = absl::Now();
     for (std::size_t i = 0; i < ids->size(); ++i) {
-      absl::SleepFor(start + options.spread * static_cast<double>(i) /
-                                 static_cast<double>(ids->size()) -
+      absl::SleepFor(start +
+                     options.spread * static_cast<double>(i) /
+                         static_cast<double>(ids->size()) -
                      absl::Now());
-      if (absl::Status advanced = env.sim().Advance({(*ids)[i]}); !advanced.ok()) {
+      if (absl::Status advanced = env.sim().Advance({(*ids)[i]});
+          !advanced.ok()) {
         return advanced;
       }
     }
   }
-  if (absl::Status done = fleet.WaitAllDone(options.running +
-                                            StreamsTimeout(options.watchers));
+  if (absl::Status done =
+          fleet.WaitAllDone(options.running + StreamsTimeout(options.watchers));
       !done.ok()) {
     return done;
   }
@@ -100,17 +104,20 @@ absl::StatusOr<WatchExperimentResult> RunWatchExperiment(
       if (at == phases.end()) continue;
       saw_running |= event.status == v1::VIDEO_STATUS_RUNNING;
       saw_final |= event.status == v1::VIDEO_STATUS_SUCCEEDED;
-      const auto delay = static_cast<double>(event.received_unix_us - at->second);
+      const auto delay =
+          static_cast<double>(event.received_unix_us - at->second);
       result.delays_us.push_back(delay);
       result.delivery_delays_us.push_back(
           static_cast<double>(event.received_unix_us - event.observed_unix_us));
-      detection.try_emplace({watcher->task_id(), phase},
-                            static_cast<double>(event.observed_unix_us - at->second));
+      detection.try_emplace(
+          {watcher->task_id(), phase},
+          static_cast<double>(event.observed_unix_us - at->second));
     }
     if (!saw_running) ++result.gaps;
     if (!saw_final || !watcher->ended_ok()) ++result.lost_finals;
   }
-  for (const auto& [key, delay] : detection) result.detection_delays_us.push_back(delay);
+  for (const auto& [key, delay] : detection)
+    result.detection_delays_us.push_back(delay);
   return result;
 }
 

@@ -19,8 +19,8 @@ namespace seedance::bench {
 struct WatchExperimentOptions {
   int watchers = 200;
   int tasks = 4;
-  absl::Duration hold = absl::Seconds(1);      // GET-counting window
-  absl::Duration running = absl::Seconds(1);   // scripted running phase
+  absl::Duration hold = absl::Seconds(1);     // GET-counting window
+  absl::Duration running = absl::Seconds(1);  // scripted running phase
   // 0: every task is advanced at once; else one by one, evenly over this.
   absl::Duration spread = absl::ZeroDuration();
 };
@@ -28,8 +28,8 @@ struct WatchExperimentOptions {
 struct WatchExperimentResult {
   int watchers = 0;
   int tasks = 0;
-  absl::Duration window;           // measured GET-counting window
-  double gets_per_task = 0;        // mean GETs per task in the window
+  absl::Duration window;     // measured GET-counting window
+  double gets_per_task = 0;  // mean GETs per task in the window
   int64_t max_gets_one_task = 0;
   // Sim transition -> watcher receipt, for every running and final
   // transition every watcher received (µs).
@@ -41,7 +41,7 @@ struct WatchExperimentResult {
   std::vector<double> detection_delays_us;
   std::vector<double> delivery_delays_us;
   int64_t transitions_expected = 0;  // watchers x 2
-  int64_t gaps = 0;         // running never delivered (a legal gap)
+  int64_t gaps = 0;                  // running never delivered (a legal gap)
   int64_t lost_finals = 0;  // final state missing or stream not OK: a failure
 };
 

@@ -18,10 +18,12 @@ absl::Status WatchFleet::Open(const BenchEnv& env,
   watchers_.reserve(first + static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) {
     auto index = static_cast<std::size_t>(i);
-    watchers_.push_back(std::make_unique<Watcher>(&group_, ids[index % ids.size()]));
+    watchers_.push_back(
+        std::make_unique<Watcher>(&group_, ids[index % ids.size()]));
     watchers_.back()->Start(env.stub(index), queues_->queue(index));
   }
-  if (!group_.WaitStarted(static_cast<int>(watchers_.size()), StreamsTimeout(count))) {
+  if (!group_.WaitStarted(static_cast<int>(watchers_.size()),
+                          StreamsTimeout(count))) {
     return absl::DeadlineExceededError(
         absl::StrCat("not all ", count, " streams got their first message"));
   }
@@ -32,15 +34,16 @@ absl::Status WatchFleet::Open(const BenchEnv& env,
 absl::Status WatchFleet::WaitAllDone(absl::Duration timeout) {
   const int count = static_cast<int>(watchers_.size());
   if (!group_.WaitDone(count, timeout)) {
-    return absl::DeadlineExceededError(
-        absl::StrCat(count - group_.done(), " of ", count, " streams never ended"));
+    return absl::DeadlineExceededError(absl::StrCat(
+        count - group_.done(), " of ", count, " streams never ended"));
   }
   return absl::OkStatus();
 }
 
 absl::Status WatchFleet::CancelAll() {
   if (watchers_.empty()) return absl::OkStatus();
-  if (CancelAndReap(watchers_, group_, absl::Seconds(60))) return absl::OkStatus();
+  if (CancelAndReap(watchers_, group_, absl::Seconds(60)))
+    return absl::OkStatus();
   // Streams that never ended still have operations on the queues: leak them
   // too, rather than block forever draining them.
   static_cast<void>(queues_.release());

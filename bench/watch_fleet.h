@@ -38,7 +38,9 @@ class WatchFleet {
   absl::Status CancelAll();
 
   const WatchGroup& group() const { return group_; }
-  const std::vector<std::unique_ptr<Watcher>>& watchers() const { return watchers_; }
+  const std::vector<std::unique_ptr<Watcher>>& watchers() const {
+    return watchers_;
+  }
 
  private:
   // Destroyed in reverse: the watchers (all ended), then the queues (their

@@ -17,9 +17,8 @@ bool WatchGroup::WaitStarted(int count, absl::Duration timeout) {
 
 bool WatchGroup::WaitDone(int count, absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto reached = [this, count]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return done_ >= count;
-  };
+  auto reached = [this, count]()
+                     ABSL_SHARED_LOCKS_REQUIRED(mu_) { return done_ >= count; };
   return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
 }
 

@@ -69,7 +69,8 @@ bool ParseRole(absl::string_view text, v1::ContentRole& out) {
 
 // The value setters below share this shape; `Text` copies into a string
 // field, `Repeated` appends to a repeated one.
-using Setter = std::function<bool(const std::string&, CliCommand&, std::string&)>;
+using Setter =
+    std::function<bool(const std::string&, CliCommand&, std::string&)>;
 
 template <typename Mutable>
 Setter Text(Mutable field) {
@@ -79,7 +80,8 @@ Setter Text(Mutable field) {
   };
 }
 
-Setter DurationFlag(absl::Duration CliCommand::*field, bool CliCommand::*given) {
+Setter DurationFlag(absl::Duration CliCommand::*field,
+                    bool CliCommand::*given) {
   return [field, given](const std::string& v, CliCommand& c, std::string& e) {
     if (!ParseSeconds(v, c.*field) || c.*field < absl::ZeroDuration()) {
       e = "wants a duration such as 5s, 500ms or 5";
@@ -92,10 +94,12 @@ Setter DurationFlag(absl::Duration CliCommand::*field, bool CliCommand::*given) 
 
 const std::vector<Flag>& CreateFlags() {
   static const auto* flags = new std::vector<Flag>{
-      {"model", "ID", "model id (default doubao-seedance-2.0; or doubao-seedance-2.0-fast)",
+      {"model", "ID",
+       "model id (default doubao-seedance-2.0; or doubao-seedance-2.0-fast)",
        Text([](CliCommand& c) { return c.request.mutable_model(); })},
       {"prompt", "TEXT",
-       "text description; `-` reads stdin (also the default when stdin is not a terminal)",
+       "text description; `-` reads stdin (also the default when stdin is not "
+       "a terminal)",
        [](const std::string& v, CliCommand& c, std::string&) {
          c.prompt_given = true;
          c.prompt_from_stdin = v == "-";
@@ -112,7 +116,8 @@ const std::vector<Flag>& CreateFlags() {
          c.request.set_duration(seconds);
          return true;
        }},
-      {"resolution", "480p|720p", "output resolution (default: upstream's, 720p)",
+      {"resolution", "480p|720p",
+       "output resolution (default: upstream's, 720p)",
        [](const std::string& v, CliCommand& c, std::string& e) {
          if (v == "480p") {
            c.request.set_resolution(v1::RESOLUTION_480P);
@@ -139,17 +144,25 @@ const std::vector<Flag>& CreateFlags() {
       {"audio-urls", "URL", "a reference audio, repeatable (audio_urls)",
        Text([](CliCommand& c) { return c.request.add_audio_urls(); })},
       {"video-duration", "DUR",
-       "length of each reference video in order, repeatable (video_durations), e.g. 5s",
+       "length of each reference video in order, repeatable (video_durations), "
+       "e.g. 5s",
        [](const std::string& v, CliCommand& c, std::string& e) {
          absl::Duration d;
-         if (!ParseSeconds(v, d)) { e = "wants a duration such as 5s"; return false; }
+         if (!ParseSeconds(v, d)) {
+           e = "wants a duration such as 5s";
+           return false;
+         }
          SetDuration(d, *c.request.add_video_durations());
          return true;
        }},
-      {"input-video-duration", "DUR", "total length of the reference videos, e.g. 12s",
+      {"input-video-duration", "DUR",
+       "total length of the reference videos, e.g. 12s",
        [](const std::string& v, CliCommand& c, std::string& e) {
          absl::Duration d;
-         if (!ParseSeconds(v, d)) { e = "wants a duration such as 5s"; return false; }
+         if (!ParseSeconds(v, d)) {
+           e = "wants a duration such as 5s";
+           return false;
+         }
          SetDuration(d, *c.request.mutable_input_video_duration());
          return true;
        }},
@@ -166,17 +179,20 @@ const std::vector<Flag>& CreateFlags() {
        },
        true},
       {"content", "TYPE:ROLE:URL",
-       "typed media reference, repeatable; TYPE image|video|audio, ROLE first_frame|"
+       "typed media reference, repeatable; TYPE image|video|audio, ROLE "
+       "first_frame|"
        "last_frame|reference_image|reference_video|reference_audio or empty "
        "(e.g. image:first_frame:https://...)",
        [](const std::string& v, CliCommand& c, std::string& e) {
-         std::vector<std::string> parts = absl::StrSplit(v, absl::MaxSplits(':', 2));
+         std::vector<std::string> parts =
+             absl::StrSplit(v, absl::MaxSplits(':', 2));
          v1::ContentItem item;
          v1::MediaType type;
          v1::ContentRole role;
          if (parts.size() != 3 || !ParseMediaType(parts[0], type) ||
              !ParseRole(parts[1], role)) {
-           e = "wants TYPE:ROLE:URL, e.g. image:first_frame:https://example.com/a.png";
+           e = "wants TYPE:ROLE:URL, e.g. "
+               "image:first_frame:https://example.com/a.png";
            return false;
          }
          item.set_type(type);
@@ -185,7 +201,8 @@ const std::vector<Flag>& CreateFlags() {
          *c.request.add_content() = std::move(item);
          return true;
        }},
-      {"dry-run", nullptr, "validate and price only (validate_only): spends nothing",
+      {"dry-run", nullptr,
+       "validate and price only (validate_only): spends nothing",
        [](const std::string& v, CliCommand& c, std::string&) {
          c.request.set_validate_only(v == "true");
          return true;
@@ -201,16 +218,20 @@ const std::vector<Flag>& CreateFlags() {
 
 const std::vector<Flag>& FollowFlags() {
   static const auto* flags = new std::vector<Flag>{
-      {"download", "FILE", "save the result video to FILE when it succeeds (implies --watch)",
+      {"download", "FILE",
+       "save the result video to FILE when it succeeds (implies --watch)",
        [](const std::string& v, CliCommand& c, std::string&) {
          c.download_path = v;
          c.watch = true;
          return true;
        }},
       {"heartbeat", "DUR",
-       "ask for heartbeats after DUR without news (default 1s on a terminal, else none)",
+       "ask for heartbeats after DUR without news (default 1s on a terminal, "
+       "else none)",
        DurationFlag(&CliCommand::heartbeat, &CliCommand::heartbeat_given)},
-      {"json", nullptr, "newline-delimited JSON events on stdout (default when stdout is not a terminal)",
+      {"json", nullptr,
+       "newline-delimited JSON events on stdout (default when stdout is not a "
+       "terminal)",
        [](const std::string& v, CliCommand& c, std::string&) {
          c.json = v == "true";
          return true;
@@ -227,28 +248,33 @@ struct KeySource {
 
 const std::vector<Flag>& GlobalFlags() {
   static const auto* flags = new std::vector<Flag>{
-      {"gateway", "HOST:PORT", "gateway address (env SEEDANCE_GATEWAY; default 127.0.0.1:50051)",
+      {"gateway", "HOST:PORT",
+       "gateway address (env SEEDANCE_GATEWAY; default 127.0.0.1:50051)",
        Text([](CliCommand& c) { return &c.client.target; })},
       {"tls", nullptr, "connect with TLS",
        [](const std::string& v, CliCommand& c, std::string&) {
          c.client.tls = v == "true";
          return true;
        }},
-      {"ca-file", "PEM", "trust these CA certificates instead of the system's (implies --tls)",
+      {"ca-file", "PEM",
+       "trust these CA certificates instead of the system's (implies --tls)",
        [](const std::string& v, CliCommand& c, std::string&) {
          c.client.ca_file = v;
          c.client.tls = true;
          return true;
        }},
       {"api-key-env", "NAME",
-       "read your TokenHub key from this environment variable (default SEEDANCE_API_KEY); "
+       "read your TokenHub key from this environment variable (default "
+       "SEEDANCE_API_KEY); "
        "sent as `authorization: Bearer ...`, never printed",
        nullptr},
-      {"api-key-file", "PATH", "read your TokenHub key from this file instead", nullptr},
+      {"api-key-file", "PATH", "read your TokenHub key from this file instead",
+       nullptr},
       {"timeout", "DUR", "deadline of create and get calls (default 30s)",
        nullptr},
       {"reconnect-for", "DUR",
-       "how long a watch keeps reconnecting to an unreachable gateway (default 60s)",
+       "how long a watch keeps reconnecting to an unreachable gateway (default "
+       "60s)",
        DurationFlag(&CliCommand::reconnect_for, nullptr)},
   };
   return *flags;
@@ -267,9 +293,8 @@ void AppendHelp(const std::vector<Flag>& flags, std::string& out) {
   for (const Flag& flag : flags) {
     std::string left = flag.value_name
                            ? absl::StrCat("--", flag.name, " ", flag.value_name)
-                           : flag.negatable
-                                 ? absl::StrCat("--[no-]", flag.name)
-                                 : absl::StrCat("--", flag.name);
+                       : flag.negatable ? absl::StrCat("--[no-]", flag.name)
+                                        : absl::StrCat("--", flag.name);
     absl::StrAppend(&out, "  ", left,
                     std::string(left.size() < 28 ? 28 - left.size() : 1, ' '),
                     flag.help, "\n");
@@ -282,7 +307,8 @@ absl::Status UsageError(absl::string_view message) {
 
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return UsageError(absl::StrCat("--api-key-file: cannot read ", path));
+  if (!in)
+    return UsageError(absl::StrCat("--api-key-file: cannot read ", path));
   std::ostringstream text;
   text << in.rdbuf();
   return std::string(absl::StripAsciiWhitespace(text.str()));
@@ -326,10 +352,12 @@ absl::StatusOr<CliCommand> ParseCommandLine(int argc, const char* const* argv,
     }
     if (!flag) return UsageError(absl::StrCat("unknown flag --", name));
     if (flag->value_name == nullptr) {
-      if (has_value) return UsageError(absl::StrCat("--", name, " takes no value"));
+      if (has_value)
+        return UsageError(absl::StrCat("--", name, " takes no value"));
       value = negated ? "false" : "true";
     } else if (!has_value) {
-      if (i + 1 >= argc) return UsageError(absl::StrCat("--", name, " needs a value"));
+      if (i + 1 >= argc)
+        return UsageError(absl::StrCat("--", name, " needs a value"));
       value = argv[++i];
     }
     std::string error;
@@ -347,17 +375,21 @@ absl::StatusOr<CliCommand> ParseCommandLine(int argc, const char* const* argv,
     }
   }
 
-  if (positional.empty()) return UsageError("missing command: create, get or watch");
+  if (positional.empty())
+    return UsageError("missing command: create, get or watch");
   const std::string& verb = positional[0];
   if (verb == "create") {
     command.verb = CliCommand::Verb::kCreate;
-    if (positional.size() > 1) return UsageError("create takes no arguments (use --prompt)");
+    if (positional.size() > 1)
+      return UsageError("create takes no arguments (use --prompt)");
     if (command.request.validate_only() && command.watch) {
       return UsageError("--dry-run creates nothing to watch or download");
     }
   } else if (verb == "get" || verb == "watch") {
-    command.verb = verb == "get" ? CliCommand::Verb::kGet : CliCommand::Verb::kWatch;
-    if (positional.size() != 2) return UsageError(absl::StrCat(verb, " wants one task ID"));
+    command.verb =
+        verb == "get" ? CliCommand::Verb::kGet : CliCommand::Verb::kWatch;
+    if (positional.size() != 2)
+      return UsageError(absl::StrCat(verb, " wants one task ID"));
     command.id = positional[1];
     if (command.verb == CliCommand::Verb::kWatch) command.watch = true;
   } else {
@@ -376,14 +408,18 @@ absl::StatusOr<CliCommand> ParseCommandLine(int argc, const char* const* argv,
 
 std::string CliUsage() {
   std::string out =
-      "seedance: create and follow Seedance 2.0 videos through a seedance gateway.\n"
+      "seedance: create and follow Seedance 2.0 videos through a seedance "
+      "gateway.\n"
       "\n"
       "Usage:\n"
-      "  seedance create --prompt TEXT [flags]   start a generation (--dry-run: price only)\n"
-      "  seedance get ID [flags]                  print a task's current state\n"
+      "  seedance create --prompt TEXT [flags]   start a generation "
+      "(--dry-run: price only)\n"
+      "  seedance get ID [flags]                  print a task's current "
+      "state\n"
       "  seedance watch ID [flags]                follow a task until it ends\n"
       "\n"
-      "On a terminal, watching shows a live status line; otherwise (or with --json)\n"
+      "On a terminal, watching shows a live status line; otherwise (or with "
+      "--json)\n"
       "stdout carries one JSON object per event. Errors go to stderr.\n"
       "\n"
       "Create flags (one per CreateVideoRequest field):\n";

@@ -71,9 +71,9 @@ class JsonRenderer final : public EventRenderer {
       }
       const v1::Heartbeat& beat = message.heartbeat();
       w.Key("elapsed_seconds");
-      w.Double(
-          static_cast<double>(TimeUtil::DurationToMilliseconds(beat.elapsed())) /
-          1000.0);
+      w.Double(static_cast<double>(
+                   TimeUtil::DurationToMilliseconds(beat.elapsed())) /
+               1000.0);
       w.Key("upstream_reachable");
       w.Bool(beat.upstream_reachable());
       if (!beat.upstream_error().empty()) {
@@ -131,7 +131,8 @@ class JsonRenderer final : public EventRenderer {
 
 }  // namespace
 
-std::unique_ptr<EventRenderer> MakeJsonRenderer(std::FILE* out, std::FILE* err) {
+std::unique_ptr<EventRenderer> MakeJsonRenderer(std::FILE* out,
+                                                std::FILE* err) {
   return std::make_unique<JsonRenderer>(out, err);
 }
 

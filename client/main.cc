@@ -32,11 +32,10 @@ std::string ReadAll(std::istream& in) {
 
 int main(int argc, char** argv) {
   namespace sc = ::seedance::client;
-  auto parsed = sc::ParseCommandLine(
-      argc, argv, [](const char* name) {
-        // Read once, before any thread exists (nothing sets the environment).
-        return std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
-      });
+  auto parsed = sc::ParseCommandLine(argc, argv, [](const char* name) {
+    // Read once, before any thread exists (nothing sets the environment).
+    return std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+  });
   if (!parsed.ok()) {
     std::cerr << "seedance: " << parsed.status().message()
               << "\nRun `seedance --help` for usage.\n";

@@ -19,10 +19,12 @@ std::string DescribeStatus(const absl::Status& status) {
     }
   }
   if (auto info = GetDetail<google::rpc::ErrorInfo>(status)) {
-    absl::StrAppend(&out, "  reason: ", info->reason(), " (", info->domain(), ")\n");
+    absl::StrAppend(&out, "  reason: ", info->reason(), " (", info->domain(),
+                    ")\n");
   }
   if (auto retry = GetDetail<google::rpc::RetryInfo>(status)) {
-    absl::StrAppend(&out, "  retry after: ", retry->retry_delay().seconds(), "s\n");
+    absl::StrAppend(&out, "  retry after: ", retry->retry_delay().seconds(),
+                    "s\n");
   }
   return out;
 }

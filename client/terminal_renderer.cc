@@ -26,7 +26,8 @@ std::string Clock(absl::Duration elapsed) {
 std::string PriceText(const v1::Video& video) {
   if (!video.has_price()) return "";
   const v1::Price& price = video.price();
-  if (price.has_actual_micros()) return "cost " + FormatUsd(price.actual_micros());
+  if (price.has_actual_micros())
+    return "cost " + FormatUsd(price.actual_micros());
   return absl::StrCat("est. ", FormatUsd(price.estimated_micros()),
                       price.input_video_unpriced() ? "+" : "");
 }
@@ -41,7 +42,8 @@ class TerminalRenderer final : public EventRenderer {
   void Created(const v1::Video& video, bool dry_run) override {
     const v1::Price& price = video.price();
     if (dry_run) {
-      std::fprintf(out_, "valid: estimated price %s (%s/s x %.3g s of video%s)\n",
+      std::fprintf(out_,
+                   "valid: estimated price %s (%s/s x %.3g s of video%s)\n",
                    FormatUsd(price.estimated_micros()).c_str(),
                    FormatUsd(price.rate_micros_per_second()).c_str(),
                    static_cast<double>(price.estimated_micros()) /
@@ -85,10 +87,12 @@ class TerminalRenderer final : public EventRenderer {
   void DownloadProgress(int64_t received, int64_t total) override {
     constexpr int kWidth = 30;
     int filled = total > 0 ? static_cast<int>(kWidth * received / total) : 0;
-    std::string bar = std::string(filled, '#') + std::string(kWidth - filled, '-');
+    std::string bar =
+        std::string(filled, '#') + std::string(kWidth - filled, '-');
     std::fprintf(out_, "\r\033[Kdownloading [%s] %s", bar.c_str(),
                  total > 0 ? absl::StrFormat("%3d%% of %d bytes",
-                                             100 * received / total, total).c_str()
+                                             100 * received / total, total)
+                                 .c_str()
                            : absl::StrFormat("%d bytes", received).c_str());
     std::fflush(out_);
     line_open_ = true;
@@ -109,9 +113,10 @@ class TerminalRenderer final : public EventRenderer {
   // `elapsed` zero: computed from the task's creation (or our start).
   void Redraw(absl::Duration elapsed) {
     if (elapsed == absl::ZeroDuration()) {
-      absl::Time since = last_.has_create_time()
-                             ? absl::FromUnixSeconds(last_.create_time().seconds())
-                             : start_;
+      absl::Time since =
+          last_.has_create_time()
+              ? absl::FromUnixSeconds(last_.create_time().seconds())
+              : start_;
       elapsed = std::max(absl::ZeroDuration(), absl::Now() - since);
     }
     std::fprintf(out_, "\r\033[K%-9s %s  %s  %s",

@@ -28,8 +28,10 @@ std::chrono::system_clock::time_point DeadlineAfter(absl::Duration timeout) {
 class ReconnectBackoff {
  public:
   ReconnectBackoff(absl::Duration initial, absl::Duration maximum)
-      : initial_(initial), maximum_(std::max(initial, maximum)),
-        window_(initial), random_(std::random_device{}()) {}
+      : initial_(initial),
+        maximum_(std::max(initial, maximum)),
+        window_(initial),
+        random_(std::random_device{}()) {}
 
   absl::Duration Next() {
     double low = absl::ToDoubleSeconds(window_) / 2;
@@ -206,10 +208,10 @@ absl::Status VideoClient::Watch(absl::string_view id,
     }
     absl::Duration left = outage_start + options.max_reconnect_time - now;
     if (left <= absl::ZeroDuration()) {
-      return absl::UnavailableError(absl::StrCat(
-          "gateway unreachable for ", absl::FormatDuration(
-                                          options.max_reconnect_time),
-          ": ", status.message()));
+      return absl::UnavailableError(
+          absl::StrCat("gateway unreachable for ",
+                       absl::FormatDuration(options.max_reconnect_time), ": ",
+                       status.message()));
     }
     if (!WaitUnlessCancelled(std::min(backoff.Next(), left))) {
       return absl::CancelledError("watch cancelled");

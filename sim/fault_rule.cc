@@ -228,7 +228,8 @@ absl::StatusOr<FaultRule> ParseFaultRule(absl::string_view spec) {
       have_kind = true;
       continue;
     }
-    if (!has_value) return Bad(spec, absl::StrCat("unknown kind \"", token, "\""));
+    if (!has_value)
+      return Bad(spec, absl::StrCat("unknown kind \"", token, "\""));
     absl::Status s = ApplyOption(spec, kv.first, kv.second, &rule);
     if (!s.ok()) return s;
   }
@@ -258,7 +259,8 @@ absl::StatusOr<std::vector<FaultRule>> ParseFaultRules(absl::string_view text) {
       specs.push_back(*std::move(spec));
     }
   } else {
-    specs = absl::StrSplit(trimmed, absl::ByAnyChar(";\n"), absl::SkipWhitespace());
+    specs =
+        absl::StrSplit(trimmed, absl::ByAnyChar(";\n"), absl::SkipWhitespace());
   }
   std::vector<FaultRule> rules;
   for (const std::string& spec : specs) {

@@ -169,23 +169,23 @@ class Session : public std::enable_shared_from_this<Session> {
       ReadBody();
       return;
     }
-    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                      [self = shared_from_this()](beast::error_code write_ec,
-                                                  std::size_t) {
-                        if (write_ec) {
-                          self->Close();
-                        } else {
-                          self->ReadBody();
-                        }
-                      });
+    asio::async_write(
+        stream_, asio::buffer(kContinue.data(), kContinue.size()),
+        [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+          if (write_ec) {
+            self->Close();
+          } else {
+            self->ReadBody();
+          }
+        });
   }
 
   void ReadBody() {
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec,
-                                                 std::size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          self->OnRead(ec);
+        });
   }
 
   void OnRead(beast::error_code ec) {
@@ -242,12 +242,11 @@ class Session : public std::enable_shared_from_this<Session> {
         break;
     }
     out_.clear();
-    absl::StrAppend(&out_, "HTTP/1.1 ", reply_.status, " ",
-                    View(http::obsolete_reason(
-                        static_cast<http::status>(reply_.status))),
-                    "\r\nServer: tokenhub-sim\r\nContent-Type: ",
-                    reply_.content_type, "\r\nContent-Length: ",
-                    reply_.body.size(), "\r\n");
+    absl::StrAppend(
+        &out_, "HTTP/1.1 ", reply_.status, " ",
+        View(http::obsolete_reason(static_cast<http::status>(reply_.status))),
+        "\r\nServer: tokenhub-sim\r\nContent-Type: ", reply_.content_type,
+        "\r\nContent-Length: ", reply_.body.size(), "\r\n");
     for (const auto& [name, value] : reply_.headers) {
       absl::StrAppend(&out_, name, ": ", value, "\r\n");
     }
@@ -265,15 +264,15 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     reply_.body.clear();
     stream_.expires_after(ToChrono(shared_->options.idle_timeout));
-    asio::async_write(stream_, asio::buffer(out_),
-                      [self = shared_from_this()](beast::error_code ec,
-                                                  std::size_t) {
-                        if (ec || self->reply_.close) {
-                          self->Close();
-                        } else {
-                          self->Read();
-                        }
-                      });
+    asio::async_write(
+        stream_, asio::buffer(out_),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec || self->reply_.close) {
+            self->Close();
+          } else {
+            self->Read();
+          }
+        });
   }
 
   // Holds the connection without answering until the peer closes it (a
@@ -284,12 +283,11 @@ class Session : public std::enable_shared_from_this<Session> {
                            ? reply_.stall_for
                            : shared_->options.stall_cap;
     timer_.expires_after(ToChrono(d));
-    timer_.async_wait([self = shared_from_this()](beast::error_code) {
-      self->Close();
-    });
+    timer_.async_wait(
+        [self = shared_from_this()](beast::error_code) { self->Close(); });
     stream_.socket().async_read_some(
-        asio::buffer(sink_), [self = shared_from_this()](beast::error_code,
-                                                         std::size_t) {
+        asio::buffer(sink_),
+        [self = shared_from_this()](beast::error_code, std::size_t) {
           self->Close();
         });
   }
@@ -332,8 +330,8 @@ class HttpServer::Impl {
         ioc_(std::make_unique<asio::io_context>(
             std::max(1, shared_.options.threads))),
         acceptor_(std::make_unique<tcp::acceptor>(asio::make_strand(*ioc_))),
-        retry_timer_(std::make_unique<asio::steady_timer>(
-            acceptor_->get_executor())) {}
+        retry_timer_(
+            std::make_unique<asio::steady_timer>(acceptor_->get_executor())) {}
 
   ~Impl() { Stop(); }
 
@@ -352,9 +350,9 @@ class HttpServer::Impl {
     if (!ec) acceptor_->bind(endpoint, ec);
     if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot listen on ", shared_.options.host, ":",
-          shared_.options.port, ": ", ec.message()));
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on ", shared_.options.host, ":",
+                       shared_.options.port, ": ", ec.message()));
     }
     port_ = acceptor_->local_endpoint().port();
     Accept();

@@ -46,7 +46,7 @@ struct HttpReply {
   bool omit_body = false;  // HEAD: Content-Length of `body`, but no bytes
   bool close = false;      // send Connection: close and close after
   Delivery delivery = Delivery::kNormal;
-  absl::Duration delay = absl::ZeroDuration();  // before delivering
+  absl::Duration delay = absl::ZeroDuration();      // before delivering
   absl::Duration stall_for = absl::ZeroDuration();  // zero: the stall cap
 };
 

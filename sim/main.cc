@@ -120,8 +120,7 @@ int Run(int argc, char** argv) {
     } else if (flag == "--fault") {
       absl::StatusOr<std::vector<FaultRule>> rules = ParseFaultRules(value);
       if (!rules.ok()) return Usage(std::string(rules.status().message()));
-      options.faults.insert(options.faults.end(), rules->begin(),
-                            rules->end());
+      options.faults.insert(options.faults.end(), rules->begin(), rules->end());
     } else if (flag == "--max-body-bytes") {
       ok = absl::SimpleAtoi(value, &options.max_body_bytes);
     } else {

@@ -102,10 +102,9 @@ void ApplyContentFault(const FaultRule& rule, rapidjson::Document* doc) {
       break;
     }
     case FaultKind::kHuge:
-      doc->AddMember("padding",
-                     Str(std::string(static_cast<size_t>(rule.huge_bytes), 'x'),
-                         a),
-                     a);
+      doc->AddMember(
+          "padding",
+          Str(std::string(static_cast<size_t>(rule.huge_bytes), 'x'), a), a);
       break;
     default:
       break;
@@ -134,7 +133,8 @@ void ApplyEchoKey(absl::string_view where, absl::string_view key,
   } else if (where == "task") {
     doc->RemoveMember("error");
     Value error(rapidjson::kObjectType);
-    error.AddMember("message", Str(absl::StrCat("quota of ", key, " spent"), a), a);
+    error.AddMember("message", Str(absl::StrCat("quota of ", key, " spent"), a),
+                    a);
     error.AddMember("code", Str(absl::StrCat("code", key), a), a);
     error.AddMember("type", Str(absl::StrCat("42", key), a), a);
     doc->AddMember("error", error, a);
@@ -156,9 +156,9 @@ std::string ImfFixdate(absl::Time t) {
                                             "Sep", "Oct", "Nov", "Dec"};
   absl::CivilSecond cs = absl::ToCivilSecond(t, absl::UTCTimeZone());
   int weekday = static_cast<int>(absl::GetWeekday(cs));  // Monday == 0
-  return absl::StrFormat("%s, %02d %s %04d %02d:%02d:%02d GMT",
-                         kDays[weekday], cs.day(), kMonths[cs.month() - 1],
-                         cs.year(), cs.hour(), cs.minute(), cs.second());
+  return absl::StrFormat("%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[weekday],
+                         cs.day(), kMonths[cs.month() - 1], cs.year(),
+                         cs.hour(), cs.minute(), cs.second());
 }
 
 }  // namespace tokenhub_sim

@@ -97,7 +97,8 @@ absl::Status CheckContent(const Value& content, ContentCounts* counts) {
     if (kind != "image_url" && kind != "video_url" && kind != "audio_url") {
       return Invalid(absl::StrCat(
           "content[].type must be image_url, video_url, audio_url or text, "
-          "not \"", kind, "\""));
+          "not \"",
+          kind, "\""));
     }
     auto media = item.FindMember(kind.c_str());
     if (media == item.MemberEnd() || !media->value.IsObject()) {
@@ -132,9 +133,10 @@ absl::StatusOr<CreateRequest> ValidateCreateRequest(absl::string_view body) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError()) {
-    return Invalid(absl::StrCat("malformed JSON body: ",
-                                rapidjson::GetParseError_En(doc.GetParseError()),
-                                " at offset ", doc.GetErrorOffset()));
+    return Invalid(
+        absl::StrCat("malformed JSON body: ",
+                     rapidjson::GetParseError_En(doc.GetParseError()),
+                     " at offset ", doc.GetErrorOffset()));
   }
   if (!doc.IsObject()) return Invalid("request body must be a JSON object");
 
@@ -142,7 +144,8 @@ absl::StatusOr<CreateRequest> ValidateCreateRequest(absl::string_view body) {
   absl::Status s = RequiredString(doc, "model", &request.model);
   if (!s.ok()) return s;
   bool known = false;
-  for (absl::string_view model : kModels) known = known || model == request.model;
+  for (absl::string_view model : kModels)
+    known = known || model == request.model;
   if (!known) {
     return Invalid(absl::StrCat("model \"", request.model,
                                 "\" is not supported (use doubao-seedance-2.0 "
@@ -203,12 +206,14 @@ absl::StatusOr<CreateRequest> ValidateCreateRequest(absl::string_view body) {
   counts.audios += (doc.HasMember("audio_url") && doc["audio_url"].IsString()) +
                    ArraySize(doc, "audio_urls");
   if (counts.videos > kMaxVideos) {
-    return Invalid("at most 3 reference videos (video_url, video_urls and "
-                   "content video_url items together)");
+    return Invalid(
+        "at most 3 reference videos (video_url, video_urls and "
+        "content video_url items together)");
   }
   if (counts.audios > kMaxAudios) {
-    return Invalid("at most 3 reference audios (audio_url, audio_urls and "
-                   "content audio_url items together)");
+    return Invalid(
+        "at most 3 reference audios (audio_url, audio_urls and "
+        "content audio_url items together)");
   }
   if (counts.first_frames > 1) {
     return Invalid("content may hold at most one first_frame item");

@@ -315,8 +315,7 @@ std::optional<TaskView> SimServer::GetTask(absl::string_view id) const {
   return view;
 }
 
-void SimServer::Error(int status, absl::string_view message,
-                      HttpReply* reply) {
+void SimServer::Error(int status, absl::string_view message, HttpReply* reply) {
   SetError(status, message, reply);
   stats_.CountError(absl::StrCat(status));
 }
@@ -350,10 +349,9 @@ void SimServer::HandleApi(const HttpRequest& request, absl::string_view path,
   stats_.CountRequest();
   bool is_create = path == kCreatePath;
   absl::string_view id = path;
-  if (!is_create &&
-      (!absl::ConsumePrefix(&id, kCreatePath) ||
-       !absl::ConsumePrefix(&id, "/") || id.empty() ||
-       absl::StrContains(id, '/'))) {
+  if (!is_create && (!absl::ConsumePrefix(&id, kCreatePath) ||
+                     !absl::ConsumePrefix(&id, "/") || id.empty() ||
+                     absl::StrContains(id, '/'))) {
     Error(404, "no such endpoint", reply);
     return;
   }
@@ -459,8 +457,8 @@ void SimServer::HandleGetTask(const HttpRequest& request,
   reply->body = ToJson(doc);
 }
 
-void SimServer::HandleMedia(const HttpRequest& request,
-                            absl::string_view path, HttpReply* reply) {
+void SimServer::HandleMedia(const HttpRequest& request, absl::string_view path,
+                            HttpReply* reply) {
   stats_.CountRequest();
   if (request.method != "GET" && request.method != "HEAD") {
     reply->headers.emplace_back("Allow", "GET, HEAD");
@@ -500,8 +498,8 @@ void SimServer::HandleMedia(const HttpRequest& request,
       reply->headers.emplace_back(
           "Content-Range", absl::StrCat("bytes ", range.first, "-", range.last,
                                         "/", bytes.size()));
-      reply->body = std::string(
-          bytes.substr(range.first, range.last - range.first + 1));
+      reply->body =
+          std::string(bytes.substr(range.first, range.last - range.first + 1));
       break;
     case ByteRange::Kind::kUnsatisfiable:
       reply->content_type = "application/json";
@@ -580,8 +578,8 @@ void SimServer::HandleTaskControl(const HttpRequest& request,
   BuildTaskDocument(*task, MediaBase(request), &doc);
   auto& a = doc.GetAllocator();
   doc.AddMember("sim_key", rapidjson::Value(task->key_label.c_str(), a), a);
-  doc.AddMember("sim_resolution",
-                rapidjson::Value(task->resolution.c_str(), a), a);
+  doc.AddMember("sim_resolution", rapidjson::Value(task->resolution.c_str(), a),
+                a);
   rapidjson::Value transitions(rapidjson::kObjectType);
   for (const auto& [status, at] : task->transitions) {
     rapidjson::Value us;

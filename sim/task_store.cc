@@ -41,8 +41,8 @@ void TaskStore::Reschedule(Task& task, size_t from) {
   }
 }
 
-void TaskStore::Render(const Task& task, absl::Time now,
-                       bool with_request_body, TaskView* view) {
+void TaskStore::Render(const Task& task, absl::Time now, bool with_request_body,
+                       TaskView* view) {
   const std::vector<Phase>& phases = task.spec.timeline.phases;
   size_t current = CurrentPhase(task, now);
   view->id = task.id;
@@ -58,10 +58,9 @@ void TaskStore::Render(const Task& task, absl::Time now,
   view->created_unix_seconds = absl::ToUnixSeconds(task.created);
   view->status = phases[current].status;
   view->terminal = current + 1 == phases.size();
-  view->error_message =
-      view->terminal && view->status == kFailed
-          ? task.spec.timeline.error_message
-          : std::string();
+  view->error_message = view->terminal && view->status == kFailed
+                            ? task.spec.timeline.error_message
+                            : std::string();
   view->transitions.clear();
   for (size_t i = 0; i <= current; ++i) {
     view->transitions.emplace_back(phases[i].status, task.starts[i]);
@@ -92,8 +91,7 @@ absl::Status TaskStore::Advance(absl::string_view id, absl::Time now) {
 }
 
 absl::Status TaskStore::Force(absl::string_view id, absl::string_view status,
-                              absl::string_view error_message,
-                              absl::Time now) {
+                              absl::string_view error_message, absl::Time now) {
   if (status.empty()) return absl::InvalidArgumentError("status is empty");
   absl::MutexLock lock(&mu_);
   auto it = tasks_.find(id);
@@ -109,10 +107,10 @@ absl::Status TaskStore::Force(absl::string_view id, absl::string_view status,
     phases.resize(next);
     phases.push_back({std::string(status), absl::ZeroDuration()});
     task.spec.timeline.error_message =
-        status == kFailed ? (error_message.empty()
-                                 ? std::string(kDefaultFailure)
-                                 : std::string(error_message))
-                          : std::string();
+        status == kFailed
+            ? (error_message.empty() ? std::string(kDefaultFailure)
+                                     : std::string(error_message))
+            : std::string();
   } else {
     phases.insert(phases.begin() + static_cast<std::ptrdiff_t>(next),
                   {std::string(status), absl::InfiniteDuration()});

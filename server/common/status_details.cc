@@ -29,9 +29,10 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
         any->set_value(std::string(payload));
       });
   // absl and gRPC share the canonical code numbering.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()),
-                      proto.details_size() > 0 ? proto.SerializeAsString() : "");
+  return grpc::Status(
+      static_cast<grpc::StatusCode>(status.code()),
+      std::string(status.message()),
+      proto.details_size() > 0 ? proto.SerializeAsString() : "");
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

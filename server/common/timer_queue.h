@@ -50,7 +50,8 @@ class TimerQueue {
 
   // When the earliest callback is due (InfiniteFuture when empty).
   absl::Time NextDue() const {
-    return queue_.empty() ? absl::InfiniteFuture() : queue_.begin()->first.first;
+    return queue_.empty() ? absl::InfiniteFuture()
+                          : queue_.begin()->first.first;
   }
 
   std::size_t size() const { return queue_.size(); }

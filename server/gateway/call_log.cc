@@ -29,9 +29,10 @@ std::string Value(absl::string_view v) {
 
 void Emit(absl::string_view line) {
   static absl::Mutex mu(absl::kConstInit);
-  std::string out = absl::StrCat(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      " ", upstream::RedactSecrets(line), "\n");
+  std::string out =
+      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                                    absl::UTCTimeZone()),
+                   " ", upstream::RedactSecrets(line), "\n");
   absl::MutexLock lock(&mu);
   std::fwrite(out.data(), 1, out.size(), stderr);
 }
@@ -45,9 +46,9 @@ void LogCall(absl::string_view method, absl::string_view task_id,
              absl::string_view peer) {
   if (!call_logging) return;
   std::string line = absl::StrCat(
-      "call=", method, " id=", Value(task_id), " code=",
-      absl::StatusCodeToString(status.code()), " ms=",
-      absl::ToInt64Milliseconds(elapsed), " peer=", Value(peer));
+      "call=", method, " id=", Value(task_id),
+      " code=", absl::StatusCodeToString(status.code()),
+      " ms=", absl::ToInt64Milliseconds(elapsed), " peer=", Value(peer));
   if (!status.ok()) absl::StrAppend(&line, " error=", Value(status.message()));
   Emit(line);
 }

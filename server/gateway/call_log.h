@@ -5,7 +5,8 @@
 // (`id=th-...`, `codeth-...`). The keys themselves were removed earlier, where
 // upstream replies are parsed (server/upstream/task_json.h).
 //
-//   2026-11-24T13:45:01.123Z call=GetVideo id=cgt-1f2e code=OK ms=3 peer=ipv4:127.0.0.1:50312
+//   2026-11-24T13:45:01.123Z call=GetVideo id=cgt-1f2e code=OK ms=3
+//   peer=ipv4:127.0.0.1:50312
 #ifndef SEEDANCE_SERVER_GATEWAY_CALL_LOG_H_
 #define SEEDANCE_SERVER_GATEWAY_CALL_LOG_H_
 

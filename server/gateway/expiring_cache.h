@@ -49,7 +49,8 @@ class ExpiringCache {
   void Expire(absl::Time now) {
     while (!order_.empty()) {
       auto it = entries_.find(order_.front().first);
-      if (it != entries_.end() && it->second.generation == order_.front().second) {
+      if (it != entries_.end() &&
+          it->second.generation == order_.front().second) {
         if (it->second.expiry > now) break;
         entries_.erase(it);
       }

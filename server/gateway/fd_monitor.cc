@@ -46,7 +46,8 @@ absl::StatusOr<DescriptorUsage> ProcDescriptorCounter::Count() {
   std::unique_ptr<DIR, DirCloser> dir(opendir("/proc/self/fd"));
   if (dir == nullptr) {
     // No descriptor left even for this: that is the answer.
-    if (errno == EMFILE || errno == ENFILE) return DescriptorUsage{*limit, *limit};
+    if (errno == EMFILE || errno == ENFILE)
+      return DescriptorUsage{*limit, *limit};
     return absl::UnavailableError(
         absl::StrCat("cannot open /proc/self/fd: ", std::strerror(errno)));
   }
@@ -112,9 +113,9 @@ absl::StatusOr<DescriptorLimits> RaiseDescriptorLimit() {
   if (limit.rlim_cur == limit.rlim_max) return result;
   limit.rlim_cur = limit.rlim_max;
   if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-    return absl::InternalError(
-        absl::StrCat("setrlimit(RLIMIT_NOFILE, ", limit.rlim_max,
-                     "): ", std::strerror(errno)));
+    return absl::InternalError(absl::StrCat("setrlimit(RLIMIT_NOFILE, ",
+                                            limit.rlim_max,
+                                            "): ", std::strerror(errno)));
   }
   result.soft_after = limit.rlim_max;
   return result;
@@ -146,8 +147,8 @@ void FdMonitor::Stop() {
 }
 
 void FdMonitor::Run() {
-  const bool self_check = probe_ != nullptr &&
-                          options_.self_check_interval > absl::ZeroDuration();
+  const bool self_check =
+      probe_ != nullptr && options_.self_check_interval > absl::ZeroDuration();
   absl::Time next_count = absl::Now();
   absl::Time next_self_check = absl::Now() + options_.self_check_interval;
   for (;;) {
@@ -215,8 +216,8 @@ void FdMonitor::CheckListener() {
   // A failure is only the listener's fault if descriptors were free for
   // it all along: count again now.
   if (absl::StatusOr<DescriptorUsage> usage = counter_->Count();
-      usage.ok() &&
-      FreeDescriptors(*usage) < EffectiveReserve(options_.reserve, usage->limit)) {
+      usage.ok() && FreeDescriptors(*usage) <
+                        EffectiveReserve(options_.reserve, usage->limit)) {
     return;
   }
   listener_dead_ = true;

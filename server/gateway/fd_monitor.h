@@ -121,8 +121,7 @@ class FdMonitor {
  public:
   FdMonitor(const FdMonitorOptions& options,
             std::unique_ptr<DescriptorCounter> counter,
-            std::unique_ptr<ListenerProbe> probe,
-            FdMonitorCallbacks callbacks);
+            std::unique_ptr<ListenerProbe> probe, FdMonitorCallbacks callbacks);
   // Stops the thread if it runs.
   ~FdMonitor();
 

@@ -26,8 +26,7 @@ ConfigOption StringOption(std::string name, std::string env, std::string help,
           }};
 }
 
-ConfigOption DurationOption(std::string name, std::string env,
-                            std::string help,
+ConfigOption DurationOption(std::string name, std::string env, std::string help,
                             absl::Duration GatewayConfig::*member) {
   std::string shown = absl::FormatDuration(GatewayConfig().*member);
   return {std::move(name), std::move(env), std::move(help), shown,
@@ -93,20 +92,20 @@ ConfigOption DoubleOption(std::string name, std::string env, std::string help,
 ConfigOption BoolOption(std::string name, std::string env, std::string help,
                         bool GatewayConfig::*member) {
   std::string shown = GatewayConfig().*member ? "true" : "false";
-  ConfigOption o{std::move(name), std::move(env), std::move(help), shown,
-                 [member](const std::string& v, GatewayConfig& c,
-                          std::string& err) {
-                   std::string s = absl::AsciiStrToLower(v);
-                   if (s == "1" || s == "true" || s == "yes") {
-                     c.*member = true;
-                   } else if (s == "0" || s == "false" || s == "no") {
-                     c.*member = false;
-                   } else {
-                     err = "must be true or false";
-                     return false;
-                   }
-                   return true;
-                 }};
+  ConfigOption o{
+      std::move(name), std::move(env), std::move(help), shown,
+      [member](const std::string& v, GatewayConfig& c, std::string& err) {
+        std::string s = absl::AsciiStrToLower(v);
+        if (s == "1" || s == "true" || s == "yes") {
+          c.*member = true;
+        } else if (s == "0" || s == "false" || s == "no") {
+          c.*member = false;
+        } else {
+          err = "must be true or false";
+          return false;
+        }
+        return true;
+      }};
   o.is_bool = true;
   return o;
 }
@@ -229,8 +228,7 @@ absl::Status Apply(const ConfigOption& o, const std::string& value,
                    absl::string_view source, GatewayConfig& config) {
   std::string error;
   if (o.set(value, config, error)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(source, ": ", error));
+  return absl::InvalidArgumentError(absl::StrCat(source, ": ", error));
 }
 
 // Reads the key file named by the config, if any, unless a key was given.
@@ -240,8 +238,8 @@ absl::Status LoadKeyFile(GatewayConfig& config) {
   }
   std::ifstream in(config.api_key_file);
   if (!in) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--api-key-file: cannot read ", config.api_key_file));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--api-key-file: cannot read ", config.api_key_file));
   }
   std::stringstream text;
   text << in.rdbuf();
@@ -301,13 +299,14 @@ std::string GatewayUsage() {
       "1m, 1h. Booleans: --flag, --no-flag or --flag=true|false.\n\n";
   for (const ConfigOption& o : GatewayConfigOptions()) {
     absl::StrAppend(&out, "  --", o.name, o.is_bool ? "" : "=VALUE", "  [$",
-                    o.env, "]  (default ", o.default_value, ")\n      ",
-                    o.help, "\n");
+                    o.env, "]  (default ", o.default_value, ")\n      ", o.help,
+                    "\n");
   }
-  absl::StrAppend(&out,
-                  "\nSIGTERM/SIGINT: health turns NOT_SERVING, open watches end "
-                  "with UNAVAILABLE\n(clients reconnect elsewhere), calls in "
-                  "flight get --shutdown-grace, exit 0.\n");
+  absl::StrAppend(
+      &out,
+      "\nSIGTERM/SIGINT: health turns NOT_SERVING, open watches end "
+      "with UNAVAILABLE\n(clients reconnect elsewhere), calls in "
+      "flight get --shutdown-grace, exit 0.\n");
   return out;
 }
 

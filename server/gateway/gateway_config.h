@@ -113,7 +113,8 @@ using EnvLookup = std::function<const char*(const char* name)>;
 // Parses flags (`--name=value`, `--name value`, `--flag`, `--no-flag`) over
 // environment variables over defaults, reads the key file, and checks the
 // result. Errors name the flag. `--help` is handled by the caller.
-absl::StatusOr<GatewayConfig> ParseGatewayConfig(int argc, const char* const* argv,
+absl::StatusOr<GatewayConfig> ParseGatewayConfig(int argc,
+                                                 const char* const* argv,
                                                  const EnvLookup& env);
 
 }  // namespace seedance::gateway

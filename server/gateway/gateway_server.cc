@@ -78,9 +78,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
         "this gateway replica is running out of file descriptors; retry "
         "later or on another replica");
   };
-  g->service_ = std::make_unique<VideoService>(
-      service, *g->client_, *g->registry_, *g->scheduler_,
-      upstream::PriceTable::Default());
+  g->service_ = std::make_unique<VideoService>(service, *g->client_,
+                                               *g->registry_, *g->scheduler_,
+                                               upstream::PriceTable::Default());
 
   grpc::EnableDefaultHealthCheckService(true);
   // gRPC's health service is built on upb; touching our generated health
@@ -120,9 +120,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   g->server_ = builder.BuildAndStart();
   if (g->server_ == nullptr || g->port_ == 0) {
     std::call_once(g->shutdown_once_, [] {});  // nothing to drain
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", config.listen,
-                     " (address in use or invalid?)"));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", config.listen, " (address in use or invalid?)"));
   }
   g->server_->GetHealthCheckService()->SetServingStatus(kReadinessService,
                                                         true);

@@ -1,6 +1,6 @@
 // GatewayServer: the whole seedance-gateway in one object — scheduler,
-// fan-out threads, upstream transport and client, poller registry, the gRPC server with
-// VideoService, grpc.health.v1 and reflection — so main() and the
+// fan-out threads, upstream transport and client, poller registry, the gRPC
+// server with VideoService, grpc.health.v1 and reflection — so main() and the
 // end-to-end tests start exactly the same thing.
 //
 //   auto server = GatewayServer::Start(config);  // serving when it returns

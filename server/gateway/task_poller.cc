@@ -21,8 +21,7 @@ using google::protobuf::util::TimeUtil;
 // ending every watch of the task would not be.
 bool KeepPolling(const absl::Status& status) {
   std::string reason = upstream::ErrorReason(status);
-  return upstream::IsTransient(status) ||
-         reason == upstream::kReasonBadReply ||
+  return upstream::IsTransient(status) || reason == upstream::kReasonBadReply ||
          reason == upstream::kReasonResponseTooLarge;
 }
 
@@ -132,7 +131,8 @@ void TaskPoller::OnPollResult(absl::StatusOr<v1::Video> result) {
 bool TaskPoller::HandleVideoLocked(v1::Video video) {
   const absl::Time now = env_.scheduler->Now();
   if (!state_.upstream_reachable) {
-    backoff_ = env_.backoff->clone();  // recovered: the next failure starts small
+    backoff_ =
+        env_.backoff->clone();  // recovered: the next failure starts small
   }
   state_.last_contact = now;
   state_.upstream_reachable = true;
@@ -154,8 +154,8 @@ bool TaskPoller::HandleVideoLocked(v1::Video video) {
       // A final state goes out with the end (EndLocked below then finds no
       // watcher left to tell).
       AnnounceLocked(state_.event, IsFinal(state_.video->status())
-                                      ? absl::make_optional(absl::OkStatus())
-                                      : absl::nullopt);
+                                       ? absl::make_optional(absl::OkStatus())
+                                       : absl::nullopt);
     }
     // A new phase starts: look again soon, then slow down.
     polling_ = env_.polling->clone();

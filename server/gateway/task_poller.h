@@ -49,10 +49,10 @@ struct PollerSnapshot {
   int64_t sequence = 0;             // of `video`
   // The last announced state as watchers got it (null before the first).
   WatchEvent event;
-  absl::Time observed_at;           // when `video` was first seen
+  absl::Time observed_at;  // when `video` was first seen
   absl::Time last_contact = absl::InfinitePast();  // last upstream answer
   bool upstream_reachable = true;
-  std::string upstream_error;       // last transient failure, when unreachable
+  std::string upstream_error;  // last transient failure, when unreachable
 };
 
 // Shared, immutable parts every poller uses.
@@ -71,9 +71,8 @@ class TaskPoller : public std::enable_shared_from_this<TaskPoller> {
  public:
   // Told once when the poller ends by itself: its last state and why
   // (OK after a final state). Called without the poller's lock.
-  using OnEnd = std::function<void(TaskPoller& poller,
-                                   const PollerSnapshot& last,
-                                   const absl::Status& why)>;
+  using OnEnd = std::function<void(
+      TaskPoller& poller, const PollerSnapshot& last, const absl::Status& why)>;
 
   // `price`, when known, is attached to every announced state (with the
   // actual figure once the upstream reports usage).

@@ -37,8 +37,9 @@ bool UnaryReactor::Complete(absl::FunctionRef<absl::Status()> fill) {
 }
 
 void UnaryReactor::OnCancel() {
-  Fail(absl::CancelledError("the client cancelled the call or its deadline "
-                            "passed"));
+  Fail(
+      absl::CancelledError("the client cancelled the call or its deadline "
+                           "passed"));
 }
 
 void UnaryReactor::OnDone() {

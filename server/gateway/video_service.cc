@@ -217,7 +217,8 @@ void VideoService::StartGet(grpc::CallbackServerContext* context,
       [this, call, response, task](absl::StatusOr<v1::Video> video) {
         if (video.ok()) {
           if (auto price = registry_.PriceOf(task)) {
-            if (video->has_usage()) upstream::ApplyUsage(video->usage(), &*price);
+            if (video->has_usage())
+              upstream::ApplyUsage(video->usage(), &*price);
             *video->mutable_price() = *price;
           }
           registry_.RememberFinal(task, *video);
@@ -241,7 +242,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* VideoService::WatchVideo(
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* VideoService::StartWatch(
-    grpc::CallbackServerContext* context, const v1::WatchVideoRequest& request) {
+    grpc::CallbackServerContext* context,
+    const v1::WatchVideoRequest& request) {
   if (absl::Status s = ValidateWatchRequest(request); !s.ok()) {
     return WatchReactor::Reject(context, s);
   }
@@ -261,8 +263,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* VideoService::StartWatch(
   watch.max_watch_time = options_.max_watch_time;
   watch.write_timeout = options_.write_timeout;
   return WatchReactor::Start(context, TaskKey{*std::move(key), request.id()},
-                             watch, registry_, scheduler_,
-                             *std::move(ticket));
+                             watch, registry_, scheduler_, *std::move(ticket));
 }
 
 }  // namespace seedance::gateway

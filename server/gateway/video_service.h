@@ -86,8 +86,7 @@ class VideoService final : public RawVideoService {
                    grpc::ByteBuffer* response);
   void StartGet(grpc::CallbackServerContext* context,
                 const v1::GetVideoRequest& request,
-                std::shared_ptr<UnaryReactor> call,
-                grpc::ByteBuffer* response);
+                std::shared_ptr<UnaryReactor> call, grpc::ByteBuffer* response);
   grpc::ServerWriteReactor<grpc::ByteBuffer>* StartWatch(
       grpc::CallbackServerContext* context,
       const v1::WatchVideoRequest& request);

@@ -19,8 +19,7 @@ google::protobuf::Timestamp ToTimestamp(absl::Time t) {
 }
 
 // A stream refused before it began: finishes at once, deletes itself.
-class RejectedWatch final
-    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+class RejectedWatch final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   RejectedWatch(grpc::CallbackServerContext* context, const absl::Status& s)
       : status_(s), peer_(context->peer()) {
@@ -158,8 +157,9 @@ void WatchReactor::OnWriteDone(bool ok) {
 
 void WatchReactor::OnCancel() {
   absl::MutexLock lock(&mu_);
-  FinishLocked(absl::CancelledError("the client cancelled the watch or its "
-                                    "deadline passed"));
+  FinishLocked(
+      absl::CancelledError("the client cancelled the watch or its "
+                           "deadline passed"));
 }
 
 void WatchReactor::OnDone() {
@@ -213,7 +213,8 @@ void WatchReactor::FinishLocked(const absl::Status& status) {
 }
 
 void WatchReactor::StartEndGraceLocked() {
-  end_deadline_ = std::min(end_deadline_, scheduler_.Now() + options_.end_grace);
+  end_deadline_ =
+      std::min(end_deadline_, scheduler_.Now() + options_.end_grace);
   UpdateSendTimerLocked();
 }
 
@@ -250,7 +251,7 @@ void WatchReactor::OnSendTimeout(absl::Time deadline) {
              : absl::StrCat("the client read nothing for ",
                             absl::FormatDuration(options_.write_timeout),
                             " (--write-timeout); stream cancelled"));
-  cancelled_ = true;   // nothing more to time: OnDone follows
+  cancelled_ = true;  // nothing more to time: OnDone follows
   FinishLocked(why);  // the reactor must Finish even a cancelled call
   result_ = why;      // for the call log, also if it had finished already
   // RST_STREAM is not flow-controlled: this ends the stream even at window
@@ -290,7 +291,8 @@ void WatchReactor::OnHeartbeatTimer() {
           absl::ToInt64Nanoseconds(now - create_time_));
     }
     if (snapshot.last_contact != absl::InfinitePast()) {
-      *beat->mutable_last_upstream_contact() = ToTimestamp(snapshot.last_contact);
+      *beat->mutable_last_upstream_contact() =
+          ToTimestamp(snapshot.last_contact);
     }
     beat->set_upstream_reachable(snapshot.upstream_reachable);
     beat->set_upstream_error(snapshot.upstream_error);
@@ -309,10 +311,10 @@ void WatchReactor::OnWatchTimeLimit() {
   limit_timer_ = 0;
   if (finish_called_) return;
   StartEndGraceLocked();  // a write pending now must not hold the stream
-  FinishLocked(absl::DeadlineExceededError(absl::StrCat(
-      "watch open longer than the gateway's limit (",
-      absl::FormatDuration(options_.max_watch_time),
-      "); reconnect with after_sequence to continue")));
+  FinishLocked(absl::DeadlineExceededError(
+      absl::StrCat("watch open longer than the gateway's limit (",
+                   absl::FormatDuration(options_.max_watch_time),
+                   "); reconnect with after_sequence to continue")));
 }
 
 }  // namespace seedance::gateway

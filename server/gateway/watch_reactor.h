@@ -1,11 +1,11 @@
 // WatchReactor: one WatchVideo stream, fed by the task's shared poller.
 //
 // Follows gRPC's health-watch service: transitions may arrive from any
-// thread (the poller's fan-out); under the reactor's mutex each is written at once or, while a
-// write is in flight, queued and sent from OnWriteDone. One write in flight,
-// Finish exactly once (after the queue drains, or at once on cancel).
-// Transitions are never coalesced: every sequence number above the client's
-// `after_sequence` is delivered, in order, once.
+// thread (the poller's fan-out); under the reactor's mutex each is written at
+// once or, while a write is in flight, queued and sent from OnWriteDone. One
+// write in flight, Finish exactly once (after the queue drains, or at once on
+// cancel). Transitions are never coalesced: every sequence number above the
+// client's `after_sequence` is delivered, in order, once.
 //
 // A client that stops reading (HTTP/2 window 0) would hold its write, and so
 // its slot, forever: every write and the Finish carry a deadline
@@ -54,10 +54,9 @@ struct WatchOptions {
 
 // Writes serialized responses (VideoService's methods are raw; see
 // video_service.h): each event is serialized when its write starts.
-class WatchReactor final
-    : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
-      public WatchSink,
-      public std::enable_shared_from_this<WatchReactor> {
+class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
+                           public WatchSink,
+                           public std::enable_shared_from_this<WatchReactor> {
  public:
   // Starts a watch of `key` for one call, holding the stream's admission
   // `ticket` until OnDone.
@@ -111,7 +110,7 @@ class WatchReactor final
   PollerRegistry& registry_;
   Scheduler& scheduler_;
   grpc::CallbackServerContext* const context_;  // valid until OnDone
-  StreamAdmission::Ticket ticket_;  // released in OnDone
+  StreamAdmission::Ticket ticket_;              // released in OnDone
   const std::string peer_;
   const absl::Time start_;
 
@@ -136,7 +135,7 @@ class WatchReactor final
   absl::Time end_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   absl::Time send_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   Scheduler::TimerId send_timer_ ABSL_GUARDED_BY(mu_) = 0;
-  bool done_ ABSL_GUARDED_BY(mu_) = false;  // OnDone ran: context_ is gone
+  bool done_ ABSL_GUARDED_BY(mu_) = false;       // OnDone ran: context_ is gone
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;  // TryCancel was called
   // Keeps this object alive until OnDone.
   std::shared_ptr<WatchReactor> self_;

@@ -39,7 +39,8 @@ class WatchSink {
   // The last state and the end at once (a task reached its final state).
   // A gRPC stream sends both in one operation instead of two, which halves
   // its cost when every watcher of many tasks finishes in the same moment.
-  virtual void OnLastVideo(const WatchEvent& event, const absl::Status& status) {
+  virtual void OnLastVideo(const WatchEvent& event,
+                           const absl::Status& status) {
     OnVideo(event);
     OnEnd(status);
   }

@@ -54,9 +54,9 @@ void AsyncTaskStore::Post(absl::AnyInvocable<absl::StatusOr<T>() &&> call,
                           Callback<T> done) {
   if (pending_.fetch_add(1, std::memory_order_relaxed) >= max_pending_) {
     pending_.fetch_sub(1, std::memory_order_relaxed);
-    std::move(done)(absl::UnavailableError(absl::StrCat(
-        "the task store is overloaded (", max_pending_,
-        " calls waiting); retry later")));
+    std::move(done)(absl::UnavailableError(
+        absl::StrCat("the task store is overloaded (", max_pending_,
+                     " calls waiting); retry later")));
     return;
   }
   executor_.Run(PostedCall<T>(std::move(call), std::move(done), pending_));
@@ -64,11 +64,9 @@ void AsyncTaskStore::Post(absl::AnyInvocable<absl::StatusOr<T>() &&> call,
 
 void AsyncTaskStore::BeginCreate(NewCreate create, absl::Time now,
                                  Callback<BeginResult> done) {
-  Post<BeginResult>(
-      [this, create = std::move(create), now]() {
-        return store_.BeginCreate(create, now);
-      },
-      std::move(done));
+  Post<BeginResult>([this, create = std::move(create),
+                     now]() { return store_.BeginCreate(create, now); },
+                    std::move(done));
 }
 
 void AsyncTaskStore::FinishCreate(int64_t row_id, CreateState outcome,
@@ -77,7 +75,8 @@ void AsyncTaskStore::FinishCreate(int64_t row_id, CreateState outcome,
   Post<absl::monostate>(
       [this, row_id, outcome, video = std::move(video),
        error = std::move(error), now]() -> absl::StatusOr<absl::monostate> {
-        absl::Status s = store_.FinishCreate(row_id, outcome, video, error, now);
+        absl::Status s =
+            store_.FinishCreate(row_id, outcome, video, error, now);
         if (!s.ok()) return s;
         return absl::monostate();
       },

@@ -50,8 +50,7 @@ class AsyncTaskStore {
  private:
   // Runs `call` on the executor and hands its result to `done`.
   template <typename T>
-  void Post(absl::AnyInvocable<absl::StatusOr<T>() &&> call,
-            Callback<T> done);
+  void Post(absl::AnyInvocable<absl::StatusOr<T>() &&> call, Callback<T> done);
 
   TaskStore& store_;
   Executor& executor_;

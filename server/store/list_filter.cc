@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/strip.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 
 namespace seedance::store {
@@ -64,8 +64,7 @@ absl::StatusOr<std::vector<Token>> Tokenize(absl::string_view text) {
       t.text = std::string(text.substr(i, two ? 2 : 1));
       if (t.text == "!") return Invalid("'!' must be '!='", i);
       i += t.text.size();
-    } else if (absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-               c == '_') {
+    } else if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_') {
       // A bare value that starts with a digit keeps its punctuation, so an
       // unquoted timestamp reads as one (wrong) value, not as noise.
       const bool number = absl::ascii_isdigit(static_cast<unsigned char>(c));

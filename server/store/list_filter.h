@@ -4,7 +4,8 @@
 //   status = SUCCEEDED
 //   status = QUEUED OR status = RUNNING
 //   status != FAILED AND create_time >= "2026-11-01T00:00:00Z"
-//   create_time > "2026-11-30T12:00:00+01:00" AND create_time < "2026-12-01T00:00:00Z"
+//   create_time > "2026-11-30T12:00:00+01:00" AND create_time <
+//   "2026-12-01T00:00:00Z"
 //
 // Grammar: comparisons joined by AND; a comparison is `status = S`,
 // `status != S`, or `create_time OP "RFC 3339 timestamp"` with OP one of

@@ -22,8 +22,8 @@ struct ResultClearer {
 using ResultPtr = std::unique_ptr<PGresult, ResultClearer>;
 
 std::string Trimmed(const char* message) {
-  return std::string(absl::StripTrailingAsciiWhitespace(
-      message != nullptr ? message : ""));
+  return std::string(
+      absl::StripTrailingAsciiWhitespace(message != nullptr ? message : ""));
 }
 
 // What a failed statement means to a caller, from its SQLSTATE class: the
@@ -32,12 +32,13 @@ std::string Trimmed(const char* message) {
 // anything else is a bug in our SQL: INTERNAL.
 absl::Status StatementError(const PGresult* result, pg_conn* conn,
                             absl::string_view what) {
-  const char* state =
-      result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-  std::string message = absl::StrCat(
-      "task store (postgresql): ", what, ": ",
-      Trimmed(result != nullptr ? PQresultErrorMessage(result)
-                                : PQerrorMessage(conn)));
+  const char* state = result != nullptr
+                          ? PQresultErrorField(result, PG_DIAG_SQLSTATE)
+                          : nullptr;
+  std::string message =
+      absl::StrCat("task store (postgresql): ", what, ": ",
+                   Trimmed(result != nullptr ? PQresultErrorMessage(result)
+                                             : PQerrorMessage(conn)));
   absl::string_view code = state != nullptr ? state : "";
   if (PQstatus(conn) != CONNECTION_OK || code.empty() ||
       absl::StartsWith(code, "08") || absl::StartsWith(code, "57") ||
@@ -63,8 +64,8 @@ SqlCell ReadCell(const PGresult* result, int row, int column) {
     }
     return cell;
   }
-  cell.bytes.assign(text, static_cast<size_t>(
-                              PQgetlength(result, row, column)));
+  cell.bytes.assign(text,
+                    static_cast<size_t>(PQgetlength(result, row, column)));
   return cell;
 }
 
@@ -118,9 +119,9 @@ absl::Status PostgresConnection::EnsureConnected() {
         absl::StrCat("task store (postgresql): cannot connect: ",
                      Trimmed(PQerrorMessage(conn.get()))));
   }
-  const std::string settings = absl::StrCat(
-      "SET statement_timeout = ",
-      absl::ToInt64Milliseconds(options_.statement_timeout));
+  const std::string settings =
+      absl::StrCat("SET statement_timeout = ",
+                   absl::ToInt64Milliseconds(options_.statement_timeout));
   ResultPtr set(PQexec(conn.get(), settings.c_str()));
   if (PQresultStatus(set.get()) != PGRES_COMMAND_OK) {
     return StatementError(set.get(), conn.get(), "session settings");
@@ -173,7 +174,8 @@ absl::StatusOr<SqlResult> PostgresConnection::Query(
   for (int r = 0; r < rows; ++r) {
     SqlRow row;
     row.reserve(static_cast<size_t>(columns));
-    for (int c = 0; c < columns; ++c) row.push_back(ReadCell(result.get(), r, c));
+    for (int c = 0; c < columns; ++c)
+      row.push_back(ReadCell(result.get(), r, c));
     out.rows.push_back(std::move(row));
   }
   int64_t affected = 0;

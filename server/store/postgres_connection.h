@@ -40,8 +40,8 @@ class PostgresConnection final : public SqlConnection {
   ~PostgresConnection() override;
 
   SqlDialect dialect() const override { return SqlDialect::kPostgres; }
-  absl::StatusOr<SqlResult> Query(
-      const std::string& sql, absl::Span<const SqlValue> params) override;
+  absl::StatusOr<SqlResult> Query(const std::string& sql,
+                                  absl::Span<const SqlValue> params) override;
   absl::Status Script(const std::string& sql) override;
   absl::Status BeginWrite() override;
   absl::Status Commit() override;

@@ -130,27 +130,27 @@ absl::Status Migrate(SqlConnection& conn) {
         "SELECT pg_advisory_xact_lock($1)", {SqlValue::Int(kMigrationLock)});
     if (!locked.ok()) return locked.status();
   }
-  if (absl::Status s = conn.Script(
-          "CREATE TABLE IF NOT EXISTS schema_migrations ("
-          "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-          "applied_at BIGINT NOT NULL)");
+  if (absl::Status s =
+          conn.Script("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                      "applied_at BIGINT NOT NULL)");
       !s.ok()) {
     return s;
   }
   absl::StatusOr<int> current = SchemaVersion(conn);
   if (!current.ok()) return current.status();
   if (*current > LatestSchemaVersion()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the task store's schema is version ", *current,
-        ", newer than this gateway knows (", LatestSchemaVersion(),
-        "): run a newer gateway"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the task store's schema is version ", *current,
+                     ", newer than this gateway knows (", LatestSchemaVersion(),
+                     "): run a newer gateway"));
   }
   for (const Migration& m : kMigrations) {
     if (m.version <= *current) continue;
     if (absl::Status s = conn.Script(postgres ? m.postgres : m.sqlite);
         !s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("migration ", m.version,
-                                                 ": ", s.message()));
+      return absl::Status(
+          s.code(), absl::StrCat("migration ", m.version, ": ", s.message()));
     }
     absl::StatusOr<SqlResult> recorded = conn.Query(
         "INSERT INTO schema_migrations (version, name, applied_at) "

@@ -87,7 +87,8 @@ absl::StatusOr<int> SqlTaskStore::schema_version() {
 
 absl::StatusOr<BeginResult> SqlTaskStore::BeginCreate(const NewCreate& create,
                                                       absl::Time now) {
-  if (create.owner.empty()) return absl::InvalidArgumentError("owner: required");
+  if (create.owner.empty())
+    return absl::InvalidArgumentError("owner: required");
   absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
   SqlTransaction tx(**conn);
@@ -125,9 +126,9 @@ absl::StatusOr<BeginResult> SqlTaskStore::BeginCreate(const NewCreate& create,
     return result;
   }
   absl::StatusOr<TaskRecord> earlier = OneTask(
-      (*conn)->Query(SelectTasks() + "WHERE owner = $1 AND request_id = $2",
-                     {SqlValue::Text(create.owner),
-                      SqlValue::Text(create.request_id)}),
+      (*conn)->Query(
+          SelectTasks() + "WHERE owner = $1 AND request_id = $2",
+          {SqlValue::Text(create.owner), SqlValue::Text(create.request_id)}),
       absl::StrCat("request_id ", create.request_id));
   if (!earlier.ok()) return earlier.status();
   result.record = *std::move(earlier);
@@ -217,9 +218,10 @@ absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservation(
       "VALUES ($1, $2, '', $3, 5, $4, $5, $6, $7, $7, $8) "
       "ON CONFLICT (owner, task_id) WHERE task_id IS NOT NULL DO NOTHING "
       "RETURNING row_id",
-      {SqlValue::Text(owner), SqlValue::Text(task_id), SqlValue::Text(v.model()),
-       SqlValue::Int(v.status()), SqlValue::Int(observation.sequence),
-       SqlValue::Blob(StoredVideo(v)), at, final});
+      {SqlValue::Text(owner), SqlValue::Text(task_id),
+       SqlValue::Text(v.model()), SqlValue::Int(v.status()),
+       SqlValue::Int(observation.sequence), SqlValue::Blob(StoredVideo(v)), at,
+       final});
   if (!seen.ok()) return seen.status();
   int64_t changed_row = seen->rows.empty() ? 0 : seen->rows[0][0].AsInt();
   if (changed_row == 0) {
@@ -324,11 +326,11 @@ absl::StatusOr<std::vector<TaskRecord>> SqlTaskStore::ListUnfinished(
     int64_t after_row, int limit) {
   absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
-  absl::StatusOr<SqlResult> result = (*conn)->Query(
-      SelectTasks() +
-          "WHERE create_state = 2 AND final = 0 AND expired = 0 "
-          "AND row_id > $1 ORDER BY row_id LIMIT $2",
-      {SqlValue::Int(after_row), SqlValue::Int(limit)});
+  absl::StatusOr<SqlResult> result =
+      (*conn)->Query(SelectTasks() +
+                         "WHERE create_state = 2 AND final = 0 AND expired = 0 "
+                         "AND row_id > $1 ORDER BY row_id LIMIT $2",
+                     {SqlValue::Int(after_row), SqlValue::Int(limit)});
   if (!result.ok()) return result.status();
   return ReadTasks(*result);
 }
@@ -355,8 +357,8 @@ absl::StatusOr<std::string> SqlTaskStore::OwnerKey() {
       "ON CONFLICT (name) DO NOTHING",
       {SqlValue::Blob(*std::move(fresh))});
   if (!inserted.ok()) return inserted.status();
-  absl::StatusOr<SqlResult> read = (*conn)->Query(
-      "SELECT value FROM settings WHERE name = 'owner_key'", {});
+  absl::StatusOr<SqlResult> read =
+      (*conn)->Query("SELECT value FROM settings WHERE name = 'owner_key'", {});
   if (!read.ok()) return read.status();
   if (read->rows.empty() || read->rows[0][0].bytes.size() != 32) {
     return absl::DataLossError("task store: the owner key is damaged");

@@ -39,8 +39,8 @@ class SqliteConnection final : public SqlConnection {
   ~SqliteConnection() override;
 
   SqlDialect dialect() const override { return SqlDialect::kSqlite; }
-  absl::StatusOr<SqlResult> Query(
-      const std::string& sql, absl::Span<const SqlValue> params) override;
+  absl::StatusOr<SqlResult> Query(const std::string& sql,
+                                  absl::Span<const SqlValue> params) override;
   absl::Status Script(const std::string& sql) override;
   absl::Status BeginWrite() override;
   absl::Status Commit() override;

@@ -41,8 +41,8 @@ absl::string_view CreateStateName(CreateState state) {
 }
 
 std::string EncodePageToken(const PageCursor& cursor) {
-  return absl::WebSafeBase64Escape(absl::StrCat(
-      kTokenPrefix, cursor.create_micros, ":", cursor.row_id));
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(kTokenPrefix, cursor.create_micros, ":", cursor.row_id));
 }
 
 absl::StatusOr<PageCursor> DecodePageToken(const std::string& token) {
@@ -73,15 +73,14 @@ absl::StatusOr<TaskRecord> RecordFromColumns(const TaskColumns& c) {
   r.request_hash = c.request_hash;
   if (c.create_state < static_cast<int>(CreateState::kPending) ||
       c.create_state > static_cast<int>(CreateState::kSeen)) {
-    return absl::DataLossError(
-        absl::StrCat("task row ", c.row_id, ": unknown create state ",
-                     c.create_state));
+    return absl::DataLossError(absl::StrCat(
+        "task row ", c.row_id, ": unknown create state ", c.create_state));
   }
   r.create_state = static_cast<CreateState>(c.create_state);
   if (c.create_error_code != 0) {
-    r.create_error = absl::Status(
-        static_cast<absl::StatusCode>(c.create_error_code),
-        c.create_error_message);
+    r.create_error =
+        absl::Status(static_cast<absl::StatusCode>(c.create_error_code),
+                     c.create_error_message);
   }
   if (!r.video.ParseFromString(c.video)) {
     return absl::DataLossError(
@@ -134,19 +133,19 @@ absl::StatusOr<ListStatement> BuildListStatement(const ListQuery& query) {
     return absl::StrCat("$", st.params.size());
   };
   // Only tasks with an id: created here, or seen here.
-  st.sql = absl::StrCat("SELECT ", kTaskColumnList,
-                        " FROM tasks WHERE owner = ",
-                        param(SqlValue::Text(query.owner)),
-                        " AND create_state IN (2, 5)");
+  st.sql = absl::StrCat(
+      "SELECT ", kTaskColumnList,
+      " FROM tasks WHERE owner = ", param(SqlValue::Text(query.owner)),
+      " AND create_state IN (2, 5)");
   if (query.status_in.has_value()) {
     std::string list;
     for (v1::VideoStatus status : *query.status_in) {
       absl::StrAppend(&list, list.empty() ? "" : ", ",
                       param(SqlValue::Int(status)));
     }
-    absl::StrAppend(&st.sql, list.empty() ? " AND 1 = 0"
-                                          : absl::StrCat(" AND status IN (",
-                                                         list, ")"));
+    absl::StrAppend(&st.sql, list.empty()
+                                 ? " AND 1 = 0"
+                                 : absl::StrCat(" AND status IN (", list, ")"));
   }
   for (const TimeCondition& c : query.create_time) {
     const char* op = ">";
@@ -173,9 +172,9 @@ absl::StatusOr<ListStatement> BuildListStatement(const ListQuery& query) {
     // Newest first, so the next page is what sorts after the cursor; tasks
     // created since sort before it and never shift a page.
     const std::string t = param(SqlValue::Int(cursor->create_micros));
-    absl::StrAppend(&st.sql, " AND (create_time < ", t, " OR (create_time = ",
-                    t, " AND row_id < ", param(SqlValue::Int(cursor->row_id)),
-                    "))");
+    absl::StrAppend(&st.sql, " AND (create_time < ", t,
+                    " OR (create_time = ", t, " AND row_id < ",
+                    param(SqlValue::Int(cursor->row_id)), "))");
   }
   absl::StrAppend(&st.sql, " ORDER BY create_time DESC, row_id DESC LIMIT ",
                   param(SqlValue::Int(query.page_size + 1)));

@@ -44,7 +44,7 @@ struct TaskColumns {
   int create_error_code = 0;
   std::string create_error_message;
   int64_t sequence = 0;
-  std::string video;  // serialized v1::Video
+  std::string video;                  // serialized v1::Video
   absl::optional<std::string> price;  // serialized v1::Price
   int64_t create_micros = 0;
   int64_t update_micros = 0;

@@ -18,7 +18,8 @@ absl::StatusOr<std::unique_ptr<TaskStore>> OpenTaskStore(
     SqliteOptions sqlite;
     sqlite.busy_timeout = options.sqlite_busy_timeout;
     std::string path = spec.substr(7);
-    factory = [path, sqlite]() -> absl::StatusOr<std::unique_ptr<SqlConnection>> {
+    factory = [path,
+               sqlite]() -> absl::StatusOr<std::unique_ptr<SqlConnection>> {
       auto conn = SqliteConnection::Open(path, sqlite);
       if (!conn.ok()) return conn.status();
       return std::unique_ptr<SqlConnection>(*std::move(conn));
@@ -38,8 +39,8 @@ absl::StatusOr<std::unique_ptr<TaskStore>> OpenTaskStore(
     return absl::InvalidArgumentError(
         "--store must be sqlite:PATH or a postgresql:// URI");
   }
-  auto store = SqlTaskStore::Open(
-      std::make_unique<ConnectionPool>(std::move(factory), options.connections));
+  auto store = SqlTaskStore::Open(std::make_unique<ConnectionPool>(
+      std::move(factory), options.connections));
   if (!store.ok()) return store.status();
   return std::unique_ptr<TaskStore>(*std::move(store));
 }

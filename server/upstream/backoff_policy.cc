@@ -1,14 +1,15 @@
 // ExponentialBackoffPolicy: growing window, uniform draw.
 #include "server/upstream/backoff_policy.h"
 
-#include "server/upstream/policy_seed.h"
-
 #include <algorithm>
+
+#include "server/upstream/policy_seed.h"
 
 namespace seedance::upstream {
 ExponentialBackoffPolicy::ExponentialBackoffPolicy(absl::Duration initial,
                                                    absl::Duration maximum,
-                                                   double scaling, uint64_t seed)
+                                                   double scaling,
+                                                   uint64_t seed)
     : initial_(std::max(initial, absl::Milliseconds(1))),
       maximum_(std::max(maximum, initial_)),
       scaling_(scaling > 1.0 ? scaling : 2.0),

@@ -49,8 +49,8 @@ class ExponentialBackoffPolicy final : public BackoffPolicy {
   absl::Duration maximum_;
   double scaling_;
   uint64_t seed_;
-  absl::Duration window_;    // upper end of the next draw
-  std::mt19937_64 random_;   // this loop's own generator
+  absl::Duration window_;   // upper end of the next draw
+  std::mt19937_64 random_;  // this loop's own generator
 };
 
 }  // namespace seedance::upstream

@@ -45,7 +45,8 @@ using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
 void GlobalInitOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (CURLcode code = curl_global_init(CURL_GLOBAL_DEFAULT); code != CURLE_OK) {
+    if (CURLcode code = curl_global_init(CURL_GLOBAL_DEFAULT);
+        code != CURLE_OK) {
       std::fprintf(stderr, "seedance upstream: curl_global_init failed: %s\n",
                    curl_easy_strerror(code));
     }
@@ -87,11 +88,11 @@ bool CurlTransport::MayReuseConnection(const std::string& method) {
 struct CurlTransport::Transfer {
   HttpRequest request;  // owns the URL and body curl points into
   Callback done;
-  SlistPtr headers;     // declared before `easy` so it outlives the handle
+  SlistPtr headers;  // declared before `easy` so it outlives the handle
   EasyPtr easy;
   HttpResponse response;
   size_t max_body = 0;
-  bool too_large = false;     // the write callback refused more body
+  bool too_large = false;  // the write callback refused more body
   char error[CURL_ERROR_SIZE] = {};
 };
 
@@ -164,11 +165,10 @@ absl::Status FailureStatus(CURLcode code, const Transfer& t) {
 // A curl multi call failed: the transfers it drove are lost. They may have
 // reached the upstream, so this is not a "never sent" reason.
 absl::Status MultiFailureStatus(absl::string_view call, CURLMcode code) {
-  return UpstreamError(
-      absl::StatusCode::kUnavailable, kReasonTransportError,
-      absl::StrCat("upstream transport error: ", call, " failed: ",
-                   curl_multi_strerror(code)),
-      {{"curlm_code", absl::StrCat(static_cast<int>(code))}});
+  return UpstreamError(absl::StatusCode::kUnavailable, kReasonTransportError,
+                       absl::StrCat("upstream transport error: ", call,
+                                    " failed: ", curl_multi_strerror(code)),
+                       {{"curlm_code", absl::StrCat(static_cast<int>(code))}});
 }
 
 absl::Status ShutdownStatus() {
@@ -306,14 +306,14 @@ class CurlTransport::Lane {
     auto set = [&](CURLMoption option, long value) {
       CURLMcode code = curl_multi_setopt(multi.get(), option, value);
       if (code != CURLM_OK) {
-        LogTransportError(name_, absl::StrCat("curl_multi_setopt(",
-                                              static_cast<int>(option),
-                                              ") failed: ",
-                                              curl_multi_strerror(code)));
+        LogTransportError(
+            name_, absl::StrCat("curl_multi_setopt(", static_cast<int>(option),
+                                ") failed: ", curl_multi_strerror(code)));
       }
     };
     // The send-once lane must never put two transfers on one connection.
-    set(CURLMOPT_PIPELINING, send_once_ ? CURLPIPE_NOTHING : CURLPIPE_MULTIPLEX);
+    set(CURLMOPT_PIPELINING,
+        send_once_ ? CURLPIPE_NOTHING : CURLPIPE_MULTIPLEX);
     set(CURLMOPT_MAX_TOTAL_CONNECTIONS, options_.max_connections);
     set(CURLMOPT_MAX_HOST_CONNECTIONS, options_.max_connections);
     set(CURLMOPT_MAXCONNECTS, options_.max_idle_connections);
@@ -365,9 +365,10 @@ class CurlTransport::Lane {
   // multi handle, whose state is no longer trusted.
   void Recover(const char* failed_call, CURLMcode code) {
     LogTransportError(
-        name_, absl::StrCat(failed_call, " failed (", curl_multi_strerror(code),
-                            "); failing ", running_.size(),
-                            " requests in flight and starting a new multi handle"));
+        name_,
+        absl::StrCat(failed_call, " failed (", curl_multi_strerror(code),
+                     "); failing ", running_.size(),
+                     " requests in flight and starting a new multi handle"));
     absl::Status status = MultiFailureStatus(failed_call, code);
     std::vector<std::unique_ptr<Transfer>> failed;
     for (auto& [easy, t] : running_) {
@@ -482,15 +483,15 @@ class CurlTransport::Lane {
           "the deadline passed before the upstream request was sent"));
     }
     if (multi_ == nullptr) {
-      return std::move(t->done)(UpstreamError(
-          absl::StatusCode::kUnavailable, kReasonTransportError,
-          "the upstream transport has no curl multi handle"));
+      return std::move(t->done)(
+          UpstreamError(absl::StatusCode::kUnavailable, kReasonTransportError,
+                        "the upstream transport has no curl multi handle"));
     }
     t->easy = idle_.Take();
     if (t->easy == nullptr) {
-      return std::move(t->done)(UpstreamError(absl::StatusCode::kResourceExhausted,
-                                              kReasonTransportError,
-                                              "could not allocate a transfer"));
+      return std::move(t->done)(UpstreamError(
+          absl::StatusCode::kResourceExhausted, kReasonTransportError,
+          "could not allocate a transfer"));
     }
     t->max_body = options_.max_response_bytes;
     EasySetter set(t->easy.get());
@@ -528,8 +529,9 @@ class CurlTransport::Lane {
       bool reusable = true;
       if (CURLMcode mcode = curl_multi_remove_handle(multi_.get(), easy);
           mcode != CURLM_OK) {
-        LogTransportError(name_, absl::StrCat("curl_multi_remove_handle failed: ",
-                                              curl_multi_strerror(mcode)));
+        LogTransportError(name_,
+                          absl::StrCat("curl_multi_remove_handle failed: ",
+                                       curl_multi_strerror(mcode)));
         reusable = false;
       }
       if (code == CURLE_HTTP2 || code == CURLE_HTTP2_STREAM) {
@@ -540,8 +542,8 @@ class CurlTransport::Lane {
       absl::StatusOr<HttpResponse> result;
       if (code == CURLE_OK) {
         long http_status = 0;
-        if (CURLcode info = curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE,
-                                              &http_status);
+        if (CURLcode info =
+                curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &http_status);
             info != CURLE_OK) {
           result = UpstreamError(
               absl::StatusCode::kUnavailable, kReasonTransportError,

@@ -65,10 +65,10 @@ struct CurlTransportOptions {
 struct CurlMultiCalls {
   std::function<CURLMcode(CURLM*, CURL*)> add_handle = curl_multi_add_handle;
   std::function<CURLMcode(CURLM*, int*)> perform = curl_multi_perform;
-  std::function<CURLMcode(CURLM*, int timeout_ms)> poll =
-      [](CURLM* multi, int timeout_ms) {
-        return curl_multi_poll(multi, nullptr, 0, timeout_ms, nullptr);
-      };
+  std::function<CURLMcode(CURLM*, int timeout_ms)> poll = [](CURLM* multi,
+                                                             int timeout_ms) {
+    return curl_multi_poll(multi, nullptr, 0, timeout_ms, nullptr);
+  };
 };
 
 // HttpTransport over libcurl's multi interface. Thread-safe. Callbacks run

@@ -20,31 +20,50 @@ constexpr absl::string_view kHttpReasonPrefix = "UPSTREAM_HTTP_";
 // Codes google/rpc/code.proto names explicitly.
 absl::optional<absl::StatusCode> DocumentedCode(int http_status) {
   switch (http_status) {
-    case 400: return absl::StatusCode::kInvalidArgument;
-    case 401: return absl::StatusCode::kUnauthenticated;
-    case 403: return absl::StatusCode::kPermissionDenied;
-    case 404: return absl::StatusCode::kNotFound;
-    case 409: return absl::StatusCode::kAborted;
-    case 429: return absl::StatusCode::kResourceExhausted;
-    case 499: return absl::StatusCode::kCancelled;
-    case 500: return absl::StatusCode::kInternal;
-    case 501: return absl::StatusCode::kUnimplemented;
-    case 503: return absl::StatusCode::kUnavailable;
-    case 504: return absl::StatusCode::kDeadlineExceeded;
-    default: return absl::nullopt;
+    case 400:
+      return absl::StatusCode::kInvalidArgument;
+    case 401:
+      return absl::StatusCode::kUnauthenticated;
+    case 403:
+      return absl::StatusCode::kPermissionDenied;
+    case 404:
+      return absl::StatusCode::kNotFound;
+    case 409:
+      return absl::StatusCode::kAborted;
+    case 429:
+      return absl::StatusCode::kResourceExhausted;
+    case 499:
+      return absl::StatusCode::kCancelled;
+    case 500:
+      return absl::StatusCode::kInternal;
+    case 501:
+      return absl::StatusCode::kUnimplemented;
+    case 503:
+      return absl::StatusCode::kUnavailable;
+    case 504:
+      return absl::StatusCode::kDeadlineExceeded;
+    default:
+      return absl::nullopt;
   }
 }
 
 // Our choices where code.proto is silent (see docs/UPSTREAM.md).
 absl::StatusCode UndocumentedCode(int http_status) {
   switch (http_status) {
-    case 408: return absl::StatusCode::kDeadlineExceeded;  // request timeout
-    case 412: return absl::StatusCode::kFailedPrecondition;
-    case 413: return absl::StatusCode::kInvalidArgument;   // body too large
-    case 416: return absl::StatusCode::kOutOfRange;
-    case 422: return absl::StatusCode::kInvalidArgument;   // bad parameters
-    case 502: return absl::StatusCode::kUnavailable;       // bad gateway
-    default: break;
+    case 408:
+      return absl::StatusCode::kDeadlineExceeded;  // request timeout
+    case 412:
+      return absl::StatusCode::kFailedPrecondition;
+    case 413:
+      return absl::StatusCode::kInvalidArgument;  // body too large
+    case 416:
+      return absl::StatusCode::kOutOfRange;
+    case 422:
+      return absl::StatusCode::kInvalidArgument;  // bad parameters
+    case 502:
+      return absl::StatusCode::kUnavailable;  // bad gateway
+    default:
+      break;
   }
   if (http_status >= 400 && http_status < 500) {
     return absl::StatusCode::kFailedPrecondition;  // won't pass as is
@@ -141,12 +160,12 @@ bool IsTransient(const absl::Status& status) {
   }
   if (!absl::StartsWith(reason, kHttpReasonPrefix)) return false;
   int http = 0;
-  if (!absl::SimpleAtoi(absl::string_view(reason).substr(
-                            kHttpReasonPrefix.size()),
-                        &http)) {
+  if (!absl::SimpleAtoi(
+          absl::string_view(reason).substr(kHttpReasonPrefix.size()), &http)) {
     return false;
   }
-  return http == 408 || http == 429 || (http >= 500 && http < 600 && http != 501);
+  return http == 408 || http == 429 ||
+         (http >= 500 && http < 600 && http != 501);
 }
 
 bool NeverReachedUpstream(const absl::Status& status) {
@@ -167,7 +186,8 @@ absl::optional<absl::Time> ParseRetryAfter(absl::string_view value,
   if (value.empty()) return absl::nullopt;
   if (absl::ascii_isdigit(static_cast<unsigned char>(value[0]))) {
     for (char c : value) {
-      if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return absl::nullopt;
+      if (!absl::ascii_isdigit(static_cast<unsigned char>(c)))
+        return absl::nullopt;
     }
     // Anything longer than 9 digits is far past any cap; avoid overflow.
     if (value.size() > 9) return now + absl::Hours(24 * 365);
@@ -176,9 +196,9 @@ absl::optional<absl::Time> ParseRetryAfter(absl::string_view value,
     return now + absl::Seconds(seconds);
   }
   // IMF-fixdate, obsolete RFC 850, and asctime forms.
-  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT",
-                             "%A, %d-%b-%y %H:%M:%S GMT",
-                             "%a %b %e %H:%M:%S %Y"}) {
+  for (const char* format :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
+        "%a %b %e %H:%M:%S %Y"}) {
     absl::Time when;
     std::string error;
     if (absl::ParseTime(format, value, absl::UTCTimeZone(), &when, &error)) {
@@ -188,7 +208,8 @@ absl::optional<absl::Time> ParseRetryAfter(absl::string_view value,
   return absl::nullopt;
 }
 
-absl::Status RedactStatus(const absl::Status& status, absl::string_view secret) {
+absl::Status RedactStatus(const absl::Status& status,
+                          absl::string_view secret) {
   if (status.ok()) return status;
   auto info = GetDetail<google::rpc::ErrorInfo>(status);
   bool info_dirty = false;
@@ -209,9 +230,10 @@ absl::Status RedactStatus(const absl::Status& status, absl::string_view secret) 
   absl::Status out(status.code(), message_dirty
                                       ? RedactSecrets(status.message(), secret)
                                       : std::string(status.message()));
-  status.ForEachPayload([&out](absl::string_view url, const absl::Cord& payload) {
-    out.SetPayload(url, payload);
-  });
+  status.ForEachPayload(
+      [&out](absl::string_view url, const absl::Cord& payload) {
+        out.SetPayload(url, payload);
+      });
   if (info_dirty) AddDetail(out, *info);
   return out;
 }

@@ -35,14 +35,18 @@ inline constexpr absl::string_view kErrorDomain = "seedance.gateway";
 
 // ErrorInfo reasons of failures without an HTTP status (HTTP errors use
 // `UPSTREAM_HTTP_<code>`).
-inline constexpr absl::string_view kReasonConnectFailed = "UPSTREAM_CONNECT_FAILED";
+inline constexpr absl::string_view kReasonConnectFailed =
+    "UPSTREAM_CONNECT_FAILED";
 inline constexpr absl::string_view kReasonTimeout = "UPSTREAM_TIMEOUT";
-inline constexpr absl::string_view kReasonTransportError = "UPSTREAM_TRANSPORT_ERROR";
+inline constexpr absl::string_view kReasonTransportError =
+    "UPSTREAM_TRANSPORT_ERROR";
 inline constexpr absl::string_view kReasonTlsFailed = "UPSTREAM_TLS_FAILED";
-inline constexpr absl::string_view kReasonResponseTooLarge = "UPSTREAM_RESPONSE_TOO_LARGE";
+inline constexpr absl::string_view kReasonResponseTooLarge =
+    "UPSTREAM_RESPONSE_TOO_LARGE";
 inline constexpr absl::string_view kReasonBadReply = "UPSTREAM_BAD_REPLY";
 inline constexpr absl::string_view kReasonNoApiKey = "UPSTREAM_NO_API_KEY";
-inline constexpr absl::string_view kReasonShutdown = "UPSTREAM_TRANSPORT_SHUTDOWN";
+inline constexpr absl::string_view kReasonShutdown =
+    "UPSTREAM_TRANSPORT_SHUTDOWN";
 
 // Longest Retry-After the library honours; longer values are capped so one
 // bad header cannot park a poller for hours.

@@ -4,7 +4,8 @@
 // list so they agree on what "the second video" means.
 //
 //   for (const MediaInput& m : ListMediaInputs(request)) {
-//     if (m.type == seedance::v1::MEDIA_TYPE_VIDEO) ...  // m.field: "video_urls[1]"
+//     if (m.type == seedance::v1::MEDIA_TYPE_VIDEO) ...  // m.field:
+//     "video_urls[1]"
 //   }
 #ifndef SEEDANCE_SERVER_UPSTREAM_MEDIA_INPUTS_H_
 #define SEEDANCE_SERVER_UPSTREAM_MEDIA_INPUTS_H_

@@ -1,9 +1,9 @@
 // GrowingPollingPolicy: geometric growth to a ceiling, with jitter.
 #include "server/upstream/polling_policy.h"
 
-#include "server/upstream/policy_seed.h"
-
 #include <algorithm>
+
+#include "server/upstream/policy_seed.h"
 
 namespace seedance::upstream {
 

@@ -13,10 +13,12 @@ struct RateData {
 
 // USD per second of (input + output) video, in micros.
 constexpr RateData kContractRates[] = {
-    {"doubao-seedance-2.0", seedance::v1::RESOLUTION_720P, 200'000},       // $0.20
-    {"doubao-seedance-2.0", seedance::v1::RESOLUTION_480P, 120'000},       // $0.12
-    {"doubao-seedance-2.0-fast", seedance::v1::RESOLUTION_720P, 160'000},  // $0.16
-    {"doubao-seedance-2.0-fast", seedance::v1::RESOLUTION_480P, 100'000},  // $0.10
+    {"doubao-seedance-2.0", seedance::v1::RESOLUTION_720P, 200'000},  // $0.20
+    {"doubao-seedance-2.0", seedance::v1::RESOLUTION_480P, 120'000},  // $0.12
+    {"doubao-seedance-2.0-fast", seedance::v1::RESOLUTION_720P,
+     160'000},  // $0.16
+    {"doubao-seedance-2.0-fast", seedance::v1::RESOLUTION_480P,
+     100'000},  // $0.10
 };
 
 }  // namespace

@@ -25,8 +25,10 @@ absl::StatusOr<PriceRow> RowFromJson(const rapidjson::Value& v, size_t i) {
   auto model = v.FindMember("model");
   auto resolution = v.FindMember("resolution");
   auto rate = v.FindMember("micros_per_second");
-  if (model == v.MemberEnd() || !model->value.IsString()) return bad("needs a string model");
-  if (rate == v.MemberEnd() || !rate->value.IsInt64()) return bad("needs integer micros_per_second");
+  if (model == v.MemberEnd() || !model->value.IsString())
+    return bad("needs a string model");
+  if (rate == v.MemberEnd() || !rate->value.IsInt64())
+    return bad("needs integer micros_per_second");
   if (resolution == v.MemberEnd() || !resolution->value.IsString()) {
     return bad("needs a resolution");
   }
@@ -34,7 +36,8 @@ absl::StatusOr<PriceRow> RowFromJson(const rapidjson::Value& v, size_t i) {
   Resolution r = res == "480p"   ? seedance::v1::RESOLUTION_480P
                  : res == "720p" ? seedance::v1::RESOLUTION_720P
                                  : seedance::v1::RESOLUTION_UNSPECIFIED;
-  if (r == seedance::v1::RESOLUTION_UNSPECIFIED) return bad("resolution must be 480p or 720p");
+  if (r == seedance::v1::RESOLUTION_UNSPECIFIED)
+    return bad("resolution must be 480p or 720p");
   return PriceRow{model->value.GetString(), r, rate->value.GetInt64()};
 }
 
@@ -62,14 +65,17 @@ std::pair<int64_t, bool> InputVideoMillis(
 absl::StatusOr<PriceTable> PriceTable::FromRows(std::vector<PriceRow> rows) {
   absl::flat_hash_set<std::pair<std::string, int>> seen;
   for (const PriceRow& row : rows) {
-    std::string where = absl::StrCat("price for ", row.model, " at ",
-                                     seedance::v1::Resolution_Name(row.resolution));
-    if (row.model.empty()) return absl::InvalidArgumentError("price row without a model");
+    std::string where =
+        absl::StrCat("price for ", row.model, " at ",
+                     seedance::v1::Resolution_Name(row.resolution));
+    if (row.model.empty())
+      return absl::InvalidArgumentError("price row without a model");
     if (row.resolution == seedance::v1::RESOLUTION_UNSPECIFIED ||
         !seedance::v1::Resolution_IsValid(row.resolution)) {
       return absl::InvalidArgumentError(where + ": bad resolution");
     }
-    if (row.micros_per_second <= 0 || row.micros_per_second > kMaxMicrosPerSecond) {
+    if (row.micros_per_second <= 0 ||
+        row.micros_per_second > kMaxMicrosPerSecond) {
       return absl::InvalidArgumentError(where + ": rate out of range");
     }
     if (!seen.insert({row.model, row.resolution}).second) {
@@ -131,18 +137,20 @@ int64_t MicrosFor(int64_t micros_per_second, int64_t milliseconds) {
   return static_cast<int64_t>(micros);
 }
 
-absl::StatusOr<Price> EstimatePrice(const seedance::v1::CreateVideoRequest& request,
-                                    const PriceTable& table) {
+absl::StatusOr<Price> EstimatePrice(
+    const seedance::v1::CreateVideoRequest& request, const PriceTable& table) {
   absl::optional<int64_t> rate =
       table.RateMicrosPerSecond(request.model(), request.resolution());
   if (!rate) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "no price for model \"", request.model(), "\" at ",
-        seedance::v1::Resolution_Name(request.resolution())));
+    return absl::InvalidArgumentError(
+        absl::StrCat("no price for model \"", request.model(), "\" at ",
+                     seedance::v1::Resolution_Name(request.resolution())));
   }
   auto [input_ms, unpriced] = InputVideoMillis(request);
   int64_t output_ms =
-      int64_t{request.has_duration() ? request.duration() : kDefaultDurationSeconds} * 1000;
+      int64_t{request.has_duration() ? request.duration()
+                                     : kDefaultDurationSeconds} *
+      1000;
   Price price;
   price.set_currency_code("USD");
   price.set_rate_micros_per_second(*rate);

@@ -52,8 +52,8 @@ size_t KeyTailAt(absl::string_view text, size_t i, bool inside_words) {
   bool at_word_start =
       i == 0 || !absl::ascii_isalnum(static_cast<unsigned char>(text[i - 1]));
   if (!at_word_start &&
-      (!inside_words || RunLength(text, tail_start, &IsTightKeyChar) <
-                            kMinInWordKeyTail)) {
+      (!inside_words ||
+       RunLength(text, tail_start, &IsTightKeyChar) < kMinInWordKeyTail)) {
     return 0;
   }
   size_t tail = RunLength(text, tail_start, &IsKeyChar);
@@ -63,9 +63,9 @@ size_t KeyTailAt(absl::string_view text, size_t i, bool inside_words) {
 std::string Redact(absl::string_view text, absl::string_view known_key,
                    bool inside_words) {
   if (!MightHaveSecret(text, known_key)) return std::string(text);
-  std::string exact =
-      known_key.empty() ? std::string(text)
-                        : absl::StrReplaceAll(text, {{known_key, kRedacted}});
+  std::string exact = known_key.empty()
+                          ? std::string(text)
+                          : absl::StrReplaceAll(text, {{known_key, kRedacted}});
   absl::string_view in(exact);
   std::string out;
   out.reserve(in.size());

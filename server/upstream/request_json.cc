@@ -54,20 +54,29 @@ const char* ResolutionName(seedance::v1::Resolution r) {
 
 const char* TypeName(seedance::v1::MediaType type) {
   switch (type) {
-    case seedance::v1::MEDIA_TYPE_VIDEO: return "video_url";
-    case seedance::v1::MEDIA_TYPE_AUDIO: return "audio_url";
-    default: return "image_url";
+    case seedance::v1::MEDIA_TYPE_VIDEO:
+      return "video_url";
+    case seedance::v1::MEDIA_TYPE_AUDIO:
+      return "audio_url";
+    default:
+      return "image_url";
   }
 }
 
 const char* RoleName(seedance::v1::ContentRole role) {
   switch (role) {
-    case seedance::v1::CONTENT_ROLE_FIRST_FRAME: return "first_frame";
-    case seedance::v1::CONTENT_ROLE_LAST_FRAME: return "last_frame";
-    case seedance::v1::CONTENT_ROLE_REFERENCE_IMAGE: return "reference_image";
-    case seedance::v1::CONTENT_ROLE_REFERENCE_VIDEO: return "reference_video";
-    case seedance::v1::CONTENT_ROLE_REFERENCE_AUDIO: return "reference_audio";
-    default: return nullptr;
+    case seedance::v1::CONTENT_ROLE_FIRST_FRAME:
+      return "first_frame";
+    case seedance::v1::CONTENT_ROLE_LAST_FRAME:
+      return "last_frame";
+    case seedance::v1::CONTENT_ROLE_REFERENCE_IMAGE:
+      return "reference_image";
+    case seedance::v1::CONTENT_ROLE_REFERENCE_VIDEO:
+      return "reference_video";
+    case seedance::v1::CONTENT_ROLE_REFERENCE_AUDIO:
+      return "reference_audio";
+    default:
+      return nullptr;
   }
 }
 

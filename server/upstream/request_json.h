@@ -20,7 +20,8 @@ namespace seedance::upstream {
 // `{"model":"doubao-seedance-2.0","prompt":"...","duration":10,
 //   "resolution":"720p","content":[{"type":"image_url",
 //   "image_url":{"url":"https://..."},"role":"first_frame"}]}`.
-std::string CreateRequestToJson(const seedance::v1::CreateVideoRequest& request);
+std::string CreateRequestToJson(
+    const seedance::v1::CreateVideoRequest& request);
 
 }  // namespace seedance::upstream
 

@@ -50,8 +50,8 @@ class Violations {
         fields.size() == 1
             ? absl::StrCat("invalid field ", fields[0], ": ",
                            bad_.field_violations(0).description())
-            : absl::StrCat(fields.size(), " invalid fields: ",
-                           absl::StrJoin(fields, ", "));
+            : absl::StrCat(fields.size(),
+                           " invalid fields: ", absl::StrJoin(fields, ", "));
     absl::Status status = absl::InvalidArgumentError(message);
     AddDetail(status, bad_);
     return status;
@@ -76,15 +76,16 @@ int32_t NextCodePoint(absl::string_view s, size_t& i) {
     cp = (cp << 6) | (cont & 0x3F);
   }
   static constexpr int32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
+  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    return -1;
   return cp;
 }
 
 bool IsUnicodeSpace(int32_t cp) {
-  return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 ||
-         cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) ||
-         cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
-         cp == 0x3000 || cp == 0xFEFF;
+  return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 ||
+         cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 ||
+         cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 ||
+         cp == 0xFEFF;
 }
 
 void CheckPrompt(absl::string_view prompt, Violations& out) {
@@ -104,8 +105,8 @@ void CheckPrompt(absl::string_view prompt, Violations& out) {
   }
 }
 
-void CheckModelAndResolution(const CreateVideoRequest& r, const PriceTable& prices,
-                             Violations& out) {
+void CheckModelAndResolution(const CreateVideoRequest& r,
+                             const PriceTable& prices, Violations& out) {
   if (r.model().empty()) {
     out.Add("model", "is required");
   } else if (!prices.HasModel(r.model())) {
@@ -115,7 +116,8 @@ void CheckModelAndResolution(const CreateVideoRequest& r, const PriceTable& pric
         known.push_back(row.model);
       }
     }
-    out.Add("model", absl::StrCat("unknown model \"", absl::CHexEscape(r.model().substr(0, 64)),
+    out.Add("model", absl::StrCat("unknown model \"",
+                                  absl::CHexEscape(r.model().substr(0, 64)),
                                   "\"; known: ", absl::StrJoin(known, ", ")));
   }
   if (!seedance::v1::Resolution_IsValid(r.resolution())) {
@@ -137,7 +139,8 @@ bool IsRatioTerm(absl::string_view term) {
 void CheckAspectRatio(absl::string_view ratio, Violations& out) {
   if (ratio.empty() || ratio == "adaptive") return;
   std::vector<absl::string_view> parts = absl::StrSplit(ratio, ':');
-  if (parts.size() == 2 && IsRatioTerm(parts[0]) && IsRatioTerm(parts[1])) return;
+  if (parts.size() == 2 && IsRatioTerm(parts[0]) && IsRatioTerm(parts[1]))
+    return;
   out.Add("aspect_ratio",
           "must be \"adaptive\" or W:H with integers 1 to 64 (e.g. \"16:9\")");
 }
@@ -146,14 +149,17 @@ void CheckAspectRatio(absl::string_view ratio, Violations& out) {
 std::string UrlProblem(absl::string_view url) {
   if (url.empty()) return "is required";
   if (url.size() > kMaxUrlBytes) {
-    return absl::StrCat("must be at most ", kMaxUrlBytes, " bytes, got ", url.size());
+    return absl::StrCat("must be at most ", kMaxUrlBytes, " bytes, got ",
+                        url.size());
   }
   for (char c : url) {
     unsigned char u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7F) return "must not contain white space or control characters";
+    if (u <= 0x20 || u == 0x7F)
+      return "must not contain white space or control characters";
   }
-  size_t scheme = absl::StartsWithIgnoreCase(url, "https://") ? 8
-                  : absl::StartsWithIgnoreCase(url, "http://") ? 7 : 0;
+  size_t scheme = absl::StartsWithIgnoreCase(url, "https://")  ? 8
+                  : absl::StartsWithIgnoreCase(url, "http://") ? 7
+                                                               : 0;
   if (scheme == 0) return "must be an absolute http:// or https:// URL";
   absl::string_view rest = url.substr(scheme);
   if (rest.empty() || rest[0] == '/' || rest[0] == '?' || rest[0] == '#') {
@@ -164,7 +170,8 @@ std::string UrlProblem(absl::string_view url) {
 
 bool RoleFitsType(ContentRole role, MediaType type) {
   switch (role) {
-    case seedance::v1::CONTENT_ROLE_UNSPECIFIED: return true;
+    case seedance::v1::CONTENT_ROLE_UNSPECIFIED:
+      return true;
     case seedance::v1::CONTENT_ROLE_FIRST_FRAME:
     case seedance::v1::CONTENT_ROLE_LAST_FRAME:
     case seedance::v1::CONTENT_ROLE_REFERENCE_IMAGE:
@@ -173,7 +180,8 @@ bool RoleFitsType(ContentRole role, MediaType type) {
       return type == seedance::v1::MEDIA_TYPE_VIDEO;
     case seedance::v1::CONTENT_ROLE_REFERENCE_AUDIO:
       return type == seedance::v1::MEDIA_TYPE_AUDIO;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -188,21 +196,27 @@ void CheckContentItems(const CreateVideoRequest& r, Violations& out) {
     if (!seedance::v1::ContentRole_IsValid(item.role())) {
       out.Add(path + ".role", absl::StrCat("unknown value ", item.role()));
     } else if (known_type && !RoleFitsType(item.role(), item.type())) {
-      out.Add(path + ".role", absl::StrCat(ContentRole_Name(item.role()),
-                                           " does not fit ", MediaType_Name(item.type())));
+      out.Add(path + ".role",
+              absl::StrCat(ContentRole_Name(item.role()), " does not fit ",
+                           MediaType_Name(item.type())));
     }
     for (int f = 0; f < 2; ++f) {
       ContentRole frame = f == 0 ? seedance::v1::CONTENT_ROLE_FIRST_FRAME
                                  : seedance::v1::CONTENT_ROLE_LAST_FRAME;
       if (item.role() == frame && ++frames[f] == 2) {
-        out.Add(path + ".role", absl::StrCat("at most one ", ContentRole_Name(frame)));
+        out.Add(path + ".role",
+                absl::StrCat("at most one ", ContentRole_Name(frame)));
       }
     }
   }
 }
 
 void CheckMedia(const CreateVideoRequest& r, Violations& out) {
-  struct Seen { MediaType type; ContentRole role; std::string field; };
+  struct Seen {
+    MediaType type;
+    ContentRole role;
+    std::string field;
+  };
   absl::flat_hash_map<std::string, Seen> seen;
   int counts[4] = {0, 0, 0, 0};
   for (const MediaInput& m : ListMediaInputs(r)) {
@@ -211,30 +225,43 @@ void CheckMedia(const CreateVideoRequest& r, Violations& out) {
       out.Add(m.field, problem);
       continue;
     }
-    auto [it, inserted] = seen.try_emplace(m.url, Seen{m.type, m.role, m.field});
+    auto [it, inserted] =
+        seen.try_emplace(m.url, Seen{m.type, m.role, m.field});
     if (!inserted && (it->second.type != m.type || it->second.role != m.role)) {
       out.Add(m.field, absl::StrCat("same URL as ", it->second.field,
                                     " with a different type or role"));
     }
   }
-  struct Limit { MediaType type; int max; const char* field; const char* noun; };
-  for (const Limit& l : {Limit{seedance::v1::MEDIA_TYPE_IMAGE, kMaxImages, "image_urls", "images"},
-                         Limit{seedance::v1::MEDIA_TYPE_VIDEO, kMaxVideos, "video_urls", "videos"},
-                         Limit{seedance::v1::MEDIA_TYPE_AUDIO, kMaxAudios, "audio_urls", "audios"}}) {
+  struct Limit {
+    MediaType type;
+    int max;
+    const char* field;
+    const char* noun;
+  };
+  for (const Limit& l : {Limit{seedance::v1::MEDIA_TYPE_IMAGE, kMaxImages,
+                               "image_urls", "images"},
+                         Limit{seedance::v1::MEDIA_TYPE_VIDEO, kMaxVideos,
+                               "video_urls", "videos"},
+                         Limit{seedance::v1::MEDIA_TYPE_AUDIO, kMaxAudios,
+                               "audio_urls", "audios"}}) {
     if (counts[l.type] > l.max) {
-      out.Add(l.field, absl::StrCat("at most ", l.max, " ", l.noun,
-                                    " in all (single field, list and content), got ",
-                                    counts[l.type]));
+      out.Add(l.field,
+              absl::StrCat("at most ", l.max, " ", l.noun,
+                           " in all (single field, list and content), got ",
+                           counts[l.type]));
     }
   }
 }
 
 // Why `d` is not a positive whole-millisecond duration of at most
 // `max_seconds`, or "".
-std::string DurationProblem(const google::protobuf::Duration& d, int64_t max_seconds) {
-  if (std::string problem = DurationFormProblem(d); !problem.empty()) return problem;
+std::string DurationProblem(const google::protobuf::Duration& d,
+                            int64_t max_seconds) {
+  if (std::string problem = DurationFormProblem(d); !problem.empty())
+    return problem;
   if (d.seconds() == 0 && d.nanos() == 0) return "must be positive";
-  if (d.seconds() > max_seconds || (d.seconds() == max_seconds && d.nanos() > 0)) {
+  if (d.seconds() > max_seconds ||
+      (d.seconds() == max_seconds && d.nanos() > 0)) {
     return absl::StrCat("must be at most ", max_seconds, " s");
   }
   if (d.nanos() % 1'000'000 != 0) return "must be whole milliseconds";
@@ -244,27 +271,33 @@ std::string DurationProblem(const google::protobuf::Duration& d, int64_t max_sec
 void CheckVideoDurations(const CreateVideoRequest& r, Violations& out) {
   int videos = CountMedia(r, seedance::v1::MEDIA_TYPE_VIDEO);
   if (r.video_durations_size() > 0 && r.video_durations_size() != videos) {
-    out.Add("video_durations", absl::StrCat("needs one entry per video (", videos,
-                                            "), got ", r.video_durations_size()));
+    out.Add("video_durations",
+            absl::StrCat("needs one entry per video (", videos, "), got ",
+                         r.video_durations_size()));
   }
   int64_t sum_ms = 0;
   bool sum_valid = true;
   for (int i = 0; i < r.video_durations_size(); ++i) {
-    std::string problem = DurationProblem(r.video_durations(i), kMaxVideoSeconds);
-    if (!problem.empty()) out.Add(absl::StrCat("video_durations[", i, "]"), problem);
+    std::string problem =
+        DurationProblem(r.video_durations(i), kMaxVideoSeconds);
+    if (!problem.empty())
+      out.Add(absl::StrCat("video_durations[", i, "]"), problem);
     sum_valid = sum_valid && problem.empty();
     sum_ms += problem.empty() ? CeilMillis(r.video_durations(i)) : 0;
   }
   if (!r.has_input_video_duration()) return;
   const auto& total = r.input_video_duration();
-  if (std::string problem = DurationProblem(total, kMaxInputVideoSeconds); !problem.empty()) {
+  if (std::string problem = DurationProblem(total, kMaxInputVideoSeconds);
+      !problem.empty()) {
     return out.Add("input_video_duration", problem);
   }
-  if (videos == 0) return out.Add("input_video_duration", "is only allowed with videos");
-  if (r.video_durations_size() > 0 && sum_valid && CeilMillis(total) != sum_ms) {
+  if (videos == 0)
+    return out.Add("input_video_duration", "is only allowed with videos");
+  if (r.video_durations_size() > 0 && sum_valid &&
+      CeilMillis(total) != sum_ms) {
     out.Add("input_video_duration",
-            absl::StrCat("must equal the sum of video_durations (", sum_ms, " ms), got ",
-                         CeilMillis(total), " ms"));
+            absl::StrCat("must equal the sum of video_durations (", sum_ms,
+                         " ms), got ", CeilMillis(total), " ms"));
   }
 }
 
@@ -290,20 +323,22 @@ absl::Status ValidateCreateVideoRequest(const CreateVideoRequest& request,
 
 std::string DurationFormProblem(const google::protobuf::Duration& d) {
   if (d.seconds() < 0 || d.nanos() < 0) {
-    return absl::StrCat("must not be negative (seconds ", d.seconds(), ", nanos ",
-                        d.nanos(), ")");
+    return absl::StrCat("must not be negative (seconds ", d.seconds(),
+                        ", nanos ", d.nanos(), ")");
   }
   if (d.nanos() >= 1'000'000'000) {
     return absl::StrCat("nanos must be below 1000000000, got ", d.nanos());
   }
   if (d.seconds() > kMaxProtoDurationSeconds) {
     return absl::StrCat("seconds must be at most ", kMaxProtoDurationSeconds,
-                        " (the range of google.protobuf.Duration), got ", d.seconds());
+                        " (the range of google.protobuf.Duration), got ",
+                        d.seconds());
   }
   return "";
 }
 
-absl::Status ValidateTaskId(absl::string_view id, absl::string_view field_name) {
+absl::Status ValidateTaskId(absl::string_view id,
+                            absl::string_view field_name) {
   Violations out;
   auto allowed = [](char c) {
     return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
@@ -312,7 +347,8 @@ absl::Status ValidateTaskId(absl::string_view id, absl::string_view field_name) 
   if (id.empty()) {
     out.Add(field_name, "is required");
   } else if (id.size() > kMaxTaskIdBytes) {
-    out.Add(field_name, absl::StrCat("must be at most ", kMaxTaskIdBytes, " bytes"));
+    out.Add(field_name,
+            absl::StrCat("must be at most ", kMaxTaskIdBytes, " bytes"));
   } else if (!std::all_of(id.begin(), id.end(), allowed)) {
     out.Add(field_name, "may only contain A-Z a-z 0-9 . _ : -");
   }

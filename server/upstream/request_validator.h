@@ -1,8 +1,9 @@
 // Request validation: everything the upstream documents, checked before
 // any money is spent.
 //
-//   absl::Status s = ValidateCreateVideoRequest(request, PriceTable::Default());
-//   if (!s.ok()) return s;  // INVALID_ARGUMENT + google.rpc.BadRequest
+//   absl::Status s = ValidateCreateVideoRequest(request,
+//   PriceTable::Default()); if (!s.ok()) return s;  // INVALID_ARGUMENT +
+//   google.rpc.BadRequest
 //
 // Every violated rule is reported (not only the first), each as a
 // BadRequest field violation named by its proto field path (`duration`,

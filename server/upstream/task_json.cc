@@ -48,7 +48,8 @@ absl::Status ParseObject(absl::string_view body, rapidjson::Document& doc) {
   return absl::OkStatus();
 }
 
-const rapidjson::Value* Member(const rapidjson::Value& object, const char* name) {
+const rapidjson::Value* Member(const rapidjson::Value& object,
+                               const char* name) {
   if (!object.IsObject()) return nullptr;
   auto it = object.FindMember(name);
   return it == object.MemberEnd() ? nullptr : &it->value;
@@ -59,7 +60,8 @@ const rapidjson::Value* Member(const rapidjson::Value& object, const char* name)
 std::string Truncate(std::string text) {
   if (text.size() <= kMaxUpstreamMessageBytes) return text;
   size_t cut = kMaxUpstreamMessageBytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
   text.resize(cut);
   return text + "...";
 }
@@ -80,30 +82,35 @@ class ReplyReader {
  public:
   explicit ReplyReader(absl::string_view api_key) : api_key_(api_key) {}
 
-  std::string String(absl::string_view raw, TextKind kind = TextKind::kText) const {
+  std::string String(absl::string_view raw,
+                     TextKind kind = TextKind::kText) const {
     switch (kind) {
-      case TextKind::kText: return Truncate(RedactSecrets(raw, api_key_));
-      case TextKind::kId: return RedactSecrets(raw, api_key_);
-      case TextKind::kUrl: return RedactSecretsInUrl(raw, api_key_);
+      case TextKind::kText:
+        return Truncate(RedactSecrets(raw, api_key_));
+      case TextKind::kId:
+        return RedactSecrets(raw, api_key_);
+      case TextKind::kUrl:
+        return RedactSecretsInUrl(raw, api_key_);
     }
     return std::string(kRedacted);
   }
 
   // The string member `name` of `object`, or nullopt when absent or mistyped.
-  absl::optional<std::string> StringMember(const rapidjson::Value& object,
-                                           const char* name,
-                                           TextKind kind = TextKind::kText) const {
+  absl::optional<std::string> StringMember(
+      const rapidjson::Value& object, const char* name,
+      TextKind kind = TextKind::kText) const {
     const rapidjson::Value* value = Member(object, name);
     if (value == nullptr || !value->IsString()) return absl::nullopt;
-    return String(absl::string_view(value->GetString(), value->GetStringLength()),
-                  kind);
+    return String(
+        absl::string_view(value->GetString(), value->GetStringLength()), kind);
   }
 
   // A string, or a number printed; "" otherwise.
   std::string Scalar(const rapidjson::Value* value) const {
     if (value == nullptr) return "";
     if (value->IsString()) {
-      return String(absl::string_view(value->GetString(), value->GetStringLength()));
+      return String(
+          absl::string_view(value->GetString(), value->GetStringLength()));
     }
     if (value->IsInt64()) return absl::StrCat(value->GetInt64());
     if (value->IsNumber()) return absl::StrCat(value->GetDouble());
@@ -140,7 +147,8 @@ void ParseCreated(const rapidjson::Value& doc, Video& video) {
   const rapidjson::Value* created = Member(doc, "created");
   if (created == nullptr || !created->IsNumber()) return;
   double seconds = std::floor(created->GetDouble());
-  if (!(seconds >= kMinTimestampSeconds && seconds <= kMaxTimestampSeconds)) return;
+  if (!(seconds >= kMinTimestampSeconds && seconds <= kMaxTimestampSeconds))
+    return;
   video.mutable_create_time()->set_seconds(static_cast<int64_t>(seconds));
 }
 
@@ -156,7 +164,8 @@ void ParseResult(const rapidjson::Value& doc, const ReplyReader& reader,
         url && video.video_url().empty()) {
       video.set_video_url(*url);
     }
-    if (auto url = reader.StringMember(*from, "cover_image_url", TextKind::kUrl);
+    if (auto url =
+            reader.StringMember(*from, "cover_image_url", TextKind::kUrl);
         url && video.cover_image_url().empty()) {
       video.set_cover_image_url(*url);
     }
@@ -197,7 +206,8 @@ absl::StatusOr<Video> ParseTaskJson(absl::string_view body,
   rapidjson::Document doc;
   if (absl::Status s = ParseObject(body, doc); !s.ok()) return s;
   const ReplyReader reader(api_key);
-  absl::optional<std::string> id = reader.StringMember(doc, "id", TextKind::kId);
+  absl::optional<std::string> id =
+      reader.StringMember(doc, "id", TextKind::kId);
   if (!id) return BadReply("has no string \"id\"");
   // A redacted id would name no task: a key in it makes the reply unusable.
   if (absl::StrContains(*id, kRedacted)) {
@@ -227,7 +237,8 @@ UpstreamErrorBody ParseUpstreamError(absl::string_view body,
                                      absl::string_view api_key) {
   const ReplyReader reader(api_key);
   rapidjson::Document doc;
-  if (!ParseObject(body, doc).ok()) return {reader.PrintableStart(body), "", ""};
+  if (!ParseObject(body, doc).ok())
+    return {reader.PrintableStart(body), "", ""};
   return ErrorFromValue(doc, reader);
 }
 

@@ -38,8 +38,8 @@ inline constexpr size_t kMaxUpstreamMessageBytes = 512;
 // object, gives INTERNAL "upstream reply ..." with ErrorInfo reason
 // UPSTREAM_BAD_REPLY; so does an `id` that contains `api_key` or a key shape.
 // Never sets price or update_time.
-absl::StatusOr<seedance::v1::Video> ParseTaskJson(absl::string_view body,
-                                                  absl::string_view api_key = {});
+absl::StatusOr<seedance::v1::Video> ParseTaskJson(
+    absl::string_view body, absl::string_view api_key = {});
 
 // The parts of an error body worth passing on.
 struct UpstreamErrorBody {

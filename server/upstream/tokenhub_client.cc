@@ -35,18 +35,20 @@ bool RetryIfNeverSent(const absl::Status& s) {
 class RetryingCall : public std::enable_shared_from_this<RetryingCall> {
  public:
   struct Params {
-    HttpRequest request;         // sent as is on every attempt
-    std::string api_key;         // only to scrub it from replies and errors
-    absl::Time deadline;         // no retry wait ends past it
-    int max_attempts;            // first attempt included
+    HttpRequest request;  // sent as is on every attempt
+    std::string api_key;  // only to scrub it from replies and errors
+    absl::Time deadline;  // no retry wait ends past it
+    int max_attempts;     // first attempt included
     RetryPredicate should_retry;
   };
 
   RetryingCall(HttpTransport& transport, Scheduler& scheduler,
                std::unique_ptr<BackoffPolicy> backoff, Params params,
                VideoCallback done)
-      : transport_(transport), scheduler_(scheduler),
-        backoff_(std::move(backoff)), params_(std::move(params)),
+      : transport_(transport),
+        scheduler_(scheduler),
+        backoff_(std::move(backoff)),
+        params_(std::move(params)),
         done_(std::move(done)) {}
 
   // A call dropped before it finished (its retry timer was destroyed with
@@ -60,10 +62,10 @@ class RetryingCall : public std::enable_shared_from_this<RetryingCall> {
 
   void Attempt() {
     ++attempts_;
-    transport_.Send(params_.request,
-                    [self = shared_from_this()](absl::StatusOr<HttpResponse> r) {
-                      self->OnResponse(std::move(r));
-                    });
+    transport_.Send(params_.request, [self = shared_from_this()](
+                                         absl::StatusOr<HttpResponse> r) {
+      self->OnResponse(std::move(r));
+    });
   }
 
  private:
@@ -119,9 +121,12 @@ class RetryingCall : public std::enable_shared_from_this<RetryingCall> {
 class TokenHubClientImpl final : public TokenHubClient {
  public:
   TokenHubClientImpl(TokenHubClientOptions options, HttpTransport& transport,
-                     Scheduler& scheduler, std::unique_ptr<BackoffPolicy> backoff)
-      : options_(std::move(options)), transport_(transport),
-        scheduler_(scheduler), backoff_(std::move(backoff)) {
+                     Scheduler& scheduler,
+                     std::unique_ptr<BackoffPolicy> backoff)
+      : options_(std::move(options)),
+        transport_(transport),
+        scheduler_(scheduler),
+        backoff_(std::move(backoff)) {
     while (!base_.empty() && base_.back() == '/') base_.pop_back();
     if (backoff_ == nullptr) {
       backoff_ = std::make_unique<ExponentialBackoffPolicy>(
@@ -141,10 +146,12 @@ class TokenHubClientImpl final : public TokenHubClient {
     if (absl::Status s = ValidateTaskId(task_id, "id"); !s.ok()) {
       return std::move(done)(std::move(s));
     }
-    Start("GET",
-          absl::StrCat(base_, "/videos/generations/", EscapePathSegment(task_id)),
-          "", options, options_.max_get_attempts,
-          options.retry_transient ? &RetryTransient : &RetryNever, std::move(done));
+    Start(
+        "GET",
+        absl::StrCat(base_, "/videos/generations/", EscapePathSegment(task_id)),
+        "", options, options_.max_get_attempts,
+        options.retry_transient ? &RetryTransient : &RetryNever,
+        std::move(done));
   }
 
  private:
@@ -158,10 +165,12 @@ class TokenHubClientImpl final : public TokenHubClient {
           absl::StatusCode::kUnauthenticated, kReasonNoApiKey,
           "no TokenHub API key is configured and none was given"));
     }
-    HttpRequest request{method, std::move(url),
+    HttpRequest request{method,
+                        std::move(url),
                         {{"Authorization", absl::StrCat("Bearer ", key)},
                          {"Accept", "application/json"}},
-                        std::move(body), options.deadline};
+                        std::move(body),
+                        options.deadline};
     if (request.method == "POST") {
       request.headers.emplace_back("Content-Type", "application/json");
     }
@@ -189,7 +198,8 @@ std::string EscapePathSegment(absl::string_view id) {
   std::string out;
   for (char c : id) {
     unsigned char u = static_cast<unsigned char>(c);
-    if (absl::ascii_isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+    if (absl::ascii_isalnum(u) || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
       out.push_back(c);
     } else {
       absl::StrAppend(&out, "%", std::string(1, kHex[u >> 4]),

@@ -11,7 +11,8 @@
 //                                                  absl::Seconds(5), 2.0));
 //   CallOptions call;
 //   call.deadline = absl::Now() + absl::Seconds(10);
-//   client->GetVideo(id, call, [](absl::StatusOr<seedance::v1::Video> v) {...});
+//   client->GetVideo(id, call, [](absl::StatusOr<seedance::v1::Video> v)
+//   {...});
 //
 // Callbacks run on the transport's thread or the scheduler's thread: keep
 // them cheap and non-blocking. Errors carry the ErrorInfo/RetryInfo details

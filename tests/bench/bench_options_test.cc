@@ -24,8 +24,8 @@ TEST(BenchOptionsTest, DefaultsRunEveryScenarioAtFullSize) {
 }
 
 TEST(BenchOptionsTest, ExplicitSizesBeatQuickWhereverTheyAre) {
-  absl::StatusOr<BenchOptions> options =
-      Parse({"--streams=700", "--quick", "--scenario", "capacity,create", "--json"});
+  absl::StatusOr<BenchOptions> options = Parse(
+      {"--streams=700", "--quick", "--scenario", "capacity,create", "--json"});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_TRUE(options->quick);
   EXPECT_TRUE(options->json);
@@ -37,7 +37,8 @@ TEST(BenchOptionsTest, ExplicitSizesBeatQuickWhereverTheyAre) {
 
 TEST(BenchOptionsTest, DelaySpreadRunIsOnByDefaultAndZeroSkipsIt) {
   EXPECT_EQ(Parse({})->fanout.delay_spread, absl::Seconds(1));
-  EXPECT_EQ(Parse({"--delay-spread=2s"})->fanout.delay_spread, absl::Seconds(2));
+  EXPECT_EQ(Parse({"--delay-spread=2s"})->fanout.delay_spread,
+            absl::Seconds(2));
   EXPECT_EQ(Parse({"--delay-spread", "0"})->fanout.delay_spread,
             absl::ZeroDuration());
   EXPECT_FALSE(Parse({"--delay-spread=-1s"}).ok());

@@ -17,7 +17,8 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> Shell(const std::string& script) {
 
 TEST(ChildProcessTest, ReadsTheListeningLineAndStopsCleanly) {
   auto child = Shell(
-      "trap 'exit 0' TERM; echo starting; echo \"listening on $BENCH_TEST_VAR\"; "
+      "trap 'exit 0' TERM; echo starting; echo \"listening on "
+      "$BENCH_TEST_VAR\"; "
       "while :; do sleep 0.05; done");
   ASSERT_TRUE(child.ok()) << child.status();
   absl::StatusOr<std::string> rest =
@@ -47,7 +48,8 @@ TEST(ChildProcessTest, IgnoringSigtermEndsWithSigkill) {
 }
 
 TEST(ChildProcessTest, MissingBinaryIsNotFound) {
-  auto child = ChildProcess::Start({"/nonexistent/tokenhub-sim"}, {}, "/dev/null");
+  auto child =
+      ChildProcess::Start({"/nonexistent/tokenhub-sim"}, {}, "/dev/null");
   EXPECT_EQ(child.status().code(), absl::StatusCode::kNotFound);
 }
 

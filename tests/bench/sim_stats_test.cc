@@ -1,7 +1,6 @@
 // Parsing of tokenhub-sim's /_sim/stats as seedance-bench reads it
 // (bench/sim_control.h): GETs per task and scripted transition instants.
 #include "bench/sim_control.h"
-
 #include "gtest/gtest.h"
 
 namespace seedance::bench {

@@ -4,6 +4,8 @@
 // with each transition delivered exactly once. Waits are conditions with
 // deadlines, never sleeps.
 
+#include "client/video_client.h"
+
 #include <memory>
 #include <string>
 #include <thread>
@@ -12,7 +14,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "client/transition_filter.h"
-#include "client/video_client.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
@@ -35,12 +36,13 @@ using ::seedance::testing::kBobKey;
 v1::WatchVideoResponse Transition(int64_t sequence) {
   v1::WatchVideoResponse message;
   message.set_sequence(sequence);
-  message.mutable_video()->set_status(sequence == 30 ? v1::VIDEO_STATUS_SUCCEEDED
-                                                     : v1::VIDEO_STATUS_QUEUED);
+  message.mutable_video()->set_status(
+      sequence == 30 ? v1::VIDEO_STATUS_SUCCEEDED : v1::VIDEO_STATUS_QUEUED);
   return message;
 }
 
-TEST(TransitionFilterTest, ReplaysAreDroppedAndHeartbeatsNeverMoveTheResumePoint) {
+TEST(TransitionFilterTest,
+     ReplaysAreDroppedAndHeartbeatsNeverMoveTheResumePoint) {
   TransitionFilter filter(10);
   EXPECT_FALSE(filter.Accept(Transition(10))) << "already seen before";
   v1::WatchVideoResponse heartbeat;
@@ -65,7 +67,8 @@ class BackgroundWatch {
           absl::Status status = client.Watch(
               id, options, [this](const v1::WatchVideoResponse& message) {
                 absl::MutexLock lock(&mu_);
-                if (message.has_video()) sequences_.push_back(message.sequence());
+                if (message.has_video())
+                  sequences_.push_back(message.sequence());
               });
           absl::MutexLock lock(&mu_);
           status_ = status;
@@ -169,7 +172,8 @@ TEST_F(VideoClientTest, CancelEndsAWatchThatIsWaitingToReconnect) {
   BackgroundWatch watch(*client, video.id(), options);
   client->Cancel();
   EXPECT_THAT(watch.Wait(), StatusCodeIs(absl::StatusCode::kCancelled));
-  EXPECT_THAT(client->Get(video.id()), StatusCodeIs(absl::StatusCode::kCancelled));
+  EXPECT_THAT(client->Get(video.id()),
+              StatusCodeIs(absl::StatusCode::kCancelled));
 }
 
 TEST_F(VideoClientTest, WatchGivesUpWithUnavailableAfterTheReconnectBudget) {
@@ -195,7 +199,8 @@ TEST_F(VideoClientTest, InvalidCreateKeepsEveryFieldViolation) {
   ASSERT_TRUE(bad.has_value());
   std::vector<std::string> fields;
   for (const auto& v : bad->field_violations()) fields.push_back(v.field());
-  EXPECT_THAT(fields, ::testing::UnorderedElementsAre("duration", "aspect_ratio"));
+  EXPECT_THAT(fields,
+              ::testing::UnorderedElementsAre("duration", "aspect_ratio"));
 }
 
 TEST_F(VideoClientTest, TheCallersKeyTravelsAsAuthorizationMetadata) {

@@ -14,9 +14,12 @@ TEST(FakeSchedulerTest, AdvanceRunsDueCallbacksAtTheirTimes) {
   FakeScheduler scheduler;
   absl::Time start = scheduler.Now();
   std::vector<absl::Duration> seen;
-  scheduler.RunAfter(absl::Seconds(2), [&] { seen.push_back(scheduler.Now() - start); });
-  scheduler.RunAfter(absl::Seconds(1), [&] { seen.push_back(scheduler.Now() - start); });
-  scheduler.RunAfter(absl::Seconds(5), [&] { seen.push_back(scheduler.Now() - start); });
+  scheduler.RunAfter(absl::Seconds(2),
+                     [&] { seen.push_back(scheduler.Now() - start); });
+  scheduler.RunAfter(absl::Seconds(1),
+                     [&] { seen.push_back(scheduler.Now() - start); });
+  scheduler.RunAfter(absl::Seconds(5),
+                     [&] { seen.push_back(scheduler.Now() - start); });
   EXPECT_EQ(scheduler.AdvanceTime(absl::Seconds(3)), 2u);
   EXPECT_THAT(seen, ElementsAre(absl::Seconds(1), absl::Seconds(2)));
   EXPECT_EQ(scheduler.Now() - start, absl::Seconds(3));

@@ -96,7 +96,9 @@ TEST(ThreadSchedulerTest, AfterShutdownNewCallbacksAreDroppedNotRun) {
   scheduler.Shutdown();
   auto token = std::make_shared<int>(0);
   bool ran = false;
-  EXPECT_EQ(scheduler.RunAfter(absl::ZeroDuration(), [&ran, token] { ran = true; }), 0u);
+  EXPECT_EQ(
+      scheduler.RunAfter(absl::ZeroDuration(), [&ran, token] { ran = true; }),
+      0u);
   EXPECT_EQ(token.use_count(), 1);
   EXPECT_FALSE(ran);
   scheduler.Shutdown();  // idempotent

@@ -74,12 +74,12 @@ TEST(FuzzReplayTest, EveryEmptyAndTinyInputRunsClean) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Targets, FuzzReplayTest, testing::ValuesIn(AllFuzzTargets().begin(),
-                                               AllFuzzTargets().end()),
-    [](const testing::TestParamInfo<FuzzTarget>& param) {
-      return std::string(param.param.name);
-    });
+INSTANTIATE_TEST_SUITE_P(Targets, FuzzReplayTest,
+                         testing::ValuesIn(AllFuzzTargets().begin(),
+                                           AllFuzzTargets().end()),
+                         [](const testing::TestParamInfo<FuzzTarget>& param) {
+                           return std::string(param.param.name);
+                         });
 
 }  // namespace
 }  // namespace seedance::fuzz

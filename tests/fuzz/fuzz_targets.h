@@ -46,13 +46,13 @@ void SimTextTarget(absl::string_view input);
 }  // namespace seedance::fuzz
 
 // Aborts (a libFuzzer "crash") when `cond` is false.
-#define FUZZ_CHECK(cond, what)                                         \
-  do {                                                                 \
-    if (!(cond)) {                                                     \
-      std::fprintf(stderr, "%s:%d: fuzz invariant broken: %s (%s)\n",  \
-                   __FILE__, __LINE__, #cond, what);                   \
-      std::abort();                                                    \
-    }                                                                  \
+#define FUZZ_CHECK(cond, what)                                        \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      std::fprintf(stderr, "%s:%d: fuzz invariant broken: %s (%s)\n", \
+                   __FILE__, __LINE__, #cond, what);                  \
+      std::abort();                                                   \
+    }                                                                 \
   } while (0)
 
 #endif  // SEEDANCE_TESTS_FUZZ_FUZZ_TARGETS_H_

@@ -39,9 +39,9 @@ void UpstreamReplyTarget(absl::string_view input) {
   if (video.ok()) {
     FUZZ_CHECK(upstream::ValidateTaskId(video->id()).ok(), "task id");
   } else {
-    FUZZ_CHECK(upstream::ErrorReason(video.status()) ==
-                   upstream::kReasonBadReply,
-               video.status().ToString().c_str());
+    FUZZ_CHECK(
+        upstream::ErrorReason(video.status()) == upstream::kReasonBadReply,
+        video.status().ToString().c_str());
   }
 
   upstream::UpstreamErrorBody error = upstream::ParseUpstreamError(body);
@@ -61,9 +61,9 @@ void UpstreamReplyTarget(absl::string_view input) {
     FUZZ_CHECK(mapped.ok(), "2xx is not an error");
   } else {
     FUZZ_CHECK(!mapped.ok(), "non-2xx must be an error");
-    FUZZ_CHECK(absl::StartsWith(upstream::ErrorReason(mapped),
-                                "UPSTREAM_HTTP_"),
-               mapped.ToString().c_str());
+    FUZZ_CHECK(
+        absl::StartsWith(upstream::ErrorReason(mapped), "UPSTREAM_HTTP_"),
+        mapped.ToString().c_str());
     absl::optional<absl::Duration> delay = upstream::RetryAfter(mapped);
     FUZZ_CHECK(!delay || (*delay >= absl::ZeroDuration() &&
                           *delay <= upstream::kMaxRetryAfter),

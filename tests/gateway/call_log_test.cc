@@ -59,7 +59,8 @@ TEST(CallLogTest, CallLinesCanBeTurnedOffButFailuresStay) {
   LogUpstreamFailure("poll", "cgt-1", absl::UnavailableError("down"));
   std::string out = ::testing::internal::GetCapturedStderr();
   SetCallLogging(true);
-  EXPECT_THAT(out, AllOf(Not(HasSubstr("call=")), HasSubstr("upstream_failure")));
+  EXPECT_THAT(out,
+              AllOf(Not(HasSubstr("call=")), HasSubstr("upstream_failure")));
 }
 
 }  // namespace

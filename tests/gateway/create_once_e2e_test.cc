@@ -23,12 +23,19 @@ namespace seedance::gateway {
 namespace {
 
 // Every fault kind of docs/SIMULATOR.md "Faults", as applied to a create.
-const char* const kFaultKinds[] = {
-    "500",          "503",      "429,retry_after=1",
-    "latency=50ms", "stall",    "reset",
-    "reset_after_create",       "truncate",
-    "malformed",    "unknown_status=rendering",
-    "missing_fields", "extra_fields", "huge"};
+const char* const kFaultKinds[] = {"500",
+                                   "503",
+                                   "429,retry_after=1",
+                                   "latency=50ms",
+                                   "stall",
+                                   "reset",
+                                   "reset_after_create",
+                                   "truncate",
+                                   "malformed",
+                                   "unknown_status=rendering",
+                                   "missing_fields",
+                                   "extra_fields",
+                                   "huge"};
 
 class CreateOnceE2eTest : public ::testing::TestWithParam<const char*> {
  protected:
@@ -44,9 +51,9 @@ class CreateOnceE2eTest : public ::testing::TestWithParam<const char*> {
     auto gateway = GatewayServer::Start(config);
     ASSERT_TRUE(gateway.ok()) << gateway.status();
     gateway_ = *std::move(gateway);
-    stub_ = v1::VideoService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", gateway_->port()),
-        grpc::InsecureChannelCredentials()));
+    stub_ = v1::VideoService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", gateway_->port()),
+                            grpc::InsecureChannelCredentials()));
   }
 
   // One CreateVideo; only what reached the upstream matters here. Returns
@@ -101,19 +108,17 @@ TEST_P(CreateOnceE2eTest, ConcurrentCreatesAreSentOnce) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryFaultKind, CreateOnceE2eTest,
-                         ::testing::ValuesIn(kFaultKinds),
-                         [](const ::testing::TestParamInfo<const char*>& p) {
-                           std::string name = "k";
-                           for (char c : std::string(p.param)) {
-                             if (c == ',' || c == '=') break;
-                             name.push_back(absl::ascii_isalnum(
-                                                static_cast<unsigned char>(c))
-                                                ? c
-                                                : '_');
-                           }
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    EveryFaultKind, CreateOnceE2eTest, ::testing::ValuesIn(kFaultKinds),
+    [](const ::testing::TestParamInfo<const char*>& p) {
+      std::string name = "k";
+      for (char c : std::string(p.param)) {
+        if (c == ',' || c == '=') break;
+        name.push_back(
+            absl::ascii_isalnum(static_cast<unsigned char>(c)) ? c : '_');
+      }
+      return name;
+    });
 
 }  // namespace
 }  // namespace seedance::gateway

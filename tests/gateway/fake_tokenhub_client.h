@@ -84,11 +84,21 @@ inline v1::Video TaskIn(v1::VideoStatus status, std::string id = "cgt-1",
   v.set_status(status);
   if (raw.empty()) {
     switch (status) {
-      case v1::VIDEO_STATUS_QUEUED: raw = "queued"; break;
-      case v1::VIDEO_STATUS_RUNNING: raw = "running"; break;
-      case v1::VIDEO_STATUS_SUCCEEDED: raw = "succeeded"; break;
-      case v1::VIDEO_STATUS_FAILED: raw = "failed"; break;
-      default: raw = "mystery"; break;
+      case v1::VIDEO_STATUS_QUEUED:
+        raw = "queued";
+        break;
+      case v1::VIDEO_STATUS_RUNNING:
+        raw = "running";
+        break;
+      case v1::VIDEO_STATUS_SUCCEEDED:
+        raw = "succeeded";
+        break;
+      case v1::VIDEO_STATUS_FAILED:
+        raw = "failed";
+        break;
+      default:
+        raw = "mystery";
+        break;
     }
   }
   v.set_upstream_status(raw);

@@ -133,8 +133,10 @@ class FdReserveTest : public ::testing::Test {
 
 TEST_F(FdReserveTest, ReadinessAndLivenessAreSeparateEntries) {
   StartGateway();
-  EXPECT_EQ(Health(GatewayServer::kReadinessService), HealthCheckResponse::SERVING);
-  EXPECT_EQ(Health(GatewayServer::kLivenessService), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health(GatewayServer::kReadinessService),
+            HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health(GatewayServer::kLivenessService),
+            HealthCheckResponse::SERVING);
 }
 
 TEST_F(FdReserveTest, LowDescriptorsRefuseNewWorkButOpenWatchesGoOn) {
@@ -151,14 +153,16 @@ TEST_F(FdReserveTest, LowDescriptorsRefuseNewWorkButOpenWatchesGoOn) {
            HealthCheckResponse::NOT_SERVING;
   }));
   // Liveness stays up: a replica short of descriptors must not be killed.
-  EXPECT_EQ(Health(GatewayServer::kLivenessService), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health(GatewayServer::kLivenessService),
+            HealthCheckResponse::SERVING);
 
   const int64_t posts_before = sim_->stats().create_requests;
   v1::CreateVideoResponse refused;
   EXPECT_THAT(Create("a second heron", &refused),
               GrpcStatusIs(grpc::StatusCode::RESOURCE_EXHAUSTED,
                            HasSubstr("file descriptors")));
-  EXPECT_EQ(sim_->stats().create_requests, posts_before) << "refused before the upstream";
+  EXPECT_EQ(sim_->stats().create_requests, posts_before)
+      << "refused before the upstream";
   auto refused_watch = Watch(id);
   ASSERT_TRUE(refused_watch->WaitDone());
   EXPECT_THAT(refused_watch->status(),
@@ -199,8 +203,8 @@ TEST_F(FdReserveTest, ADeadListenerTurnsLivenessNotServingAndCallsTheHook) {
   StartGateway(std::move(hooks));
   {
     absl::MutexLock lock(&mu);
-    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&hook_called),
-                                    absl::Seconds(20)));
+    ASSERT_TRUE(
+        mu.AwaitWithTimeout(absl::Condition(&hook_called), absl::Seconds(20)));
   }
   EXPECT_TRUE(gateway_->listener_dead());
   EXPECT_EQ(Health(GatewayServer::kLivenessService),
@@ -212,11 +216,14 @@ TEST_F(FdReserveTest, ADeadListenerTurnsLivenessNotServingAndCallsTheHook) {
 TEST_F(FdReserveTest, TheRealSelfCheckFindsALiveListenerAlive) {
   config_.self_check_interval = absl::Milliseconds(1);
   GatewayHooks hooks;
-  hooks.on_listener_dead = [] { ADD_FAILURE() << "a live listener was declared dead"; };
+  hooks.on_listener_dead = [] {
+    ADD_FAILURE() << "a live listener was declared dead";
+  };
   StartGateway(std::move(hooks));
   // Several rounds of probes on fresh connections, all answered.
   for (int i = 0; i < 20; ++i) {
-    EXPECT_EQ(Health(GatewayServer::kLivenessService), HealthCheckResponse::SERVING);
+    EXPECT_EQ(Health(GatewayServer::kLivenessService),
+              HealthCheckResponse::SERVING);
   }
   EXPECT_FALSE(gateway_->listener_dead());
 }
@@ -225,8 +232,9 @@ class FdReserveFlagsTest : public ::testing::Test {
  protected:
   absl::StatusOr<GatewayConfig> Parse(std::vector<const char*> args) {
     args.insert(args.begin(), "seedance-gateway");
-    return ParseGatewayConfig(static_cast<int>(args.size()), args.data(),
-                              [](const char*) -> const char* { return nullptr; });
+    return ParseGatewayConfig(
+        static_cast<int>(args.size()), args.data(),
+        [](const char*) -> const char* { return nullptr; });
   }
 };
 
@@ -235,8 +243,8 @@ TEST_F(FdReserveFlagsTest, DefaultsAndValues) {
   ASSERT_TRUE(defaults.ok()) << defaults.status();
   EXPECT_EQ(defaults->fd_reserve, 256);
   EXPECT_EQ(defaults->self_check_interval, absl::Seconds(5));
-  auto set = Parse({"--api-key=th-abc", "--fd-reserve=0",
-                    "--self-check-interval=0s"});
+  auto set =
+      Parse({"--api-key=th-abc", "--fd-reserve=0", "--self-check-interval=0s"});
   ASSERT_TRUE(set.ok()) << set.status();
   EXPECT_EQ(set->fd_reserve, 0);
   EXPECT_EQ(set->self_check_interval, absl::ZeroDuration());

@@ -65,9 +65,9 @@ TEST_F(GatewayConfigTest, BadValuesNameTheFlag) {
   EXPECT_THAT(Parse({"--poll-initial=soon"}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("--poll-initial")));
-  EXPECT_THAT(Parse({"--max-streams=-4"}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("--max-streams")));
+  EXPECT_THAT(
+      Parse({"--max-streams=-4"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--max-streams")));
   EXPECT_THAT(Parse({"--frobnicate"}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("unknown flag --frobnicate")));
@@ -100,9 +100,9 @@ TEST_F(GatewayConfigTest, StreamSlotLimitsHaveSafeDefaultsAndZeroMeansNone) {
 }
 
 TEST_F(GatewayConfigTest, InconsistentPollPolicyIsRejected) {
-  EXPECT_THAT(Parse({"--poll-initial=10s", "--poll-max=1s"}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("--poll-max")));
+  EXPECT_THAT(
+      Parse({"--poll-initial=10s", "--poll-max=1s"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--poll-max")));
 }
 
 TEST_F(GatewayConfigTest, KeyFileIsReadAndTrimmed) {

@@ -76,10 +76,10 @@ class GatewayE2eTest : public ::testing::Test {
     return response.video().id();
   }
 
-  std::unique_ptr<WatchCollector> Watch(const std::string& id,
-                                        int64_t after_sequence = 0,
-                                        absl::Duration heartbeat = absl::ZeroDuration(),
-                                        const char* authorization = nullptr) {
+  std::unique_ptr<WatchCollector> Watch(
+      const std::string& id, int64_t after_sequence = 0,
+      absl::Duration heartbeat = absl::ZeroDuration(),
+      const char* authorization = nullptr) {
     v1::WatchVideoRequest request;
     request.set_id(id);
     request.set_after_sequence(after_sequence);
@@ -243,8 +243,8 @@ TEST_F(GatewayE2eTest, PermanentUpstreamFaultEndsTheWatchWithItsStatus) {
   ASSERT_TRUE(watch->WaitForVideos(1));
   ASSERT_OK(sim_->AddFaults("401,method=GET"));  // e.g. the key was revoked
   ASSERT_TRUE(watch->WaitDone());
-  EXPECT_THAT(watch->status(),
-              GrpcStatusIs(grpc::StatusCode::UNAUTHENTICATED, Not(HasSubstr(kAliceKey))));
+  EXPECT_THAT(watch->status(), GrpcStatusIs(grpc::StatusCode::UNAUTHENTICATED,
+                                            Not(HasSubstr(kAliceKey))));
   EXPECT_THAT(watch->video_sequences(), ElementsAre(10));
   EXPECT_TRUE(Eventually([&] { return gateway_->active_pollers() == 0; }));
 }
@@ -253,7 +253,8 @@ TEST_F(GatewayE2eTest, UnknownTaskEndsTheWatchWithNotFound) {
   StartGateway();
   auto watch = Watch("cgt-does-not-exist");
   ASSERT_TRUE(watch->WaitDone());
-  EXPECT_THAT(watch->status(), GrpcStatusIs(grpc::StatusCode::NOT_FOUND, ::testing::_));
+  EXPECT_THAT(watch->status(),
+              GrpcStatusIs(grpc::StatusCode::NOT_FOUND, ::testing::_));
 }
 
 TEST_F(GatewayE2eTest, InvalidCreateListsEveryViolatedField) {
@@ -265,13 +266,14 @@ TEST_F(GatewayE2eTest, InvalidCreateListsEveryViolatedField) {
   grpc::ClientContext context;
   v1::CreateVideoResponse response;
   grpc::Status status = stub_->CreateVideo(&context, request, &response);
-  EXPECT_THAT(status, GrpcStatusIs(grpc::StatusCode::INVALID_ARGUMENT, ::testing::_));
+  EXPECT_THAT(status,
+              GrpcStatusIs(grpc::StatusCode::INVALID_ARGUMENT, ::testing::_));
   auto bad = GetDetail<google::rpc::BadRequest>(FromGrpcStatus(status));
   ASSERT_TRUE(bad.has_value());
   std::vector<std::string> fields;
   for (const auto& v : bad->field_violations()) fields.push_back(v.field());
-  EXPECT_THAT(fields, ::testing::IsSupersetOf({"model", "prompt", "duration",
-                                               "video_urls[0]"}));
+  EXPECT_THAT(fields, ::testing::IsSupersetOf(
+                          {"model", "prompt", "duration", "video_urls[0]"}));
   EXPECT_EQ(sim_->stats().create_requests, 0);
 }
 
@@ -345,8 +347,9 @@ TEST_F(GatewayE2eTest, GetVideoAnswersFromUpstreamThenFromSharedState) {
   request.set_id("bad id with spaces");
   grpc::ClientContext context;
   v1::GetVideoResponse response;
-  EXPECT_THAT(stub_->GetVideo(&context, request, &response),
-              GrpcStatusIs(grpc::StatusCode::INVALID_ARGUMENT, HasSubstr("id")));
+  EXPECT_THAT(
+      stub_->GetVideo(&context, request, &response),
+      GrpcStatusIs(grpc::StatusCode::INVALID_ARGUMENT, HasSubstr("id")));
 }
 
 TEST_F(GatewayE2eTest, HealthAnswersServing) {
@@ -377,7 +380,8 @@ TEST_F(GatewayE2eTest, StreamLimitAndWatchTimeLimitAreEnforced) {
                                         HasSubstr("after_sequence")));
 }
 
-TEST_F(GatewayE2eTest, ShutdownEndsFiveHundredOpenWatchesWithUnavailableQuickly) {
+TEST_F(GatewayE2eTest,
+       ShutdownEndsFiveHundredOpenWatchesWithUnavailableQuickly) {
   StartGateway();
   std::string id = CreateHeldTask();
   std::vector<std::unique_ptr<WatchCollector>> watchers;

@@ -35,8 +35,8 @@ std::string BobAuthorization() { return absl::StrCat("Bearer ", kBobKey); }
 
 // Everything a client can see of a gRPC status.
 std::string Visible(const grpc::Status& status) {
-  std::string out = absl::StrCat(status.error_message(), " ",
-                                 status.error_details());
+  std::string out =
+      absl::StrCat(status.error_message(), " ", status.error_details());
   absl::Status details = FromGrpcStatus(status);
   if (auto info = GetDetail<google::rpc::ErrorInfo>(details)) {
     absl::StrAppend(&out, " ", info->DebugString());
@@ -112,8 +112,8 @@ class KeyRedactionE2eTest : public ::testing::Test {
 TEST_F(KeyRedactionE2eTest, UnknownStatusEchoingTheKeyIsRedacted) {
   v1::Video created;
   ASSERT_TRUE(Create(&created).ok());
-  ASSERT_OK(sim_->AddFaults(absl::StrCat("unknown_status=stalled", kBobKey,
-                                         ",method=GET")));
+  ASSERT_OK(sim_->AddFaults(
+      absl::StrCat("unknown_status=stalled", kBobKey, ",method=GET")));
   v1::Video video;
   grpc::Status status = Get(created.id(), &video);
   EXPECT_THAT(Visible(status), Not(HasSubstr(kKeyBody)));
@@ -139,7 +139,8 @@ TEST_F(KeyRedactionE2eTest, FailedTaskMessageEchoingTheKeyIsRedacted) {
     EXPECT_THAT(event.DebugString(), Not(HasSubstr(kKeyBody)));
   }
   EXPECT_EQ(events.back().video().status(), v1::VIDEO_STATUS_FAILED);
-  EXPECT_EQ(events.back().video().error().message(), "quota of[redacted] is spent");
+  EXPECT_EQ(events.back().video().error().message(),
+            "quota of[redacted] is spent");
 }
 
 // The gateway's own key (no caller key) is protected the same way.
@@ -214,7 +215,8 @@ TEST_P(KeyRedactionEchoTest, TheEchoedKeyReachesNoClientAndNoLog) {
       EXPECT_THAT(event.DebugString(), Not(HasSubstr(kKeyBody)));
     }
   }
-  EXPECT_GE(sim_->stats().errors_by_kind["fault_echo_key"], 1) << "the fault fired";
+  EXPECT_GE(sim_->stats().errors_by_kind["fault_echo_key"], 1)
+      << "the fault fired";
   EXPECT_THAT(Visible(status), Not(HasSubstr(kKeyBody)));
   EXPECT_THAT(video.DebugString(), Not(HasSubstr(kKeyBody)));
 }
@@ -222,17 +224,25 @@ TEST_P(KeyRedactionEchoTest, TheEchoedKeyReachesNoClientAndNoLog) {
 INSTANTIATE_TEST_SUITE_P(
     SimEchoKey, KeyRedactionEchoTest,
     ::testing::Values(
-        EchoCase{"ErrorBodyOnCreate", "echo_key,method=POST", EchoCase::kCreate},
+        EchoCase{"ErrorBodyOnCreate", "echo_key,method=POST",
+                 EchoCase::kCreate},
         EchoCase{"ErrorBodyOnGet", "echo_key,method=GET", EchoCase::kGet},
-        EchoCase{"TaskFieldsOnCreate", "echo_key=task,method=POST", EchoCase::kCreate},
+        EchoCase{"TaskFieldsOnCreate", "echo_key=task,method=POST",
+                 EchoCase::kCreate},
         EchoCase{"TaskFieldsOnGet", "echo_key=task,method=GET", EchoCase::kGet},
-        EchoCase{"TaskFieldsOnWatch", "echo_key=task,method=GET", EchoCase::kWatch},
+        EchoCase{"TaskFieldsOnWatch", "echo_key=task,method=GET",
+                 EchoCase::kWatch},
         EchoCase{"StatusOnGet", "echo_key=status,method=GET", EchoCase::kGet},
-        EchoCase{"StatusOnWatch", "echo_key=status,method=GET,next=3", EchoCase::kWatch},
-        EchoCase{"TaskIdOnCreate", "echo_key=id,method=POST", EchoCase::kCreate},
+        EchoCase{"StatusOnWatch", "echo_key=status,method=GET,next=3",
+                 EchoCase::kWatch},
+        EchoCase{"TaskIdOnCreate", "echo_key=id,method=POST",
+                 EchoCase::kCreate},
         EchoCase{"TaskIdOnGet", "echo_key=id,method=GET", EchoCase::kGet},
-        EchoCase{"ErrorBodyOnWatch", "echo_key,method=GET", EchoCase::kWatchFails}),
-    [](const ::testing::TestParamInfo<EchoCase>& info) { return info.param.name; });
+        EchoCase{"ErrorBodyOnWatch", "echo_key,method=GET",
+                 EchoCase::kWatchFails}),
+    [](const ::testing::TestParamInfo<EchoCase>& info) {
+      return info.param.name;
+    });
 
 }  // namespace
 }  // namespace seedance::gateway

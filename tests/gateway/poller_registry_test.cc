@@ -147,9 +147,10 @@ TEST_F(PollerRegistryTest, TransientFailuresKeepTheWatchAndBackOff) {
   scheduler_.AdvanceTime(absl::Seconds(1));
   client_.Reply(Http(503));
   EXPECT_FALSE(sink->end().has_value());
-  PollerSnapshot snapshot = registry_->Watch(key_, std::make_shared<RecordingSink>())
-                                .value()
-                                ->Snapshot();
+  PollerSnapshot snapshot =
+      registry_->Watch(key_, std::make_shared<RecordingSink>())
+          .value()
+          ->Snapshot();
   EXPECT_FALSE(snapshot.upstream_reachable);
   EXPECT_THAT(snapshot.upstream_error, ::testing::HasSubstr("boom"));
 
@@ -267,7 +268,8 @@ TEST_F(PollerRegistryTest, FreshStateOnlyWhilePollerHeardRecently) {
   EXPECT_FALSE(registry_->FreshState(key_, absl::Seconds(1)).has_value());
 }
 
-TEST_F(PollerRegistryTest, PriceOfCreatedTaskRidesOnEveryStateWithActualAtTheEnd) {
+TEST_F(PollerRegistryTest,
+       PriceOfCreatedTaskRidesOnEveryStateWithActualAtTheEnd) {
   v1::Price price;
   price.set_currency_code("USD");
   price.set_rate_micros_per_second(200000);
@@ -323,7 +325,8 @@ TEST_F(PollerRegistryTest, FanoutKeepsEveryTransitionAndTheEndInOrder) {
   EXPECT_EQ(sink->ends(), 1);
 }
 
-TEST_F(PollerRegistryTest, WatcherJoiningWhileFanoutIsPendingSeesEachStateOnce) {
+TEST_F(PollerRegistryTest,
+       WatcherJoiningWhileFanoutIsPendingSeesEachStateOnce) {
   UseDeferredFanout();
   auto early = Watch(key_);
   PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));  // pending for `early` only

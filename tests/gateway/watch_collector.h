@@ -52,7 +52,8 @@ class WatchCollector final
   }
 
   // Waits until `pred(events)` holds; false on timeout.
-  bool WaitFor(const std::function<bool(const std::vector<v1::WatchVideoResponse>&)>& pred,
+  bool WaitFor(const std::function<
+                   bool(const std::vector<v1::WatchVideoResponse>&)>& pred,
                absl::Duration timeout = absl::Seconds(20)) {
     absl::MutexLock lock(&mu_);
     auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -63,11 +64,13 @@ class WatchCollector final
 
   // Waits for at least `n` messages that carry a video (not heartbeats).
   bool WaitForVideos(size_t n, absl::Duration timeout = absl::Seconds(20)) {
-    return WaitFor([n](const auto& events) {
-      size_t videos = 0;
-      for (const auto& e : events) videos += e.has_video();
-      return videos >= n;
-    }, timeout);
+    return WaitFor(
+        [n](const auto& events) {
+          size_t videos = 0;
+          for (const auto& e : events) videos += e.has_video();
+          return videos >= n;
+        },
+        timeout);
   }
 
   // Waits for the stream to end; false on timeout.

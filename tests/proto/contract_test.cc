@@ -22,7 +22,7 @@ struct UpstreamParam {
   const char* name;               // upstream JSON name == proto field name
   FieldDescriptor::CppType type;  // expected field type
   bool repeated;
-  bool has_presence;              // an unset value must be distinguishable
+  bool has_presence;  // an unset value must be distinguishable
 };
 
 // Names the parameter in test output instead of dumping its bytes.
@@ -116,7 +116,8 @@ TEST(ContractTest, CreateHasValidateOnly) {
 TEST(ContractTest, VideoStatusCoversLifecycleAndUnknown) {
   const EnumDescriptor* e = VideoStatus_descriptor();
   EXPECT_EQ(e->value(0)->name(), "VIDEO_STATUS_UNSPECIFIED");
-  for (const char* s : {"QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "UNKNOWN"}) {
+  for (const char* s :
+       {"QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "UNKNOWN"}) {
     EXPECT_NE(e->FindValueByName(std::string("VIDEO_STATUS_") + s), nullptr)
         << s;
   }
@@ -124,10 +125,9 @@ TEST(ContractTest, VideoStatusCoversLifecycleAndUnknown) {
 
 TEST(ContractTest, VideoCarriesResultUsageErrorAndExactPrice) {
   const Descriptor* v = Video::descriptor();
-  for (const char* name :
-       {"id", "model", "status", "upstream_status", "create_time",
-        "update_time", "video_url", "cover_image_url", "usage", "error",
-        "price"}) {
+  for (const char* name : {"id", "model", "status", "upstream_status",
+                           "create_time", "update_time", "video_url",
+                           "cover_image_url", "usage", "error", "price"}) {
     EXPECT_NE(v->FindFieldByName(name), nullptr) << name;
   }
   EXPECT_EQ(v->FindFieldByName("create_time")->message_type()->full_name(),
@@ -155,7 +155,8 @@ TEST(ContractTest, WatchMessagesCarrySequenceAndEventTime) {
 TEST(ContractTest, ServiceHasTheThreeMethods) {
   const auto* service = VideoService::service_full_name();
   EXPECT_STREQ(service, "seedance.v1.VideoService");
-  const auto* d = Video::descriptor()->file()->FindServiceByName("VideoService");
+  const auto* d =
+      Video::descriptor()->file()->FindServiceByName("VideoService");
   ASSERT_NE(d, nullptr);
   EXPECT_NE(d->FindMethodByName("CreateVideo"), nullptr);
   EXPECT_NE(d->FindMethodByName("GetVideo"), nullptr);

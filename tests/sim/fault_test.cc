@@ -187,9 +187,10 @@ std::vector<int64_t> RateRun(uint64_t seed) {
   std::vector<int64_t> statuses;
   statuses.reserve(40);
   for (int i = 0; i < 40; ++i) {
-    statuses.push_back(Fetch({"GET", (*sim)->base_url() + "/videos/generations/x",
-                              "", std::string(kDefaultKey)})
-                           .status);
+    statuses.push_back(
+        Fetch({"GET", (*sim)->base_url() + "/videos/generations/x", "",
+               std::string(kDefaultKey)})
+            .status);
   }
   return statuses;
 }
@@ -229,7 +230,8 @@ TEST_F(FaultTest, EchoKeyPutsTheCallersKeyIntoTheReply) {
   EXPECT_EQ(sim_->stats().creates, 0) << "echo_key=error processes nothing";
   EXPECT_EQ(r.headers["x-echo-key"], kBobKey);
   rapidjson::Document doc = Json(r.body);
-  EXPECT_THAT(doc["error"]["message"].GetString(), HasSubstr(absl::StrCat(" ", kBobKey)));
+  EXPECT_THAT(doc["error"]["message"].GetString(),
+              HasSubstr(absl::StrCat(" ", kBobKey)));
   EXPECT_EQ(doc["error"]["code"].GetString(), absl::StrCat("code", kBobKey));
   EXPECT_EQ(doc["error"]["type"].GetString(), absl::StrCat("42", kBobKey));
 
@@ -246,12 +248,14 @@ TEST_F(FaultTest, EchoKeyPutsTheCallersKeyIntoTheReply) {
   EXPECT_EQ(Json(Get(id).body)["status"].GetString(),
             absl::StrCat("succeeded", kAliceKey));
   EXPECT_EQ(Json(Get(id).body)["id"].GetString(), absl::StrCat(id, kAliceKey));
-  EXPECT_STREQ(Json(Get(id).body)["id"].GetString(), id.c_str()) << "rules spent";
+  EXPECT_STREQ(Json(Get(id).body)["id"].GetString(), id.c_str())
+      << "rules spent";
   EXPECT_EQ(Fired("fault_echo_key"), 4);
 }
 
 TEST_F(FaultTest, JsonFaultListAndBadSpecs) {
-  AddFaults(R"([{"kind":"502","method":"GET","seq":"1"},"504,method=POST,next=1"])");
+  AddFaults(
+      R"([{"kind":"502","method":"GET","seq":"1"},"504,method=POST,next=1"])");
   EXPECT_EQ(Get("x").status, 502);
   EXPECT_EQ(Create(Body("a")).status, 504);
   HttpResult bad = Fetch({"POST", Url("/_sim/faults"), "teapot"});
@@ -260,7 +264,8 @@ TEST_F(FaultTest, JsonFaultListAndBadSpecs) {
 }
 
 TEST(FaultRuleTest, ParsesAndRejects) {
-  absl::StatusOr<FaultRule> r = ParseFaultRule("429,retry_after_date=2,seq=2-3");
+  absl::StatusOr<FaultRule> r =
+      ParseFaultRule("429,retry_after_date=2,seq=2-3");
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->kind, FaultKind::kRateLimit);
   EXPECT_TRUE(r->retry_after_date);
@@ -272,8 +277,8 @@ TEST(FaultRuleTest, ParsesAndRejects) {
   for (const char* bad :
        {"", "latency", "latency=fast", "200", "503,rate=2", "503,seq=3-1",
         "503,rate=0.5,next=1", "reset,retry_after=1", "reset,truncate",
-        "503,method=PUT", "503,bogus=1", "huge=-1", "unknown_status=",
-        "echo_key=header"}) {
+        "503,method=PUT", "503,bogus=1", "huge=-1",
+        "unknown_status=", "echo_key=header"}) {
     EXPECT_FALSE(ParseFaultRule(bad).ok()) << bad;
   }
 }

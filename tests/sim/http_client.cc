@@ -7,12 +7,12 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/base/call_once.h"
 #include "absl/strings/ascii.h"
-#include "absl/time/clock.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "absl/base/call_once.h"
+#include "absl/time/clock.h"
 #include "boost/asio/connect.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
@@ -31,9 +31,9 @@ size_t OnHeader(char* data, size_t size, size_t n, void* out) {
   absl::string_view line(data, size * n);
   size_t colon = line.find(':');
   if (colon != absl::string_view::npos) {
-    (*static_cast<std::map<std::string, std::string>*>(out))
-        [absl::AsciiStrToLower(line.substr(0, colon))] =
-            std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
+    (*static_cast<std::map<std::string, std::string>*>(
+        out))[absl::AsciiStrToLower(line.substr(0, colon))] =
+        std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
   }
   return size * n;
 }
@@ -63,7 +63,8 @@ HttpResult Fetch(const HttpCall& call) {
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(absl::ToInt64Milliseconds(call.timeout)));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  if (!call.range.empty()) curl_easy_setopt(curl, CURLOPT_RANGE, call.range.c_str());
+  if (!call.range.empty())
+    curl_easy_setopt(curl, CURLOPT_RANGE, call.range.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
@@ -83,13 +84,12 @@ std::string RawExchange(int port, const std::string& bytes,
   asio::io_context ioc;
   asio::ip::tcp::socket socket(ioc);
   boost::system::error_code ec;
-  socket.connect({asio::ip::make_address("127.0.0.1"),
-                  static_cast<uint16_t>(port)},
-                 ec);
+  socket.connect(
+      {asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)}, ec);
   if (ec) return "connect failed";
-  timeval tv{static_cast<time_t>(absl::ToInt64Seconds(timeout)),
-             static_cast<suseconds_t>(
-                 absl::ToInt64Microseconds(timeout) % 1000000)};
+  timeval tv{
+      static_cast<time_t>(absl::ToInt64Seconds(timeout)),
+      static_cast<suseconds_t>(absl::ToInt64Microseconds(timeout) % 1000000)};
   setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   asio::write(socket, asio::buffer(bytes), ec);
   std::string out;

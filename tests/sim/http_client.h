@@ -16,7 +16,7 @@ namespace tokenhub_sim::testing {
 
 struct HttpResult {
   int curl_code = 0;  // CURLcode; 0 when a full reply arrived
-  long status = 0;  // NOLINT(google-runtime-int): curl_easy_getinfo's type
+  long status = 0;    // NOLINT(google-runtime-int): curl_easy_getinfo's type
   std::string body;
   std::map<std::string, std::string> headers;  // names lower-cased
   absl::Duration elapsed;

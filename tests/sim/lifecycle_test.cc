@@ -3,9 +3,9 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "absl/strings/str_cat.h"
 #include "sim/byte_range.h"
 #include "sim/media_assets.h"
 #include "tests/sim/sim_fixture.h"
@@ -76,8 +76,8 @@ TEST(ByteRangeTest, Parses) {
   EXPECT_EQ(r.last, 999u);
   EXPECT_EQ(ParseByteRange("bytes=1000-", 1000).kind,
             ByteRange::Kind::kUnsatisfiable);
-  for (const char* whole : {"", "items=1-2", "bytes=1-2,4-5", "bytes=5-1",
-                            "bytes=x-", "bytes=-"}) {
+  for (const char* whole :
+       {"", "items=1-2", "bytes=1-2,4-5", "bytes=5-1", "bytes=x-", "bytes=-"}) {
     EXPECT_EQ(ParseByteRange(whole, 1000).kind, ByteRange::Kind::kWhole)
         << whole;
   }
@@ -255,15 +255,16 @@ TEST_F(SimTest, ControlEndpoints) {
 }
 
 TEST_F(SimTest, WrongMethodAndPathAnswered) {
-  HttpResult r = Fetch({"DELETE", sim_->base_url() + "/videos/generations",
-                        "", kAliceKey});
+  HttpResult r = Fetch(
+      {"DELETE", sim_->base_url() + "/videos/generations", "", kAliceKey});
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(r.headers["allow"], "POST");
   r = Fetch({"PUT", sim_->base_url() + "/videos/generations/x", "", kAliceKey});
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(Fetch({"GET", Url("/nowhere")}).status, 404);
   EXPECT_EQ(Fetch({"GET", sim_->base_url() + "/videos/generations/a/b", "",
-                   kAliceKey}).status,
+                   kAliceKey})
+                .status,
             404);
 }
 

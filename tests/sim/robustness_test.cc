@@ -51,11 +51,11 @@ TEST_F(SimTest, ExpectContinueIsAnsweredPromptly) {
   HttpResult r = Create(Body(std::string(200000, 'a')));
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_LT(r.elapsed, absl::Milliseconds(900));  // curl waits 1 s
-  std::string reply = RawExchange(
-      sim_->port(),
-      absl::StrCat("POST /api/v1/videos/generations HTTP/1.1\r\n",
-                   "Content-Length: 2\r\nExpect: 100-continue\r\n",
-                   "Connection: close\r\n\r\n{}"));
+  std::string reply =
+      RawExchange(sim_->port(),
+                  absl::StrCat("POST /api/v1/videos/generations HTTP/1.1\r\n",
+                               "Content-Length: 2\r\nExpect: 100-continue\r\n",
+                               "Connection: close\r\n\r\n{}"));
   EXPECT_THAT(reply, StartsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 401"));
 }
 
@@ -66,7 +66,8 @@ TEST_F(SimTest, RandomBytesNeverCrashIt) {
   for (int i = 0; i < 200; ++i) {
     std::string junk(rng() % 300, '\0');
     for (char& c : junk) c = static_cast<char>(rng());
-    if (i % 2 == 0) junk.insert(0, "POST /api/v1/videos/generations HTTP/1.1\r\n");
+    if (i % 2 == 0)
+      junk.insert(0, "POST /api/v1/videos/generations HTTP/1.1\r\n");
     RawExchange(sim_->port(), junk, absl::Milliseconds(100));
   }
   EXPECT_EQ(Fetch({"GET", Url("/_sim/health")}).status, 200);
@@ -92,9 +93,8 @@ TEST_F(SimTest, ServesThreeHundredConcurrentKeepAliveConnections) {
   std::vector<asio::ip::tcp::socket> sockets;
   for (int i = 0; i < kConnections; ++i) {
     sockets.emplace_back(ioc);
-    sockets.back().connect(
-        {asio::ip::make_address("127.0.0.1"),
-         static_cast<uint16_t>(sim_->port())});
+    sockets.back().connect({asio::ip::make_address("127.0.0.1"),
+                            static_cast<uint16_t>(sim_->port())});
   }
   std::string request = absl::StrCat(
       "GET /api/v1/videos/generations/", id, " HTTP/1.1\r\nHost: x\r\n",
@@ -131,9 +131,8 @@ TEST_F(SimTest, StopIsPromptWithStalledConnectionsAndIdempotent) {
     RawExchange(port, "GET /api/v1/videos/generations/x HTTP/1.1\r\n\r\n",
                 absl::Seconds(10));
   });
-  ASSERT_TRUE(WaitFor([&] {
-    return sim_->stats().errors_by_kind["fault_stall"] == 1;
-  }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return sim_->stats().errors_by_kind["fault_stall"] == 1; }));
   absl::Time start = absl::Now();
   sim_->Stop();
   sim_->Stop();

@@ -39,12 +39,14 @@ class SimTest : public ::testing::Test {
     return sim_->root_url() + path;
   }
 
-  HttpResult Create(const std::string& body, const std::string& key = kAliceKey) {
+  HttpResult Create(const std::string& body,
+                    const std::string& key = kAliceKey) {
     return Fetch({"POST", sim_->base_url() + "/videos/generations", body, key});
   }
 
   HttpResult Get(const std::string& id, const std::string& key = kAliceKey) {
-    return Fetch({"GET", sim_->base_url() + "/videos/generations/" + id, "", key});
+    return Fetch(
+        {"GET", sim_->base_url() + "/videos/generations/" + id, "", key});
   }
 
   static std::string Body(const std::string& prompt,
@@ -71,8 +73,9 @@ class SimTest : public ::testing::Test {
     bool ok = WaitFor([&] {
       HttpResult r = Get(id);
       doc.Parse(r.body.c_str());
-      return !doc.HasParseError() && doc.IsObject() && doc.HasMember("status") &&
-             doc["status"].IsString() && doc["status"].GetString() == status;
+      return !doc.HasParseError() && doc.IsObject() &&
+             doc.HasMember("status") && doc["status"].IsString() &&
+             doc["status"].GetString() == status;
     });
     if (last != nullptr) last->Swap(doc);
     return ok;

@@ -27,7 +27,8 @@ const BadCase kBadCases[] = {
     {"EmptyModel", R"({"model":"","prompt":"p"})", "model must not be empty"},
     {"ModelNotString", R"({"model":7,"prompt":"p"})", "model must be a string"},
     {"UnknownModel", R"({"model":"sora","prompt":"p"})", "not supported"},
-    {"MissingPrompt", R"({"model":"doubao-seedance-2.0"})", "prompt is required"},
+    {"MissingPrompt", R"({"model":"doubao-seedance-2.0"})",
+     "prompt is required"},
     {"EmptyPrompt", R"({"model":"doubao-seedance-2.0","prompt":""})",
      "prompt must not be empty"},
     {"DurationTooShort",
@@ -113,18 +114,20 @@ INSTANTIATE_TEST_SUITE_P(Validation, BadRequestTest,
                          ::testing::ValuesIn(kBadCases), CaseName);
 
 TEST(RequestValidatorTest, AcceptsEveryDocumentedField) {
-  std::string body = std::string(R"({"model":"doubao-seedance-2.0-fast",)") +
-                     R"("prompt":"p","duration":15,"resolution":"480p",)"
-                     R"("aspect_ratio":"9:16","image_url":"i","image_urls":["j"],)"
-                     R"("video_url":"v","video_urls":["w"],"video_durations":[3,5],)"
-                     R"("input_video_duration":8,"audio_url":"a",)"
-                     R"("audio_urls":["b","c"],"generate_audio":false,)"
-                     R"("watermark":true,"unknown_field":{"ignored":1},)"
-                     R"("content":[)" + kVideo +
-                     R"(,{"type":"image_url","image_url":{"url":"f"},)"
-                     R"("role":"first_frame"},{"type":"image_url",)"
-                     R"("image_url":{"url":"l"},"role":"last_frame"},)"
-                     R"({"type":"text","text":"hello"}]})";
+  std::string body =
+      std::string(R"({"model":"doubao-seedance-2.0-fast",)") +
+      R"("prompt":"p","duration":15,"resolution":"480p",)"
+      R"("aspect_ratio":"9:16","image_url":"i","image_urls":["j"],)"
+      R"("video_url":"v","video_urls":["w"],"video_durations":[3,5],)"
+      R"("input_video_duration":8,"audio_url":"a",)"
+      R"("audio_urls":["b","c"],"generate_audio":false,)"
+      R"("watermark":true,"unknown_field":{"ignored":1},)"
+      R"("content":[)" +
+      kVideo +
+      R"(,{"type":"image_url","image_url":{"url":"f"},)"
+      R"("role":"first_frame"},{"type":"image_url",)"
+      R"("image_url":{"url":"l"},"role":"last_frame"},)"
+      R"({"type":"text","text":"hello"}]})";
   absl::StatusOr<CreateRequest> r = ValidateCreateRequest(body);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->model, "doubao-seedance-2.0-fast");

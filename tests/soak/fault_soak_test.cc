@@ -16,8 +16,8 @@
 #include <functional>
 #include <iostream>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -116,7 +116,8 @@ constexpr char kPollFaults[] =
 template <typename C, typename = void>
 struct HasWriteTimeout : std::false_type {};
 template <typename C>
-struct HasWriteTimeout<C, std::void_t<decltype(std::declval<C&>().write_timeout)>>
+struct HasWriteTimeout<C,
+                       std::void_t<decltype(std::declval<C&>().write_timeout)>>
     : std::true_type {};
 constexpr bool kGatewayEndsStuckWrites = HasWriteTimeout<GatewayConfig>::value;
 
@@ -138,10 +139,13 @@ bool Eventually(const std::function<bool()>& pred, absl::Duration timeout) {
 // some pass through a status the gateway does not know ("processing").
 std::string PromptFor(int i) {
   if (i % 5 == 2) {
-    return absl::StrCat("soak task ", i, " [sim:queued=150ms,running=150ms,fail=soak failure ", i, "]");
+    return absl::StrCat("soak task ", i,
+                        " [sim:queued=150ms,running=150ms,fail=soak failure ",
+                        i, "]");
   }
   if (i % 4 == 1) {
-    return absl::StrCat("soak task ", i, " [sim:queued=150ms,status=processing,running=150ms]");
+    return absl::StrCat("soak task ", i,
+                        " [sim:queued=150ms,status=processing,running=150ms]");
   }
   return absl::StrCat("soak task ", i, " [sim:queued=150ms,running=150ms]");
 }
@@ -151,8 +155,9 @@ std::string PromptFor(int i) {
 // and announced once (a `sim_glitch` reply is skipped, and the status it
 // interrupted may be announced again after it); the last message is the
 // true final state. Returns "" or what is wrong.
-std::string CheckStayingWatcher(const std::vector<v1::WatchVideoResponse>& events,
-                                const tokenhub_sim::TaskView& truth) {
+std::string CheckStayingWatcher(
+    const std::vector<v1::WatchVideoResponse>& events,
+    const tokenhub_sim::TaskView& truth) {
   std::vector<std::string> truth_statuses;
   for (const auto& t : truth.transitions) truth_statuses.push_back(t.first);
   std::vector<std::string> seen;
@@ -167,7 +172,8 @@ std::string CheckStayingWatcher(const std::vector<v1::WatchVideoResponse>& event
     const std::string& status = e.video().upstream_status();
     seen.push_back(absl::StrCat(status, "@", e.sequence()));
     if (e.sequence() <= last_sequence) {
-      return absl::StrCat("sequence not increasing: ", absl::StrJoin(seen, " "));
+      return absl::StrCat("sequence not increasing: ",
+                          absl::StrJoin(seen, " "));
     }
     last_sequence = e.sequence();
     if (status == kGlitch) {
@@ -184,7 +190,8 @@ std::string CheckStayingWatcher(const std::vector<v1::WatchVideoResponse>& event
     size_t at = next_truth;
     while (at < truth_statuses.size() && truth_statuses[at] != status) ++at;
     if (at == truth_statuses.size()) {
-      return absl::StrCat("saw ", absl::StrJoin(seen, " "), " but the simulator went ",
+      return absl::StrCat("saw ", absl::StrJoin(seen, " "),
+                          " but the simulator went ",
                           absl::StrJoin(truth_statuses, " "));
     }
     next_truth = at + 1;
@@ -270,14 +277,17 @@ class FaultSoakTest : public ::testing::Test {
                                  std::chrono::seconds(60));
             v1::CreateVideoResponse response;
             ++create_calls;
-            grpc::Status status = stub.CreateVideo(&context, request, &response);
+            grpc::Status status =
+                stub.CreateVideo(&context, request, &response);
             {
               absl::MutexLock lock(&tally_mu);
               // The code and the start of the message (which then names
               // ids and timings) tell which fault it was.
               ++create_outcomes[status.ok() ? "OK"
-                                            : absl::StrCat(status.error_code(), " ",
-                                                           status.error_message().substr(0, 40))];
+                                            : absl::StrCat(
+                                                  status.error_code(), " ",
+                                                  status.error_message().substr(
+                                                      0, 40))];
             }
             if (!status.ok()) continue;
             StartClients(i, response.video().id(), pump, clients[i]);
@@ -304,15 +314,18 @@ class FaultSoakTest : public ::testing::Test {
       // held by the clients that never read.
       if (kGatewayEndsStuckWrites) {
         EXPECT_EQ(never_reading_ended, never_reading)
-            << "streams of clients that never read must be ended by the gateway";
-        EXPECT_TRUE(Eventually([&] { return gateway_->open_streams() == 0; }, kDeadline))
+            << "streams of clients that never read must be ended by the "
+               "gateway";
+        EXPECT_TRUE(Eventually([&] { return gateway_->open_streams() == 0; },
+                               kDeadline))
             << gateway_->open_streams()
             << " slots still held by clients that never read";
       } else {
         // Not asserted (see kGatewayEndsStuckWrites); the figure shows
         // whether the clients that never read still hold their slots.
         std::cout << "open streams while only never-reading clients remain: "
-                  << gateway_->open_streams() << " (of " << never_reading << ")\n";
+                  << gateway_->open_streams() << " (of " << never_reading
+                  << ")\n";
       }
       // Only now do the clients that never read give up (a no-op for those
       // the gateway already ended); the pump stops before they are freed.
@@ -321,17 +334,22 @@ class FaultSoakTest : public ::testing::Test {
       }
       std::cout << "round of " << tasks << " tasks: " << never_reading
                 << " never-reading and " << vanished << " vanishing raw clients"
-                << (kGatewayEndsStuckWrites ? "" : " (no write timeout: closed by the test)")
+                << (kGatewayEndsStuckWrites
+                        ? ""
+                        : " (no write timeout: closed by the test)")
                 << "\n";
     }
 
     tokenhub_sim::SimStats stats = sim_->stats();
     std::cout << "creates: " << create_calls.load() << " calls;";
-    for (const auto& [outcome, n] : create_outcomes) std::cout << "\n  " << n << " x " << outcome;
+    for (const auto& [outcome, n] : create_outcomes)
+      std::cout << "\n  " << n << " x " << outcome;
     std::cout << "\n ";
-    std::cout << "upstream: " << stats.create_requests << " POSTs, " << stats.creates
-              << " tasks, " << stats.gets << " GETs; faults fired:";
-    for (const auto& [kind, n] : stats.errors_by_kind) std::cout << " " << kind << "=" << n;
+    std::cout << "upstream: " << stats.create_requests << " POSTs, "
+              << stats.creates << " tasks, " << stats.gets
+              << " GETs; faults fired:";
+    for (const auto& [kind, n] : stats.errors_by_kind)
+      std::cout << " " << kind << "=" << n;
     std::cout << std::endl;
     EXPECT_EQ(stats.create_requests, create_calls.load())
         << "the upstream must see exactly one POST per create call";
@@ -391,8 +409,9 @@ class FaultSoakTest : public ::testing::Test {
           continue;
         }
         if (!w->status().ok()) {
-          note(absl::StrCat(c.id, ": ended with code ", w->status().error_code(),
-                            " ", w->status().error_message()));
+          note(absl::StrCat(c.id, ": ended with code ",
+                            w->status().error_code(), " ",
+                            w->status().error_message()));
           continue;
         }
         std::optional<tokenhub_sim::TaskView> truth = sim_->GetTask(c.id);
@@ -408,7 +427,8 @@ class FaultSoakTest : public ::testing::Test {
         if (!c.cancelling->WaitDone(kDeadline)) {
           note(absl::StrCat(c.id, ": cancelled stream never ended"));
         } else if (!c.cancelling->status().ok() &&
-                   c.cancelling->status().error_code() != grpc::StatusCode::CANCELLED) {
+                   c.cancelling->status().error_code() !=
+                       grpc::StatusCode::CANCELLED) {
           note(absl::StrCat(c.id, ": cancelled stream ended with code ",
                             c.cancelling->status().error_code()));
         }
@@ -424,9 +444,11 @@ class FaultSoakTest : public ::testing::Test {
   // poller, and the process back to `baseline` threads and descriptors
   // (idle upstream keep-alive connections aside, bounded by the pool).
   void ExpectBackTo(const ProcessCensus& baseline) {
-    EXPECT_TRUE(Eventually([&] { return gateway_->open_streams() == 0; }, kDeadline))
+    EXPECT_TRUE(
+        Eventually([&] { return gateway_->open_streams() == 0; }, kDeadline))
         << gateway_->open_streams() << " streams still open";
-    EXPECT_TRUE(Eventually([&] { return gateway_->active_pollers() == 0; }, kDeadline))
+    EXPECT_TRUE(
+        Eventually([&] { return gateway_->active_pollers() == 0; }, kDeadline))
         << gateway_->active_pollers() << " pollers still active";
     ProcessCensus now;
     bool settled = Eventually(
@@ -438,9 +460,11 @@ class FaultSoakTest : public ::testing::Test {
         },
         kDeadline);
     std::cout << "baseline " << baseline << "\nafter    " << now
-              << "\nthreads by name: " << ThreadDifference(baseline, now) << std::endl;
+              << "\nthreads by name: " << ThreadDifference(baseline, now)
+              << std::endl;
     EXPECT_TRUE(settled) << "baseline " << baseline << ", now " << now
-                         << "; threads by name: " << ThreadDifference(baseline, now);
+                         << "; threads by name: "
+                         << ThreadDifference(baseline, now);
     // Both ends of each pooled connection live in this process.
     EXPECT_LE(now.port_sockets, 2 * 64 + 1) << "upstream keep-alive pool";
   }
@@ -475,40 +499,64 @@ tokenhub_sim::TaskView Truth(std::vector<std::string> statuses,
 
 TEST(CheckStayingWatcherTest, AcceptsEveryTransitionOnceInOrder) {
   auto truth = Truth({"queued", "processing", "running", "succeeded"});
-  EXPECT_EQ(CheckStayingWatcher({Message(10, "queued"), Message(11, "processing"),
-                                 Message(20, "running"), Message(30, "succeeded")},
-                                truth), "");
+  EXPECT_EQ(
+      CheckStayingWatcher({Message(10, "queued"), Message(11, "processing"),
+                           Message(20, "running"), Message(30, "succeeded")},
+                          truth),
+      "");
   // A late watcher starts from the current state; polls may skip a phase.
-  EXPECT_EQ(CheckStayingWatcher({Message(20, "running"), Message(30, "succeeded")}, truth), "");
+  EXPECT_EQ(CheckStayingWatcher(
+                {Message(20, "running"), Message(30, "succeeded")}, truth),
+            "");
   // A glitch reply, then the status it interrupted once more.
-  EXPECT_EQ(CheckStayingWatcher({Message(10, "queued"), Message(11, kGlitch),
-                                 Message(12, "queued"), Message(30, "succeeded")},
-                                truth), "");
+  EXPECT_EQ(
+      CheckStayingWatcher({Message(10, "queued"), Message(11, kGlitch),
+                           Message(12, "queued"), Message(30, "succeeded")},
+                          truth),
+      "");
 }
 
 TEST(CheckStayingWatcherTest, RejectsDuplicatesDisorderAndWrongEnds) {
   auto truth = Truth({"queued", "running", "failed"}, "boom");
-  EXPECT_NE(CheckStayingWatcher({Message(10, "queued"), Message(10, "queued")}, truth), "");
+  EXPECT_NE(CheckStayingWatcher({Message(10, "queued"), Message(10, "queued")},
+                                truth),
+            "");
   EXPECT_NE(CheckStayingWatcher({Message(10, "queued"), Message(12, "queued"),
-                                 Message(30, "failed", "boom")}, truth), "");
+                                 Message(30, "failed", "boom")},
+                                truth),
+            "");
   EXPECT_NE(CheckStayingWatcher({Message(20, "running"), Message(21, "queued"),
-                                 Message(30, "failed", "boom")}, truth), "");
-  EXPECT_NE(CheckStayingWatcher({Message(10, "queued"), Message(20, "running")}, truth), "");
-  EXPECT_NE(CheckStayingWatcher({Message(10, "queued"), Message(30, "succeeded")}, truth), "");
-  EXPECT_NE(CheckStayingWatcher({Message(10, "queued"), Message(30, "failed", "other")}, truth), "");
+                                 Message(30, "failed", "boom")},
+                                truth),
+            "");
+  EXPECT_NE(CheckStayingWatcher({Message(10, "queued"), Message(20, "running")},
+                                truth),
+            "");
+  EXPECT_NE(CheckStayingWatcher(
+                {Message(10, "queued"), Message(30, "succeeded")}, truth),
+            "");
+  EXPECT_NE(CheckStayingWatcher(
+                {Message(10, "queued"), Message(30, "failed", "other")}, truth),
+            "");
   EXPECT_NE(CheckStayingWatcher({}, truth), "");
-  EXPECT_EQ(CheckStayingWatcher({Message(10, "queued"), Message(30, "failed", "boom")}, truth), "");
+  EXPECT_EQ(CheckStayingWatcher(
+                {Message(10, "queued"), Message(30, "failed", "boom")}, truth),
+            "");
 }
 
 TEST_F(FaultSoakTest, EveryFaultKindOnCreatesAndPollsWithEveryKindOfClient) {
   std::cout << "write timeout in GatewayConfig: "
-            << (kGatewayEndsStuckWrites ? "yes" : "no (never-reading check off)")
+            << (kGatewayEndsStuckWrites ? "yes"
+                                        : "no (never-reading check off)")
             << std::endl;
-  ASSERT_TRUE(sim_->AddFaults(absl::StrCat(kCreateFaults, ";", kPollFaults)).ok());
+  ASSERT_TRUE(
+      sim_->AddFaults(absl::StrCat(kCreateFaults, ";", kPollFaults)).ok());
   RunRound(kWarmupTasks);
-  ASSERT_TRUE(Eventually([&] { return gateway_->open_streams() == 0 &&
-                                      gateway_->active_pollers() == 0; },
-                         kDeadline));
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return gateway_->open_streams() == 0 && gateway_->active_pollers() == 0;
+      },
+      kDeadline));
   ProcessCensus baseline = TakeCensus(sim_->port());
   RunRound(TasksToRun());
   ExpectBackTo(baseline);

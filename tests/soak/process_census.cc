@@ -116,7 +116,8 @@ std::string ThreadDifference(const ProcessCensus& before,
   std::string out;
   for (const auto& [name, n] : delta) {
     if (n == 0) continue;
-    out += (out.empty() ? "" : ", ") + name + (n > 0 ? " +" : " ") + std::to_string(n);
+    out += (out.empty() ? "" : ", ") + name + (n > 0 ? " +" : " ") +
+           std::to_string(n);
   }
   return out.empty() ? "none" : out;
 }

@@ -13,13 +13,13 @@
 namespace seedance::testing {
 
 struct ProcessCensus {
-  int threads = 0;          // /proc/self/task entries
+  int threads = 0;  // /proc/self/task entries
   // Threads by name (/proc/self/task/*/comm), to say which ones are extra.
   std::map<std::string, int> thread_names;
   // Threads named like the process (/proc/self/comm): ours, which do not
   // name themselves, as opposed to gRPC's named, self-sizing pools.
   int own_threads = 0;
-  int descriptors = 0;      // /proc/self/fd entries
+  int descriptors = 0;  // /proc/self/fd entries
   // TCP sockets with `port` at either end (both ends when in-process).
   int port_sockets = 0;
   // descriptors - port_sockets.

@@ -30,8 +30,8 @@ constexpr uint8_t kEndHeaders = 0x4;
 constexpr uint16_t kSettingsInitialWindowSize = 0x4;
 constexpr size_t kFrameHeaderBytes = 9;
 
-void AppendFrame(std::string& out, uint8_t type, uint8_t flags,
-                 uint32_t stream, const std::string& payload) {
+void AppendFrame(std::string& out, uint8_t type, uint8_t flags, uint32_t stream,
+                 const std::string& payload) {
   uint32_t n = static_cast<uint32_t>(payload.size());
   out.push_back(static_cast<char>((n >> 16) & 0xff));
   out.push_back(static_cast<char>((n >> 8) & 0xff));
@@ -59,8 +59,8 @@ void AppendHeader(std::string& block, const std::string& name,
 bool SendAll(int fd, const std::string& bytes) {
   size_t sent = 0;
   while (sent < bytes.size()) {
-    ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent,
-                       MSG_NOSIGNAL);
+    ssize_t n =
+        ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     sent += static_cast<size_t>(n);
@@ -73,7 +73,8 @@ bool SendAll(int fd, const std::string& bytes) {
 absl::StatusOr<std::unique_ptr<RawH2Watch>> RawH2Watch::Start(
     int port, const v1::WatchVideoRequest& request, Mode mode) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
+  if (fd < 0)
+    return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));

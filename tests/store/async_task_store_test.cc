@@ -40,8 +40,7 @@ class MockTaskStore : public TaskStore {
               (override));
   MOCK_METHOD(absl::StatusOr<std::vector<TaskRecord>>, ListUnfinished,
               (int64_t, int), (override));
-  MOCK_METHOD(absl::StatusOr<int64_t>, ExpireBefore, (absl::Time),
-              (override));
+  MOCK_METHOD(absl::StatusOr<int64_t>, ExpireBefore, (absl::Time), (override));
   MOCK_METHOD(absl::StatusOr<std::string>, OwnerKey, (), (override));
 };
 
@@ -88,9 +87,8 @@ TEST(AsyncTaskStoreTest, OverloadedStoreRefusesAtOnceAndRecovers) {
   async.GetTask("o", "a", count);
   async.GetTask("o", "b", count);
   absl::Status refused;
-  async.GetTask("o", "c", [&](absl::StatusOr<TaskRecord> r) {
-    refused = r.status();
-  });
+  async.GetTask("o", "c",
+                [&](absl::StatusOr<TaskRecord> r) { refused = r.status(); });
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnavailable,
                                 HasSubstr("overloaded (2 calls waiting)")));
   executor.RunAll();
@@ -106,8 +104,9 @@ TEST(AsyncTaskStoreTest, CallDroppedByAStoppedExecutorStillAnswers) {
   AsyncTaskStore async(store, executor, 10);
   EXPECT_CALL(store, BeginCreate(_, _)).Times(0);
   absl::Status status;
-  async.BeginCreate(NewCreate(), absl::Now(),
-                    [&](absl::StatusOr<BeginResult> r) { status = r.status(); });
+  async.BeginCreate(
+      NewCreate(), absl::Now(),
+      [&](absl::StatusOr<BeginResult> r) { status = r.status(); });
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kUnavailable,
                                HasSubstr("shutting down")));
   EXPECT_EQ(async.pending(), 0);

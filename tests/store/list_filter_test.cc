@@ -39,13 +39,12 @@ TEST(ListFilterTest, StatusEqualsSelectsOneStatus) {
 }
 
 TEST(ListFilterTest, OrJoinsStatusesAndBindsTighterThanAnd) {
-  ASSERT_OK_AND_ASSIGN(
-      ListQuery q,
-      Parse("status = QUEUED OR status = RUNNING AND "
-            "create_time > \"2026-11-01T00:00:00Z\""));
-  EXPECT_THAT(q.status_in, Optional(UnorderedElementsAre(
-                               v1::VIDEO_STATUS_QUEUED,
-                               v1::VIDEO_STATUS_RUNNING)));
+  ASSERT_OK_AND_ASSIGN(ListQuery q,
+                       Parse("status = QUEUED OR status = RUNNING AND "
+                             "create_time > \"2026-11-01T00:00:00Z\""));
+  EXPECT_THAT(q.status_in,
+              Optional(UnorderedElementsAre(v1::VIDEO_STATUS_QUEUED,
+                                            v1::VIDEO_STATUS_RUNNING)));
   ASSERT_EQ(q.create_time.size(), 1u);
   EXPECT_EQ(q.create_time[0].op, TimeCondition::Op::kGreater);
   EXPECT_EQ(q.create_time[0].time, absl::FromUnixSeconds(1793491200));
@@ -60,19 +59,18 @@ TEST(ListFilterTest, NotEqualsSelectsEveryOtherStatus) {
 }
 
 TEST(ListFilterTest, AndOfStatusesIntersectsAndMayMatchNothing) {
-  ASSERT_OK_AND_ASSIGN(
-      ListQuery q, Parse("(status = QUEUED OR status = RUNNING) AND "
-                         "status != QUEUED"));
+  ASSERT_OK_AND_ASSIGN(ListQuery q,
+                       Parse("(status = QUEUED OR status = RUNNING) AND "
+                             "status != QUEUED"));
   EXPECT_THAT(q.status_in, Optional(ElementsAre(v1::VIDEO_STATUS_RUNNING)));
   ASSERT_OK_AND_ASSIGN(q, Parse("status = QUEUED AND status = RUNNING"));
   EXPECT_THAT(q.status_in, Optional(IsEmpty()));
 }
 
 TEST(ListFilterTest, CreateTimeWindowWithOffsets) {
-  ASSERT_OK_AND_ASSIGN(
-      ListQuery q,
-      Parse("create_time >= \"2026-11-30T13:00:00+01:00\" AND "
-            "create_time < \"2026-12-01T00:00:00Z\""));
+  ASSERT_OK_AND_ASSIGN(ListQuery q,
+                       Parse("create_time >= \"2026-11-30T13:00:00+01:00\" AND "
+                             "create_time < \"2026-12-01T00:00:00Z\""));
   ASSERT_EQ(q.create_time.size(), 2u);
   EXPECT_EQ(q.create_time[0].op, TimeCondition::Op::kGreaterOrEqual);
   EXPECT_EQ(q.create_time[0].time, absl::FromUnixSeconds(1796040000));
@@ -104,8 +102,9 @@ TEST_P(ListFilterErrorTest, IsInvalidArgumentSayingWhatAndWhere) {
 INSTANTIATE_TEST_SUITE_P(
     Malformed, ListFilterErrorTest,
     ::testing::Values(
-        BadFilter{"model = \"x\"", "unknown field 'model' (status or "
-                                   "create_time) at position 1"},
+        BadFilter{"model = \"x\"",
+                  "unknown field 'model' (status or "
+                  "create_time) at position 1"},
         BadFilter{"status = DONE", "unknown status 'DONE'"},
         BadFilter{"status = \"SUCCEEDED\"", "expected a status name"},
         BadFilter{"status < RUNNING", "status takes = or !="},

@@ -86,7 +86,8 @@ class PostgresLocation final : public StoreLocation {
 std::unique_ptr<StoreLocation> MakePostgresLocation() {
   if (!HaveServer()) {
     if (std::getenv("SEEDANCE_REQUIRE_POSTGRES") != nullptr) {
-      ADD_FAILURE() << "no PostgreSQL: run under pg_virtualenv (./dev test does)";
+      ADD_FAILURE()
+          << "no PostgreSQL: run under pg_virtualenv (./dev test does)";
     }
     return nullptr;
   }
@@ -117,10 +118,10 @@ TEST_F(PostgresTest, GatewaysStartingTogetherMigrateOnce) {
   }
   for (auto& t : openers) t.join();
   for (const auto& s : results) EXPECT_OK(s);
-  ASSERT_OK_AND_ASSIGN(auto conn,
-                       PostgresConnection::Open(location.uri(), {}));
-  ASSERT_OK_AND_ASSIGN(SqlResult applied,
-                       conn->Query("SELECT COUNT(*) FROM schema_migrations", {}));
+  ASSERT_OK_AND_ASSIGN(auto conn, PostgresConnection::Open(location.uri(), {}));
+  ASSERT_OK_AND_ASSIGN(
+      SqlResult applied,
+      conn->Query("SELECT COUNT(*) FROM schema_migrations", {}));
   EXPECT_EQ(applied.rows[0][0].AsInt(), LatestSchemaVersion());
 }
 
@@ -160,8 +161,7 @@ TEST_F(PostgresTest, UnreachableServerIsUnavailableAndNeverShowsThePassword) {
 TEST_F(PostgresTest, DatabaseFromANewerBuildIsRefused) {
   PostgresLocation location;
   ASSERT_OK(location.Open().status());
-  ASSERT_OK_AND_ASSIGN(auto conn,
-                       PostgresConnection::Open(location.uri(), {}));
+  ASSERT_OK_AND_ASSIGN(auto conn, PostgresConnection::Open(location.uri(), {}));
   ASSERT_OK(conn->Query("INSERT INTO schema_migrations VALUES "
                         "(999, 'from the future', 0)",
                         {})

@@ -1,7 +1,5 @@
 // The TaskStore contract on SQLite, and what is SQLite's own: migrations on
 // open, a file made by an older (or newer) build, an unwritable file.
-#include "server/store/sqlite_connection.h"
-
 #include <sqlite3.h>
 
 #include <cstdlib>
@@ -13,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "server/store/schema.h"
 #include "server/store/sql_task_store.h"
+#include "server/store/sqlite_connection.h"
 #include "tests/store/task_store_contract.h"
 #include "tests/testing/status_matchers.h"
 
@@ -26,8 +25,8 @@ using ::testing::HasSubstr;
 class ScratchDir {
  public:
   ScratchDir() {
-    std::string tmpl = absl::StrCat(
-        ::testing::TempDir(), "/seedance-store-XXXXXX");
+    std::string tmpl =
+        absl::StrCat(::testing::TempDir(), "/seedance-store-XXXXXX");
     path_ = mkdtemp(tmpl.data()) != nullptr ? tmpl : "";
   }
   ~ScratchDir() {
@@ -78,8 +77,9 @@ TEST(SqliteTaskStoreTest, NewFileIsMigratedToTheLatestVersion) {
   EXPECT_EQ(version, LatestSchemaVersion());
   // Opening again applies nothing twice.
   ASSERT_OK(location.Open().status());
-  ASSERT_OK_AND_ASSIGN(SqlResult applied,
-                       conn->Query("SELECT COUNT(*) FROM schema_migrations", {}));
+  ASSERT_OK_AND_ASSIGN(
+      SqlResult applied,
+      conn->Query("SELECT COUNT(*) FROM schema_migrations", {}));
   EXPECT_EQ(applied.rows[0][0].AsInt(), LatestSchemaVersion());
 }
 
@@ -89,16 +89,15 @@ TEST(SqliteTaskStoreTest, GatewaysOpeningOneFileTogetherMigrateItOnce) {
   std::vector<absl::Status> results(kOpeners);
   std::vector<std::thread> openers;
   for (int i = 0; i < kOpeners; ++i) {
-    openers.emplace_back([&, i] {
-      results[i] = location.Open().status();
-    });
+    openers.emplace_back([&, i] { results[i] = location.Open().status(); });
   }
   for (auto& t : openers) t.join();
   for (const auto& s : results) EXPECT_OK(s);
   auto conn = Connect(location.file());
   ASSERT_NE(conn, nullptr);
-  ASSERT_OK_AND_ASSIGN(SqlResult applied,
-                       conn->Query("SELECT COUNT(*) FROM schema_migrations", {}));
+  ASSERT_OK_AND_ASSIGN(
+      SqlResult applied,
+      conn->Query("SELECT COUNT(*) FROM schema_migrations", {}));
   EXPECT_EQ(applied.rows[0][0].AsInt(), LatestSchemaVersion());
 }
 
@@ -111,15 +110,14 @@ TEST(SqliteTaskStoreTest, DatabaseFromANewerBuildIsRefused) {
                         "(999, 'from the future', 0)",
                         {})
                 .status());
-  EXPECT_THAT(location.Open(),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("newer")));
+  EXPECT_THAT(location.Open(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                        HasSubstr("newer")));
 }
 
 TEST(SqliteTaskStoreTest, UnopenableFileIsUnavailableNotACrash) {
-  EXPECT_THAT(OpenTaskStore("sqlite:/nonexistent-dir/sub/tasks.db"),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       HasSubstr("cannot open")));
+  EXPECT_THAT(
+      OpenTaskStore("sqlite:/nonexistent-dir/sub/tasks.db"),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("cannot open")));
   EXPECT_THAT(OpenTaskStore("sqlite:"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("path")));
   EXPECT_THAT(OpenTaskStore("mysql://user:secret@db/x"),

@@ -68,8 +68,9 @@ namespace {
 
 // Creates a task "cgt-<n>" for owner-a at kT0 + n seconds.
 void CreateTask(TaskStore& store, int n, const std::string& owner = "owner-a") {
-  ASSERT_OK_AND_ASSIGN(BeginResult begun,
-                       store.BeginCreate(Create(owner), kT0 + absl::Seconds(n)));
+  ASSERT_OK_AND_ASSIGN(
+      BeginResult begun,
+      store.BeginCreate(Create(owner), kT0 + absl::Seconds(n)));
   ASSERT_TRUE(begun.send);
   ASSERT_OK(store.FinishCreate(
       begun.record.row_id, CreateState::kCreated,
@@ -111,10 +112,10 @@ TEST_P(TaskStoreContract, SameRequestIdReturnsTheFirstCreateAndSendsNothing) {
   EXPECT_EQ(in_flight.record.row_id, first.record.row_id);
   EXPECT_EQ(in_flight.record.create_state, CreateState::kPending);
 
-  ASSERT_OK(store_->FinishCreate(
-      first.record.row_id, CreateState::kCreated,
-      Upstream("cgt-1", v1::VIDEO_STATUS_QUEUED, "queued"), absl::OkStatus(),
-      kT0));
+  ASSERT_OK(
+      store_->FinishCreate(first.record.row_id, CreateState::kCreated,
+                           Upstream("cgt-1", v1::VIDEO_STATUS_QUEUED, "queued"),
+                           absl::OkStatus(), kT0));
   ASSERT_OK_AND_ASSIGN(BeginResult retry,
                        store_->BeginCreate(Create("owner-a", "req-1"), kT0));
   EXPECT_FALSE(retry.send);
@@ -181,13 +182,13 @@ TEST_P(TaskStoreContract, RejectedCreateMayBeSentAgainWithItsRequestId) {
   ASSERT_OK_AND_ASSIGN(TaskRecord rejected,
                        store_->GetByRequestId("owner-a", "req-1"));
   EXPECT_EQ(rejected.create_state, CreateState::kRejected);
-  EXPECT_THAT(rejected.create_error,
-              StatusIs(absl::StatusCode::kResourceExhausted,
-                       HasSubstr("rate limit")));
+  EXPECT_THAT(
+      rejected.create_error,
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("rate limit")));
 
-  ASSERT_OK_AND_ASSIGN(BeginResult again,
-                       store_->BeginCreate(Create("owner-a", "req-1"),
-                                           kT0 + absl::Seconds(5)));
+  ASSERT_OK_AND_ASSIGN(
+      BeginResult again,
+      store_->BeginCreate(Create("owner-a", "req-1"), kT0 + absl::Seconds(5)));
   EXPECT_TRUE(again.send);
   EXPECT_EQ(again.record.row_id, first.record.row_id);
   EXPECT_EQ(again.record.create_state, CreateState::kPending);
@@ -203,9 +204,9 @@ TEST_P(TaskStoreContract, CreateWithUnknownOutcomeIsNeverSentAgain) {
                        store_->BeginCreate(Create("owner-a", "req-1"), kT0));
   EXPECT_FALSE(retry.send);
   EXPECT_EQ(retry.record.create_state, CreateState::kUnknown);
-  EXPECT_THAT(retry.record.create_error,
-              StatusIs(absl::StatusCode::kDeadlineExceeded,
-                       HasSubstr("timed out")));
+  EXPECT_THAT(
+      retry.record.create_error,
+      StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("timed out")));
 }
 
 TEST_P(TaskStoreContract, CreateFinishesOnlyOnce) {
@@ -217,20 +218,20 @@ TEST_P(TaskStoreContract, CreateFinishesOnlyOnce) {
                                    answer, absl::OkStatus(), kT0),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("not a pending create")));
-  EXPECT_THAT(store_->FinishCreate(begun.record.row_id + 1000,
-                                   CreateState::kRejected, v1::Video(),
-                                   absl::InternalError("x"), kT0),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("not a pending create")));
+  EXPECT_THAT(
+      store_->FinishCreate(begun.record.row_id + 1000, CreateState::kRejected,
+                           v1::Video(), absl::InternalError("x"), kT0),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr("not a pending create")));
 }
 
 TEST_P(TaskStoreContract, CreatedTaskNeedsAValidId) {
   ASSERT_OK_AND_ASSIGN(BeginResult begun, store_->BeginCreate(Create(), kT0));
-  EXPECT_THAT(store_->FinishCreate(
-                  begun.record.row_id, CreateState::kCreated,
-                  Upstream("", v1::VIDEO_STATUS_QUEUED, "queued"),
-                  absl::OkStatus(), kT0),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("id")));
+  EXPECT_THAT(
+      store_->FinishCreate(begun.record.row_id, CreateState::kCreated,
+                           Upstream("", v1::VIDEO_STATUS_QUEUED, "queued"),
+                           absl::OkStatus(), kT0),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("id")));
 }
 
 TEST_P(TaskStoreContract, EachTransitionIsRecordedOnceWithWhenItWasFirstSeen) {
@@ -238,8 +239,8 @@ TEST_P(TaskStoreContract, EachTransitionIsRecordedOnceWithWhenItWasFirstSeen) {
   const absl::Time t = kT0 + absl::Seconds(10);
   auto observe = [&](v1::VideoStatus status, const char* raw, int64_t seq,
                      absl::Duration after) {
-    return store_->RecordObservation("owner-a", "cgt-1",
-                                     Seen("cgt-1", status, raw, seq, t + after));
+    return store_->RecordObservation(
+        "owner-a", "cgt-1", Seen("cgt-1", status, raw, seq, t + after));
   };
   ASSERT_OK(observe(v1::VIDEO_STATUS_QUEUED, "queued", 10, absl::ZeroDuration())
                 .status());
@@ -293,9 +294,9 @@ TEST_P(TaskStoreContract, FinalStateCarriesResultsAndTheActualCost) {
 TEST_P(TaskStoreContract, TaskSeenButNotCreatedHereIsRecordedWithoutPrice) {
   ASSERT_OK_AND_ASSIGN(
       TaskRecord seen,
-      store_->RecordObservation("owner-a", "cgt-elsewhere",
-                                Seen("cgt-elsewhere", v1::VIDEO_STATUS_RUNNING,
-                                     "running", 20, kT0)));
+      store_->RecordObservation(
+          "owner-a", "cgt-elsewhere",
+          Seen("cgt-elsewhere", v1::VIDEO_STATUS_RUNNING, "running", 20, kT0)));
   EXPECT_EQ(seen.create_state, CreateState::kSeen);
   EXPECT_FALSE(seen.video.has_price());
   EXPECT_EQ(seen.sequence, 20);
@@ -341,19 +342,20 @@ TEST_P(TaskStoreContract, ListIsNewestFirstAndPagesStayStableAsTasksArrive) {
 
 TEST_P(TaskStoreContract, ListFiltersByStatusAndCreateTime) {
   for (int n = 1; n <= 4; ++n) CreateTask(*store_, n);
-  ASSERT_OK(store_->RecordObservation(
-      "owner-a", "cgt-2",
-      Seen("cgt-2", v1::VIDEO_STATUS_SUCCEEDED, "succeeded", 30, kT0))
+  ASSERT_OK(store_
+                ->RecordObservation("owner-a", "cgt-2",
+                                    Seen("cgt-2", v1::VIDEO_STATUS_SUCCEEDED,
+                                         "succeeded", 30, kT0))
                 .status());
-  ASSERT_OK(store_->RecordObservation(
-      "owner-a", "cgt-4",
-      Seen("cgt-4", v1::VIDEO_STATUS_FAILED, "failed", 30, kT0))
+  ASSERT_OK(store_
+                ->RecordObservation(
+                    "owner-a", "cgt-4",
+                    Seen("cgt-4", v1::VIDEO_STATUS_FAILED, "failed", 30, kT0))
                 .status());
   ListQuery query;
   query.owner = "owner-a";
-  query.status_in =
-      std::vector<v1::VideoStatus>{v1::VIDEO_STATUS_SUCCEEDED,
-                                   v1::VIDEO_STATUS_FAILED};
+  query.status_in = std::vector<v1::VideoStatus>{v1::VIDEO_STATUS_SUCCEEDED,
+                                                 v1::VIDEO_STATUS_FAILED};
   ASSERT_OK_AND_ASSIGN(ListPage finished, store_->ListTasks(query));
   ASSERT_THAT(finished.tasks, SizeIs(2));
   EXPECT_EQ(finished.tasks[0].task_id, "cgt-4");
@@ -373,27 +375,29 @@ TEST_P(TaskStoreContract, ListRefusesForeignPageTokensAndBadSizes) {
   ListQuery query;
   query.owner = "owner-a";
   query.page_token = "not-a-token";
-  EXPECT_THAT(store_->ListTasks(query),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("page_token")));
+  EXPECT_THAT(
+      store_->ListTasks(query),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
   query.page_token.clear();
   query.page_size = 501;
-  EXPECT_THAT(store_->ListTasks(query),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("page_size")));
+  EXPECT_THAT(
+      store_->ListTasks(query),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size")));
 }
 
 TEST_P(TaskStoreContract, UnfinishedCreatedTasksAreListedForFollowing) {
   for (int n = 1; n <= 3; ++n) CreateTask(*store_, n);
-  ASSERT_OK(store_->RecordObservation(
-      "owner-a", "cgt-2",
-      Seen("cgt-2", v1::VIDEO_STATUS_SUCCEEDED, "succeeded", 30, kT0))
+  ASSERT_OK(store_
+                ->RecordObservation("owner-a", "cgt-2",
+                                    Seen("cgt-2", v1::VIDEO_STATUS_SUCCEEDED,
+                                         "succeeded", 30, kT0))
                 .status());
   // Neither a pending create nor a task only seen here is followed.
   ASSERT_OK(store_->BeginCreate(Create(), kT0).status());
-  ASSERT_OK(store_->RecordObservation(
-      "owner-a", "cgt-x",
-      Seen("cgt-x", v1::VIDEO_STATUS_RUNNING, "running", 20, kT0))
+  ASSERT_OK(store_
+                ->RecordObservation(
+                    "owner-a", "cgt-x",
+                    Seen("cgt-x", v1::VIDEO_STATUS_RUNNING, "running", 20, kT0))
                 .status());
 
   ASSERT_OK_AND_ASSIGN(std::vector<TaskRecord> first,
@@ -421,10 +425,10 @@ TEST_P(TaskStoreContract, TasksPastRetentionExpireAndAreNoLongerFollowed) {
 
 TEST_P(TaskStoreContract, EverythingSurvivesReopening) {
   CreateTask(*store_, 1);
-  ASSERT_OK(store_->RecordObservation(
-      "owner-a", "cgt-1",
-      Seen("cgt-1", v1::VIDEO_STATUS_RUNNING, "running", 20,
-           kT0 + absl::Seconds(5)))
+  ASSERT_OK(store_
+                ->RecordObservation("owner-a", "cgt-1",
+                                    Seen("cgt-1", v1::VIDEO_STATUS_RUNNING,
+                                         "running", 20, kT0 + absl::Seconds(5)))
                 .status());
   store_.reset();
   ASSERT_OK_AND_ASSIGN(store_, location_->Open());

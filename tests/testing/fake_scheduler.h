@@ -14,9 +14,9 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/types/optional.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "server/common/scheduler.h"
 #include "server/common/timer_queue.h"
 

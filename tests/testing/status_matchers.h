@@ -34,8 +34,7 @@ MATCHER_P2(StatusIs, code, message_matcher,
          ::testing::Matches(message_matcher)(std::string(s.message()));
 }
 
-MATCHER_P(StatusCodeIs, code,
-          "has code " + absl::StatusCodeToString(code)) {
+MATCHER_P(StatusCodeIs, code, "has code " + absl::StatusCodeToString(code)) {
   const absl::Status& s = ::seedance::testing::GetStatus(arg);
   *result_listener << "whose status is " << s;
   return s.code() == code;
@@ -65,9 +64,9 @@ MATCHER_P2(GrpcStatusIs, code, message_matcher,
 #define EXPECT_OK(expr) EXPECT_THAT(expr, ::seedance::testing::IsOk())
 // `lhs` may be a declaration (`auto x`), which parentheses would break.
 // NOLINTBEGIN(bugprone-macro-parentheses)
-#define ASSERT_OK_AND_ASSIGN(lhs, rexpr)                                    \
-  auto SEEDANCE_CONCAT_(statusor_, __LINE__) = (rexpr);                     \
-  ASSERT_OK(SEEDANCE_CONCAT_(statusor_, __LINE__));                         \
+#define ASSERT_OK_AND_ASSIGN(lhs, rexpr)                \
+  auto SEEDANCE_CONCAT_(statusor_, __LINE__) = (rexpr); \
+  ASSERT_OK(SEEDANCE_CONCAT_(statusor_, __LINE__));     \
   lhs = std::move(SEEDANCE_CONCAT_(statusor_, __LINE__)).value()
 // NOLINTEND(bugprone-macro-parentheses)
 

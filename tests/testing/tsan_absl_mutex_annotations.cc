@@ -109,7 +109,8 @@ void Mutex::LockWhen(const Condition& cond) {
 
 bool Mutex::LockWhenWithTimeout(const Condition& cond, Duration timeout) {
   ORIGINAL(bool (*)(Mu*, const Cond&, Duration),
-           "_ZN4absl7debian35Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+           "_ZN4absl7debian35Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_"
+           "8DurationE");
   AnnotatedCondition wrapped{&cond, this};
   __tsan_release(&wrapped);  // other threads evaluate it
   bool met = original(this, Cond(&AnnotatedCondition::Eval, &wrapped), timeout);
@@ -119,10 +120,12 @@ bool Mutex::LockWhenWithTimeout(const Condition& cond, Duration timeout) {
 
 bool Mutex::LockWhenWithDeadline(const Condition& cond, Time deadline) {
   ORIGINAL(bool (*)(Mu*, const Cond&, Time),
-           "_ZN4absl7debian35Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+           "_ZN4absl7debian35Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_"
+           "4TimeE");
   AnnotatedCondition wrapped{&cond, this};
   __tsan_release(&wrapped);  // other threads evaluate it
-  bool met = original(this, Cond(&AnnotatedCondition::Eval, &wrapped), deadline);
+  bool met =
+      original(this, Cond(&AnnotatedCondition::Eval, &wrapped), deadline);
   __tsan_acquire(this);
   return met;
 }
@@ -138,7 +141,8 @@ void Mutex::Await(const Condition& cond) {
 
 bool Mutex::AwaitWithTimeout(const Condition& cond, Duration timeout) {
   ORIGINAL(bool (*)(Mu*, const Cond&, Duration),
-           "_ZN4absl7debian35Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+           "_ZN4absl7debian35Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_"
+           "8DurationE");
   AnnotatedCondition wrapped{&cond, this};
   __tsan_release(this);
   bool met = original(this, Cond(&AnnotatedCondition::Eval, &wrapped), timeout);
@@ -147,11 +151,13 @@ bool Mutex::AwaitWithTimeout(const Condition& cond, Duration timeout) {
 }
 
 bool Mutex::AwaitWithDeadline(const Condition& cond, Time deadline) {
-  ORIGINAL(bool (*)(Mu*, const Cond&, Time),
-           "_ZN4absl7debian35Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  ORIGINAL(
+      bool (*)(Mu*, const Cond&, Time),
+      "_ZN4absl7debian35Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
   AnnotatedCondition wrapped{&cond, this};
   __tsan_release(this);
-  bool met = original(this, Cond(&AnnotatedCondition::Eval, &wrapped), deadline);
+  bool met =
+      original(this, Cond(&AnnotatedCondition::Eval, &wrapped), deadline);
   __tsan_acquire(this);
   return met;
 }
@@ -165,8 +171,9 @@ void CondVar::Wait(Mutex* mu) {
 }
 
 bool CondVar::WaitWithTimeout(Mutex* mu, Duration timeout) {
-  ORIGINAL(bool (*)(CondVar*, Mu*, Duration),
-           "_ZN4absl7debian37CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
+  ORIGINAL(
+      bool (*)(CondVar*, Mu*, Duration),
+      "_ZN4absl7debian37CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
   __tsan_release(mu);
   bool timed_out = original(this, mu, timeout);
   __tsan_acquire(mu);

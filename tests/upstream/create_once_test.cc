@@ -22,12 +22,19 @@ using ::seedance::upstream::testing::MinimalRequest;
 using ::seedance::upstream::testing::SimFixture;
 
 // Every fault kind of docs/SIMULATOR.md "Faults", as applied to a create.
-const char* const kFaultKinds[] = {
-    "500",         "503",     "429,retry_after=1",
-    "latency=50ms", "stall",  "reset",
-    "reset_after_create",     "truncate",
-    "malformed",   "unknown_status=rendering",
-    "missing_fields", "extra_fields", "huge"};
+const char* const kFaultKinds[] = {"500",
+                                   "503",
+                                   "429,retry_after=1",
+                                   "latency=50ms",
+                                   "stall",
+                                   "reset",
+                                   "reset_after_create",
+                                   "truncate",
+                                   "malformed",
+                                   "unknown_status=rendering",
+                                   "missing_fields",
+                                   "extra_fields",
+                                   "huge"};
 
 class CreateOnceTest : public SimFixture,
                        public ::testing::WithParamInterface<const char*> {
@@ -50,17 +57,17 @@ class CreateOnceTest : public SimFixture,
     for (int i = 0; i < n; ++i) {
       seedance::v1::CreateVideoRequest request = MinimalRequest();
       request.set_prompt(absl::StrCat("concurrent create ", i));
-      client_->CreateVideo(request, Options(),
-                           [&](absl::StatusOr<seedance::v1::Video> v) {
-                             absl::MutexLock lock(&mu);
-                             ++done;
-                             if (v.status().code() ==
-                                 absl::StatusCode::kDeadlineExceeded) {
-                               ++timed_out;
-                             }
-                           });
+      client_->CreateVideo(
+          request, Options(), [&](absl::StatusOr<seedance::v1::Video> v) {
+            absl::MutexLock lock(&mu);
+            ++done;
+            if (v.status().code() == absl::StatusCode::kDeadlineExceeded) {
+              ++timed_out;
+            }
+          });
     }
-    auto all_done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return done == n; };
+    auto all_done = [&]()
+                        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return done == n; };
     absl::MutexLock lock(&mu);
     EXPECT_TRUE(mu.AwaitWithTimeout(absl::Condition(&all_done), kTestTimeout))
         << done << " of " << n << " creates answered";
@@ -93,19 +100,17 @@ TEST_P(CreateOnceTest, ConcurrentCreatesAreSentOnce) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryFaultKind, CreateOnceTest,
-                         ::testing::ValuesIn(kFaultKinds),
-                         [](const ::testing::TestParamInfo<const char*>& p) {
-                           std::string name;
-                           for (char c : std::string(p.param)) {
-                             if (c == ',' || c == '=') break;
-                             name.push_back(absl::ascii_isalnum(
-                                                static_cast<unsigned char>(c))
-                                                ? c
-                                                : '_');
-                           }
-                           return absl::StrCat("k", name);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    EveryFaultKind, CreateOnceTest, ::testing::ValuesIn(kFaultKinds),
+    [](const ::testing::TestParamInfo<const char*>& p) {
+      std::string name;
+      for (char c : std::string(p.param)) {
+        if (c == ',' || c == '=') break;
+        name.push_back(
+            absl::ascii_isalnum(static_cast<unsigned char>(c)) ? c : '_');
+      }
+      return absl::StrCat("k", name);
+    });
 
 }  // namespace
 }  // namespace seedance::upstream

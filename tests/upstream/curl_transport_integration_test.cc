@@ -1,7 +1,5 @@
 // CurlTransport on its own against tokenhub-sim: headers, size cap,
 // deadlines, shutdown.
-#include "server/upstream/curl_transport.h"
-
 #include <atomic>
 #include <memory>
 #include <string>
@@ -11,6 +9,7 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/upstream/curl_transport.h"
 #include "server/upstream/error_mapping.h"
 #include "sim/sim_server.h"
 #include "tests/testing/status_matchers.h"
@@ -31,7 +30,8 @@ class CurlTransportTest : public ::testing::Test {
     sim_ = *std::move(sim);
   }
 
-  absl::StatusOr<HttpResponse> SendSync(CurlTransport& transport, HttpRequest request) {
+  absl::StatusOr<HttpResponse> SendSync(CurlTransport& transport,
+                                        HttpRequest request) {
     absl::Notification done;
     absl::StatusOr<HttpResponse> result = absl::UnknownError("no reply");
     transport.Send(std::move(request), [&](absl::StatusOr<HttpResponse> r) {
@@ -46,8 +46,9 @@ class CurlTransportTest : public ::testing::Test {
     HttpRequest request;
     request.method = "GET";
     request.url = sim_->base_url() + path;
-    request.headers = {{"Authorization", std::string("Bearer ") +
-                                             std::string(tokenhub_sim::kDefaultKey)}};
+    request.headers = {
+        {"Authorization",
+         std::string("Bearer ") + std::string(tokenhub_sim::kDefaultKey)}};
     return request;
   }
 
@@ -83,7 +84,8 @@ TEST_F(CurlTransportTest, BodyOverTheCapIsRefused) {
   CurlTransport transport(options);
   ASSERT_OK(sim_->AddFaults("huge=100000"));  // pads successful task replies
   auto response = SendSync(transport, Create());
-  EXPECT_THAT(response, StatusIs(absl::StatusCode::kInternal, HasSubstr("1024 bytes")));
+  EXPECT_THAT(response,
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("1024 bytes")));
   EXPECT_EQ(ErrorReason(response.status()), kReasonResponseTooLarge);
 }
 
@@ -92,7 +94,8 @@ TEST_F(CurlTransportTest, PastDeadlineFailsWithoutSending) {
   HttpRequest request = Get("/videos/generations/nope");
   request.deadline = absl::Now() - absl::Seconds(1);
   auto response = SendSync(transport, std::move(request));
-  EXPECT_THAT(response, StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("deadline")));
+  EXPECT_THAT(response, StatusIs(absl::StatusCode::kDeadlineExceeded,
+                                 HasSubstr("deadline")));
   EXPECT_EQ(sim_->stats().requests, 0);
 }
 
@@ -113,9 +116,9 @@ TEST_F(CurlTransportTest, DestructionCancelsRequestsInFlight) {
     CurlTransport transport{CurlTransportOptions()};
     transport.Send(Get("/videos/generations/nope"),
                    [&](const absl::StatusOr<HttpResponse>& r) {
-      status = r.status();
-      done.Notify();
-    });
+                     status = r.status();
+                     done.Notify();
+                   });
   }
   ASSERT_TRUE(done.HasBeenNotified());
   EXPECT_EQ(status.code(), absl::StatusCode::kCancelled);
@@ -171,7 +174,8 @@ TEST_F(CurlTransportTest, APostWhoseConnectionDiesIsNotSentAgain) {
   ASSERT_OK(sim_->AddFaults(
       "reset_after_create,method=POST,seq=3;reset,method=POST,seq=5"));
   std::vector<absl::Status> outcomes;
-  for (int i = 0; i < 6; ++i) outcomes.push_back(SendSync(transport, Create()).status());
+  for (int i = 0; i < 6; ++i)
+    outcomes.push_back(SendSync(transport, Create()).status());
   EXPECT_EQ(sim_->stats().create_requests, 6);
   EXPECT_EQ(sim_->stats().creates, 5);
   EXPECT_EQ(ErrorReason(outcomes[2]), kReasonTransportError) << outcomes[2];
@@ -193,7 +197,7 @@ TEST_F(CurlTransportTest, GetsShareAKeptAliveConnection) {
 // Curl multi calls that fail on demand, for the multi handle a request of
 // interest was added to (each lane has its own).
 struct FailingCalls {
-  std::atomic<int> fail_adds{0};      // how many adds still to refuse
+  std::atomic<int> fail_adds{0};  // how many adds still to refuse
   std::atomic<bool> fail_perform{false};
   std::atomic<bool> fail_every_perform{false};
   std::atomic<bool> fail_poll{false};
@@ -236,7 +240,8 @@ bool SimReceived(const tokenhub_sim::SimServer& sim, int64_t n) {
   return true;
 }
 
-TEST_F(CurlTransportTest, ARequestCurlRefusesToAddFailsAtOnceAndTheNextOneWorks) {
+TEST_F(CurlTransportTest,
+       ARequestCurlRefusesToAddFailsAtOnceAndTheNextOneWorks) {
   FailingCalls failing;
   failing.fail_adds = 1;
   CurlTransport transport(CurlTransportOptions(), failing.Make());
@@ -283,7 +288,8 @@ TEST_F(CurlTransportTest, AFailedPollFailsRequestsInFlightAndTheLaneRecovers) {
   EXPECT_EQ(next->status_code, 404);
 }
 
-TEST_F(CurlTransportTest, AFailedPerformFailsRequestsInFlightAndTheLaneRecovers) {
+TEST_F(CurlTransportTest,
+       AFailedPerformFailsRequestsInFlightAndTheLaneRecovers) {
   FailingCalls failing;
   CurlTransport transport(CurlTransportOptions(), failing.Make());
   ASSERT_OK(sim_->AddFaults("stall=10s,seq=1"));

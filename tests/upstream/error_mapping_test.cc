@@ -1,7 +1,7 @@
 #include "server/upstream/error_mapping.h"
 
-#include "google/rpc/error_details.pb.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "server/common/status_details.h"
 #include "tests/testing/status_matchers.h"
@@ -22,14 +22,16 @@ struct HttpCase {
 };
 
 // Names the case in test listings instead of dumping its bytes.
-void PrintTo(const HttpCase& c, std::ostream* os) { *os << "HTTP " << c.http_status; }
+void PrintTo(const HttpCase& c, std::ostream* os) {
+  *os << "HTTP " << c.http_status;
+}
 
 class MapHttpCodeToStatusTest : public ::testing::TestWithParam<HttpCase> {};
 
 TEST_P(MapHttpCodeToStatusTest, MapsCodeReasonAndTransience) {
   const HttpCase& c = GetParam();
-  absl::Status s = MapHttpError(c.http_status, R"({"error":{"message":"nope"}})",
-                                nullptr, kNow);
+  absl::Status s = MapHttpError(
+      c.http_status, R"({"error":{"message":"nope"}})", nullptr, kNow);
   EXPECT_EQ(s.code(), c.code);
   EXPECT_THAT(std::string(s.message()), HasSubstr("nope"));
   EXPECT_EQ(ErrorReason(s), absl::StrCat("UPSTREAM_HTTP_", c.http_status));
@@ -73,7 +75,8 @@ TEST(MapHttpErrorTest, SuccessIsOk) {
 
 TEST(MapHttpErrorTest, PassesOnUpstreamTypeAndCode) {
   absl::Status s = MapHttpError(
-      400, R"({"error":{"message":"bad duration","type":"invalid_request_error","code":"bad_param"}})",
+      400,
+      R"({"error":{"message":"bad duration","type":"invalid_request_error","code":"bad_param"}})",
       nullptr, kNow);
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
                           "upstream returned HTTP 400: bad duration"));
@@ -83,14 +86,16 @@ TEST(MapHttpErrorTest, PassesOnUpstreamTypeAndCode) {
 }
 
 TEST(MapHttpErrorTest, NonJsonBodyGivesItsPrintableStart) {
-  absl::Status s = MapHttpError(502, "<html>Bad Gateway</html>\n\x01", nullptr, kNow);
+  absl::Status s =
+      MapHttpError(502, "<html>Bad Gateway</html>\n\x01", nullptr, kNow);
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable,
                           HasSubstr("<html>Bad Gateway</html>")));
 }
 
 TEST(MapHttpErrorTest, RedactsKeysEchoedByTheUpstream) {
   absl::Status s = MapHttpError(
-      401, R"json({"error":{"message":"invalid key th-abcdef123456 (Bearer th-zzzzzzzz)"}})json",
+      401,
+      R"json({"error":{"message":"invalid key th-abcdef123456 (Bearer th-zzzzzzzz)"}})json",
       nullptr, kNow);
   EXPECT_THAT(std::string(s.message()), Not(HasSubstr("abcdef123456")));
   EXPECT_THAT(std::string(s.message()), Not(HasSubstr("zzzzzzzz")));
@@ -104,8 +109,10 @@ TEST(MapHttpErrorTest, RetryAfterSecondsBecomesRetryInfo) {
 }
 
 TEST(MapHttpErrorTest, RetryAfterHttpDateBecomesRetryInfo) {
-  HttpResponse response{503, {{"retry-after", "Tue, 02 Jul 2024 06:00:12 GMT"}}, ""};
-  absl::Status s = MapHttpError(503, "", &response, absl::FromUnixSeconds(1719900000));
+  HttpResponse response{
+      503, {{"retry-after", "Tue, 02 Jul 2024 06:00:12 GMT"}}, ""};
+  absl::Status s =
+      MapHttpError(503, "", &response, absl::FromUnixSeconds(1719900000));
   EXPECT_EQ(RetryAfter(s), absl::Seconds(12));
 }
 
@@ -125,7 +132,9 @@ struct RetryAfterCase {
 };
 
 // Names the case in test listings instead of dumping its bytes.
-void PrintTo(const RetryAfterCase& c, std::ostream* os) { *os << "\"" << c.value << "\""; }
+void PrintTo(const RetryAfterCase& c, std::ostream* os) {
+  *os << "\"" << c.value << "\"";
+}
 
 class ParseRetryAfterTest : public ::testing::TestWithParam<RetryAfterCase> {};
 
@@ -150,8 +159,9 @@ INSTANTIATE_TEST_SUITE_P(
         RetryAfterCase{"Tuesday, 02-Jul-24 06:01:00 GMT", absl::Seconds(60)},
         RetryAfterCase{"Tue Jul  2 06:00:05 2024", absl::Seconds(5)},
         RetryAfterCase{"Mon, 01 Jul 2024 06:00:00 GMT", absl::ZeroDuration()},
-        RetryAfterCase{"-5", absl::nullopt}, RetryAfterCase{"1.5", absl::nullopt},
-        RetryAfterCase{"", absl::nullopt}, RetryAfterCase{"tomorrow", absl::nullopt}));
+        RetryAfterCase{"-5", absl::nullopt},
+        RetryAfterCase{"1.5", absl::nullopt}, RetryAfterCase{"", absl::nullopt},
+        RetryAfterCase{"tomorrow", absl::nullopt}));
 
 TEST(IsTransientTest, TransportReasonsDecideNotCodes) {
   EXPECT_TRUE(IsTransient(UpstreamError(absl::StatusCode::kUnavailable,
@@ -162,8 +172,8 @@ TEST(IsTransientTest, TransportReasonsDecideNotCodes) {
                                         kReasonTransportError, "reset")));
   EXPECT_FALSE(IsTransient(UpstreamError(absl::StatusCode::kInternal,
                                          kReasonResponseTooLarge, "big")));
-  EXPECT_FALSE(IsTransient(UpstreamError(absl::StatusCode::kInternal,
-                                         kReasonBadReply, "garbled")));
+  EXPECT_FALSE(IsTransient(
+      UpstreamError(absl::StatusCode::kInternal, kReasonBadReply, "garbled")));
   // A bare UNAVAILABLE without our ErrorInfo is not ours to retry.
   EXPECT_FALSE(IsTransient(absl::UnavailableError("who knows")));
 }
@@ -173,8 +183,8 @@ TEST(NeverReachedUpstreamTest, OnlyConnectAndTlsFailures) {
       UpstreamError(absl::StatusCode::kUnavailable, kReasonConnectFailed, "")));
   EXPECT_TRUE(NeverReachedUpstream(
       UpstreamError(absl::StatusCode::kUnavailable, kReasonTlsFailed, "")));
-  EXPECT_FALSE(NeverReachedUpstream(
-      UpstreamError(absl::StatusCode::kUnavailable, kReasonTransportError, "")));
+  EXPECT_FALSE(NeverReachedUpstream(UpstreamError(
+      absl::StatusCode::kUnavailable, kReasonTransportError, "")));
   EXPECT_FALSE(NeverReachedUpstream(
       UpstreamError(absl::StatusCode::kDeadlineExceeded, kReasonTimeout, "")));
 }

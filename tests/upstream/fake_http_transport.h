@@ -17,8 +17,9 @@
 
 namespace seedance::upstream::testing {
 
-inline HttpResponse Reply(int status, std::string body,
-                          std::vector<std::pair<std::string, std::string>> headers = {}) {
+inline HttpResponse Reply(
+    int status, std::string body,
+    std::vector<std::pair<std::string, std::string>> headers = {}) {
   return HttpResponse{status, std::move(headers), std::move(body)};
 }
 

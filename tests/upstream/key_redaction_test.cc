@@ -73,15 +73,20 @@ const EchoCase kCases[] = {
     {"ErrorMessageAfterALetter", 401, R"({"error":{"message":"badkey$KEY!"}})"},
     {"ErrorMessageBearer", 401,
      R"({"error":{"message":"Authorization: Bearer $KEY"}})"},
-    {"ErrorCodeAfterALetter", 401, R"({"error":{"message":"no","code":"code$KEY"}})"},
-    {"ErrorCodeAfterADigit", 403, R"({"error":{"message":"no","code":"42$KEY"}})"},
-    {"ErrorCodeAtTheEnd", 400, R"({"error":{"message":"no","code":"key=$KEY"}})"},
+    {"ErrorCodeAfterALetter", 401,
+     R"({"error":{"message":"no","code":"code$KEY"}})"},
+    {"ErrorCodeAfterADigit", 403,
+     R"({"error":{"message":"no","code":"42$KEY"}})"},
+    {"ErrorCodeAtTheEnd", 400,
+     R"({"error":{"message":"no","code":"key=$KEY"}})"},
     {"ErrorCodeAlone", 400, R"({"error":{"code":"$KEY"}})"},
     {"ErrorType", 401, R"({"error":{"message":"no","type":"type_$KEY"}})"},
     {"ErrorAsString", 500, R"({"error":"x$KEY"})"},
     {"TopLevelMessage", 503, R"({"message":"x-$KEY-y"})"},
     {"NonJsonBody", 502, "<html>bad key:$KEY</html>"},
-    {"RetryAfterHeader", 429, R"({"error":{"message":"slow down"}})",
+    {"RetryAfterHeader",
+     429,
+     R"({"error":{"message":"slow down"}})",
      {{"retry-after", "$KEY"}, {"x-echo", "$KEY"}}},
     {"FailedTaskError", 200,
      R"({"id":"cgt-1","status":"failed","error":{"message":"m$KEY","code":"c$KEY","type":"t$KEY"}})"},
@@ -96,7 +101,8 @@ const EchoCase kCases[] = {
 class KeyRedactionTest : public ::testing::TestWithParam<EchoCase> {
  protected:
   KeyRedactionTest()
-      : client_(MakeTokenHubClient(Options(), transport_, scheduler_, nullptr)) {}
+      : client_(
+            MakeTokenHubClient(Options(), transport_, scheduler_, nullptr)) {}
 
   static TokenHubClientOptions Options() {
     TokenHubClientOptions options;
@@ -144,9 +150,11 @@ TEST_P(KeyRedactionTest, CreateVideoNeverReturnsTheKey) {
   EXPECT_THAT(Visible(result), Not(HasSubstr("Echo5ecret")));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EchoingUpstream, KeyRedactionTest, ::testing::ValuesIn(kCases),
-    [](const ::testing::TestParamInfo<EchoCase>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(EchoingUpstream, KeyRedactionTest,
+                         ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<EchoCase>& info) {
+                           return info.param.name;
+                         });
 
 // The configured default key is scrubbed just like a caller's.
 TEST(KeyRedactionDefaultKeyTest, DefaultKeyEchoedInACodeIsScrubbed) {
@@ -156,9 +164,11 @@ TEST(KeyRedactionDefaultKeyTest, DefaultKeyEchoedInACodeIsScrubbed) {
   options.base_url = kBase;
   options.api_key = kKey;
   auto client = MakeTokenHubClient(options, transport, scheduler, nullptr);
-  transport.Push(Reply(401, WithKey(R"({"error":{"message":"no","code":"code$KEY"}})")));
+  transport.Push(
+      Reply(401, WithKey(R"({"error":{"message":"no","code":"code$KEY"}})")));
   absl::StatusOr<Video> result = absl::UnknownError("not done");
-  client->GetVideo("cgt-1", {}, [&](absl::StatusOr<Video> v) { result = std::move(v); });
+  client->GetVideo("cgt-1", {},
+                   [&](absl::StatusOr<Video> v) { result = std::move(v); });
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_THAT(Visible(result), Not(HasSubstr("Echo5ecret")));
 }
@@ -172,11 +182,12 @@ TEST(KeyRedactionDefaultKeyTest, TransportErrorTextIsScrubbed) {
   options.api_key = kKey;
   options.max_get_attempts = 1;
   auto client = MakeTokenHubClient(options, transport, scheduler, nullptr);
-  transport.Push(UpstreamError(absl::StatusCode::kUnavailable, kReasonTransportError,
-                               WithKey("proxy refused x$KEY"),
-                               {{"detail", WithKey("x$KEY")}}));
+  transport.Push(UpstreamError(
+      absl::StatusCode::kUnavailable, kReasonTransportError,
+      WithKey("proxy refused x$KEY"), {{"detail", WithKey("x$KEY")}}));
   absl::StatusOr<Video> result = absl::UnknownError("not done");
-  client->GetVideo("cgt-1", {}, [&](absl::StatusOr<Video> v) { result = std::move(v); });
+  client->GetVideo("cgt-1", {},
+                   [&](absl::StatusOr<Video> v) { result = std::move(v); });
   EXPECT_THAT(Visible(result), Not(HasSubstr("Echo5ecret")));
   EXPECT_EQ(ErrorReason(result.status()), kReasonTransportError);
 }
@@ -184,9 +195,11 @@ TEST(KeyRedactionDefaultKeyTest, TransportErrorTextIsScrubbed) {
 // Where the key went, the reply keeps what is still useful.
 TEST(KeyRedactionParseTest, RedactedFieldsKeepTheirShape) {
   ASSERT_OK_AND_ASSIGN(
-      Video v, ParseTaskJson(WithKey(R"({"id":"cgt-1","status":"failed",)"
-                                     R"("error":{"message":"bad key $KEY","code":"c$KEY"}})"),
-                             kKey));
+      Video v,
+      ParseTaskJson(
+          WithKey(R"({"id":"cgt-1","status":"failed",)"
+                  R"("error":{"message":"bad key $KEY","code":"c$KEY"}})"),
+          kKey));
   EXPECT_EQ(v.id(), "cgt-1");
   EXPECT_EQ(v.status(), seedance::v1::VIDEO_STATUS_FAILED);
   EXPECT_EQ(v.error().message(), "bad key [redacted]");
@@ -194,7 +207,8 @@ TEST(KeyRedactionParseTest, RedactedFieldsKeepTheirShape) {
 }
 
 TEST(KeyRedactionParseTest, ATaskIdCarryingAKeyIsABadReply) {
-  for (const char* id : {"cgt-$KEY", "$KEY", "a:$KEY:b", "cgt-th-0ther5ecretKey99"}) {
+  for (const char* id :
+       {"cgt-$KEY", "$KEY", "a:$KEY:b", "cgt-th-0ther5ecretKey99"}) {
     EXPECT_THAT(ParseTaskJson(WithKey(absl::StrCat(R"({"id":")", id,
                                                    R"(","status":"queued"})")),
                               kKey),
@@ -207,7 +221,8 @@ TEST(KeyRedactionParseTest, ATaskIdCarryingAKeyIsABadReply) {
 
 TEST(KeyRedactionParseTest, ErrorMetadataIsScrubbed) {
   absl::Status s = MapHttpError(
-      401, WithKey(R"({"error":{"message":"m$KEY","code":"c$KEY","type":"t$KEY"}})"),
+      401,
+      WithKey(R"({"error":{"message":"m$KEY","code":"c$KEY","type":"t$KEY"}})"),
       nullptr, absl::UnixEpoch(), kKey);
   auto info = GetDetail<google::rpc::ErrorInfo>(s);
   ASSERT_TRUE(info.has_value());
@@ -234,8 +249,9 @@ TEST(RedactSecretsTest, KeyShapesAnywhere) {
   EXPECT_EQ(RedactSecrets("42th-0ther5ecretKey99"), "42th-[redacted]");
   EXPECT_EQ(RedactSecrets("xBearer abc"), "xBearer [redacted]");
   // Ordinary words that contain `th-` survive.
-  for (const char* text : {"the-thing th-ab ok", "width-1280", "path-to-file",
-                           "a depth-first walk", "https://cdn.test/depth-map-v2/x.mp4"}) {
+  for (const char* text :
+       {"the-thing th-ab ok", "width-1280", "path-to-file",
+        "a depth-first walk", "https://cdn.test/depth-map-v2/x.mp4"}) {
     EXPECT_EQ(RedactSecrets(text), text);
   }
 }
@@ -245,8 +261,9 @@ TEST(RedactSecretsTest, KeyShapesAnywhere) {
 TEST(RedactSecretsTest, TheKnownKeyNeverSurvivesRandomSurroundings) {
   std::mt19937 rng(20261201);
   const std::string alphabet = "th-_=.:/ Bb0a9Zer";
-  for (const std::string key : {std::string(kKey), std::string("th-k"),
-                                std::string("th-th-kk"), std::string("bearer x")}) {
+  for (const std::string key :
+       {std::string(kKey), std::string("th-k"), std::string("th-th-kk"),
+        std::string("bearer x")}) {
     for (int i = 0; i < 3000; ++i) {
       std::string text;
       int parts = static_cast<int>(rng() % 6);
@@ -268,7 +285,8 @@ TEST(RedactSecretsTest, TheKnownKeyNeverSurvivesRandomSurroundings) {
 TEST(RedactSecretsTest, KnownKeyIsReplacedExactly) {
   EXPECT_EQ(RedactSecrets("abcth-kz", "th-kz"), "abc[redacted]");
   EXPECT_EQ(RedactSecrets("nothing here", "th-kz"), "nothing here");
-  EXPECT_EQ(RedactSecrets("sk-1 and sk-1", "sk-1"), "[redacted] and [redacted]");
+  EXPECT_EQ(RedactSecrets("sk-1 and sk-1", "sk-1"),
+            "[redacted] and [redacted]");
 }
 
 }  // namespace

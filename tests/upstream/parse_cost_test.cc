@@ -33,14 +33,18 @@ TEST(ParseCost, DISABLED_TypicalReplies) {
   for (int round = 0; round < 3; ++round) {
     size_t sink = 0;
     auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < kN; ++i) sink += ParseTaskJson(kReply, kKey)->id().size();
+    for (int i = 0; i < kN; ++i)
+      sink += ParseTaskJson(kReply, kKey)->id().size();
     auto t1 = std::chrono::steady_clock::now();
     for (int i = 0; i < kN; ++i) {
-      sink += MapHttpError(400, kError, nullptr, absl::UnixEpoch(), kKey).message().size();
+      sink += MapHttpError(400, kError, nullptr, absl::UnixEpoch(), kKey)
+                  .message()
+                  .size();
     }
     auto t2 = std::chrono::steady_clock::now();
-    std::printf("round %d: ParseTaskJson %.0f ns, MapHttpError %.0f ns (%zu)\n", round,
-                NanosPerCall(t1 - t0, kN), NanosPerCall(t2 - t1, kN), sink);
+    std::printf("round %d: ParseTaskJson %.0f ns, MapHttpError %.0f ns (%zu)\n",
+                round, NanosPerCall(t1 - t0, kN), NanosPerCall(t2 - t1, kN),
+                sink);
   }
 }
 

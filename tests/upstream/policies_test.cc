@@ -3,14 +3,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/upstream/backoff_policy.h"
-#include "server/upstream/polling_policy.h"
 #include "server/upstream/policy_seed.h"
+#include "server/upstream/polling_policy.h"
 
 namespace seedance::upstream {
 namespace {
 
 TEST(ExponentialBackoffPolicyTest, DelaysGrowWithinTheWindowUpToTheMaximum) {
-  ExponentialBackoffPolicy policy(absl::Milliseconds(100), absl::Seconds(1), 2.0, 7);
+  ExponentialBackoffPolicy policy(absl::Milliseconds(100), absl::Seconds(1),
+                                  2.0, 7);
   absl::Duration window = absl::Milliseconds(100);
   for (int i = 0; i < 10; ++i) {
     absl::Duration d = policy.OnCompletion();
@@ -21,7 +22,8 @@ TEST(ExponentialBackoffPolicyTest, DelaysGrowWithinTheWindowUpToTheMaximum) {
 }
 
 TEST(ExponentialBackoffPolicyTest, CloneStartsOverWithItsOwnState) {
-  ExponentialBackoffPolicy policy(absl::Milliseconds(100), absl::Seconds(10), 2.0, 7);
+  ExponentialBackoffPolicy policy(absl::Milliseconds(100), absl::Seconds(10),
+                                  2.0, 7);
   for (int i = 0; i < 5; ++i) policy.OnCompletion();
   std::unique_ptr<BackoffPolicy> fresh = policy.clone();
   EXPECT_LE(fresh->OnCompletion(), absl::Milliseconds(100));
@@ -44,10 +46,12 @@ TEST(GrowingPollingPolicyTest, GrowsToTheMaximumWithJitterThatOnlyShortens) {
     absl::Duration d = policy.WaitPeriod();
     EXPECT_GE(d, period * 0.9) << i;
     EXPECT_LE(d, period) << i << ": a wait never exceeds its period";
-    if (period == absl::Seconds(5)) shortest_settled = std::min(shortest_settled, d);
+    if (period == absl::Seconds(5))
+      shortest_settled = std::min(shortest_settled, d);
     period = std::min(period * 1.25, absl::Seconds(5));
   }
-  EXPECT_LT(shortest_settled, absl::Milliseconds(4800)) << "the waits do spread";
+  EXPECT_LT(shortest_settled, absl::Milliseconds(4800))
+      << "the waits do spread";
 }
 
 TEST(GrowingPollingPolicyTest, DefaultsMatchTheContractCadence) {

@@ -40,12 +40,15 @@ struct RateCase {
 };
 
 // Names the case in test listings instead of dumping its bytes.
-void PrintTo(const RateCase& c, std::ostream* os) { *os << c.model << " " << c.resolution; }
+void PrintTo(const RateCase& c, std::ostream* os) {
+  *os << c.model << " " << c.resolution;
+}
 
 class DefaultTableTest : public ::testing::TestWithParam<RateCase> {};
 
 TEST_P(DefaultTableTest, HasTheContractRate) {
-  EXPECT_EQ(PriceTable::Default().RateMicrosPerSecond(GetParam().model, GetParam().resolution),
+  EXPECT_EQ(PriceTable::Default().RateMicrosPerSecond(GetParam().model,
+                                                      GetParam().resolution),
             GetParam().micros);
 }
 
@@ -54,12 +57,16 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         RateCase{"doubao-seedance-2.0", seedance::v1::RESOLUTION_720P, 200'000},
         RateCase{"doubao-seedance-2.0", seedance::v1::RESOLUTION_480P, 120'000},
-        RateCase{"doubao-seedance-2.0", seedance::v1::RESOLUTION_UNSPECIFIED, 200'000},
-        RateCase{"doubao-seedance-2.0-fast", seedance::v1::RESOLUTION_720P, 160'000},
-        RateCase{"doubao-seedance-2.0-fast", seedance::v1::RESOLUTION_480P, 100'000}));
+        RateCase{"doubao-seedance-2.0", seedance::v1::RESOLUTION_UNSPECIFIED,
+                 200'000},
+        RateCase{"doubao-seedance-2.0-fast", seedance::v1::RESOLUTION_720P,
+                 160'000},
+        RateCase{"doubao-seedance-2.0-fast", seedance::v1::RESOLUTION_480P,
+                 100'000}));
 
 TEST(PricingTest, DefaultsToFiveSecondsAt720p) {
-  ASSERT_OK_AND_ASSIGN(Price p, EstimatePrice(MinimalRequest(), PriceTable::Default()));
+  ASSERT_OK_AND_ASSIGN(Price p,
+                       EstimatePrice(MinimalRequest(), PriceTable::Default()));
   EXPECT_EQ(p.estimated_micros(), 1'000'000);
 }
 
@@ -93,7 +100,8 @@ TEST(PricingTest, RoundsUpToAWholeMicro) {
   EXPECT_EQ(p.estimated_micros(), 16);
   EXPECT_EQ(MicrosFor(3, 1), 1);
   EXPECT_EQ(MicrosFor(200'000, 15'000), 3'000'000);
-  EXPECT_EQ(MicrosFor(PriceTable::kMaxMicrosPerSecond, std::numeric_limits<int64_t>::max()),
+  EXPECT_EQ(MicrosFor(PriceTable::kMaxMicrosPerSecond,
+                      std::numeric_limits<int64_t>::max()),
             std::numeric_limits<int64_t>::max());
 }
 
@@ -107,20 +115,23 @@ TEST(PricingTest, ApplyUsageSetsActualFromReportedSeconds) {
   *usage.mutable_video_duration() = Millis(9500);
   ApplyUsage(usage, &p);
   EXPECT_EQ(p.actual_micros(), 2'900'000);  // (5 + 9.5) x $0.20
-  ApplyUsage(seedance::v1::Usage(), &p);   // no duration: unchanged
+  ApplyUsage(seedance::v1::Usage(), &p);    // no duration: unchanged
   EXPECT_EQ(p.actual_micros(), 2'900'000);
 }
 
 TEST(PricingTest, UnknownModelIsInvalidArgument) {
   auto r = MinimalRequest();
   r.set_model("nope");
-  EXPECT_THAT(EstimatePrice(r, PriceTable::Default()),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no price")));
+  EXPECT_THAT(
+      EstimatePrice(r, PriceTable::Default()),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no price")));
 }
 
 TEST(PriceTableTest, FromJsonForOperators) {
-  ASSERT_OK_AND_ASSIGN(PriceTable t, PriceTable::FromJson(
-      R"([{"model":"x","resolution":"480p","micros_per_second":7},
+  ASSERT_OK_AND_ASSIGN(
+      PriceTable t,
+      PriceTable::FromJson(
+          R"([{"model":"x","resolution":"480p","micros_per_second":7},
           {"model":"x","resolution":"720p","micros_per_second":9}])"));
   EXPECT_TRUE(t.HasModel("x"));
   EXPECT_FALSE(t.HasModel("doubao-seedance-2.0"));
@@ -129,14 +140,16 @@ TEST(PriceTableTest, FromJsonForOperators) {
 
 TEST(PriceTableTest, FromJsonRejectsBadTables) {
   for (const char* bad :
-       {"{}", "[1]", R"([{"model":"x","resolution":"1080p","micros_per_second":1}])",
+       {"{}", "[1]",
+        R"([{"model":"x","resolution":"1080p","micros_per_second":1}])",
         R"([{"model":"x","resolution":"480p","micros_per_second":0}])",
         R"([{"model":"x","resolution":"480p","micros_per_second":1.5}])",
         R"([{"model":"","resolution":"480p","micros_per_second":1}])",
         R"([{"model":"x","resolution":"480p","micros_per_second":1},
             {"model":"x","resolution":"480p","micros_per_second":2}])"}) {
-    EXPECT_THAT(PriceTable::FromJson(bad),
-                ::seedance::testing::StatusCodeIs(absl::StatusCode::kInvalidArgument))
+    EXPECT_THAT(
+        PriceTable::FromJson(bad),
+        ::seedance::testing::StatusCodeIs(absl::StatusCode::kInvalidArgument))
         << bad;
   }
 }

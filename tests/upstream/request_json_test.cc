@@ -13,9 +13,10 @@ using ::seedance::upstream::testing::MinimalRequest;
 using ::seedance::upstream::testing::SetMillis;
 
 TEST(CreateRequestToJsonTest, MinimalRequestOmitsEveryUnsetField) {
-  EXPECT_EQ(CreateRequestToJson(MinimalRequest()),
-            R"({"model":"doubao-seedance-2.0","prompt":"Close-up of hands pouring )"
-            R"(latte art, warm cafe ambiance"})");
+  EXPECT_EQ(
+      CreateRequestToJson(MinimalRequest()),
+      R"({"model":"doubao-seedance-2.0","prompt":"Close-up of hands pouring )"
+      R"(latte art, warm cafe ambiance"})");
 }
 
 TEST(CreateRequestToJsonTest, EveryFieldWithItsUpstreamName) {
@@ -42,16 +43,17 @@ TEST(CreateRequestToJsonTest, EveryFieldWithItsUpstreamName) {
              seedance::v1::CONTENT_ROLE_UNSPECIFIED);
   AddContent(r, seedance::v1::MEDIA_TYPE_AUDIO, "https://a/r.mp3",
              seedance::v1::CONTENT_ROLE_REFERENCE_AUDIO);
-  EXPECT_EQ(CreateRequestToJson(r),
-            R"({"model":"doubao-seedance-2.0","prompt":"p","duration":10,)"
-            R"("resolution":"480p","aspect_ratio":"16:9","image_url":"https://i/1.png",)"
-            R"("image_urls":["https://i/2.png"],"video_url":"https://v/1.mp4",)"
-            R"("video_urls":["https://v/2.mp4"],"video_durations":[3,2.5],)"
-            R"("input_video_duration":5.5,"audio_url":"https://a/1.mp3",)"
-            R"("audio_urls":["https://a/2.mp3"],"generate_audio":false,"watermark":true,)"
-            R"("content":[{"type":"image_url","image_url":{"url":"https://i/f.png"},)"
-            R"("role":"first_frame"},{"type":"video_url","video_url":{"url":"https://v/r.mp4"}},)"
-            R"({"type":"audio_url","audio_url":{"url":"https://a/r.mp3"},"role":"reference_audio"}]})");
+  EXPECT_EQ(
+      CreateRequestToJson(r),
+      R"({"model":"doubao-seedance-2.0","prompt":"p","duration":10,)"
+      R"("resolution":"480p","aspect_ratio":"16:9","image_url":"https://i/1.png",)"
+      R"("image_urls":["https://i/2.png"],"video_url":"https://v/1.mp4",)"
+      R"("video_urls":["https://v/2.mp4"],"video_durations":[3,2.5],)"
+      R"("input_video_duration":5.5,"audio_url":"https://a/1.mp3",)"
+      R"("audio_urls":["https://a/2.mp3"],"generate_audio":false,"watermark":true,)"
+      R"("content":[{"type":"image_url","image_url":{"url":"https://i/f.png"},)"
+      R"("role":"first_frame"},{"type":"video_url","video_url":{"url":"https://v/r.mp4"}},)"
+      R"({"type":"audio_url","audio_url":{"url":"https://a/r.mp3"},"role":"reference_audio"}]})");
 }
 
 TEST(CreateRequestToJsonTest, ResolutionAndRolesSpelledAsDocumented) {
@@ -64,8 +66,9 @@ TEST(CreateRequestToJsonTest, ResolutionAndRolesSpelledAsDocumented) {
   AddContent(r, seedance::v1::MEDIA_TYPE_VIDEO, "https://v/r.mp4",
              seedance::v1::CONTENT_ROLE_REFERENCE_VIDEO);
   std::string json = CreateRequestToJson(r);
-  for (const char* s : {R"("resolution":"720p")", R"("role":"last_frame")",
-                        R"("role":"reference_image")", R"("role":"reference_video")"}) {
+  for (const char* s :
+       {R"("resolution":"720p")", R"("role":"last_frame")",
+        R"("role":"reference_image")", R"("role":"reference_video")"}) {
     EXPECT_THAT(json, ::testing::HasSubstr(s));
   }
 }

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "google/rpc/error_details.pb.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "server/common/status_details.h"
 #include "tests/testing/status_matchers.h"
@@ -56,13 +56,15 @@ TEST(ValidateCreateVideoRequestTest, RichValidRequest) {
   r.set_image_url("https://i/1.png");
   r.add_image_urls("https://i/1.png");  // identical duplicate: fine
   r.set_video_url("http://v/1.mp4");
-  AddContent(r, kVideo, "https://v/2.mp4", seedance::v1::CONTENT_ROLE_REFERENCE_VIDEO);
+  AddContent(r, kVideo, "https://v/2.mp4",
+             seedance::v1::CONTENT_ROLE_REFERENCE_VIDEO);
   SetMillis(3000, r.add_video_durations());
   SetMillis(2500, r.add_video_durations());
   SetMillis(5500, r.mutable_input_video_duration());
   AddContent(r, kImage, "https://i/f.png", kFirst);
   AddContent(r, kImage, "https://i/l.png", kLast);
-  AddContent(r, kAudio, "https://a/1.mp3", seedance::v1::CONTENT_ROLE_REFERENCE_AUDIO);
+  AddContent(r, kAudio, "https://a/1.mp3",
+             seedance::v1::CONTENT_ROLE_REFERENCE_AUDIO);
   EXPECT_OK(Validate(r));
 }
 
@@ -81,62 +83,110 @@ TEST_P(ValidationRuleTest, ReportsTheField) {
   CreateVideoRequest r = MinimalRequest();
   GetParam().mutate(r);
   absl::Status s = Validate(r);
-  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid field")));
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
+                          HasSubstr("invalid field")));
   EXPECT_THAT(ViolatedFields(s), ElementsAreArray(GetParam().fields));
 }
 
 void AddVideos(CreateVideoRequest& r, int n) {
-  for (int i = 0; i < n; ++i) r.add_video_urls(absl::StrCat("https://v/", i, ".mp4"));
+  for (int i = 0; i < n; ++i)
+    r.add_video_urls(absl::StrCat("https://v/", i, ".mp4"));
 }
 
 INSTANTIATE_TEST_SUITE_P(
     EveryRule, ValidationRuleTest,
     ::testing::Values(
         RuleCase{"ModelMissing", [](auto& r) { r.clear_model(); }, {"model"}},
-        RuleCase{"ModelUnknown", [](auto& r) { r.set_model("sora"); }, {"model"}},
-        RuleCase{"PromptMissing", [](auto& r) { r.clear_prompt(); }, {"prompt"}},
-        RuleCase{"PromptOnlySpace", [](auto& r) { r.set_prompt(" \t\n\xe3\x80\x80"); }, {"prompt"}},
-        RuleCase{"PromptTooLong", [](auto& r) { r.set_prompt(std::string(4001, 'a')); }, {"prompt"}},
-        RuleCase{"PromptBadUtf8", [](auto& r) { r.set_prompt("ok \xc0\xaf"); }, {"prompt"}},
-        RuleCase{"DurationTooShort", [](auto& r) { r.set_duration(3); }, {"duration"}},
-        RuleCase{"DurationTooLong", [](auto& r) { r.set_duration(16); }, {"duration"}},
+        RuleCase{
+            "ModelUnknown", [](auto& r) { r.set_model("sora"); }, {"model"}},
+        RuleCase{
+            "PromptMissing", [](auto& r) { r.clear_prompt(); }, {"prompt"}},
+        RuleCase{"PromptOnlySpace",
+                 [](auto& r) { r.set_prompt(" \t\n\xe3\x80\x80"); },
+                 {"prompt"}},
+        RuleCase{"PromptTooLong",
+                 [](auto& r) { r.set_prompt(std::string(4001, 'a')); },
+                 {"prompt"}},
+        RuleCase{"PromptBadUtf8",
+                 [](auto& r) { r.set_prompt("ok \xc0\xaf"); },
+                 {"prompt"}},
+        RuleCase{"DurationTooShort",
+                 [](auto& r) { r.set_duration(3); },
+                 {"duration"}},
+        RuleCase{"DurationTooLong",
+                 [](auto& r) { r.set_duration(16); },
+                 {"duration"}},
         RuleCase{"ResolutionUnknown",
-                 [](auto& r) { r.set_resolution(static_cast<seedance::v1::Resolution>(9)); },
+                 [](auto& r) {
+                   r.set_resolution(static_cast<seedance::v1::Resolution>(9));
+                 },
                  {"resolution"}},
-        RuleCase{"AspectRatioWords", [](auto& r) { r.set_aspect_ratio("wide"); }, {"aspect_ratio"}},
-        RuleCase{"AspectRatioZero", [](auto& r) { r.set_aspect_ratio("0:1"); }, {"aspect_ratio"}},
-        RuleCase{"AspectRatioTooBig", [](auto& r) { r.set_aspect_ratio("65:1"); }, {"aspect_ratio"}},
-        RuleCase{"AspectRatioSigned", [](auto& r) { r.set_aspect_ratio("+1:1"); }, {"aspect_ratio"}},
-        RuleCase{"UrlNotHttp", [](auto& r) { r.set_image_url("ftp://i/1.png"); }, {"image_url"}},
-        RuleCase{"UrlRelative", [](auto& r) { r.set_video_url("/v/1.mp4"); }, {"video_url"}},
-        RuleCase{"UrlNoHost", [](auto& r) { r.set_audio_url("https:///a.mp3"); }, {"audio_url"}},
-        RuleCase{"UrlWithSpace", [](auto& r) { r.add_image_urls("https://i/a b.png"); },
+        RuleCase{"AspectRatioWords",
+                 [](auto& r) { r.set_aspect_ratio("wide"); },
+                 {"aspect_ratio"}},
+        RuleCase{"AspectRatioZero",
+                 [](auto& r) { r.set_aspect_ratio("0:1"); },
+                 {"aspect_ratio"}},
+        RuleCase{"AspectRatioTooBig",
+                 [](auto& r) { r.set_aspect_ratio("65:1"); },
+                 {"aspect_ratio"}},
+        RuleCase{"AspectRatioSigned",
+                 [](auto& r) { r.set_aspect_ratio("+1:1"); },
+                 {"aspect_ratio"}},
+        RuleCase{"UrlNotHttp",
+                 [](auto& r) { r.set_image_url("ftp://i/1.png"); },
+                 {"image_url"}},
+        RuleCase{"UrlRelative",
+                 [](auto& r) { r.set_video_url("/v/1.mp4"); },
+                 {"video_url"}},
+        RuleCase{"UrlNoHost",
+                 [](auto& r) { r.set_audio_url("https:///a.mp3"); },
+                 {"audio_url"}},
+        RuleCase{"UrlWithSpace",
+                 [](auto& r) { r.add_image_urls("https://i/a b.png"); },
                  {"image_urls[0]"}},
         RuleCase{"UrlTooLong",
-                 [](auto& r) { r.add_audio_urls("https://a/" + std::string(2040, 'x')); },
+                 [](auto& r) {
+                   r.add_audio_urls("https://a/" + std::string(2040, 'x'));
+                 },
                  {"audio_urls[0]"}},
         RuleCase{"UrlEmptyInList",
-                 [](auto& r) { r.add_image_urls("https://i/1"); r.add_image_urls(""); },
+                 [](auto& r) {
+                   r.add_image_urls("https://i/1");
+                   r.add_image_urls("");
+                 },
                  {"image_urls[1]"}},
         RuleCase{"TooManyImages",
-                 [](auto& r) { for (int i = 0; i < 10; ++i) r.add_image_urls(absl::StrCat("https://i/", i)); },
+                 [](auto& r) {
+                   for (int i = 0; i < 10; ++i)
+                     r.add_image_urls(absl::StrCat("https://i/", i));
+                 },
                  {"image_urls"}},
         RuleCase{"TooManyVideos",
-                 [](auto& r) { r.set_video_url("https://v/x.mp4"); AddVideos(r, 3); },
+                 [](auto& r) {
+                   r.set_video_url("https://v/x.mp4");
+                   AddVideos(r, 3);
+                 },
                  {"video_urls"}},
         RuleCase{"TooManyAudios",
                  [](auto& r) {
-                   r.add_audio_urls("https://a/1"); r.add_audio_urls("https://a/2");
+                   r.add_audio_urls("https://a/1");
+                   r.add_audio_urls("https://a/2");
                    AddContent(r, kAudio, "https://a/3", kNoRole);
                    AddContent(r, kAudio, "https://a/4", kNoRole);
                  },
                  {"audio_urls"}},
         RuleCase{"ContentTypeMissing",
-                 [](auto& r) { AddContent(r, seedance::v1::MEDIA_TYPE_UNSPECIFIED, "https://x", kNoRole); },
+                 [](auto& r) {
+                   AddContent(r, seedance::v1::MEDIA_TYPE_UNSPECIFIED,
+                              "https://x", kNoRole);
+                 },
                  {"content[0].type"}},
-        RuleCase{"ContentUrlMissing", [](auto& r) { AddContent(r, kImage, "", kNoRole); },
+        RuleCase{"ContentUrlMissing",
+                 [](auto& r) { AddContent(r, kImage, "", kNoRole); },
                  {"content[0].url"}},
-        RuleCase{"RoleDoesNotFitType", [](auto& r) { AddContent(r, kVideo, "https://v", kFirst); },
+        RuleCase{"RoleDoesNotFitType",
+                 [](auto& r) { AddContent(r, kVideo, "https://v", kFirst); },
                  {"content[0].role"}},
         RuleCase{"TwoFirstFrames",
                  [](auto& r) {
@@ -157,16 +207,28 @@ INSTANTIATE_TEST_SUITE_P(
                  },
                  {"content[1].url"}},
         RuleCase{"SameUrlImageAndVideo",
-                 [](auto& r) { r.set_image_url("https://m/1"); r.set_video_url("https://m/1"); },
+                 [](auto& r) {
+                   r.set_image_url("https://m/1");
+                   r.set_video_url("https://m/1");
+                 },
                  {"video_url"}},
         RuleCase{"VideoDurationsCountMismatch",
-                 [](auto& r) { AddVideos(r, 2); SetMillis(1000, r.add_video_durations()); },
+                 [](auto& r) {
+                   AddVideos(r, 2);
+                   SetMillis(1000, r.add_video_durations());
+                 },
                  {"video_durations"}},
         RuleCase{"VideoDurationZero",
-                 [](auto& r) { AddVideos(r, 1); SetMillis(0, r.add_video_durations()); },
+                 [](auto& r) {
+                   AddVideos(r, 1);
+                   SetMillis(0, r.add_video_durations());
+                 },
                  {"video_durations[0]"}},
         RuleCase{"VideoDurationTooLong",
-                 [](auto& r) { AddVideos(r, 1); SetMillis(600001, r.add_video_durations()); },
+                 [](auto& r) {
+                   AddVideos(r, 1);
+                   SetMillis(600001, r.add_video_durations());
+                 },
                  {"video_durations[0]"}},
         RuleCase{"VideoDurationSubMillisecond",
                  [](auto& r) {
@@ -176,14 +238,21 @@ INSTANTIATE_TEST_SUITE_P(
                    d->set_nanos(500);
                  },
                  {"video_durations[0]"}},
-        RuleCase{"InputDurationWithoutVideos",
-                 [](auto& r) { SetMillis(1000, r.mutable_input_video_duration()); },
-                 {"input_video_duration"}},
+        RuleCase{
+            "InputDurationWithoutVideos",
+            [](auto& r) { SetMillis(1000, r.mutable_input_video_duration()); },
+            {"input_video_duration"}},
         RuleCase{"InputDurationTooLong",
-                 [](auto& r) { AddVideos(r, 1); SetMillis(1800001, r.mutable_input_video_duration()); },
+                 [](auto& r) {
+                   AddVideos(r, 1);
+                   SetMillis(1800001, r.mutable_input_video_duration());
+                 },
                  {"input_video_duration"}},
         RuleCase{"InputDurationNegative",
-                 [](auto& r) { AddVideos(r, 1); SetMillis(-5, r.mutable_input_video_duration()); },
+                 [](auto& r) {
+                   AddVideos(r, 1);
+                   SetMillis(-5, r.mutable_input_video_duration());
+                 },
                  {"input_video_duration"}},
         RuleCase{"InputDurationDisagreesWithSum",
                  [](auto& r) {
@@ -203,19 +272,25 @@ TEST(ValidateCreateVideoRequestTest, ReportsEveryViolationAtOnce) {
   SetMillis(1000, r.add_video_durations());
   AddContent(r, kAudio, "https://a/1", kFirst);
   absl::Status s = Validate(r);
-  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
-                          "3 invalid fields: duration, content[0].role, video_durations"));
-  EXPECT_THAT(ViolatedFields(s),
-              ElementsAreArray({"duration", "content[0].role", "video_durations"}));
+  EXPECT_THAT(
+      s,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "3 invalid fields: duration, content[0].role, video_durations"));
+  EXPECT_THAT(
+      ViolatedFields(s),
+      ElementsAreArray({"duration", "content[0].role", "video_durations"}));
   auto bad = GetDetail<google::rpc::BadRequest>(s);
-  EXPECT_THAT(bad->field_violations(0).description(), HasSubstr("4 to 15 seconds, got 20"));
+  EXPECT_THAT(bad->field_violations(0).description(),
+              HasSubstr("4 to 15 seconds, got 20"));
 }
 
 TEST(ValidateCreateVideoRequestTest, SingleViolationMessageNamesTheProblem) {
   CreateVideoRequest r = MinimalRequest();
   r.set_duration(2);
-  EXPECT_THAT(Validate(r), StatusIs(absl::StatusCode::kInvalidArgument,
-                                    "invalid field duration: must be 4 to 15 seconds, got 2"));
+  EXPECT_THAT(
+      Validate(r),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "invalid field duration: must be 4 to 15 seconds, got 2"));
 }
 
 TEST(ValidateCreateVideoRequestTest, PromptLimitCountsCodePointsNotBytes) {
@@ -257,7 +332,8 @@ std::vector<DurationCase> BadDurations() {
       {"MixedSigns", 1, -500'000'000, "must not be negative"},
       {"Nanos1e9", 0, 1'000'000'000, "nanos must be below 1000000000"},
       {"Nanos2e9", 1, 2'000'000'000, "nanos must be below 1000000000"},
-      {"NanosInt32Min", 0, std::numeric_limits<int32_t>::min(), "must not be negative"},
+      {"NanosInt32Min", 0, std::numeric_limits<int32_t>::min(),
+       "must not be negative"},
       {"Zero", 0, 0, "must be positive"},
   };
 }

@@ -87,8 +87,8 @@ class SimFixture : public ::testing::Test {
     options.api_key = std::string(tokenhub_sim::kDefaultKey);
     return MakeTokenHubClient(
         options, *counting_, scheduler_,
-        std::make_unique<ExponentialBackoffPolicy>(absl::Milliseconds(20),
-                                                   absl::Milliseconds(100), 2.0));
+        std::make_unique<ExponentialBackoffPolicy>(
+            absl::Milliseconds(20), absl::Milliseconds(100), 2.0));
   }
 
   absl::StatusOr<seedance::v1::Video> Create(const std::string& prompt,

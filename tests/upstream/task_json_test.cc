@@ -15,7 +15,8 @@ using ::seedance::testing::StatusIs;
 using ::seedance::v1::Video;
 using ::testing::HasSubstr;
 
-constexpr char kSucceeded[] = R"({"id": "task-123", "object": "video.generation.task",
+constexpr char kSucceeded[] =
+    R"({"id": "task-123", "object": "video.generation.task",
   "model": "doubao-seedance-2.0", "status": "succeeded", "created": 1719900000,
   "data": [{"video_url": "https://x.volces.com/out.mp4",
             "cover_image_url": "https://x.volces.com/cover.jpg"}],
@@ -38,24 +39,30 @@ TEST(ParseTaskJsonTest, SucceededFillsEveryField) {
 }
 
 TEST(ParseTaskJsonTest, QueuedCreateReply) {
-  ASSERT_OK_AND_ASSIGN(Video v, ParseTaskJson(
-      R"({"id":"t1","object":"video.generation.task","model":"m","status":"queued","created":1})"));
+  ASSERT_OK_AND_ASSIGN(
+      Video v,
+      ParseTaskJson(
+          R"({"id":"t1","object":"video.generation.task","model":"m","status":"queued","created":1})"));
   EXPECT_EQ(v.status(), seedance::v1::VIDEO_STATUS_QUEUED);
   EXPECT_TRUE(v.video_url().empty());
   EXPECT_FALSE(v.has_usage());
 }
 
 TEST(ParseTaskJsonTest, RunningAndUsageMilliseconds) {
-  ASSERT_OK_AND_ASSIGN(Video v, ParseTaskJson(
-      R"({"id":"t1","status":"running","usage":{"video_duration":4.2506}})"));
+  ASSERT_OK_AND_ASSIGN(
+      Video v,
+      ParseTaskJson(
+          R"({"id":"t1","status":"running","usage":{"video_duration":4.2506}})"));
   EXPECT_EQ(v.status(), seedance::v1::VIDEO_STATUS_RUNNING);
   EXPECT_EQ(v.usage().video_duration().seconds(), 4);
   EXPECT_EQ(v.usage().video_duration().nanos(), 251'000'000);
 }
 
 TEST(ParseTaskJsonTest, FailedCarriesError) {
-  ASSERT_OK_AND_ASSIGN(Video v, ParseTaskJson(
-      R"({"id":"t1","status":"failed","error":{"message":"content policy","code":1301,"type":"policy"}})"));
+  ASSERT_OK_AND_ASSIGN(
+      Video v,
+      ParseTaskJson(
+          R"({"id":"t1","status":"failed","error":{"message":"content policy","code":1301,"type":"policy"}})"));
   EXPECT_EQ(v.status(), seedance::v1::VIDEO_STATUS_FAILED);
   EXPECT_EQ(v.error().message(), "content policy");
   EXPECT_EQ(v.error().code(), "1301");
@@ -63,14 +70,17 @@ TEST(ParseTaskJsonTest, FailedCarriesError) {
 }
 
 TEST(ParseTaskJsonTest, UnknownStatusIsKeptRaw) {
-  ASSERT_OK_AND_ASSIGN(Video v, ParseTaskJson(R"({"id":"t1","status":"cancelling"})"));
+  ASSERT_OK_AND_ASSIGN(Video v,
+                       ParseTaskJson(R"({"id":"t1","status":"cancelling"})"));
   EXPECT_EQ(v.status(), seedance::v1::VIDEO_STATUS_UNKNOWN);
   EXPECT_EQ(v.upstream_status(), "cancelling");
 }
 
 TEST(ParseTaskJsonTest, MistypedOptionalFieldsAreIgnored) {
-  ASSERT_OK_AND_ASSIGN(Video v, ParseTaskJson(
-      R"({"id":"t1","status":"succeeded","model":7,"created":"yesterday",
+  ASSERT_OK_AND_ASSIGN(
+      Video v,
+      ParseTaskJson(
+          R"({"id":"t1","status":"succeeded","model":7,"created":"yesterday",
           "data":"nope","usage":{"video_duration":"5"},"error":[1]})"));
   EXPECT_EQ(v.model(), "");
   EXPECT_FALSE(v.has_create_time());
@@ -87,11 +97,13 @@ struct BadReplyCase {
 // Names the case in test listings instead of dumping its bytes.
 void PrintTo(const BadReplyCase& c, std::ostream* os) { *os << c.name; }
 
-class ParseTaskJsonBadReplyTest : public ::testing::TestWithParam<BadReplyCase> {};
+class ParseTaskJsonBadReplyTest
+    : public ::testing::TestWithParam<BadReplyCase> {};
 
 TEST_P(ParseTaskJsonBadReplyTest, IsInternalBadReply) {
   absl::StatusOr<Video> v = ParseTaskJson(GetParam().body);
-  EXPECT_THAT(v, StatusIs(absl::StatusCode::kInternal, HasSubstr(GetParam().message)));
+  EXPECT_THAT(
+      v, StatusIs(absl::StatusCode::kInternal, HasSubstr(GetParam().message)));
   EXPECT_EQ(ErrorReason(v.status()), kReasonBadReply);
 }
 
@@ -102,20 +114,27 @@ INSTANTIATE_TEST_SUITE_P(
         BadReplyCase{"Truncated", R"({"id":"t1","sta)", "not valid JSON"},
         BadReplyCase{"Array", "[1,2]", "not a JSON object"},
         BadReplyCase{"MissingId", R"({"status":"queued"})", "no string \"id\""},
-        BadReplyCase{"NumericId", R"({"id":12,"status":"queued"})", "no string \"id\""},
-        BadReplyCase{"PathInId", R"({"id":"../admin","status":"queued"})", "malformed task"},
+        BadReplyCase{"NumericId", R"({"id":12,"status":"queued"})",
+                     "no string \"id\""},
+        BadReplyCase{"PathInId", R"({"id":"../admin","status":"queued"})",
+                     "malformed task"},
         BadReplyCase{"MissingStatus", R"({"id":"t1"})", "no string \"status\""},
-        BadReplyCase{"NullStatus", R"({"id":"t1","status":null})", "no string \"status\""},
-        BadReplyCase{"InvalidUtf8", "{\"id\":\"t1\",\"status\":\"\xff\"}", "not valid JSON"},
-        BadReplyCase{"TrailingGarbage", R"({"id":"t1","status":"queued"} x)", "not valid JSON"}),
+        BadReplyCase{"NullStatus", R"({"id":"t1","status":null})",
+                     "no string \"status\""},
+        BadReplyCase{"InvalidUtf8", "{\"id\":\"t1\",\"status\":\"\xff\"}",
+                     "not valid JSON"},
+        BadReplyCase{"TrailingGarbage", R"({"id":"t1","status":"queued"} x)",
+                     "not valid JSON"}),
     [](const auto& tc) { return tc.param.name; });
 
 TEST(ParseTaskJsonTest, DeepNestingDoesNotOverflowTheStack) {
-  std::string deep = "{\"id\":\"t\",\"status\":\"queued\",\"x\":" +
-                     std::string(200000, '[') + std::string(200000, ']') + "}";
+  std::string deep =
+      "{\"id\":\"t\",\"status\":\"queued\",\"x\":" + std::string(200000, '[') +
+      std::string(200000, ']') + "}";
   EXPECT_OK(ParseTaskJson(deep));
-  EXPECT_THAT(ParseTaskJson(std::string(100000, '[')),
-              StatusIs(absl::StatusCode::kInternal, HasSubstr("not valid JSON")));
+  EXPECT_THAT(
+      ParseTaskJson(std::string(100000, '[')),
+      StatusIs(absl::StatusCode::kInternal, HasSubstr("not valid JSON")));
 }
 
 TEST(ParseUpstreamErrorTest, OpenAiStyle) {
@@ -130,7 +149,8 @@ TEST(ParseUpstreamErrorTest, OtherShapes) {
   EXPECT_EQ(ParseUpstreamErrorMessage(R"({"error":"plain"})"), "plain");
   EXPECT_EQ(ParseUpstreamErrorMessage(R"({"message":"top"})"), "top");
   EXPECT_EQ(ParseUpstreamErrorMessage(R"({"error":{"code":5}})"), "");
-  EXPECT_EQ(ParseUpstreamErrorMessage("Service Unavailable"), "Service Unavailable");
+  EXPECT_EQ(ParseUpstreamErrorMessage("Service Unavailable"),
+            "Service Unavailable");
   EXPECT_EQ(ParseUpstreamErrorMessage(""), "");
 }
 
@@ -138,7 +158,8 @@ TEST(ParseUpstreamErrorTest, HugeMessageIsTruncatedOnACharacterBoundary) {
   std::string big(10000, 'a');
   big[kMaxUpstreamMessageBytes - 1] = '\xc3';  // "é" straddling the cut
   big[kMaxUpstreamMessageBytes] = '\xa9';
-  std::string m = ParseUpstreamErrorMessage(R"({"error":{"message":")" + big + "\"}}");
+  std::string m =
+      ParseUpstreamErrorMessage(R"({"error":{"message":")" + big + "\"}}");
   EXPECT_LE(m.size(), kMaxUpstreamMessageBytes + 3);
   EXPECT_EQ(m.substr(m.size() - 4), "a...");
 }
@@ -147,9 +168,9 @@ TEST(ParseUpstreamErrorTest, HugeMessageIsTruncatedOnACharacterBoundary) {
 // always give a definite answer.
 TEST(ParseTaskJsonRobustnessTest, RandomAndMutatedBytesNeverCrash) {
   std::mt19937_64 random(42);
-  const std::string seeds[] = {kSucceeded,
-                               R"({"id":"t","status":"failed","error":{"message":"m"}})",
-                               R"({"error":{"message":"x","type":"y","code":3}})"};
+  const std::string seeds[] = {
+      kSucceeded, R"({"id":"t","status":"failed","error":{"message":"m"}})",
+      R"({"error":{"message":"x","type":"y","code":3}})"};
   constexpr char kAlphabet[] = "{}[]\":,0123456789.eE+-truefalsnul \\u\xff\x00";
   int parsed = 0;
   for (int i = 0; i < 5000; ++i) {
@@ -159,9 +180,15 @@ TEST(ParseTaskJsonRobustnessTest, RandomAndMutatedBytesNeverCrash) {
       size_t at = random() % input.size();
       char c = kAlphabet[random() % (sizeof(kAlphabet) - 1)];
       switch (random() % 3) {
-        case 0: input[at] = c; break;
-        case 1: input.insert(at, 1, c); break;
-        default: input.erase(at, 1 + random() % 4); break;
+        case 0:
+          input[at] = c;
+          break;
+        case 1:
+          input.insert(at, 1, c);
+          break;
+        default:
+          input.erase(at, 1 + random() % 4);
+          break;
       }
     }
     if (i % 10 == 0) {  // pure noise too

@@ -29,10 +29,9 @@ inline google::protobuf::Duration Millis(int64_t ms) {
   return d;
 }
 
-inline seedance::v1::ContentItem* AddContent(seedance::v1::CreateVideoRequest& r,
-                                             seedance::v1::MediaType type,
-                                             const std::string& url,
-                                             seedance::v1::ContentRole role) {
+inline seedance::v1::ContentItem* AddContent(
+    seedance::v1::CreateVideoRequest& r, seedance::v1::MediaType type,
+    const std::string& url, seedance::v1::ContentRole role) {
   auto* item = r.add_content();
   item->set_type(type);
   item->set_url(url);

@@ -26,7 +26,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::Pair;
 
-constexpr char kQueued[] = R"({"id":"task-1","model":"doubao-seedance-2.0","status":"queued","created":1719900000})";
+constexpr char kQueued[] =
+    R"({"id":"task-1","model":"doubao-seedance-2.0","status":"queued","created":1719900000})";
 constexpr char kBase[] = "https://tokenhub.test/api/v1";
 
 absl::Status ConnectRefused() {
@@ -66,17 +67,20 @@ class TokenHubClientTest : public ::testing::Test {
  protected:
   TokenHubClientTest()
       : client_(MakeTokenHubClient(
-            Options(kBase + std::string("/"), "th-default-key"), transport_, scheduler_,
-            std::make_unique<ExponentialBackoffPolicy>(absl::Seconds(1), absl::Seconds(8),
-                                                       2.0, 1))) {}
+            Options(kBase + std::string("/"), "th-default-key"), transport_,
+            scheduler_,
+            std::make_unique<ExponentialBackoffPolicy>(
+                absl::Seconds(1), absl::Seconds(8), 2.0, 1))) {}
 
   // Starts a call; the result lands in result_.
   void Get(const std::string& id, const CallOptions& options = {}) {
-    client_->GetVideo(id, options, [this](absl::StatusOr<Video> v) { Store(std::move(v)); });
+    client_->GetVideo(id, options,
+                      [this](absl::StatusOr<Video> v) { Store(std::move(v)); });
   }
   void Create(const CallOptions& options = {}) {
-    client_->CreateVideo(MinimalRequest(), options,
-                         [this](absl::StatusOr<Video> v) { Store(std::move(v)); });
+    client_->CreateVideo(
+        MinimalRequest(), options,
+        [this](absl::StatusOr<Video> v) { Store(std::move(v)); });
   }
   void Store(absl::StatusOr<Video> v) {
     ++calls_done_;
@@ -100,7 +104,8 @@ TEST_F(TokenHubClientTest, GetSendsAuthorizedGetAndParsesTheTask) {
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].method, "GET");
   EXPECT_EQ(requests[0].url, std::string(kBase) + "/videos/generations/task-1");
-  EXPECT_THAT(requests[0].headers, Contains(Pair("Authorization", "Bearer th-default-key")));
+  EXPECT_THAT(requests[0].headers,
+              Contains(Pair("Authorization", "Bearer th-default-key")));
 }
 
 TEST_F(TokenHubClientTest, GetRetries503Then503ThenSuccess) {
@@ -118,7 +123,8 @@ TEST_F(TokenHubClientTest, GetRetries503Then503ThenSuccess) {
 }
 
 TEST_F(TokenHubClientTest, GetHonoursRetryAfterSeconds) {
-  transport_.Push(Reply(429, R"({"error":{"message":"slow down"}})", {{"retry-after", "10"}}));
+  transport_.Push(Reply(429, R"({"error":{"message":"slow down"}})",
+                        {{"retry-after", "10"}}));
   transport_.Push(Reply(200, kQueued));
   Get("task-1");
   EXPECT_EQ(scheduler_.next_due() - scheduler_.Now(), absl::Seconds(10));
@@ -131,7 +137,8 @@ TEST_F(TokenHubClientTest, GetHonoursRetryAfterSeconds) {
 
 TEST_F(TokenHubClientTest, GetHonoursRetryAfterHttpDate) {
   // The fake clock starts at Tue, 02 Jul 2024 06:00:00 GMT.
-  transport_.Push(Reply(503, "", {{"retry-after", "Tue, 02 Jul 2024 06:00:20 GMT"}}));
+  transport_.Push(
+      Reply(503, "", {{"retry-after", "Tue, 02 Jul 2024 06:00:20 GMT"}}));
   transport_.Push(Reply(200, kQueued));
   Get("task-1");
   EXPECT_EQ(scheduler_.next_due() - scheduler_.Now(), absl::Seconds(20));
@@ -140,10 +147,12 @@ TEST_F(TokenHubClientTest, GetHonoursRetryAfterHttpDate) {
 }
 
 TEST_F(TokenHubClientTest, GetGivesUpWhenTheWaitWouldPassTheDeadline) {
-  transport_.Push(Reply(429, R"({"error":{"message":"slow down"}})", {{"retry-after", "30"}}));
+  transport_.Push(Reply(429, R"({"error":{"message":"slow down"}})",
+                        {{"retry-after", "30"}}));
   Get("task-1", WithDeadline(scheduler_.Now() + absl::Seconds(5)));
   EXPECT_EQ(calls_done_, 1);
-  EXPECT_THAT(result_, StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("slow down")));
+  EXPECT_THAT(result_, StatusIs(absl::StatusCode::kResourceExhausted,
+                                HasSubstr("slow down")));
   EXPECT_EQ(RetryAfter(result_.status()), absl::Seconds(30));
   EXPECT_EQ(scheduler_.pending(), 0u);
 }
@@ -151,14 +160,16 @@ TEST_F(TokenHubClientTest, GetGivesUpWhenTheWaitWouldPassTheDeadline) {
 TEST_F(TokenHubClientTest, GetWithoutRetryReturnsTheFirstTransientError) {
   transport_.Push(Reply(500, R"({"error":{"message":"boom"}})"));
   Get("task-1", NoRetry());
-  EXPECT_THAT(result_, StatusIs(absl::StatusCode::kInternal, HasSubstr("boom")));
+  EXPECT_THAT(result_,
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("boom")));
   EXPECT_EQ(transport_.requests().size(), 1u);
 }
 
 TEST_F(TokenHubClientTest, GetDoesNotRetryPermanentErrors) {
   transport_.Push(Reply(404, R"({"error":{"message":"no such task"}})"));
   Get("task-1");
-  EXPECT_THAT(result_, StatusIs(absl::StatusCode::kNotFound, HasSubstr("no such task")));
+  EXPECT_THAT(result_,
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no such task")));
   EXPECT_EQ(transport_.requests().size(), 1u);
 }
 
@@ -167,12 +178,14 @@ TEST_F(TokenHubClientTest, GetStopsAfterMaxAttempts) {
   Get("task-1");
   scheduler_.AdvanceTime(absl::Minutes(5));
   EXPECT_EQ(transport_.requests().size(), 6u);
-  EXPECT_THAT(result_, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("reset")));
+  EXPECT_THAT(result_,
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("reset")));
 }
 
 TEST_F(TokenHubClientTest, GetRejectsAMalformedIdWithoutContactingUpstream) {
   Get("a b/c?d");
-  EXPECT_THAT(result_, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("id")));
+  EXPECT_THAT(result_,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("id")));
   EXPECT_TRUE(transport_.requests().empty());
 }
 
@@ -190,7 +203,8 @@ TEST_F(TokenHubClientTest, CreatePostsTheTranslatedRequest) {
   EXPECT_EQ(request.method, "POST");
   EXPECT_EQ(request.url, std::string(kBase) + "/videos/generations");
   EXPECT_EQ(request.body, CreateRequestToJson(MinimalRequest()));
-  EXPECT_THAT(request.headers, Contains(Pair("Content-Type", "application/json")));
+  EXPECT_THAT(request.headers,
+              Contains(Pair("Content-Type", "application/json")));
   EXPECT_EQ(request.deadline, scheduler_.Now() + absl::Seconds(30));
 }
 
@@ -208,15 +222,18 @@ TEST_F(TokenHubClientTest, CreateNotRetriedAfterConnectionReset) {
   transport_.Push(Reply(200, kQueued));
   Create();
   scheduler_.AdvanceTime(absl::Minutes(1));
-  EXPECT_THAT(result_, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("reset")));
+  EXPECT_THAT(result_,
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("reset")));
   EXPECT_EQ(transport_.requests().size(), 1u);
 }
 
 TEST_F(TokenHubClientTest, CreateNotRetriedAfter503OrTimeout) {
   transport_.Push(Reply(503, "{}", {{"retry-after", "1"}}));
   Create();
-  EXPECT_THAT(result_, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("503")));
-  transport_.Push(UpstreamError(absl::StatusCode::kDeadlineExceeded, kReasonTimeout, "slow"));
+  EXPECT_THAT(result_,
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("503")));
+  transport_.Push(UpstreamError(absl::StatusCode::kDeadlineExceeded,
+                                kReasonTimeout, "slow"));
   Create();
   scheduler_.AdvanceTime(absl::Minutes(1));
   EXPECT_THAT(result_, StatusIs(absl::StatusCode::kDeadlineExceeded, "slow"));
@@ -226,15 +243,19 @@ TEST_F(TokenHubClientTest, CreateNotRetriedAfter503OrTimeout) {
 TEST_F(TokenHubClientTest, CreateRefusedConnectionGivesUpAtTheDeadline) {
   for (int i = 0; i < 3; ++i) transport_.Push(ConnectRefused());
   Create(WithDeadline(scheduler_.Now() + absl::Milliseconds(100)));
-  EXPECT_THAT(result_, ::seedance::testing::StatusCodeIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(result_, ::seedance::testing::StatusCodeIs(
+                           absl::StatusCode::kUnavailable));
   EXPECT_TRUE(NeverReachedUpstream(result_.status()));
   EXPECT_EQ(transport_.requests().size(), 1u);
 }
 
 TEST_F(TokenHubClientTest, NoKeyIsUnauthenticatedWithoutContactingUpstream) {
-  auto client = MakeTokenHubClient(Options(kBase, ""), transport_, scheduler_, nullptr);
-  client->GetVideo("task-1", {}, [this](absl::StatusOr<Video> v) { Store(std::move(v)); });
-  EXPECT_THAT(result_, StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("API key")));
+  auto client =
+      MakeTokenHubClient(Options(kBase, ""), transport_, scheduler_, nullptr);
+  client->GetVideo("task-1", {},
+                   [this](absl::StatusOr<Video> v) { Store(std::move(v)); });
+  EXPECT_THAT(result_, StatusIs(absl::StatusCode::kUnauthenticated,
+                                HasSubstr("API key")));
   EXPECT_TRUE(transport_.requests().empty());
 }
 
@@ -246,18 +267,21 @@ TEST_F(TokenHubClientTest, PerCallKeyOverridesTheDefault) {
 }
 
 TEST_F(TokenHubClientTest, KeyNeverAppearsInAnError) {
-  transport_.Push(Reply(401, R"({"error":{"message":"key custom-secret-42 is revoked"}})"));
+  transport_.Push(
+      Reply(401, R"({"error":{"message":"key custom-secret-42 is revoked"}})"));
   Get("task-1", WithKey("custom-secret-42"));
   EXPECT_THAT(result_, StatusIs(absl::StatusCode::kUnauthenticated,
                                 Not(HasSubstr("custom-secret-42"))));
 }
 
-TEST_F(TokenHubClientTest, CallWaitingToRetryAnswersCancelledWhenTheSchedulerGoes) {
+TEST_F(TokenHubClientTest,
+       CallWaitingToRetryAnswersCancelledWhenTheSchedulerGoes) {
   int answers = 0;
   absl::Status status;
   {
     FakeScheduler scheduler;
-    auto client = MakeTokenHubClient(Options(kBase, "th-k"), transport_, scheduler, nullptr);
+    auto client = MakeTokenHubClient(Options(kBase, "th-k"), transport_,
+                                     scheduler, nullptr);
     transport_.Push(Reply(503, "{}"));
     client->GetVideo("task-1", {}, [&](const absl::StatusOr<Video>& v) {
       ++answers;
@@ -267,13 +291,15 @@ TEST_F(TokenHubClientTest, CallWaitingToRetryAnswersCancelledWhenTheSchedulerGoe
     EXPECT_EQ(answers, 0);
   }  // client, then scheduler (with the retry timer) destroyed
   EXPECT_EQ(answers, 1);
-  EXPECT_THAT(status, StatusIs(absl::StatusCode::kCancelled, HasSubstr("shutdown")));
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kCancelled, HasSubstr("shutdown")));
 }
 
 TEST_F(TokenHubClientTest, MalformedSuccessReplyIsInternal) {
   transport_.Push(Reply(200, "{\"id\":"));
   Get("task-1", NoRetry());
-  EXPECT_THAT(result_, StatusIs(absl::StatusCode::kInternal, HasSubstr("upstream reply")));
+  EXPECT_THAT(result_, StatusIs(absl::StatusCode::kInternal,
+                                HasSubstr("upstream reply")));
 }
 
 }  // namespace

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "google/rpc/error_details.pb.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "server/common/status_details.h"
 #include "server/upstream/error_mapping.h"
@@ -48,8 +48,8 @@ TEST_F(TokenHubSimTest, CreateAndPollToSuccess) {
 }
 
 TEST_F(TokenHubSimTest, CreateAndPollToFailure) {
-  ASSERT_OK_AND_ASSIGN(Video created,
-                       Create("x [sim:hold=queued,fail=content policy, sorry]"));
+  ASSERT_OK_AND_ASSIGN(
+      Video created, Create("x [sim:hold=queued,fail=content policy, sorry]"));
   ASSERT_OK(sim_->AdvanceTask(created.id()));
   ASSERT_OK(sim_->AdvanceTask(created.id()));
   ASSERT_OK_AND_ASSIGN(Video failed, Get(created.id()));
@@ -58,7 +58,8 @@ TEST_F(TokenHubSimTest, CreateAndPollToFailure) {
 }
 
 TEST_F(TokenHubSimTest, UnknownTaskIsNotFound) {
-  EXPECT_THAT(Get("no-such-task"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("404")));
+  EXPECT_THAT(Get("no-such-task"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("404")));
 }
 
 TEST_F(TokenHubSimTest, WrongKeyIsUnauthenticatedAndNeverEchoed) {
@@ -99,21 +100,40 @@ TEST_P(FaultOutcomeTest, GivesTheDocumentedOutcome) {
 INSTANTIATE_TEST_SUITE_P(
     EveryFaultKind, FaultOutcomeTest,
     ::testing::Values(
-        FaultCase{"Http500", "500,method=GET", absl::StatusCode::kInternal, "UPSTREAM_HTTP_500", true},
-        FaultCase{"Http502", "502,method=GET", absl::StatusCode::kUnavailable, "UPSTREAM_HTTP_502", true},
-        FaultCase{"Http503", "503,method=GET", absl::StatusCode::kUnavailable, "UPSTREAM_HTTP_503", true},
-        FaultCase{"Http504", "504,method=GET", absl::StatusCode::kDeadlineExceeded, "UPSTREAM_HTTP_504", true},
-        FaultCase{"Http429", "429,method=GET", absl::StatusCode::kResourceExhausted, "UPSTREAM_HTTP_429", true},
-        FaultCase{"Latency", "latency=50ms,method=GET", absl::StatusCode::kOk, "", false},
-        FaultCase{"Stall", "stall=10s,method=GET", absl::StatusCode::kDeadlineExceeded, "UPSTREAM_TIMEOUT", true},
-        FaultCase{"Reset", "reset,method=GET", absl::StatusCode::kUnavailable, "UPSTREAM_TRANSPORT_ERROR", true},
-        FaultCase{"Truncate", "truncate,method=GET", absl::StatusCode::kUnavailable, "UPSTREAM_TRANSPORT_ERROR", true},
-        FaultCase{"Malformed", "malformed,method=GET", absl::StatusCode::kInternal, "UPSTREAM_BAD_REPLY", false},
-        FaultCase{"UnknownStatus", "unknown_status=cancelling,method=GET", absl::StatusCode::kOk, "", false},
-        FaultCase{"MissingStatus", "missing_fields,method=GET", absl::StatusCode::kInternal, "UPSTREAM_BAD_REPLY", false},
-        FaultCase{"MissingModel", "missing_fields=model,method=GET", absl::StatusCode::kOk, "", false},
-        FaultCase{"ExtraFields", "extra_fields,method=GET", absl::StatusCode::kOk, "", false},
-        FaultCase{"Huge", "huge,method=GET", absl::StatusCode::kInternal, "UPSTREAM_RESPONSE_TOO_LARGE", false}),
+        FaultCase{"Http500", "500,method=GET", absl::StatusCode::kInternal,
+                  "UPSTREAM_HTTP_500", true},
+        FaultCase{"Http502", "502,method=GET", absl::StatusCode::kUnavailable,
+                  "UPSTREAM_HTTP_502", true},
+        FaultCase{"Http503", "503,method=GET", absl::StatusCode::kUnavailable,
+                  "UPSTREAM_HTTP_503", true},
+        FaultCase{"Http504", "504,method=GET",
+                  absl::StatusCode::kDeadlineExceeded, "UPSTREAM_HTTP_504",
+                  true},
+        FaultCase{"Http429", "429,method=GET",
+                  absl::StatusCode::kResourceExhausted, "UPSTREAM_HTTP_429",
+                  true},
+        FaultCase{"Latency", "latency=50ms,method=GET", absl::StatusCode::kOk,
+                  "", false},
+        FaultCase{"Stall", "stall=10s,method=GET",
+                  absl::StatusCode::kDeadlineExceeded, "UPSTREAM_TIMEOUT",
+                  true},
+        FaultCase{"Reset", "reset,method=GET", absl::StatusCode::kUnavailable,
+                  "UPSTREAM_TRANSPORT_ERROR", true},
+        FaultCase{"Truncate", "truncate,method=GET",
+                  absl::StatusCode::kUnavailable, "UPSTREAM_TRANSPORT_ERROR",
+                  true},
+        FaultCase{"Malformed", "malformed,method=GET",
+                  absl::StatusCode::kInternal, "UPSTREAM_BAD_REPLY", false},
+        FaultCase{"UnknownStatus", "unknown_status=cancelling,method=GET",
+                  absl::StatusCode::kOk, "", false},
+        FaultCase{"MissingStatus", "missing_fields,method=GET",
+                  absl::StatusCode::kInternal, "UPSTREAM_BAD_REPLY", false},
+        FaultCase{"MissingModel", "missing_fields=model,method=GET",
+                  absl::StatusCode::kOk, "", false},
+        FaultCase{"ExtraFields", "extra_fields,method=GET",
+                  absl::StatusCode::kOk, "", false},
+        FaultCase{"Huge", "huge,method=GET", absl::StatusCode::kInternal,
+                  "UPSTREAM_RESPONSE_TOO_LARGE", false}),
     [](const auto& tc) { return tc.param.name; });
 
 TEST_F(TokenHubSimTest, UnknownStatusKeepsTheRawString) {
@@ -134,14 +154,15 @@ TEST_F(TokenHubSimTest, GetRetries503ThenSucceeds) {
 
 TEST_F(TokenHubSimTest, GetRetriesResetAndTruncateThenSucceeds) {
   std::string id = HeldTask();
-  ASSERT_OK(sim_->AddFaults("reset,method=GET,seq=1;truncate,method=GET,seq=2"));
+  ASSERT_OK(
+      sim_->AddFaults("reset,method=GET,seq=1;truncate,method=GET,seq=2"));
   EXPECT_OK(Get(id));
 }
 
 // Measures how long a GET that first meets `spec` takes to succeed.
 absl::Duration TimeToRecover(SimFixture& f, TokenHubClient& client,
-                             tokenhub_sim::SimServer& sim, const std::string& id,
-                             const char* spec) {
+                             tokenhub_sim::SimServer& sim,
+                             const std::string& id, const char* spec) {
   EXPECT_OK(sim.AddFaults(spec));
   absl::Time start = absl::Now();
   auto result = testing::Await([&](TokenHubClient::VideoCallback done) {
@@ -163,8 +184,8 @@ TEST_F(TokenHubSimTest, RetryAfterSecondsIsHonoured) {
 TEST_F(TokenHubSimTest, RetryAfterHttpDateIsHonoured) {
   std::string id = HeldTask();
   // An HTTP-date has whole-second precision: "now + 2 s" may be 1-2 s away.
-  absl::Duration took = TimeToRecover(*this, *client_, *sim_, id,
-                                      "503,retry_after_date=2,method=GET,seq=1");
+  absl::Duration took = TimeToRecover(
+      *this, *client_, *sim_, id, "503,retry_after_date=2,method=GET,seq=1");
   EXPECT_GE(took, absl::Milliseconds(900));
   EXPECT_LT(took, absl::Seconds(5));
 }
@@ -176,7 +197,8 @@ TEST_F(TokenHubSimTest, RetryAfterBeyondTheDeadlineReturnsAtOnce) {
   options.deadline = absl::Now() + absl::Seconds(2);
   absl::Time start = absl::Now();
   auto result = Get(id, options);
-  EXPECT_THAT(result, StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("429")));
+  EXPECT_THAT(result,
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("429")));
   EXPECT_EQ(RetryAfter(result.status()), absl::Seconds(30));
   EXPECT_LT(absl::Now() - start, absl::Seconds(1));
 }
@@ -184,7 +206,8 @@ TEST_F(TokenHubSimTest, RetryAfterBeyondTheDeadlineReturnsAtOnce) {
 TEST_F(TokenHubSimTest, CreateNotDuplicatedAfterResetAfterCreate) {
   ASSERT_OK(sim_->AddFaults("reset_after_create,method=POST"));
   auto result = Create("one bill only");
-  EXPECT_THAT(result, ::seedance::testing::StatusCodeIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(result, ::seedance::testing::StatusCodeIs(
+                          absl::StatusCode::kUnavailable));
   EXPECT_FALSE(NeverReachedUpstream(result.status()));
   EXPECT_EQ(sim_->stats().creates, 1);
   EXPECT_EQ(sim_->stats().create_requests, 1);
@@ -193,7 +216,8 @@ TEST_F(TokenHubSimTest, CreateNotDuplicatedAfterResetAfterCreate) {
 
 TEST_F(TokenHubSimTest, CreateNotRetriedAfter503) {
   ASSERT_OK(sim_->AddFaults("503,method=POST,seq=1"));
-  EXPECT_THAT(Create("p"), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("503")));
+  EXPECT_THAT(Create("p"),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("503")));
   EXPECT_EQ(sim_->stats().create_requests, 1);
   EXPECT_EQ(sim_->stats().creates, 0);
 }
@@ -203,7 +227,8 @@ TEST_F(TokenHubSimTest, CreateNotRetriedAfterTimeout) {
   CallOptions options;
   options.deadline = absl::Now() + absl::Milliseconds(500);
   auto result = Create("p", options);
-  EXPECT_THAT(result, ::seedance::testing::StatusCodeIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(result, ::seedance::testing::StatusCodeIs(
+                          absl::StatusCode::kDeadlineExceeded));
   EXPECT_EQ(counting_->sent(), 1);
 }
 
@@ -216,7 +241,8 @@ TEST_F(TokenHubSimTest, CreateRetriedWhenTheConnectionIsRefused) {
   (*closed)->Stop();
   client_ = MakeClient(dead_url);
   auto result = Create("p");
-  EXPECT_THAT(result, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("connect")));
+  EXPECT_THAT(result,
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("connect")));
   EXPECT_TRUE(NeverReachedUpstream(result.status()));
   EXPECT_EQ(counting_->sent(), 3);  // max_create_attempts
 }
@@ -244,8 +270,10 @@ TEST_F(TokenHubSimTest, HundredsOfConcurrentGetsShareAFewConnections) {
   EXPECT_EQ(ok, kGets);
   tokenhub_sim::SimStats stats = sim_->stats();
   EXPECT_EQ(stats.gets, kGets);
-  EXPECT_LE(stats.connections_accepted, 8);  // CurlTransportOptions::max_connections
-  RecordProperty("connections_accepted", static_cast<int>(stats.connections_accepted));
+  EXPECT_LE(stats.connections_accepted,
+            8);  // CurlTransportOptions::max_connections
+  RecordProperty("connections_accepted",
+                 static_cast<int>(stats.connections_accepted));
   std::cout << "300 concurrent GETs used " << stats.connections_accepted
             << " connections\n";
 }
