@@ -20,8 +20,11 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  auto config = seedance::gateway::ParseGatewayConfig(
-      argc, argv, [](const char* name) { return std::getenv(name); });
+  auto config =
+      seedance::gateway::ParseGatewayConfig(argc, argv, [](const char* name) {
+        // Read once, before any thread exists (nothing sets the environment).
+        return std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+      });
   if (!config.ok()) {
     std::cerr << "seedance-gateway: " << config.status().message() << "\n";
     return 2;

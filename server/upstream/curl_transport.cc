@@ -53,8 +53,9 @@ void GlobalInitOnce() {
   });
 }
 
-long ToMillis(absl::Duration d) {
-  return static_cast<long>(std::max<int64_t>(1, absl::ToInt64Milliseconds(d)));
+long ToMillis(absl::Duration d) {  // NOLINT(google-runtime-int): curl's type
+  return static_cast<long>(        // NOLINT(google-runtime-int): curl's type
+      std::max<int64_t>(1, absl::ToInt64Milliseconds(d)));
 }
 
 // One line on stderr. Callers pass curl's own messages and counts only:
@@ -273,19 +274,22 @@ class CurlTransport::Lane {
   }
 
   void Send(std::unique_ptr<Transfer> transfer) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (!stopping_) {
-        queue_.push_back(std::move(transfer));
-        // Under mu_: the lane's thread replaces multi_ only under mu_.
-        Wake();
-        return;
-      }
-    }
-    std::move(transfer->done)(ShutdownStatus());
+    // Refused once stopping: answered here, outside the lock.
+    if (!TryQueue(transfer)) std::move(transfer->done)(ShutdownStatus());
   }
 
  private:
+  // Takes `transfer` into the queue unless the lane is stopping; false
+  // leaves it with the caller.
+  bool TryQueue(std::unique_ptr<Transfer>& transfer) {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return false;
+    queue_.push_back(std::move(transfer));
+    // Under mu_: the lane's thread replaces multi_ only under mu_.
+    Wake();
+    return true;
+  }
+
   // Interrupts curl_multi_poll. A failed wakeup is logged; the poll's own
   // timeout (1 s) bounds the delay it causes.
   void Wake() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -303,6 +307,7 @@ class CurlTransport::Lane {
       LogTransportError(name_, "curl_multi_init failed");
       return multi;
     }
+    // NOLINTNEXTLINE(google-runtime-int): curl's type
     auto set = [&](CURLMoption option, long value) {
       CURLMcode code = curl_multi_setopt(multi.get(), option, value);
       if (code != CURLM_OK) {
@@ -541,7 +546,7 @@ class CurlTransport::Lane {
       }
       absl::StatusOr<HttpResponse> result;
       if (code == CURLE_OK) {
-        long http_status = 0;
+        long http_status = 0;  // NOLINT(google-runtime-int): curl's type
         if (CURLcode info =
                 curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &http_status);
             info != CURLE_OK) {

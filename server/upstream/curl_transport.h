@@ -53,9 +53,9 @@ struct CurlTransportOptions {
   std::string user_agent;
   // Most open connections per lane (CURLMOPT_MAX_TOTAL_CONNECTIONS);
   // requests beyond it queue inside curl for a free connection.
-  long max_connections = 64;
+  long max_connections = 64;  // NOLINT(google-runtime-int): curl's type
   // Idle connections kept for reuse by GETs (CURLMOPT_MAXCONNECTS).
-  long max_idle_connections = 64;
+  long max_idle_connections = 64;  // NOLINT(google-runtime-int): curl's type
   // CA bundle file; empty means the system store (curl's default).
   std::string ca_file;
 };
