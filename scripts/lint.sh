@@ -14,13 +14,15 @@
 #
 # The tidy stage needs a configured build whose generated headers exist
 # (`./dev lint` and `./dev test` see to that). A translation unit found clean
-# is remembered under $BUILD_DIR/clang-tidy-cache by a hash of its text, the
+# is remembered by a hash of its text, the
 # text of every header of ours it includes (transitively), the protos, the
-# compile commands, .clang-tidy and the clang-tidy version; only changed
-# units are checked again.
+# compile commands (with the checkout's path left out), .clang-tidy and the
+# clang-tidy version, in $TIDY_CACHE (default ~/.cache/seedance/clang-tidy,
+# shared by every clone on the machine); only changed units are checked
+# again.
 #
 # Environment: BUILD_DIR (default build), JOBS (default nproc),
-# CLANG_TIDY / CLANG_FORMAT (default clang-tidy / clang-format).
+# CLANG_TIDY / CLANG_FORMAT (default clang-tidy / clang-format), TIDY_CACHE.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,6 +31,9 @@ JOBS=${JOBS:-$(nproc)}
 CLANG_TIDY=${CLANG_TIDY:-clang-tidy}
 CLANG_FORMAT=${CLANG_FORMAT:-clang-format}
 OUR_DIRS='^(server|client|sim|bench|tests)/'
+# Where clean results are remembered: outside the checkout, like ccache's
+# objects, so a fresh clone on the same machine (CI) reuses them.
+TIDY_CACHE=${TIDY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/seedance/clang-tidy}
 
 say() { printf '[lint] %s\n' "$*" >&2; }
 
@@ -95,8 +100,10 @@ for unit in units:
         text(path)
         todo.extend(deps[path])
     h = hashlib.sha256(salt.encode())
+    # Paths relative to the checkout: another clone's clean result counts.
     for path in sorted(seen):
-        h.update(b'\0== ' + path.encode() + b'\0' + texts[path])
+        rel = os.path.relpath(path, root)
+        h.update(b'\0== ' + rel.encode() + b'\0' + texts[path])
     print(unit, h.hexdigest())
 PY
 }
@@ -119,7 +126,7 @@ export -f tidy_one
 export CLANG_TIDY BUILD_DIR
 
 tidy_check() {
-  local db=$BUILD_DIR/compile_commands.json cache=$BUILD_DIR/clang-tidy-cache
+  local db=$BUILD_DIR/compile_commands.json cache=$TIDY_CACHE
   command -v "$CLANG_TIDY" >/dev/null || { say "$CLANG_TIDY not found"; return 1; }
   [ -f "$db" ] || { say "no $db: configure the build first (./dev lint does)"; return 1; }
   mkdir -p "$cache"
@@ -136,7 +143,10 @@ tidy_check() {
     done
     units=("${wanted[@]}")
   fi
-  salt=$({ "$CLANG_TIDY" --version; cat "$ROOT/.clang-tidy" "$db";
+  # The checkout's own path is left out of the key (CI's fresh clone
+  # reuses what a clean run here found).
+  salt=$({ "$CLANG_TIDY" --version; cat "$ROOT/.clang-tidy";
+    sed "s#$ROOT#@ROOT@#g; s#$BUILD_DIR#@BUILD@#g" "$db";
     find "$ROOT/proto" "$ROOT/third_party" -name '*.proto' -print0 | sort -z |
       xargs -0 cat; } | sha256sum | cut -c1-64)
   while read -r unit key; do
