@@ -80,7 +80,8 @@ void AsyncTaskStore::FinishCreate(int64_t row_id, CreateState outcome,
         if (!s.ok()) return s;
         return absl::monostate();
       },
-      [done = std::move(done)](absl::StatusOr<absl::monostate> r) mutable {
+      [done =
+           std::move(done)](const absl::StatusOr<absl::monostate>& r) mutable {
         std::move(done)(r.status());
       });
 }

@@ -174,8 +174,9 @@ absl::StatusOr<SqlResult> PostgresConnection::Query(
   for (int r = 0; r < rows; ++r) {
     SqlRow row;
     row.reserve(static_cast<size_t>(columns));
-    for (int c = 0; c < columns; ++c)
+    for (int c = 0; c < columns; ++c) {
       row.push_back(ReadCell(result.get(), r, c));
+    }
     out.rows.push_back(std::move(row));
   }
   int64_t affected = 0;

@@ -87,8 +87,9 @@ absl::StatusOr<int> SqlTaskStore::schema_version() {
 
 absl::StatusOr<BeginResult> SqlTaskStore::BeginCreate(const NewCreate& create,
                                                       absl::Time now) {
-  if (create.owner.empty())
+  if (create.owner.empty()) {
     return absl::InvalidArgumentError("owner: required");
+  }
   absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
   SqlTransaction tx(**conn);
