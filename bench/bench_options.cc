@@ -107,8 +107,9 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
       continue;
     }
     if (value.empty() && args[i].find('=') == std::string::npos) {
-      if (i + 1 >= args.size())
+      if (i + 1 >= args.size()) {
         return absl::InvalidArgumentError(name + " needs a value");
+      }
       value = args[++i];
     }
     auto as_int = [&](int& out) {
@@ -122,9 +123,10 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
       for (absl::string_view item : absl::StrSplit(value, ',')) {
         bool known = false;
         for (const char* scenario : kAllScenarios) known |= item == scenario;
-        if (!known)
+        if (!known) {
           return absl::InvalidArgumentError(
               absl::StrCat("unknown scenario ", item));
+        }
         options.scenarios.insert(std::string(item));
       }
     } else if (name == "--watchers") {
@@ -166,13 +168,15 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", name));
     }
-    if (!ok)
+    if (!ok) {
       return absl::InvalidArgumentError(
           absl::StrCat("bad value for ", name, ": ", value));
+    }
   }
   if (options.scenarios.empty()) {
-    for (const char* scenario : kAllScenarios)
+    for (const char* scenario : kAllScenarios) {
       options.scenarios.insert(scenario);
+    }
   }
   return options;
 }

@@ -15,12 +15,14 @@ namespace {
 // children inherit the limit (the sim holds one fd per connection).
 absl::Status RaiseFileLimit(rlim_t wanted) {
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
     return absl::InternalError("getrlimit");
+  }
   if (limit.rlim_cur >= wanted) return absl::OkStatus();
   limit.rlim_cur = std::min(wanted, limit.rlim_max);
-  if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
     return absl::InternalError("setrlimit");
+  }
   return absl::OkStatus();
 }
 

@@ -54,8 +54,9 @@ absl::StatusOr<CapacityResult> RunCapacity(const BenchEnv& env,
       options.streams;
   result.idle_cpu_share = CpuShare(*idle_start, *idle_end);
 
-  if (absl::Status cancelled = fleet.CancelAll(); !cancelled.ok())
+  if (absl::Status cancelled = fleet.CancelAll(); !cancelled.ok()) {
     return cancelled;
+  }
   return result;
 }
 

@@ -14,21 +14,16 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "server/common/errno_text.h"
 
 extern char** environ;
 
 namespace seedance::bench {
+
+using ::seedance::ErrnoText;
 namespace {
 
 // Closes a spawn file-actions object on every path out of Start.
-// The text of an errno value. std::strerror may share one buffer between
-// threads; the GNU strerror_r (what glibc gives C++) fills ours or returns a
-// static string.
-std::string ErrnoText(int err) {
-  char buffer[256];
-  return strerror_r(err, buffer, sizeof(buffer));
-}
-
 class SpawnActions {
  public:
   SpawnActions() { posix_spawn_file_actions_init(&actions_); }

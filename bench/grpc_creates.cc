@@ -53,8 +53,9 @@ class CreateLoop {
   };
 
   bool MayLaunchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (options_.max_count >= 0 && launched_ >= options_.max_count)
+    if (options_.max_count >= 0 && launched_ >= options_.max_count) {
       return false;
+    }
     return absl::Now() < stop_at_;
   }
 
@@ -83,8 +84,9 @@ class CreateLoop {
       if (status.ok() && !slot.response.video().id().empty()) {
         result_.loop.latencies_us.push_back(
             absl::ToDoubleMicroseconds(now - slot.started));
-        if (options_.keep_ids)
+        if (options_.keep_ids) {
           result_.ids.push_back(slot.response.video().id());
+        }
       } else {
         ++result_.loop.errors;
         if (result_.first_error.empty()) {

@@ -28,8 +28,9 @@ absl::StatusOr<ProcessUsage> ReadProcessUsage(pid_t pid) {
     usage.rss_bytes = kib * 1024;
     have_rss = true;
   }
-  if (!have_rss)
+  if (!have_rss) {
     return absl::NotFoundError(absl::StrCat("no VmRSS for pid ", pid));
+  }
 
   std::ifstream stat_file(absl::StrCat("/proc/", pid, "/stat"));
   std::string stat((std::istreambuf_iterator<char>(stat_file)),

@@ -70,8 +70,9 @@ bool DelayMet(const DelayResult& delay) {
 }
 
 std::string DelayRunName(const DelayResult& delay) {
-  if (delay.spread == absl::ZeroDuration())
+  if (delay.spread == absl::ZeroDuration()) {
     return "every task changing at once";
+  }
   return absl::StrCat("changes spread over ",
                       absl::FormatDuration(delay.spread));
 }

@@ -36,8 +36,9 @@ absl::StatusOr<SimSnapshot> ParseSimStats(const std::string& json) {
       }
       auto& out = snapshot.transitions[task.name.GetString()];
       for (const auto& step : task.value["transitions"].GetObject()) {
-        if (step.value.IsInt64())
+        if (step.value.IsInt64()) {
           out[step.name.GetString()] = step.value.GetInt64();
+        }
       }
     }
   }

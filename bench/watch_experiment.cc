@@ -116,8 +116,9 @@ absl::StatusOr<WatchExperimentResult> RunWatchExperiment(
     if (!saw_running) ++result.gaps;
     if (!saw_final || !watcher->ended_ok()) ++result.lost_finals;
   }
-  for (const auto& [key, delay] : detection)
+  for (const auto& [key, delay] : detection) {
     result.detection_delays_us.push_back(delay);
+  }
   return result;
 }
 

@@ -42,8 +42,9 @@ absl::Status WatchFleet::WaitAllDone(absl::Duration timeout) {
 
 absl::Status WatchFleet::CancelAll() {
   if (watchers_.empty()) return absl::OkStatus();
-  if (CancelAndReap(watchers_, group_, absl::Seconds(60)))
+  if (CancelAndReap(watchers_, group_, absl::Seconds(60))) {
     return absl::OkStatus();
+  }
   // Streams that never ended still have operations on the queues: leak them
   // too, rather than block forever draining them.
   static_cast<void>(queues_.release());

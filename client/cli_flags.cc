@@ -307,8 +307,9 @@ absl::Status UsageError(absl::string_view message) {
 
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in)
+  if (!in) {
     return UsageError(absl::StrCat("--api-key-file: cannot read ", path));
+  }
   std::ostringstream text;
   text << in.rdbuf();
   return std::string(absl::StripAsciiWhitespace(text.str()));
@@ -352,12 +353,14 @@ absl::StatusOr<CliCommand> ParseCommandLine(int argc, const char* const* argv,
     }
     if (!flag) return UsageError(absl::StrCat("unknown flag --", name));
     if (flag->value_name == nullptr) {
-      if (has_value)
+      if (has_value) {
         return UsageError(absl::StrCat("--", name, " takes no value"));
+      }
       value = negated ? "false" : "true";
     } else if (!has_value) {
-      if (i + 1 >= argc)
+      if (i + 1 >= argc) {
         return UsageError(absl::StrCat("--", name, " needs a value"));
+      }
       value = argv[++i];
     }
     std::string error;
@@ -375,21 +378,24 @@ absl::StatusOr<CliCommand> ParseCommandLine(int argc, const char* const* argv,
     }
   }
 
-  if (positional.empty())
+  if (positional.empty()) {
     return UsageError("missing command: create, get or watch");
+  }
   const std::string& verb = positional[0];
   if (verb == "create") {
     command.verb = CliCommand::Verb::kCreate;
-    if (positional.size() > 1)
+    if (positional.size() > 1) {
       return UsageError("create takes no arguments (use --prompt)");
+    }
     if (command.request.validate_only() && command.watch) {
       return UsageError("--dry-run creates nothing to watch or download");
     }
   } else if (verb == "get" || verb == "watch") {
     command.verb =
         verb == "get" ? CliCommand::Verb::kGet : CliCommand::Verb::kWatch;
-    if (positional.size() != 2)
+    if (positional.size() != 2) {
       return UsageError(absl::StrCat(verb, " wants one task ID"));
+    }
     command.id = positional[1];
     if (command.verb == CliCommand::Verb::kWatch) command.watch = true;
   } else {

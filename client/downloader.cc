@@ -46,8 +46,9 @@ absl::StatusOr<int64_t> DownloadToFile(const std::string& url,
                                        const std::string& path,
                                        const ProgressCallback& on_progress,
                                        const std::atomic<bool>* cancelled) {
-  if (url.empty())
+  if (url.empty()) {
     return absl::FailedPreconditionError("the task has no video URL");
+  }
   const std::string partial = path + ".part";
   std::unique_ptr<std::FILE, FileCloser> file(
       std::fopen(partial.c_str(), "wb"));

@@ -26,8 +26,9 @@ std::string Clock(absl::Duration elapsed) {
 std::string PriceText(const v1::Video& video) {
   if (!video.has_price()) return "";
   const v1::Price& price = video.price();
-  if (price.has_actual_micros())
+  if (price.has_actual_micros()) {
     return "cost " + FormatUsd(price.actual_micros());
+  }
   return absl::StrCat("est. ", FormatUsd(price.estimated_micros()),
                       price.input_video_unpriced() ? "+" : "");
 }

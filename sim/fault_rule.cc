@@ -228,8 +228,9 @@ absl::StatusOr<FaultRule> ParseFaultRule(absl::string_view spec) {
       have_kind = true;
       continue;
     }
-    if (!has_value)
+    if (!has_value) {
       return Bad(spec, absl::StrCat("unknown kind \"", token, "\""));
+    }
     absl::Status s = ApplyOption(spec, kv.first, kv.second, &rule);
     if (!s.ok()) return s;
   }

@@ -144,8 +144,9 @@ absl::StatusOr<CreateRequest> ValidateCreateRequest(absl::string_view body) {
   absl::Status s = RequiredString(doc, "model", &request.model);
   if (!s.ok()) return s;
   bool known = false;
-  for (absl::string_view model : kModels)
+  for (absl::string_view model : kModels) {
     known = known || model == request.model;
+  }
   if (!known) {
     return Invalid(absl::StrCat("model \"", request.model,
                                 "\" is not supported (use doubao-seedance-2.0 "

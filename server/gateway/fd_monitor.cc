@@ -14,6 +14,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "server/common/errno_text.h"
 #include "server/gateway/call_log.h"
 
 namespace seedance::gateway {
@@ -28,7 +29,7 @@ absl::StatusOr<int64_t> SoftDescriptorLimit() {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
     return absl::InternalError(
-        absl::StrCat("getrlimit(RLIMIT_NOFILE): ", std::strerror(errno)));
+        absl::StrCat("getrlimit(RLIMIT_NOFILE): ", ErrnoText(errno)));
   }
   return static_cast<int64_t>(limit.rlim_cur);
 }
@@ -46,20 +47,23 @@ absl::StatusOr<DescriptorUsage> ProcDescriptorCounter::Count() {
   std::unique_ptr<DIR, DirCloser> dir(opendir("/proc/self/fd"));
   if (dir == nullptr) {
     // No descriptor left even for this: that is the answer.
-    if (errno == EMFILE || errno == ENFILE)
+    if (errno == EMFILE || errno == ENFILE) {
       return DescriptorUsage{*limit, *limit};
+    }
     return absl::UnavailableError(
-        absl::StrCat("cannot open /proc/self/fd: ", std::strerror(errno)));
+        absl::StrCat("cannot open /proc/self/fd: ", ErrnoText(errno)));
   }
   // Every entry but "." and "..", minus the directory's own descriptor.
   int64_t open = -1;
   errno = 0;
-  while (const dirent* entry = readdir(dir.get())) {
+  // readdir is safe here: this thread alone uses this DIR.
+  while (const dirent* entry =
+             readdir(dir.get())) {  // NOLINT(concurrency-mt-unsafe)
     if (entry->d_name[0] != '.') ++open;
   }
   if (errno != 0) {
     return absl::UnavailableError(
-        absl::StrCat("cannot read /proc/self/fd: ", std::strerror(errno)));
+        absl::StrCat("cannot read /proc/self/fd: ", ErrnoText(errno)));
   }
   return DescriptorUsage{open < 0 ? 0 : open, *limit};
 }
@@ -107,15 +111,14 @@ absl::StatusOr<DescriptorLimits> RaiseDescriptorLimit() {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
     return absl::InternalError(
-        absl::StrCat("getrlimit(RLIMIT_NOFILE): ", std::strerror(errno)));
+        absl::StrCat("getrlimit(RLIMIT_NOFILE): ", ErrnoText(errno)));
   }
   DescriptorLimits result{limit.rlim_cur, limit.rlim_cur, limit.rlim_max};
   if (limit.rlim_cur == limit.rlim_max) return result;
   limit.rlim_cur = limit.rlim_max;
   if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-    return absl::InternalError(absl::StrCat("setrlimit(RLIMIT_NOFILE, ",
-                                            limit.rlim_max,
-                                            "): ", std::strerror(errno)));
+    return absl::InternalError(absl::StrCat(
+        "setrlimit(RLIMIT_NOFILE, ", limit.rlim_max, "): ", ErrnoText(errno)));
   }
   result.soft_after = limit.rlim_max;
   return result;

@@ -117,7 +117,7 @@ grpc::ServerUnaryReactor* VideoService::CreateVideo(
 
 void VideoService::StartCreate(grpc::CallbackServerContext* context,
                                const v1::CreateVideoRequest& request,
-                               std::shared_ptr<UnaryReactor> call,
+                               const std::shared_ptr<UnaryReactor>& call,
                                grpc::ByteBuffer* response) {
   if (absl::Status s = upstream::ValidateCreateVideoRequest(request, prices_);
       !s.ok()) {
@@ -192,7 +192,7 @@ grpc::ServerUnaryReactor* VideoService::GetVideo(
 
 void VideoService::StartGet(grpc::CallbackServerContext* context,
                             const v1::GetVideoRequest& request,
-                            std::shared_ptr<UnaryReactor> call,
+                            const std::shared_ptr<UnaryReactor>& call,
                             grpc::ByteBuffer* response) {
   if (absl::Status s = upstream::ValidateTaskId(request.id(), "id"); !s.ok()) {
     call->Fail(s);
@@ -217,8 +217,9 @@ void VideoService::StartGet(grpc::CallbackServerContext* context,
       [this, call, response, task](absl::StatusOr<v1::Video> video) {
         if (video.ok()) {
           if (auto price = registry_.PriceOf(task)) {
-            if (video->has_usage())
+            if (video->has_usage()) {
               upstream::ApplyUsage(video->usage(), &*price);
+            }
             *video->mutable_price() = *price;
           }
           registry_.RememberFinal(task, *video);

@@ -82,11 +82,12 @@ class VideoService final : public RawVideoService {
   // The methods proper, on parsed requests (after DecodeRequest).
   void StartCreate(grpc::CallbackServerContext* context,
                    const v1::CreateVideoRequest& request,
-                   std::shared_ptr<UnaryReactor> call,
+                   const std::shared_ptr<UnaryReactor>& call,
                    grpc::ByteBuffer* response);
   void StartGet(grpc::CallbackServerContext* context,
                 const v1::GetVideoRequest& request,
-                std::shared_ptr<UnaryReactor> call, grpc::ByteBuffer* response);
+                const std::shared_ptr<UnaryReactor>& call,
+                grpc::ByteBuffer* response);
   grpc::ServerWriteReactor<grpc::ByteBuffer>* StartWatch(
       grpc::CallbackServerContext* context,
       const v1::WatchVideoRequest& request);

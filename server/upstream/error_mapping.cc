@@ -186,8 +186,9 @@ absl::optional<absl::Time> ParseRetryAfter(absl::string_view value,
   if (value.empty()) return absl::nullopt;
   if (absl::ascii_isdigit(static_cast<unsigned char>(value[0]))) {
     for (char c : value) {
-      if (!absl::ascii_isdigit(static_cast<unsigned char>(c)))
+      if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
         return absl::nullopt;
+      }
     }
     // Anything longer than 9 digits is far past any cap; avoid overflow.
     if (value.size() > 9) return now + absl::Hours(24 * 365);

@@ -25,10 +25,12 @@ absl::StatusOr<PriceRow> RowFromJson(const rapidjson::Value& v, size_t i) {
   auto model = v.FindMember("model");
   auto resolution = v.FindMember("resolution");
   auto rate = v.FindMember("micros_per_second");
-  if (model == v.MemberEnd() || !model->value.IsString())
+  if (model == v.MemberEnd() || !model->value.IsString()) {
     return bad("needs a string model");
-  if (rate == v.MemberEnd() || !rate->value.IsInt64())
+  }
+  if (rate == v.MemberEnd() || !rate->value.IsInt64()) {
     return bad("needs integer micros_per_second");
+  }
   if (resolution == v.MemberEnd() || !resolution->value.IsString()) {
     return bad("needs a resolution");
   }
@@ -36,8 +38,9 @@ absl::StatusOr<PriceRow> RowFromJson(const rapidjson::Value& v, size_t i) {
   Resolution r = res == "480p"   ? seedance::v1::RESOLUTION_480P
                  : res == "720p" ? seedance::v1::RESOLUTION_720P
                                  : seedance::v1::RESOLUTION_UNSPECIFIED;
-  if (r == seedance::v1::RESOLUTION_UNSPECIFIED)
+  if (r == seedance::v1::RESOLUTION_UNSPECIFIED) {
     return bad("resolution must be 480p or 720p");
+  }
   return PriceRow{model->value.GetString(), r, rate->value.GetInt64()};
 }
 
@@ -68,8 +71,9 @@ absl::StatusOr<PriceTable> PriceTable::FromRows(std::vector<PriceRow> rows) {
     std::string where =
         absl::StrCat("price for ", row.model, " at ",
                      seedance::v1::Resolution_Name(row.resolution));
-    if (row.model.empty())
+    if (row.model.empty()) {
       return absl::InvalidArgumentError("price row without a model");
+    }
     if (row.resolution == seedance::v1::RESOLUTION_UNSPECIFIED ||
         !seedance::v1::Resolution_IsValid(row.resolution)) {
       return absl::InvalidArgumentError(where + ": bad resolution");

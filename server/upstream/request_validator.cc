@@ -76,8 +76,9 @@ int32_t NextCodePoint(absl::string_view s, size_t& i) {
     cp = (cp << 6) | (cont & 0x3F);
   }
   static constexpr int32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
     return -1;
+  }
   return cp;
 }
 
@@ -139,8 +140,9 @@ bool IsRatioTerm(absl::string_view term) {
 void CheckAspectRatio(absl::string_view ratio, Violations& out) {
   if (ratio.empty() || ratio == "adaptive") return;
   std::vector<absl::string_view> parts = absl::StrSplit(ratio, ':');
-  if (parts.size() == 2 && IsRatioTerm(parts[0]) && IsRatioTerm(parts[1]))
+  if (parts.size() == 2 && IsRatioTerm(parts[0]) && IsRatioTerm(parts[1])) {
     return;
+  }
   out.Add("aspect_ratio",
           "must be \"adaptive\" or W:H with integers 1 to 64 (e.g. \"16:9\")");
 }
@@ -154,8 +156,9 @@ std::string UrlProblem(absl::string_view url) {
   }
   for (char c : url) {
     unsigned char u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7F)
+    if (u <= 0x20 || u == 0x7F) {
       return "must not contain white space or control characters";
+    }
   }
   size_t scheme = absl::StartsWithIgnoreCase(url, "https://")  ? 8
                   : absl::StartsWithIgnoreCase(url, "http://") ? 7
@@ -257,8 +260,9 @@ void CheckMedia(const CreateVideoRequest& r, Violations& out) {
 // `max_seconds`, or "".
 std::string DurationProblem(const google::protobuf::Duration& d,
                             int64_t max_seconds) {
-  if (std::string problem = DurationFormProblem(d); !problem.empty())
+  if (std::string problem = DurationFormProblem(d); !problem.empty()) {
     return problem;
+  }
   if (d.seconds() == 0 && d.nanos() == 0) return "must be positive";
   if (d.seconds() > max_seconds ||
       (d.seconds() == max_seconds && d.nanos() > 0)) {
@@ -280,8 +284,9 @@ void CheckVideoDurations(const CreateVideoRequest& r, Violations& out) {
   for (int i = 0; i < r.video_durations_size(); ++i) {
     std::string problem =
         DurationProblem(r.video_durations(i), kMaxVideoSeconds);
-    if (!problem.empty())
+    if (!problem.empty()) {
       out.Add(absl::StrCat("video_durations[", i, "]"), problem);
+    }
     sum_valid = sum_valid && problem.empty();
     sum_ms += problem.empty() ? CeilMillis(r.video_durations(i)) : 0;
   }
@@ -291,8 +296,9 @@ void CheckVideoDurations(const CreateVideoRequest& r, Violations& out) {
       !problem.empty()) {
     return out.Add("input_video_duration", problem);
   }
-  if (videos == 0)
+  if (videos == 0) {
     return out.Add("input_video_duration", "is only allowed with videos");
+  }
   if (r.video_durations_size() > 0 && sum_valid &&
       CeilMillis(total) != sum_ms) {
     out.Add("input_video_duration",

@@ -60,8 +60,9 @@ const rapidjson::Value* Member(const rapidjson::Value& object,
 std::string Truncate(std::string text) {
   if (text.size() <= kMaxUpstreamMessageBytes) return text;
   size_t cut = kMaxUpstreamMessageBytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
     --cut;
+  }
   text.resize(cut);
   return text + "...";
 }
@@ -147,8 +148,9 @@ void ParseCreated(const rapidjson::Value& doc, Video& video) {
   const rapidjson::Value* created = Member(doc, "created");
   if (created == nullptr || !created->IsNumber()) return;
   double seconds = std::floor(created->GetDouble());
-  if (!(seconds >= kMinTimestampSeconds && seconds <= kMaxTimestampSeconds))
+  if (!(seconds >= kMinTimestampSeconds && seconds <= kMaxTimestampSeconds)) {
     return;
+  }
   video.mutable_create_time()->set_seconds(static_cast<int64_t>(seconds));
 }
 
@@ -237,8 +239,9 @@ UpstreamErrorBody ParseUpstreamError(absl::string_view body,
                                      absl::string_view api_key) {
   const ReplyReader reader(api_key);
   rapidjson::Document doc;
-  if (!ParseObject(body, doc).ok())
+  if (!ParseObject(body, doc).ok()) {
     return {reader.PrintableStart(body), "", ""};
+  }
   return ErrorFromValue(doc, reader);
 }
 

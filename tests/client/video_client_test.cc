@@ -67,8 +67,9 @@ class BackgroundWatch {
           absl::Status status = client.Watch(
               id, options, [this](const v1::WatchVideoResponse& message) {
                 absl::MutexLock lock(&mu_);
-                if (message.has_video())
+                if (message.has_video()) {
                   sequences_.push_back(message.sequence());
+                }
               });
           absl::MutexLock lock(&mu_);
           status_ = status;

@@ -63,8 +63,9 @@ HttpResult Fetch(const HttpCall& call) {
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(absl::ToInt64Milliseconds(call.timeout)));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  if (!call.range.empty())
+  if (!call.range.empty()) {
     curl_easy_setopt(curl, CURLOPT_RANGE, call.range.c_str());
+  }
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);

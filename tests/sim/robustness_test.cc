@@ -66,8 +66,9 @@ TEST_F(SimTest, RandomBytesNeverCrashIt) {
   for (int i = 0; i < 200; ++i) {
     std::string junk(rng() % 300, '\0');
     for (char& c : junk) c = static_cast<char>(rng());
-    if (i % 2 == 0)
+    if (i % 2 == 0) {
       junk.insert(0, "POST /api/v1/videos/generations HTTP/1.1\r\n");
+    }
     RawExchange(sim_->port(), junk, absl::Milliseconds(100));
   }
   EXPECT_EQ(Fetch({"GET", Url("/_sim/health")}).status, 200);

@@ -342,14 +342,16 @@ class FaultSoakTest : public ::testing::Test {
 
     tokenhub_sim::SimStats stats = sim_->stats();
     std::cout << "creates: " << create_calls.load() << " calls;";
-    for (const auto& [outcome, n] : create_outcomes)
+    for (const auto& [outcome, n] : create_outcomes) {
       std::cout << "\n  " << n << " x " << outcome;
+    }
     std::cout << "\n ";
     std::cout << "upstream: " << stats.create_requests << " POSTs, "
               << stats.creates << " tasks, " << stats.gets
               << " GETs; faults fired:";
-    for (const auto& [kind, n] : stats.errors_by_kind)
+    for (const auto& [kind, n] : stats.errors_by_kind) {
       std::cout << " " << kind << "=" << n;
+    }
     std::cout << std::endl;
     EXPECT_EQ(stats.create_requests, create_calls.load())
         << "the upstream must see exactly one POST per create call";

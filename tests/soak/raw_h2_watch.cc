@@ -73,8 +73,9 @@ bool SendAll(int fd, const std::string& bytes) {
 absl::StatusOr<std::unique_ptr<RawH2Watch>> RawH2Watch::Start(
     int port, const v1::WatchVideoRequest& request, Mode mode) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
+  if (fd < 0) {
     return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));

@@ -105,8 +105,11 @@ class PostgresTest : public ::testing::Test {
   }
 };
 
+// Named for the engine (the parameter is a function pointer, whose printed
+// address would change the test names from run to run).
 INSTANTIATE_TEST_SUITE_P(Postgres, TaskStoreContract,
-                         ::testing::Values(&MakePostgresLocation));
+                         ::testing::Values(&MakePostgresLocation),
+                         [](const auto&) { return std::string("postgres"); });
 
 TEST_F(PostgresTest, GatewaysStartingTogetherMigrateOnce) {
   PostgresLocation location;

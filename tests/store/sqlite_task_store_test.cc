@@ -58,8 +58,11 @@ std::unique_ptr<StoreLocation> MakeSqliteLocation() {
   return std::make_unique<SqliteLocation>();
 }
 
+// Named for the engine (the parameter is a function pointer, whose printed
+// address would change the test names from run to run).
 INSTANTIATE_TEST_SUITE_P(Sqlite, TaskStoreContract,
-                         ::testing::Values(&MakeSqliteLocation));
+                         ::testing::Values(&MakeSqliteLocation),
+                         [](const auto&) { return std::string("sqlite"); });
 
 // A connection to `file` for looking behind the store's back.
 std::unique_ptr<SqliteConnection> Connect(const std::string& file) {

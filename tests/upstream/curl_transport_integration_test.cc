@@ -174,8 +174,9 @@ TEST_F(CurlTransportTest, APostWhoseConnectionDiesIsNotSentAgain) {
   ASSERT_OK(sim_->AddFaults(
       "reset_after_create,method=POST,seq=3;reset,method=POST,seq=5"));
   std::vector<absl::Status> outcomes;
-  for (int i = 0; i < 6; ++i)
+  for (int i = 0; i < 6; ++i) {
     outcomes.push_back(SendSync(transport, Create()).status());
+  }
   EXPECT_EQ(sim_->stats().create_requests, 6);
   EXPECT_EQ(sim_->stats().creates, 5);
   EXPECT_EQ(ErrorReason(outcomes[2]), kReasonTransportError) << outcomes[2];

@@ -33,8 +33,9 @@ TEST(ParseCost, DISABLED_TypicalReplies) {
   for (int round = 0; round < 3; ++round) {
     size_t sink = 0;
     auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < kN; ++i)
+    for (int i = 0; i < kN; ++i) {
       sink += ParseTaskJson(kReply, kKey)->id().size();
+    }
     auto t1 = std::chrono::steady_clock::now();
     for (int i = 0; i < kN; ++i) {
       sink += MapHttpError(400, kError, nullptr, absl::UnixEpoch(), kKey)

@@ -46,8 +46,9 @@ TEST(GrowingPollingPolicyTest, GrowsToTheMaximumWithJitterThatOnlyShortens) {
     absl::Duration d = policy.WaitPeriod();
     EXPECT_GE(d, period * 0.9) << i;
     EXPECT_LE(d, period) << i << ": a wait never exceeds its period";
-    if (period == absl::Seconds(5))
+    if (period == absl::Seconds(5)) {
       shortest_settled = std::min(shortest_settled, d);
+    }
     period = std::min(period * 1.25, absl::Seconds(5));
   }
   EXPECT_LT(shortest_settled, absl::Milliseconds(4800))

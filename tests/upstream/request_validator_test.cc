@@ -89,8 +89,9 @@ TEST_P(ValidationRuleTest, ReportsTheField) {
 }
 
 void AddVideos(CreateVideoRequest& r, int n) {
-  for (int i = 0; i < n; ++i)
+  for (int i = 0; i < n; ++i) {
     r.add_video_urls(absl::StrCat("https://v/", i, ".mp4"));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -158,8 +159,9 @@ INSTANTIATE_TEST_SUITE_P(
                  {"image_urls[1]"}},
         RuleCase{"TooManyImages",
                  [](auto& r) {
-                   for (int i = 0; i < 10; ++i)
+                   for (int i = 0; i < 10; ++i) {
                      r.add_image_urls(absl::StrCat("https://i/", i));
+                   }
                  },
                  {"image_urls"}},
         RuleCase{"TooManyVideos",
