@@ -91,6 +91,7 @@ TEST_P(CreateOnceE2eTest, ConcurrentCreatesAreSentOnce) {
   constexpr int kPerThread = 3;
   std::atomic<int> timed_out{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([this, t, &timed_out] {
       for (int i = 0; i < kPerThread; ++i) {

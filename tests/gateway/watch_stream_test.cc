@@ -126,6 +126,7 @@ class NeverReadingClient {
                                      "te: trailers",
                                      url};
     std::vector<char*> argv;
+    argv.reserve(args.size());
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
@@ -173,6 +174,7 @@ class NeverReadingClient {
 
  private:
   static std::string Path() {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): tests read the environment, which nothing writes
     const char* path = std::getenv("PATH");
     for (absl::string_view dir :
          absl::StrSplit(path ? path : "/usr/bin:/bin", ':')) {

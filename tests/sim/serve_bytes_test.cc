@@ -29,6 +29,7 @@ struct RecordingHandler {
 
 std::vector<int> Statuses(const std::vector<HttpReply>& replies) {
   std::vector<int> out;
+  out.reserve(replies.size());
   for (const HttpReply& reply : replies) out.push_back(reply.status);
   return out;
 }

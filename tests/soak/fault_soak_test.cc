@@ -57,6 +57,7 @@ using ::seedance::testing::WatchCollector;
 // SEEDANCE_SOAK_TASKS=N runs more for a longer soak by hand.
 constexpr int kTasks = 500;
 int TasksToRun() {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): tests read the environment, which nothing writes
   const char* env = std::getenv("SEEDANCE_SOAK_TASKS");
   int n = 0;
   if (env != nullptr && absl::SimpleAtoi(env, &n) && n > 0) return n;
@@ -265,6 +266,7 @@ class FaultSoakTest : public ::testing::Test {
     {
       RawH2Pump pump;
       std::vector<std::thread> creators;
+      creators.reserve(kCreateThreads);
       for (int t = 0; t < kCreateThreads; ++t) {
         creators.emplace_back([&, t] {
           for (int i = next++; i < tasks; i = next++) {

@@ -22,6 +22,7 @@ int CountEntries(const char* path) {
   DIR* dir = ::opendir(path);
   if (dir == nullptr) return -1;
   int n = 0;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): this thread alone reads this DIR
   while (dirent* e = ::readdir(dir)) {
     if (e->d_name[0] != '.') ++n;
   }
@@ -46,10 +47,8 @@ void AddPortInodes(const char* table, int port,
       int value = -1;
       if (colon == absl::string_view::npos) return value;
       std::string hex(address.substr(colon + 1));
-      unsigned long parsed = 0;
-      if (std::sscanf(hex.c_str(), "%lx", &parsed) == 1) {
-        value = static_cast<int>(parsed);
-      }
+      uint32_t parsed = 0;
+      if (absl::SimpleHexAtoi(hex, &parsed)) value = static_cast<int>(parsed);
       return value;
     };
     if (port_of(f[1]) == port || port_of(f[2]) == port) {
@@ -64,6 +63,7 @@ ProcessCensus TakeCensus(int port) {
   ProcessCensus census;
   census.threads = CountEntries("/proc/self/task");
   if (DIR* tasks = ::opendir("/proc/self/task")) {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): this thread alone reads this DIR
     while (dirent* e = ::readdir(tasks)) {
       if (e->d_name[0] == '.') continue;
       std::ifstream comm(std::string("/proc/self/task/") + e->d_name + "/comm");
@@ -88,6 +88,7 @@ ProcessCensus TakeCensus(int port) {
     return census;
   }
   int self = ::dirfd(dir);
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): this thread alone reads this DIR
   while (dirent* e = ::readdir(dir)) {
     if (e->d_name[0] == '.') continue;
     int fd = 0;

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/errno_text.h"
 
 namespace seedance::testing {
 namespace {
@@ -74,7 +75,7 @@ absl::StatusOr<std::unique_ptr<RawH2Watch>> RawH2Watch::Start(
     int port, const v1::WatchVideoRequest& request, Mode mode) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
+    return absl::InternalError(absl::StrCat("socket: ", ErrnoText(errno)));
   }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -83,13 +84,13 @@ absl::StatusOr<std::unique_ptr<RawH2Watch>> RawH2Watch::Start(
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     int err = errno;
     ::close(fd);
-    return absl::UnavailableError(absl::StrCat("connect: ", strerror(err)));
+    return absl::UnavailableError(absl::StrCat("connect: ", ErrnoText(err)));
   }
   int one = 1;
   if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
     int err = errno;
     ::close(fd);
-    return absl::InternalError(absl::StrCat("TCP_NODELAY: ", strerror(err)));
+    return absl::InternalError(absl::StrCat("TCP_NODELAY: ", ErrnoText(err)));
   }
 
   std::string out = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -123,7 +124,7 @@ absl::StatusOr<std::unique_ptr<RawH2Watch>> RawH2Watch::Start(
   if (!SendAll(fd, out)) {
     int err = errno;
     ::close(fd);
-    return absl::UnavailableError(absl::StrCat("send: ", strerror(err)));
+    return absl::UnavailableError(absl::StrCat("send: ", ErrnoText(err)));
   }
   return std::unique_ptr<RawH2Watch>(new RawH2Watch(fd, mode));
 }
@@ -206,10 +207,9 @@ bool RawH2Watch::HandleFrames() {
       AppendFrame(replies, kSettings, kAck, 0, "");
     } else if (type == kPing && !(flags & kAck)) {
       AppendFrame(replies, kPing, kAck, 0, payload);
-    } else if (stream == 1 && type == kRstStream) {
-      ended_ = true;
-    } else if (stream == 1 && type == kHeaders && (flags & kEndStream)) {
-      ended_ = true;  // trailers (or trailers-only): the call is over
+    } else if (stream == 1 && (type == kRstStream ||
+                               (type == kHeaders && (flags & kEndStream)))) {
+      ended_ = true;  // reset, or trailers (or trailers-only): the call is over
     } else if (stream == 1 && type == kData) {
       got_data_ = true;
       if (flags & kEndStream) ended_ = true;

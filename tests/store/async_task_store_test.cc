@@ -4,6 +4,7 @@
 #include "server/store/async_task_store.h"
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -80,15 +81,16 @@ TEST(AsyncTaskStoreTest, OverloadedStoreRefusesAtOnceAndRecovers) {
   AsyncTaskStore async(store, executor, /*max_pending=*/2);
   EXPECT_CALL(store, GetTask(_, _)).WillRepeatedly(Return(Task("x")));
   int answered = 0;
-  auto count = [&](absl::StatusOr<TaskRecord> r) {
+  auto count = [&](const absl::StatusOr<TaskRecord>& r) {
     EXPECT_OK(r.status());
     ++answered;
   };
   async.GetTask("o", "a", count);
   async.GetTask("o", "b", count);
   absl::Status refused;
-  async.GetTask("o", "c",
-                [&](absl::StatusOr<TaskRecord> r) { refused = r.status(); });
+  async.GetTask("o", "c", [&](const absl::StatusOr<TaskRecord>& r) {
+    refused = r.status();
+  });
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnavailable,
                                 HasSubstr("overloaded (2 calls waiting)")));
   executor.RunAll();
@@ -106,7 +108,7 @@ TEST(AsyncTaskStoreTest, CallDroppedByAStoppedExecutorStillAnswers) {
   absl::Status status;
   async.BeginCreate(
       NewCreate(), absl::Now(),
-      [&](absl::StatusOr<BeginResult> r) { status = r.status(); });
+      [&](const absl::StatusOr<BeginResult>& r) { status = r.status(); });
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kUnavailable,
                                HasSubstr("shutting down")));
   EXPECT_EQ(async.pending(), 0);
@@ -121,7 +123,7 @@ TEST(AsyncTaskStoreTest, FinishCreatePassesTheStoreStatusThrough) {
   absl::Status status;
   async.FinishCreate(7, CreateState::kUnknown, v1::Video(),
                      absl::DeadlineExceededError("no answer"), absl::Now(),
-                     [&](absl::Status s) { status = s; });
+                     [&](absl::Status s) { status = std::move(s); });
   executor.RunAll();
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition,
                                HasSubstr("pending")));

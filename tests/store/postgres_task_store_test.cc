@@ -30,7 +30,16 @@ using ::seedance::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-bool HaveServer() { return std::getenv("PGHOST") != nullptr; }
+// ./dev test sets SEEDANCE_REQUIRE_POSTGRES: a missing server is a failure.
+bool Required() {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): tests read the environment, which nothing writes
+  return std::getenv("SEEDANCE_REQUIRE_POSTGRES") != nullptr;
+}
+
+bool HaveServer() {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): tests read the environment, which nothing writes
+  return std::getenv("PGHOST") != nullptr;
+}
 
 // Runs one statement on the server's maintenance database.
 void Admin(const std::string& sql) {
@@ -85,7 +94,7 @@ class PostgresLocation final : public StoreLocation {
 // nullptr (the contract suite then skips) without a server.
 std::unique_ptr<StoreLocation> MakePostgresLocation() {
   if (!HaveServer()) {
-    if (std::getenv("SEEDANCE_REQUIRE_POSTGRES") != nullptr) {
+    if (Required()) {
       ADD_FAILURE()
           << "no PostgreSQL: run under pg_virtualenv (./dev test does)";
     }
@@ -98,7 +107,7 @@ class PostgresTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (HaveServer()) return;
-    if (std::getenv("SEEDANCE_REQUIRE_POSTGRES") != nullptr) {
+    if (Required()) {
       FAIL() << "no PostgreSQL: run under pg_virtualenv (./dev test does)";
     }
     GTEST_SKIP() << "no PostgreSQL (PGHOST unset); ./dev test starts one";
@@ -116,6 +125,7 @@ TEST_F(PostgresTest, GatewaysStartingTogetherMigrateOnce) {
   constexpr int kOpeners = 6;
   std::vector<absl::Status> results(kOpeners);
   std::vector<std::thread> openers;
+  openers.reserve(kOpeners);
   for (int i = 0; i < kOpeners; ++i) {
     openers.emplace_back([&, i] { results[i] = location.Open().status(); });
   }

@@ -2,8 +2,9 @@
 // open, a file made by an older (or newer) build, an unwritable file.
 #include <sqlite3.h>
 
-#include <cstdlib>
+#include <filesystem>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -30,12 +31,9 @@ class ScratchDir {
     path_ = mkdtemp(tmpl.data()) != nullptr ? tmpl : "";
   }
   ~ScratchDir() {
-    if (!path_.empty()) {
-      std::string cmd = absl::StrCat("rm -rf '", path_, "'");
-      if (std::system(cmd.c_str()) != 0) {
-        // Left behind in the temporary folder: harmless.
-      }
-    }
+    // A folder left behind in the temporary directory is harmless.
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
   }
   const std::string& path() const { return path_; }
 
@@ -91,6 +89,7 @@ TEST(SqliteTaskStoreTest, GatewaysOpeningOneFileTogetherMigrateItOnce) {
   constexpr int kOpeners = 8;
   std::vector<absl::Status> results(kOpeners);
   std::vector<std::thread> openers;
+  openers.reserve(kOpeners);
   for (int i = 0; i < kOpeners; ++i) {
     openers.emplace_back([&, i] { results[i] = location.Open().status(); });
   }

@@ -156,6 +156,7 @@ TEST_P(TaskStoreContract, ConcurrentCreatesWithOneRequestIdSendOnce) {
     ASSERT_OK_AND_ASSIGN(auto store, location_->Open());
     stores.push_back(std::move(store));
   }
+  callers.reserve(kCallers);
   for (int i = 0; i < kCallers; ++i) {
     callers.emplace_back([&, i] {
       start.Block();

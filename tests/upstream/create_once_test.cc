@@ -58,7 +58,8 @@ class CreateOnceTest : public SimFixture,
       seedance::v1::CreateVideoRequest request = MinimalRequest();
       request.set_prompt(absl::StrCat("concurrent create ", i));
       client_->CreateVideo(
-          request, Options(), [&](absl::StatusOr<seedance::v1::Video> v) {
+          request, Options(),
+          [&](const absl::StatusOr<seedance::v1::Video>& v) {
             absl::MutexLock lock(&mu);
             ++done;
             if (v.status().code() == absl::StatusCode::kDeadlineExceeded) {

@@ -174,6 +174,7 @@ TEST_F(CurlTransportTest, APostWhoseConnectionDiesIsNotSentAgain) {
   ASSERT_OK(sim_->AddFaults(
       "reset_after_create,method=POST,seq=3;reset,method=POST,seq=5"));
   std::vector<absl::Status> outcomes;
+  outcomes.reserve(6);
   for (int i = 0; i < 6; ++i) {
     outcomes.push_back(SendSync(transport, Create()).status());
   }
@@ -249,7 +250,7 @@ TEST_F(CurlTransportTest,
   int callbacks = 0;
   absl::Notification done;
   absl::Status refused;
-  transport.Send(Create(), [&](absl::StatusOr<HttpResponse> r) {
+  transport.Send(Create(), [&](const absl::StatusOr<HttpResponse>& r) {
     ++callbacks;
     refused = r.status();
     done.Notify();
@@ -274,7 +275,7 @@ TEST_F(CurlTransportTest, AFailedPollFailsRequestsInFlightAndTheLaneRecovers) {
   absl::Notification done;
   absl::Status lost;
   transport.Send(Get("/videos/generations/nope"),
-                 [&](absl::StatusOr<HttpResponse> r) {
+                 [&](const absl::StatusOr<HttpResponse>& r) {
                    lost = r.status();
                    done.Notify();
                  });
@@ -296,7 +297,7 @@ TEST_F(CurlTransportTest,
   ASSERT_OK(sim_->AddFaults("stall=10s,seq=1"));
   absl::Notification done;
   absl::Status lost;
-  transport.Send(Create(), [&](absl::StatusOr<HttpResponse> r) {
+  transport.Send(Create(), [&](const absl::StatusOr<HttpResponse>& r) {
     lost = r.status();
     done.Notify();
   });

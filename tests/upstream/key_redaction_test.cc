@@ -261,7 +261,7 @@ TEST(RedactSecretsTest, KeyShapesAnywhere) {
 TEST(RedactSecretsTest, TheKnownKeyNeverSurvivesRandomSurroundings) {
   std::mt19937 rng(20261201);
   const std::string alphabet = "th-_=.:/ Bb0a9Zer";
-  for (const std::string key :
+  for (const std::string& key :
        {std::string(kKey), std::string("th-k"), std::string("th-th-kk"),
         std::string("bearer x")}) {
     for (int i = 0; i < 3000; ++i) {
