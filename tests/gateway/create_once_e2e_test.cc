@@ -18,24 +18,12 @@
 #include "server/gateway/gateway_server.h"
 #include "sim/sim_server.h"
 #include "tests/testing/loopback_stack.h"
+#include "tests/testing/sim_fault_kinds.h"
 
 namespace seedance::gateway {
 namespace {
 
-// Every fault kind of docs/SIMULATOR.md "Faults", as applied to a create.
-const char* const kFaultKinds[] = {"500",
-                                   "503",
-                                   "429,retry_after=1",
-                                   "latency=50ms",
-                                   "stall",
-                                   "reset",
-                                   "reset_after_create",
-                                   "truncate",
-                                   "malformed",
-                                   "unknown_status=rendering",
-                                   "missing_fields",
-                                   "extra_fields",
-                                   "huge"};
+using ::seedance::testing::kCreateFaultKinds;
 
 class CreateOnceE2eTest : public ::testing::TestWithParam<const char*> {
  protected:
@@ -110,7 +98,7 @@ TEST_P(CreateOnceE2eTest, ConcurrentCreatesAreSentOnce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    EveryFaultKind, CreateOnceE2eTest, ::testing::ValuesIn(kFaultKinds),
+    EveryFaultKind, CreateOnceE2eTest, ::testing::ValuesIn(kCreateFaultKinds),
     [](const ::testing::TestParamInfo<const char*>& p) {
       std::string name = "k";
       for (char c : std::string(p.param)) {

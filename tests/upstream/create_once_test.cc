@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
+#include "tests/testing/sim_fault_kinds.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/upstream/sim_fixture.h"
 
@@ -21,20 +22,7 @@ using ::seedance::upstream::testing::kTestTimeout;
 using ::seedance::upstream::testing::MinimalRequest;
 using ::seedance::upstream::testing::SimFixture;
 
-// Every fault kind of docs/SIMULATOR.md "Faults", as applied to a create.
-const char* const kFaultKinds[] = {"500",
-                                   "503",
-                                   "429,retry_after=1",
-                                   "latency=50ms",
-                                   "stall",
-                                   "reset",
-                                   "reset_after_create",
-                                   "truncate",
-                                   "malformed",
-                                   "unknown_status=rendering",
-                                   "missing_fields",
-                                   "extra_fields",
-                                   "huge"};
+using ::seedance::testing::kCreateFaultKinds;
 
 class CreateOnceTest : public SimFixture,
                        public ::testing::WithParamInterface<const char*> {
@@ -102,7 +90,7 @@ TEST_P(CreateOnceTest, ConcurrentCreatesAreSentOnce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    EveryFaultKind, CreateOnceTest, ::testing::ValuesIn(kFaultKinds),
+    EveryFaultKind, CreateOnceTest, ::testing::ValuesIn(kCreateFaultKinds),
     [](const ::testing::TestParamInfo<const char*>& p) {
       std::string name;
       for (char c : std::string(p.param)) {
