@@ -12,6 +12,7 @@
 #include "rapidjson/error/en.h"
 #include "server/upstream/error_mapping.h"
 #include "server/upstream/redaction.h"
+#include "server/upstream/utf8.h"
 #include "server/upstream/request_validator.h"
 
 namespace seedance::upstream {
@@ -85,13 +86,15 @@ class ReplyReader {
 
   std::string String(absl::string_view raw,
                      TextKind kind = TextKind::kText) const {
+    // Valid UTF-8 first: every result lands in a proto3 string field.
+    const std::string text = ToValidUtf8(raw);
     switch (kind) {
       case TextKind::kText:
-        return Truncate(RedactSecrets(raw, api_key_));
+        return Truncate(RedactSecrets(text, api_key_));
       case TextKind::kId:
-        return RedactSecrets(raw, api_key_);
+        return RedactSecrets(text, api_key_);
       case TextKind::kUrl:
-        return RedactSecretsInUrl(raw, api_key_);
+        return RedactSecretsInUrl(text, api_key_);
     }
     return std::string(kRedacted);
   }

@@ -11,6 +11,10 @@
 // address: an acquire after taking the lock, a release before giving it up,
 // and both around Await and CondVar waits, which drop and retake it.
 //
+// absl::Notification gets the same: a release in Notify, an acquire after a
+// wait that saw it given (its check of the flag is inside the library too,
+// so a wait that finds the notification already given ordered nothing).
+//
 // absl::Status shares heap representations between copies with a refcount
 // that is dropped inside libabsl_status.so; the last owner frees it. The
 // same treatment orders every owner's reads before that free.
@@ -21,6 +25,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 
 extern "C" void __tsan_acquire(void* addr);
 extern "C" void __tsan_release(void* addr);
@@ -66,6 +71,39 @@ struct AnnotatedCondition {
 
 namespace absl {
 ABSL_NAMESPACE_BEGIN
+
+void Notification::Notify() {
+  ORIGINAL(void (*)(Notification*), "_ZN4absl7debian312Notification6NotifyEv");
+  __tsan_release(this);
+  original(this);
+}
+
+void Notification::WaitForNotification() const {
+  ORIGINAL(void (*)(const Notification*),
+           "_ZNK4absl7debian312Notification19WaitForNotificationEv");
+  original(this);
+  __tsan_acquire(const_cast<Notification*>(this));
+}
+
+bool Notification::WaitForNotificationWithTimeout(Duration timeout) const {
+  ORIGINAL(
+      bool (*)(const Notification*, Duration),
+      "_ZNK4absl7debian312Notification30WaitForNotificationWithTimeoutENS0_"
+      "8DurationE");
+  bool notified = original(this, timeout);
+  if (notified) __tsan_acquire(const_cast<Notification*>(this));
+  return notified;
+}
+
+bool Notification::WaitForNotificationWithDeadline(Time deadline) const {
+  ORIGINAL(
+      bool (*)(const Notification*, Time),
+      "_ZNK4absl7debian312Notification31WaitForNotificationWithDeadlineENS0_"
+      "4TimeE");
+  bool notified = original(this, deadline);
+  if (notified) __tsan_acquire(const_cast<Notification*>(this));
+  return notified;
+}
 
 void Mutex::Lock() {
   ORIGINAL(void (*)(Mu*), "_ZN4absl7debian35Mutex4LockEv");
