@@ -12,8 +12,8 @@
 #include "rapidjson/error/en.h"
 #include "server/upstream/error_mapping.h"
 #include "server/upstream/redaction.h"
-#include "server/upstream/utf8.h"
 #include "server/upstream/request_validator.h"
+#include "server/upstream/utf8.h"
 
 namespace seedance::upstream {
 namespace {
