@@ -12,6 +12,7 @@
 
 #include "absl/types/optional.h"
 #include "seedance/v1/video_service.pb.h"
+#include "server/common/video_status.h"  // IsFinal
 
 namespace seedance::gateway {
 
@@ -28,11 +29,6 @@ inline int64_t StageSequence(v1::VideoStatus status) {
     default:
       return 0;
   }
-}
-
-inline bool IsFinal(v1::VideoStatus status) {
-  return status == v1::VIDEO_STATUS_SUCCEEDED ||
-         status == v1::VIDEO_STATUS_FAILED;
 }
 
 // Sequence for a newly observed status after `last` (0 before any).

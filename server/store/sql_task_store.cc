@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/common/video_status.h"
 #include "server/store/owner_hasher.h"
 #include "server/store/schema.h"
 #include "server/store/task_rows.h"
@@ -10,11 +11,6 @@
 
 namespace seedance::store {
 namespace {
-
-bool IsFinalStatus(v1::VideoStatus status) {
-  return status == v1::VIDEO_STATUS_SUCCEEDED ||
-         status == v1::VIDEO_STATUS_FAILED;
-}
 
 // The record in a row that selected kTaskColumnList.
 absl::StatusOr<TaskRecord> ReadTask(const SqlRow& row) {
@@ -174,7 +170,7 @@ absl::Status SqlTaskStore::FinishCreate(int64_t row_id, CreateState outcome,
         {SqlValue::Int(row_id), SqlValue::Text(video.id()),
          SqlValue::Int(video.status()), SqlValue::Blob(StoredVideo(video)),
          SqlValue::Int(ToMicros(now)),
-         SqlValue::Int(IsFinalStatus(video.status()) ? 1 : 0)});
+         SqlValue::Int(IsFinal(video.status()) ? 1 : 0)});
   } else if (outcome == CreateState::kRejected ||
              outcome == CreateState::kUnknown) {
     // An error-less failure still needs a code: UNKNOWN says "no answer".
@@ -210,7 +206,7 @@ absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservation(
   SqlTransaction tx(**conn);
   if (absl::Status s = tx.Begin(); !s.ok()) return s;
   const v1::Video& v = observation.video;
-  const SqlValue final = SqlValue::Int(IsFinalStatus(v.status()) ? 1 : 0);
+  const SqlValue final = SqlValue::Int(IsFinal(v.status()) ? 1 : 0);
   const SqlValue at = SqlValue::Int(ToMicros(observation.observed));
   // First sight of a task created elsewhere: recorded without a price.
   absl::StatusOr<SqlResult> seen = (*conn)->Query(
