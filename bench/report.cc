@@ -100,7 +100,7 @@ void StoreCreateTable(std::string& out, const StoreCreateResult& result) {
       result.concurrency, result.rounds, absl::FormatDuration(result.round));
   for (const StoreCreateFigures& store : result.stores) {
     if (!store.skipped.empty()) {
-      absl::StrAppendFormat(&out, "  --store=%s: skipped (%s)\n", store.name,
+      absl::StrAppendFormat(&out, "  --store=%s: skipped: %s\n", store.name,
                             store.skipped);
       continue;
     }
