@@ -74,7 +74,7 @@ class CreateLoop {
           absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
       slot.response.Clear();
       if (options_.request_ids) {
-        request_id_pending_ = NewRequestId(random_);  // LEDGER-MERGE
+        slot.request.set_request_id(NewRequestId(random_));
       }
       slot.started = absl::Now();
     }
@@ -120,7 +120,6 @@ class CreateLoop {
   int64_t launched_ ABSL_GUARDED_BY(mu_) = 0;
   int active_ ABSL_GUARDED_BY(mu_) = 0;
   std::mt19937_64 random_ ABSL_GUARDED_BY(mu_);
-  std::string request_id_pending_ ABSL_GUARDED_BY(mu_);  // LEDGER-MERGE
   GrpcCreateResult result_ ABSL_GUARDED_BY(mu_);
 };
 
