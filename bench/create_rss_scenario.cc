@@ -47,9 +47,9 @@ absl::StatusOr<absl::Duration> WaitQuiet(pid_t gateway, double idle_share,
     if (!share.ok()) return share.status();
     if (*share <= idle_share + kQuietMargin) return absl::Now() - start;
   }
-  return absl::DeadlineExceededError(
-      absl::StrCat("the gateway was still busy ",
-                   absl::FormatDuration(limit), " after the creates"));
+  return absl::DeadlineExceededError(absl::StrCat("the gateway was still busy ",
+                                                  absl::FormatDuration(limit),
+                                                  " after the creates"));
 }
 
 absl::StatusOr<CreateRssFigures> MeasureOne(const BenchEnv& env,
@@ -83,13 +83,12 @@ absl::StatusOr<CreateRssFigures> MeasureOne(const BenchEnv& env,
   figures.first_error = created->first_error;
   figures.create_time = created->loop.elapsed;
   if (figures.creates == 0) {
-    return absl::InternalError(absl::StrCat("no create succeeded with --store=",
-                                            variant.name, ": ",
-                                            created->first_error));
+    return absl::InternalError(
+        absl::StrCat("no create succeeded with --store=", variant.name, ": ",
+                     created->first_error));
   }
-  absl::StatusOr<absl::Duration> settled =
-      WaitQuiet((*gateway)->pid(), *idle_share, env.poll_period(),
-                options.settle_limit);
+  absl::StatusOr<absl::Duration> settled = WaitQuiet(
+      (*gateway)->pid(), *idle_share, env.poll_period(), options.settle_limit);
   if (!settled.ok()) return settled.status();
   figures.settle_time = *settled;
   absl::StatusOr<ProcessUsage> after = ReadProcessUsage((*gateway)->pid());
@@ -122,7 +121,8 @@ absl::StatusOr<CreateRssResult> RunCreateRss(const BenchEnv& env,
     // The in-memory baseline and the embedded default; PostgreSQL keeps
     // its data in its own process.
     if (variant.name != "none" && variant.name != "sqlite") continue;
-    absl::StatusOr<CreateRssFigures> figures = MeasureOne(env, options, variant);
+    absl::StatusOr<CreateRssFigures> figures =
+        MeasureOne(env, options, variant);
     if (!figures.ok()) {
       return absl::Status(figures.status().code(),
                           absl::StrCat("RSS with --store=", variant.name, ": ",

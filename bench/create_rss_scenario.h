@@ -32,11 +32,11 @@ struct CreateRssFigures {
   int64_t creates = 0;  // successful
   int64_t errors = 0;
   std::string first_error;
-  absl::Duration create_time;  // all the creates
-  absl::Duration settle_time;  // then until the gateway was quiet
-  int64_t rss_start = 0;       // VmRSS after start, before any create
-  int64_t rss_after = 0;       // VmRSS once quiet
-  int64_t rss_peak = 0;        // VmHWM then
+  absl::Duration create_time;   // all the creates
+  absl::Duration settle_time;   // then until the gateway was quiet
+  int64_t rss_start = 0;        // VmRSS after start, before any create
+  int64_t rss_after = 0;        // VmRSS once quiet
+  int64_t rss_peak = 0;         // VmHWM then
   double bytes_per_create = 0;  // (rss_after - rss_start) / creates
 };
 

@@ -40,9 +40,9 @@ absl::StatusOr<std::unique_ptr<GatewayProcess>> GatewayProcess::Start(
   absl::StatusOr<std::string> port =
       gateway->child_->WaitForLine("listening on port ", absl::Seconds(20));
   if (!port.ok()) {
-    return absl::Status(port.status().code(),
-                        absl::StrCat(port.status().message(), " (see ",
-                                     launch.log_path, ")"));
+    return absl::Status(
+        port.status().code(),
+        absl::StrCat(port.status().message(), " (see ", launch.log_path, ")"));
   }
 
   for (int i = 0; i < std::max(1, launch.channels); ++i) {

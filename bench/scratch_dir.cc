@@ -20,8 +20,8 @@ absl::StatusOr<std::unique_ptr<ScratchDir>> ScratchDir::Create(
   std::vector<char> buffer(pattern.begin(), pattern.end());
   buffer.push_back('\0');
   if (mkdtemp(buffer.data()) == nullptr) {
-    return absl::InternalError(absl::StrCat("mkdtemp ", pattern, ": ",
-                                            seedance::ErrnoText(errno)));
+    return absl::InternalError(
+        absl::StrCat("mkdtemp ", pattern, ": ", seedance::ErrnoText(errno)));
   }
   return std::unique_ptr<ScratchDir>(new ScratchDir(buffer.data()));
 }
@@ -31,8 +31,8 @@ ScratchDir::~ScratchDir() {
   std::filesystem::remove_all(path_, error);
   // A leftover directory is worth a line, not a failed run.
   if (error) {
-    std::cerr << "[bench] could not remove " << path_ << ": "
-              << error.message() << std::endl;
+    std::cerr << "[bench] could not remove " << path_ << ": " << error.message()
+              << std::endl;
   }
 }
 

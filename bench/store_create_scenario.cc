@@ -67,17 +67,16 @@ absl::Status RunRound(const BenchEnv& env, const StoreCreateOptions& options,
                       absl::Duration length, Contender& contender) {
   absl::StatusOr<Cpu> before = SampleCpu(env, contender.gateway->pid());
   if (!before.ok()) return before.status();
-  absl::StatusOr<GrpcCreateResult> loop =
-      RunGrpcCreates(*contender.gateway,
-                     LoopOptions(options, contender.variant, length));
+  absl::StatusOr<GrpcCreateResult> loop = RunGrpcCreates(
+      *contender.gateway, LoopOptions(options, contender.variant, length));
   if (!loop.ok()) return loop.status();
   absl::StatusOr<Cpu> after = SampleCpu(env, contender.gateway->pid());
   if (!after.ok()) return after.status();
   if (contender.first_error.empty()) contender.first_error = loop->first_error;
   if (loop->loop.latencies_us.empty()) {
-    return absl::InternalError(absl::StrCat("no create succeeded with --store=",
-                                            contender.variant.name, ": ",
-                                            loop->first_error));
+    return absl::InternalError(absl::StrCat(
+        "no create succeeded with --store=", contender.variant.name, ": ",
+        loop->first_error));
   }
   Round round;
   round.requests = static_cast<int64_t>(loop->loop.latencies_us.size());
@@ -127,26 +126,26 @@ StoreCreateFigures Figures(const Contender& contender,
     figures.requests += round.requests;
     figures.errors += round.errors;
   }
-  figures.per_second = MedianOf(rounds, [](const Round& r) { return r.per_second; });
+  figures.per_second =
+      MedianOf(rounds, [](const Round& r) { return r.per_second; });
   figures.p50_ms = MedianOf(rounds, [](const Round& r) { return r.p50_ms; });
   figures.p99_ms = MedianOf(rounds, [](const Round& r) { return r.p99_ms; });
   figures.gateway_cpu_us =
       MedianOf(rounds, [](const Round& r) { return r.gateway_cpu_us; });
   figures.bench_cpu_us =
       MedianOf(rounds, [](const Round& r) { return r.bench_cpu_us; });
-  figures.sim_cpu_us = MedianOf(rounds, [](const Round& r) { return r.sim_cpu_us; });
+  figures.sim_cpu_us =
+      MedianOf(rounds, [](const Round& r) { return r.sim_cpu_us; });
   figures.throughput_ratio =
       MedianAgainst(rounds, baseline, [](const Round& r, const Round& base) {
         return r.per_second / base.per_second;
       });
-  figures.p50_added_ms =
-      MedianAgainst(rounds, baseline, [](const Round& r, const Round& base) {
-        return r.p50_ms - base.p50_ms;
-      });
-  figures.p99_added_ms =
-      MedianAgainst(rounds, baseline, [](const Round& r, const Round& base) {
-        return r.p99_ms - base.p99_ms;
-      });
+  figures.p50_added_ms = MedianAgainst(
+      rounds, baseline,
+      [](const Round& r, const Round& base) { return r.p50_ms - base.p50_ms; });
+  figures.p99_added_ms = MedianAgainst(
+      rounds, baseline,
+      [](const Round& r, const Round& base) { return r.p99_ms - base.p99_ms; });
   figures.gateway_cpu_ratio =
       MedianAgainst(rounds, baseline, [](const Round& r, const Round& base) {
         return base.gateway_cpu_us > 0 ? r.gateway_cpu_us / base.gateway_cpu_us
@@ -193,9 +192,9 @@ absl::StatusOr<StoreCreateResult> RunStoreCreates(
     contenders.push_back({std::move(variant), std::move(*gateway), {}, ""});
   }
   for (Contender& contender : contenders) {
-    absl::StatusOr<GrpcCreateResult> warm = RunGrpcCreates(
-        *contender.gateway,
-        LoopOptions(options, contender.variant, options.warmup));
+    absl::StatusOr<GrpcCreateResult> warm =
+        RunGrpcCreates(*contender.gateway,
+                       LoopOptions(options, contender.variant, options.warmup));
     if (!warm.ok()) return warm.status();
   }
   for (int r = 0; r < result.rounds; ++r) {
@@ -209,10 +208,10 @@ absl::StatusOr<StoreCreateResult> RunStoreCreates(
   }
   for (Contender& contender : contenders) {
     if (absl::Status stopped = contender.gateway->Stop(); !stopped.ok()) {
-      return absl::Status(stopped.code(),
-                          absl::StrCat("gateway with --store=",
-                                       contender.variant.name, ": ",
-                                       stopped.message()));
+      return absl::Status(
+          stopped.code(),
+          absl::StrCat("gateway with --store=", contender.variant.name, ": ",
+                       stopped.message()));
     }
   }
   // contenders[0] is `none`: StoreVariants lists it first, and it never skips.

@@ -46,9 +46,9 @@ struct StoreCreateFigures {
   double gateway_cpu_us = 0;  // per successful create
   double bench_cpu_us = 0;
   double sim_cpu_us = 0;
-  double throughput_ratio = 1;  // vs none
-  double p50_added_ms = 0;      // vs none
-  double p99_added_ms = 0;      // vs none
+  double throughput_ratio = 1;   // vs none
+  double p50_added_ms = 0;       // vs none
+  double p99_added_ms = 0;       // vs none
   double gateway_cpu_ratio = 1;  // vs none
 };
 

@@ -58,7 +58,8 @@ std::vector<StoreVariant> StoreVariants(const std::string& sqlite_dir,
                                         const EnvLookup& env) {
   std::vector<StoreVariant> variants;
   variants.push_back({"none", "none", ""});
-  variants.push_back({"sqlite", absl::StrCat("sqlite:", sqlite_dir, "/tasks.db"), ""});
+  variants.push_back(
+      {"sqlite", absl::StrCat("sqlite:", sqlite_dir, "/tasks.db"), ""});
   absl::StatusOr<std::string> postgres = PostgresUriFromEnv(env);
   if (postgres.ok()) {
     variants.push_back({"postgresql", *postgres, ""});

@@ -19,12 +19,12 @@ EnvLookup FakeEnv(std::map<std::string, std::string> values) {
 }
 
 TEST(StoreVariantsTest, PgVirtualenvGivesALoopbackUriWithoutThePassword) {
-  absl::StatusOr<std::string> uri = PostgresUriFromEnv(
-      FakeEnv({{"PGHOST", "localhost"},
-               {"PGPORT", "5433"},
-               {"PGUSER", "postgres"},
-               {"PGDATABASE", "postgres"},
-               {"PGPASSWORD", "s3cret"}}));
+  absl::StatusOr<std::string> uri =
+      PostgresUriFromEnv(FakeEnv({{"PGHOST", "localhost"},
+                                  {"PGPORT", "5433"},
+                                  {"PGUSER", "postgres"},
+                                  {"PGDATABASE", "postgres"},
+                                  {"PGPASSWORD", "s3cret"}}));
   ASSERT_TRUE(uri.ok()) << uri.status();
   EXPECT_EQ(*uri, "postgresql://postgres@localhost:5433/postgres");
 }
@@ -32,11 +32,12 @@ TEST(StoreVariantsTest, PgVirtualenvGivesALoopbackUriWithoutThePassword) {
 TEST(StoreVariantsTest, OnlyTheHostIsNeededAndOddCharactersAreEncoded) {
   EXPECT_EQ(*PostgresUriFromEnv(FakeEnv({{"PGHOST", "127.0.0.1"}})),
             "postgresql://127.0.0.1");
-  EXPECT_EQ(*PostgresUriFromEnv(FakeEnv(
-                {{"PGHOST", "/run/postgresql"}, {"PGUSER", "a b@c"}})),
+  EXPECT_EQ(*PostgresUriFromEnv(
+                FakeEnv({{"PGHOST", "/run/postgresql"}, {"PGUSER", "a b@c"}})),
             "postgresql://a%20b%40c@%2Frun%2Fpostgresql");
-  EXPECT_EQ(*PostgresUriFromEnv(FakeEnv({{"PGHOST", "::1"}, {"PGPORT", "5432"}})),
-            "postgresql://[::1]:5432");
+  EXPECT_EQ(
+      *PostgresUriFromEnv(FakeEnv({{"PGHOST", "::1"}, {"PGPORT", "5432"}})),
+      "postgresql://[::1]:5432");
 }
 
 TEST(StoreVariantsTest, WithoutPgHostPostgresIsSkippedWithAReason) {
