@@ -111,7 +111,8 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
   options.env.sim_path = dir + "/tokenhub-sim";
   options.env.gateway_path = dir + "/seedance-gateway";
   options.env.log_dir = "/tmp";
-  const char* tmpdir = std::getenv("TMPDIR");
+  // Read before any thread of ours starts.
+  const char* tmpdir = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
   const std::string scratch =
       tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
   options.store_create.scratch_parent = scratch;

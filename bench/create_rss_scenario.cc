@@ -2,7 +2,6 @@
 #include "bench/create_rss_scenario.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -105,8 +104,6 @@ absl::StatusOr<CreateRssFigures> MeasureOne(const BenchEnv& env,
   return figures;
 }
 
-const char* GetEnv(const char* name) { return std::getenv(name); }
-
 }  // namespace
 
 absl::StatusOr<CreateRssResult> RunCreateRss(const BenchEnv& env,
@@ -117,7 +114,7 @@ absl::StatusOr<CreateRssResult> RunCreateRss(const BenchEnv& env,
   CreateRssResult result;
   result.creates = options.creates;
   for (const StoreVariant& variant :
-       StoreVariants((*scratch)->path(), GetEnv)) {
+       StoreVariants((*scratch)->path(), ProcessEnvironment())) {
     // The in-memory baseline and the embedded default; PostgreSQL keeps
     // its data in its own process.
     if (variant.name != "none" && variant.name != "sqlite") continue;

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -102,6 +101,7 @@ absl::Status RunRound(const BenchEnv& env, const StoreCreateOptions& options,
 template <typename F>
 double MedianOf(const std::vector<Round>& rounds, F field) {
   std::vector<double> values;
+  values.reserve(rounds.size());
   for (const Round& round : rounds) values.push_back(field(round));
   return Median(std::move(values));
 }
@@ -154,8 +154,6 @@ StoreCreateFigures Figures(const Contender& contender,
   return figures;
 }
 
-const char* GetEnv(const char* name) { return std::getenv(name); }
-
 }  // namespace
 
 absl::StatusOr<StoreCreateResult> RunStoreCreates(
@@ -176,7 +174,8 @@ absl::StatusOr<StoreCreateResult> RunStoreCreates(
   // (one poll: the task is already final) ends within its round.
   const std::vector<std::string> extra = {absl::StrCat(
       "--poll-unwatched=", absl::ToInt64Milliseconds(env.poll_period()), "ms")};
-  for (StoreVariant& variant : StoreVariants((*scratch)->path(), GetEnv)) {
+  for (StoreVariant& variant :
+       StoreVariants((*scratch)->path(), ProcessEnvironment())) {
     if (!variant.skipped.empty()) {
       skipped.push_back(std::move(variant));
       continue;

@@ -1,6 +1,8 @@
 // Store variants; see store_variants.h.
 #include "bench/store_variants.h"
 
+#include <cstdlib>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -30,6 +32,14 @@ std::string Lookup(const EnvLookup& env, const char* name) {
 }
 
 }  // namespace
+
+EnvLookup ProcessEnvironment() {
+  return [](const char* name) -> const char* {
+    // Nothing in the bench sets environment variables (children get theirs
+    // through posix_spawn), so reading it from any thread is safe.
+    return std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+  };
+}
 
 absl::StatusOr<std::string> PostgresUriFromEnv(const EnvLookup& env) {
   const std::string host = Lookup(env, "PGHOST");

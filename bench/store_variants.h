@@ -23,6 +23,9 @@ struct StoreVariant {
 // getenv, or a fake in tests.
 using EnvLookup = std::function<const char*(const char*)>;
 
+// The process's environment (getenv).
+EnvLookup ProcessEnvironment();
+
 // postgresql://USER@HOST:PORT/DATABASE from PGHOST, PGPORT, PGUSER and
 // PGDATABASE (each optional but PGHOST; components percent-encoded, so a
 // socket directory works too). The password is left out on purpose: libpq
