@@ -306,6 +306,39 @@ TEST_P(TaskStoreContract, TaskSeenButNotCreatedHereIsRecordedWithoutPrice) {
   EXPECT_EQ(again.row_id, seen.row_id);
 }
 
+TEST_P(TaskStoreContract, ACreateRecordedLateTakesItsTasksSightingsOver) {
+  // The store was down when the create's answer came: the task's poller
+  // recorded it (as seen) before the create's outcome could be.
+  ASSERT_OK_AND_ASSIGN(BeginResult begun,
+                       store_->BeginCreate(Create("owner-a", "req-1"), kT0));
+  ASSERT_OK(store_
+                ->RecordObservation("owner-a", "cgt-late",
+                                    Seen("cgt-late", v1::VIDEO_STATUS_RUNNING,
+                                         "running", 20, kT0 + absl::Seconds(5)))
+                .status());
+  ASSERT_OK(store_->FinishCreate(
+      begun.record.row_id, CreateState::kCreated,
+      Upstream("cgt-late", v1::VIDEO_STATUS_QUEUED, "queued"), absl::OkStatus(),
+      kT0 + absl::Seconds(9)));
+
+  ASSERT_OK_AND_ASSIGN(TaskRecord task, store_->GetTask("owner-a", "cgt-late"));
+  EXPECT_EQ(task.row_id, begun.record.row_id) << "one task, the create's row";
+  EXPECT_EQ(task.create_state, CreateState::kCreated);
+  EXPECT_EQ(task.request_id, "req-1");
+  EXPECT_EQ(task.video.price().estimated_micros(), 1000000);
+  EXPECT_EQ(task.sequence, 20) << "the newer state seen meanwhile stays";
+  EXPECT_EQ(task.video.status(), v1::VIDEO_STATUS_RUNNING);
+  EXPECT_EQ(task.update_time, kT0 + absl::Seconds(5));
+  ASSERT_OK_AND_ASSIGN(std::vector<TransitionRecord> transitions,
+                       store_->Transitions("owner-a", "cgt-late"));
+  ASSERT_THAT(transitions, SizeIs(1));
+  EXPECT_EQ(transitions[0].sequence, 20);
+  ListQuery all;
+  all.owner = "owner-a";
+  ASSERT_OK_AND_ASSIGN(ListPage page, store_->ListTasks(all));
+  EXPECT_THAT(page.tasks, SizeIs(1));
+}
+
 TEST_P(TaskStoreContract, OwnersSeeOnlyTheirOwnTasks) {
   CreateTask(*store_, 1, "owner-a");
   EXPECT_THAT(store_->GetTask("owner-b", "cgt-1"),
