@@ -1,7 +1,9 @@
 #include "server/store/postgres_connection.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <utility>
 #include <vector>
@@ -69,6 +71,31 @@ SqlCell ReadCell(const PGresult* result, int row, int column) {
   return cell;
 }
 
+// True when the server ended this idle session since its last use (a
+// restart, a failover, an administrator): it then sent its goodbye
+// (ErrorResponse, then EOF), which an idle session never otherwise
+// receives. Checked before each use, so a restart that happened between
+// two calls costs no call an UNAVAILABLE. Never blocks: libpq's socket is
+// non-blocking, and only what has already arrived is read. (A session that
+// breaks during a call still fails that call.)
+bool ClosedWhileIdle(pg_conn* conn) {
+  const int fd = PQsocket(conn);
+  if (fd < 0) return true;
+  // The goodbye and the EOF may come in separate reads: a few rounds.
+  for (int round = 0; round < 4; ++round) {
+    pollfd pfd{fd, POLLIN, 0};
+    const int ready = poll(&pfd, 1, /*timeout=*/0);
+    if (ready == 0) return false;  // nothing arrived: alive as far as we know
+    if (ready < 0) return errno != EINTR;
+    if (PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK) {
+      return true;
+    }
+  }
+  // Data keeps arriving at an idle session: not ours to interpret, so
+  // start afresh rather than guess.
+  return true;
+}
+
 }  // namespace
 
 void PostgresConnection::ConnCloser::operator()(pg_conn* conn) const {
@@ -90,7 +117,8 @@ absl::StatusOr<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
 }
 
 absl::Status PostgresConnection::EnsureConnected() {
-  if (conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK) {
+  if (conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK &&
+      !ClosedWhileIdle(conn_.get())) {
     return absl::OkStatus();
   }
   conn_.reset();
@@ -119,6 +147,11 @@ absl::Status PostgresConnection::EnsureConnected() {
         absl::StrCat("task store (postgresql): cannot connect: ",
                      Trimmed(PQerrorMessage(conn.get()))));
   }
+  // libpq prints server notices on stderr by default ("relation
+  // schema_migrations already exists, skipping" at every start, a session's
+  // goodbye): none is an error of ours, and the gateway's log is its own.
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
   const std::string settings =
       absl::StrCat("SET statement_timeout = ",
                    absl::ToInt64Milliseconds(options_.statement_timeout));
