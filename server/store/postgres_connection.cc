@@ -12,16 +12,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/common/errno_text.h"
 
 namespace seedance::store {
 namespace {
 
 constexpr Oid kByteaOid = 17;  // pg_type.h: BYTEAOID
-
-struct ResultClearer {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using ResultPtr = std::unique_ptr<PGresult, ResultClearer>;
 
 std::string Trimmed(const char* message) {
   return std::string(
@@ -32,6 +29,12 @@ std::string Trimmed(const char* message) {
 // server cannot serve now (connection, shutdown, resources, a conflict
 // that a retry resolves, a timeout): UNAVAILABLE; damage: DATA_LOSS;
 // anything else is a bug in our SQL: INTERNAL.
+bool Failed(const PGresult* result) {
+  const ExecStatusType status = PQresultStatus(result);
+  return status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
+         status != PGRES_EMPTY_QUERY;
+}
+
 absl::Status StatementError(const PGresult* result, pg_conn* conn,
                             absl::string_view what) {
   const char* state = result != nullptr
@@ -101,6 +104,9 @@ bool ClosedWhileIdle(pg_conn* conn) {
 void PostgresConnection::ConnCloser::operator()(pg_conn* conn) const {
   PQfinish(conn);
 }
+void PostgresConnection::ResultClearer::operator()(PGresult* r) const {
+  PQclear(r);
+}
 
 PostgresConnection::PostgresConnection(std::string conninfo,
                                        const PostgresOptions& options)
@@ -155,12 +161,73 @@ absl::Status PostgresConnection::EnsureConnected() {
   const std::string settings =
       absl::StrCat("SET statement_timeout = ",
                    absl::ToInt64Milliseconds(options_.statement_timeout));
-  ResultPtr set(PQexec(conn.get(), settings.c_str()));
-  if (PQresultStatus(set.get()) != PGRES_COMMAND_OK) {
-    return StatementError(set.get(), conn.get(), "session settings");
-  }
   conn_ = std::move(conn);
+  if (PQsetnonblocking(conn_.get(), 1) != 0) {
+    absl::Status error =
+        StatementError(nullptr, conn_.get(), "non-blocking mode");
+    conn_.reset();
+    return error;
+  }
+  if (absl::Status s = Exec(settings, "session settings"); !s.ok()) {
+    conn_.reset();
+    return s;
+  }
   return absl::OkStatus();
+}
+
+absl::StatusOr<PostgresConnection::ResultPtr> PostgresConnection::AwaitResult(
+    absl::string_view what) {
+  pg_conn* conn = conn_.get();
+  const absl::Time deadline = absl::Now() + options_.reply_timeout;
+  // Waits until the socket is ready for `events` or the deadline passes.
+  auto wait = [&](decltype(pollfd::events) events) -> absl::Status {
+    while (true) {
+      const absl::Duration left = deadline - absl::Now();
+      if (left <= absl::ZeroDuration()) {
+        return absl::UnavailableError(
+            absl::StrCat("task store (postgresql): ", what,
+                         ": no answer from the server in ",
+                         absl::FormatDuration(options_.reply_timeout)));
+      }
+      pollfd pfd{PQsocket(conn), events, 0};
+      const int ready =
+          poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
+      if (ready > 0) return absl::OkStatus();
+      if (ready < 0 && errno != EINTR) {
+        return absl::UnavailableError(absl::StrCat(
+            "task store (postgresql): ", what, ": poll: ", ErrnoText(errno)));
+      }
+    }
+  };
+  auto fail = [&](absl::Status error) {
+    conn_.reset();  // in an unknown state: never reused
+    return error;
+  };
+  // Non-blocking mode: the query may still sit in libpq's buffer.
+  while (true) {
+    const int flushed = PQflush(conn);
+    if (flushed == 0) break;
+    if (flushed < 0) return fail(StatementError(nullptr, conn, what));
+    if (absl::Status s = wait(POLLOUT | POLLIN); !s.ok()) return fail(s);
+    if (PQconsumeInput(conn) == 0) {
+      return fail(StatementError(nullptr, conn, what));
+    }
+  }
+  ResultPtr kept;
+  while (true) {
+    while (PQisBusy(conn) != 0) {
+      if (absl::Status s = wait(POLLIN); !s.ok()) return fail(s);
+      if (PQconsumeInput(conn) == 0) {
+        return fail(StatementError(nullptr, conn, what));
+      }
+    }
+    ResultPtr result(PQgetResult(conn));
+    if (result == nullptr) break;
+    // As PQexec: the first error wins, else the last result.
+    if (kept == nullptr || !Failed(kept.get())) kept = std::move(result);
+  }
+  if (kept == nullptr) return fail(StatementError(nullptr, conn, what));
+  return kept;
 }
 
 absl::StatusOr<SqlResult> PostgresConnection::Query(
@@ -190,10 +257,17 @@ absl::StatusOr<SqlResult> PostgresConnection::Query(
         break;
     }
   }
-  ResultPtr result(PQexecParams(
-      conn_.get(), sql.c_str(), static_cast<int>(params.size()),
-      /*paramTypes=*/nullptr, values.data(), lengths.data(), formats.data(),
-      /*resultFormat=*/0));
+  if (PQsendQueryParams(conn_.get(), sql.c_str(),
+                        static_cast<int>(params.size()),
+                        /*paramTypes=*/nullptr, values.data(), lengths.data(),
+                        formats.data(), /*resultFormat=*/0) == 0) {
+    absl::Status error = StatementError(nullptr, conn_.get(), "query");
+    conn_.reset();
+    return error;
+  }
+  absl::StatusOr<ResultPtr> awaited = AwaitResult("query");
+  if (!awaited.ok()) return awaited.status();
+  ResultPtr result = *std::move(awaited);
   const ExecStatusType status = PQresultStatus(result.get());
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     absl::Status error = StatementError(result.get(), conn_.get(), "query");
@@ -221,10 +295,20 @@ absl::StatusOr<SqlResult> PostgresConnection::Query(
 
 absl::Status PostgresConnection::Script(const std::string& sql) {
   if (absl::Status s = EnsureConnected(); !s.ok()) return s;
-  ResultPtr result(PQexec(conn_.get(), sql.c_str()));
-  const ExecStatusType status = PQresultStatus(result.get());
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    absl::Status error = StatementError(result.get(), conn_.get(), "script");
+  return Exec(sql, "script");
+}
+
+absl::Status PostgresConnection::Exec(const std::string& sql,
+                                      absl::string_view what) {
+  if (PQsendQuery(conn_.get(), sql.c_str()) == 0) {
+    absl::Status error = StatementError(nullptr, conn_.get(), what);
+    conn_.reset();
+    return error;
+  }
+  absl::StatusOr<ResultPtr> result = AwaitResult(what);
+  if (!result.ok()) return result.status();
+  if (Failed(result->get())) {
+    absl::Status error = StatementError(result->get(), conn_.get(), what);
     if (PQstatus(conn_.get()) != CONNECTION_OK) conn_.reset();
     return error;
   }
@@ -238,9 +322,8 @@ absl::Status PostgresConnection::Commit() { return Script("COMMIT"); }
 void PostgresConnection::Rollback() {
   if (conn_ == nullptr || PQstatus(conn_.get()) != CONNECTION_OK) return;
   if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE) return;
-  ResultPtr result(PQexec(conn_.get(), "ROLLBACK"));
   // A failed ROLLBACK means the connection is unusable: start afresh.
-  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) conn_.reset();
+  if (!Exec("ROLLBACK", "rollback").ok()) conn_.reset();
 }
 
 }  // namespace seedance::store

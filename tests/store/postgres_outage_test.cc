@@ -3,17 +3,22 @@
 // `./dev test` is never stopped): every call fails with UNAVAILABLE, and
 // none hangs, while it is down; the same store object works again once it
 // is back, without being reopened, and a restart the store slept through
-// costs no call.
+// costs no call. A frozen server (or a network cut: connections open,
+// nothing answers) fails calls after the client's reply timeout.
+#include <cstdlib>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "server/store/connection_pool.h"
+#include "server/store/postgres_connection.h"
+#include "server/store/sql_task_store.h"
 #include "server/store/task_store.h"
 #include "tests/testing/scratch_postgres.h"
 #include "tests/testing/status_matchers.h"
@@ -30,10 +35,12 @@ using ::testing::HasSubstr;
 // A bound against hangs, not a speed check.
 constexpr absl::Duration kHangBound = absl::Seconds(60);
 
-// The status of `call`, run on a thread of its own; DEADLINE_EXCEEDED when
-// it has not returned within kHangBound. A hung call is left behind (the
-// test fails, and the process ends with it).
-absl::Status Bounded(std::function<absl::Status()> call) {
+// The status of `call`, run on a thread of its own. A call that has not
+// returned within kHangBound fails the test; `unstick` (which ends the
+// outage) then lets it finish, so that it never outlives the store it uses.
+absl::Status Bounded(
+    std::function<absl::Status()> call,
+    const std::function<void()>& unstick = [] {}) {
   struct Outcome {
     absl::Notification done;
     absl::Status status;
@@ -43,11 +50,15 @@ absl::Status Bounded(std::function<absl::Status()> call) {
     outcome->status = call();
     outcome->done.Notify();
   }).detach();
-  if (!outcome->done.WaitForNotificationWithTimeout(kHangBound)) {
-    ADD_FAILURE() << "a store call hung";
-    std::abort();  // the hung call still uses the store: end here, loudly
+  if (outcome->done.WaitForNotificationWithTimeout(kHangBound)) {
+    return outcome->status;
   }
-  return outcome->status;
+  ADD_FAILURE() << "a store call hung";
+  unstick();
+  if (!outcome->done.WaitForNotificationWithTimeout(kHangBound)) {
+    std::abort();  // still stuck on the store: end here, loudly
+  }
+  return absl::DeadlineExceededError("the call hung");
 }
 
 NewCreate Create(const std::string& request_id) {
@@ -61,8 +72,9 @@ NewCreate Create(const std::string& request_id) {
 
 // A created task, as the gateway records one.
 void RecordCreatedTask(TaskStore& store, const std::string& task_id) {
-  ASSERT_OK_AND_ASSIGN(BeginResult begun,
-                       store.BeginCreate(Create("req-" + task_id), absl::Now()));
+  ASSERT_OK_AND_ASSIGN(
+      BeginResult begun,
+      store.BeginCreate(Create("req-" + task_id), absl::Now()));
   ASSERT_TRUE(begun.send);
   v1::Video video;
   video.set_id(task_id);
@@ -75,8 +87,8 @@ void RecordCreatedTask(TaskStore& store, const std::string& task_id) {
 std::vector<absl::Status> EveryKindOfCall(TaskStore& store, int round) {
   std::vector<absl::Status> out;
   out.push_back(Bounded([&] {
-    return store.BeginCreate(Create(absl::StrCat("during-", round)),
-                             absl::Now())
+    return store
+        .BeginCreate(Create(absl::StrCat("during-", round)), absl::Now())
         .status();
   }));
   out.push_back(
@@ -94,8 +106,7 @@ std::vector<absl::Status> EveryKindOfCall(TaskStore& store, int round) {
     seen.observed = absl::Now();
     return store.RecordObservation("owner-a", "cgt-1", seen).status();
   }));
-  out.push_back(
-      Bounded([&] { return store.ListUnfinished(0, 10).status(); }));
+  out.push_back(Bounded([&] { return store.ListUnfinished(0, 10).status(); }));
   return out;
 }
 
@@ -165,11 +176,48 @@ TEST_F(PostgresOutageTest, RestartBetweenCallsCostsNoCall) {
 
 TEST_F(PostgresOutageTest, StoreOpenedWhileDownIsUnavailableThenWorks) {
   ASSERT_OK(pg_->Stop());
-  EXPECT_THAT(Bounded([&] { return OpenTaskStore(pg_->uri()).status(); }),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       HasSubstr("cannot connect")));
+  EXPECT_THAT(
+      Bounded([&] { return OpenTaskStore(pg_->uri()).status(); }),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("cannot connect")));
   ASSERT_OK(pg_->Start());
   EXPECT_OK(OpenTaskStore(pg_->uri()).status());
+}
+
+// A server that stops answering without closing anything (a hung host, a
+// network cut): only the client's own deadline can end the wait.
+TEST_F(PostgresOutageTest, FrozenServerFailsCallsAfterTheReplyTimeout) {
+  PostgresOptions options;
+  options.connect_timeout = absl::Seconds(2);
+  options.statement_timeout = absl::Milliseconds(500);
+  options.reply_timeout = absl::Seconds(1);
+  const std::string uri = pg_->uri();
+  ASSERT_OK_AND_ASSIGN(
+      auto store,
+      SqlTaskStore::Open(std::make_unique<ConnectionPool>(
+          [uri, options]() -> absl::StatusOr<std::unique_ptr<SqlConnection>> {
+            auto conn = PostgresConnection::Open(uri, options);
+            if (!conn.ok()) return conn.status();
+            return std::unique_ptr<SqlConnection>(*std::move(conn));
+          },
+          1)));
+  ASSERT_OK(store->GetTask("owner-a", "cgt-1").status());
+  ASSERT_OK(pg_->Freeze());
+  // The open session gets no answer; the next one cannot even connect.
+  auto thaw = [this] { EXPECT_OK(pg_->Thaw()); };
+  EXPECT_THAT(
+      Bounded([&] { return store->GetTask("owner-a", "cgt-1").status(); },
+              thaw),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("no answer")));
+  EXPECT_THAT(
+      Bounded(
+          [&] {
+            return store->BeginCreate(Create("frozen"), absl::Now()).status();
+          },
+          thaw),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("cannot connect")));
+  ASSERT_OK(pg_->Thaw());
+  EXPECT_OK(store->GetTask("owner-a", "cgt-1").status());
+  EXPECT_OK(store->BeginCreate(Create("thawed"), absl::Now()).status());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -14,11 +15,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <system_error>
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/common/errno_text.h"
@@ -49,7 +52,9 @@ class SpawnActions {
 // the ephemeral range by number, so it stays free in practice.
 absl::StatusOr<int> FreeLoopbackPort() {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", ErrnoText(errno)));
+  if (fd < 0) {
+    return absl::InternalError(absl::StrCat("socket: ", ErrnoText(errno)));
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -62,11 +67,15 @@ absl::StatusOr<int> FreeLoopbackPort() {
   }
   const int err = errno;
   close(fd);
-  if (port < 0) return absl::InternalError(absl::StrCat("bind: ", ErrnoText(err)));
+  if (port < 0) {
+    return absl::InternalError(absl::StrCat("bind: ", ErrnoText(err)));
+  }
   return port;
 }
 
-bool Executable(const std::string& path) { return access(path.c_str(), X_OK) == 0; }
+bool Executable(const std::string& path) {
+  return access(path.c_str(), X_OK) == 0;
+}
 
 }  // namespace
 
@@ -80,9 +89,9 @@ absl::StatusOr<std::unique_ptr<ScratchPostgres>> ScratchPostgres::Create() {
   const std::string bin = kBinDir;
   for (const char* program : {"initdb", "pg_ctl", "postgres"}) {
     if (!Executable(absl::StrCat(bin, "/", program))) {
-      return absl::NotFoundError(absl::StrCat(
-          "PostgreSQL 15 is not installed (no ", bin, "/", program,
-          "; Debian: postgresql-15)"));
+      return absl::NotFoundError(
+          absl::StrCat("PostgreSQL 15 is not installed (no ", bin, "/", program,
+                       "; Debian: postgresql-15)"));
     }
   }
   const bool root = geteuid() == 0;
@@ -110,12 +119,15 @@ absl::StatusOr<std::unique_ptr<ScratchPostgres>> ScratchPostgres::Create() {
   }
   // Owned from here: the destructor removes the folder on every path.
   std::unique_ptr<ScratchPostgres> pg(new ScratchPostgres(tmpl, *port));
-  if (root && chown(pg->dir_.c_str(), postgres->pw_uid, postgres->pw_gid) != 0) {
-    return absl::InternalError(absl::StrCat("chown ", pg->dir_, ": ", ErrnoText(errno)));
+  if (root &&
+      chown(pg->dir_.c_str(), postgres->pw_uid, postgres->pw_gid) != 0) {
+    return absl::InternalError(
+        absl::StrCat("chown ", pg->dir_, ": ", ErrnoText(errno)));
   }
-  if (absl::Status s = pg->Run({bin + "/initdb", "-D", pg->data_dir(), "-U", "postgres",
-                                "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync",
-                                "--no-instructions"});
+  if (absl::Status s =
+          pg->Run({bin + "/initdb", "-D", pg->data_dir(), "-U", "postgres",
+                   "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync",
+                   "--no-instructions"});
       !s.ok()) {
     return s;
   }
@@ -141,10 +153,11 @@ absl::StatusOr<std::unique_ptr<ScratchPostgres>> ScratchPostgres::Create() {
 }
 
 ScratchPostgres::~ScratchPostgres() {
+  Thaw().IgnoreError();
   if (running_) {
     // Immediate: nothing of a scratch cluster needs to be saved.
-    Run({absl::StrCat(kBinDir, "/pg_ctl"), "stop", "-D", data_dir(), "-m", "immediate",
-         "-w", "-t", kPgCtlTimeoutSeconds})
+    Run({absl::StrCat(kBinDir, "/pg_ctl"), "stop", "-D", data_dir(), "-m",
+         "immediate", "-w", "-t", kPgCtlTimeoutSeconds})
         .IgnoreError();
   }
   std::error_code ignored;
@@ -153,20 +166,80 @@ ScratchPostgres::~ScratchPostgres() {
 
 absl::Status ScratchPostgres::Start() {
   if (running_) return absl::OkStatus();
-  absl::Status s = Run({absl::StrCat(kBinDir, "/pg_ctl"), "start", "-D", data_dir(), "-l",
-                        dir_ + "/server.log", "-w", "-t", kPgCtlTimeoutSeconds});
-  if (!s.ok()) return absl::Status(s.code(), absl::StrCat(s.message(), "\n", LogTail()));
+  absl::Status s =
+      Run({absl::StrCat(kBinDir, "/pg_ctl"), "start", "-D", data_dir(), "-l",
+           dir_ + "/server.log", "-w", "-t", kPgCtlTimeoutSeconds});
+  if (!s.ok()) {
+    return absl::Status(s.code(), absl::StrCat(s.message(), "\n", LogTail()));
+  }
   running_ = true;
   return absl::OkStatus();
 }
 
 absl::Status ScratchPostgres::Stop() {
   if (!running_) return absl::OkStatus();
-  absl::Status s = Run({absl::StrCat(kBinDir, "/pg_ctl"), "stop", "-D", data_dir(), "-m",
-                        "fast", "-w", "-t", kPgCtlTimeoutSeconds});
+  absl::Status s =
+      Run({absl::StrCat(kBinDir, "/pg_ctl"), "stop", "-D", data_dir(), "-m",
+           "fast", "-w", "-t", kPgCtlTimeoutSeconds});
   if (!s.ok()) return s;
   running_ = false;
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<int>> ScratchPostgres::ServerPids() const {
+  std::ifstream pid_file(data_dir() + "/postmaster.pid");
+  int postmaster = 0;
+  if (!(pid_file >> postmaster) || postmaster <= 0) {
+    return absl::FailedPreconditionError("no postmaster.pid: not running");
+  }
+  std::vector<int> pids = {postmaster};
+  std::error_code error;
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/proc", error)) {
+    const std::string name = entry.path().filename();
+    int pid = 0;
+    if (!absl::SimpleAtoi(name, &pid)) continue;
+    // /proc/PID/stat: "PID (COMM) STATE PPID ..."; COMM may hold spaces.
+    std::ifstream stat_file(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)),
+                     std::istreambuf_iterator<char>());
+    const size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream rest(stat.substr(paren + 1));
+    std::string state;
+    int parent = 0;
+    if (rest >> state >> parent && parent == postmaster) pids.push_back(pid);
+  }
+  if (error) {
+    return absl::InternalError(absl::StrCat("/proc: ", error.message()));
+  }
+  return pids;
+}
+
+absl::Status ScratchPostgres::SignalAll(int signal,
+                                        const std::vector<int>& pids) const {
+  for (int pid : pids) {
+    if (kill(pid, signal) != 0 && errno != ESRCH) {
+      return absl::InternalError(
+          absl::StrCat("kill ", pid, ": ", ErrnoText(errno)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScratchPostgres::Freeze() {
+  if (!frozen_.empty()) return absl::OkStatus();
+  absl::StatusOr<std::vector<int>> pids = ServerPids();
+  if (!pids.ok()) return pids.status();
+  // The postmaster first, so it starts no child that would escape.
+  frozen_ = *pids;
+  return SignalAll(SIGSTOP, frozen_);
+}
+
+absl::Status ScratchPostgres::Thaw() {
+  absl::Status s = SignalAll(SIGCONT, frozen_);
+  frozen_.clear();
+  return s;
 }
 
 std::string ScratchPostgres::uri() const {
@@ -206,7 +279,8 @@ absl::Status ScratchPostgres::Run(const std::vector<std::string>& args) const {
 
   SpawnActions actions;
   const std::string log = dir_ + "/ctl.log";
-  posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null",
+                                   O_RDONLY, 0);
   posix_spawn_file_actions_addopen(actions.get(), STDOUT_FILENO, log.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(actions.get(), STDOUT_FILENO, STDERR_FILENO);
@@ -216,9 +290,11 @@ absl::Status ScratchPostgres::Run(const std::vector<std::string>& args) const {
   // A folder the `postgres` user may enter.
   posix_spawn_file_actions_addchdir_np(actions.get(), dir_.c_str());
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, argp[0], actions.get(), nullptr, argp.data(), envp.data());
+  int rc = posix_spawn(&pid, argp[0], actions.get(), nullptr, argp.data(),
+                       envp.data());
   if (rc != 0) {
-    return absl::InternalError(absl::StrCat("spawn ", argv[0], ": ", ErrnoText(rc)));
+    return absl::InternalError(
+        absl::StrCat("spawn ", argv[0], ": ", ErrnoText(rc)));
   }
   int wstatus = 0;
   while (waitpid(pid, &wstatus, 0) < 0) {

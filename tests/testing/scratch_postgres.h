@@ -48,6 +48,12 @@ class ScratchPostgres {
   // connections. Idempotent.
   absl::Status Start();
 
+  // Freezes every process of the server (SIGSTOP): connections stay open
+  // but nothing answers, as with a hung host or a network cut. Thaw
+  // undoes it (the destructor too).
+  absl::Status Freeze();
+  absl::Status Thaw();
+
   bool running() const { return running_; }
   int port() const { return port_; }
   // A libpq URI over TCP: postgresql://postgres@127.0.0.1:PORT/postgres
@@ -58,17 +64,22 @@ class ScratchPostgres {
   std::string LogTail() const;
 
  private:
-  ScratchPostgres(std::string dir, int port) : dir_(std::move(dir)), port_(port) {}
+  ScratchPostgres(std::string dir, int port)
+      : dir_(std::move(dir)), port_(port) {}
 
   // Runs a PostgreSQL program (as `postgres` when we are root), output
   // appended to the control log; an error names it and its exit.
   absl::Status Run(const std::vector<std::string>& args) const;
 
   std::string data_dir() const { return dir_ + "/data"; }
+  // The postmaster and its children, postmaster first.
+  absl::StatusOr<std::vector<int>> ServerPids() const;
+  absl::Status SignalAll(int signal, const std::vector<int>& pids) const;
 
   const std::string dir_;
   const int port_;
   bool running_ = false;
+  std::vector<int> frozen_;  // pids stopped by Freeze
 };
 
 // ./dev test sets SEEDANCE_REQUIRE_POSTGRES=1: there a missing PostgreSQL
@@ -80,17 +91,17 @@ bool PostgresRequired();
 // In a gtest body (or SetUp): starts a ScratchPostgres into `pg`; skips the
 // test when PostgreSQL 15 is absent (fails instead when it is required);
 // fails when it is there but will not start.
-#define SEEDANCE_START_SCRATCH_POSTGRES_OR_SKIP(pg)                          \
-  do {                                                                       \
+#define SEEDANCE_START_SCRATCH_POSTGRES_OR_SKIP(pg)                            \
+  do {                                                                         \
     auto seedance_started_pg = ::seedance::testing::ScratchPostgres::Create(); \
-    if (!seedance_started_pg.ok()) {                                         \
-      if (absl::IsNotFound(seedance_started_pg.status()) &&                  \
-          !::seedance::testing::PostgresRequired()) {                        \
-        GTEST_SKIP() << seedance_started_pg.status().message();              \
-      }                                                                      \
-      FAIL() << "scratch PostgreSQL: " << seedance_started_pg.status();      \
-    }                                                                        \
-    (pg) = *std::move(seedance_started_pg);                                  \
+    if (!seedance_started_pg.ok()) {                                           \
+      if (absl::IsNotFound(seedance_started_pg.status()) &&                    \
+          !::seedance::testing::PostgresRequired()) {                          \
+        GTEST_SKIP() << seedance_started_pg.status().message();                \
+      }                                                                        \
+      FAIL() << "scratch PostgreSQL: " << seedance_started_pg.status();        \
+    }                                                                          \
+    (pg) = *std::move(seedance_started_pg);                                    \
   } while (0)
 
 #endif  // SEEDANCE_TESTS_TESTING_SCRATCH_POSTGRES_H_

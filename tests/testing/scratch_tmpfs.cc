@@ -42,8 +42,8 @@ ScratchTmpfs::~ScratchTmpfs() {
 }
 
 absl::Status ScratchTmpfs::Fill() {
-  int fd = open(filler().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                0644);
+  int fd =
+      open(filler().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
     return absl::InternalError(absl::StrCat("open filler: ", ErrnoText(errno)));
   }

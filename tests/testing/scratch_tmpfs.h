@@ -53,14 +53,14 @@ class ScratchTmpfs {
 
 // In a gtest body: mounts a ScratchTmpfs into `fs`, or skips the test when
 // this process may not mount (not root).
-#define SEEDANCE_MOUNT_SCRATCH_TMPFS_OR_SKIP(fs)                          \
-  do {                                                                    \
-    auto seedance_mounted = ::seedance::testing::ScratchTmpfs::Mount();   \
-    if (absl::IsPermissionDenied(seedance_mounted.status())) {            \
-      GTEST_SKIP() << seedance_mounted.status().message();                \
-    }                                                                     \
-    ASSERT_TRUE(seedance_mounted.ok()) << seedance_mounted.status();      \
-    (fs) = *std::move(seedance_mounted);                                  \
+#define SEEDANCE_MOUNT_SCRATCH_TMPFS_OR_SKIP(fs)                        \
+  do {                                                                  \
+    auto seedance_mounted = ::seedance::testing::ScratchTmpfs::Mount(); \
+    if (absl::IsPermissionDenied(seedance_mounted.status())) {          \
+      GTEST_SKIP() << seedance_mounted.status().message();              \
+    }                                                                   \
+    ASSERT_TRUE(seedance_mounted.ok()) << seedance_mounted.status();    \
+    (fs) = *std::move(seedance_mounted);                                \
   } while (0)
 
 #endif  // SEEDANCE_TESTS_TESTING_SCRATCH_TMPFS_H_
