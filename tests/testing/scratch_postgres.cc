@@ -77,12 +77,49 @@ bool Executable(const std::string& path) {
   return access(path.c_str(), X_OK) == 0;
 }
 
+// True while `pid` runs: exists and is no zombie (a killed test may stay
+// one until its parent reaps it).
+bool ProcessAlive(int pid) {
+  std::ifstream stat_file(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(stat_file)),
+                   std::istreambuf_iterator<char>());
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return false;
+  return stat.substr(paren + 1, 3) != " Z ";
+}
+
+// Records which process owns a scratch folder (ReapOrphans reads it).
+constexpr const char* kOwnerFile = "/owner.pid";
+
 }  // namespace
 
 bool PostgresRequired() {
   // NOLINTNEXTLINE(concurrency-mt-unsafe): tests read the environment, which nothing writes
   const char* value = std::getenv("SEEDANCE_REQUIRE_POSTGRES");
   return value != nullptr && std::string(value) == "1";
+}
+
+// A test killed by a timeout (or a crash) runs no destructor: its server
+// would run on, holding memory and a port. Each new ScratchPostgres first
+// stops and removes those whose owning process is gone.
+void ScratchPostgres::ReapOrphans() {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/tmp", error)) {
+    const std::string dir = entry.path();
+    if (!absl::StartsWith(dir, "/tmp/seedance-pg-")) continue;
+    std::ifstream owner_file(dir + kOwnerFile);
+    int owner = 0;
+    if (!(owner_file >> owner) || owner <= 0) continue;  // being made now
+    if (ProcessAlive(owner)) continue;
+    ScratchPostgres orphan(dir, 0);
+    // The destructor thaws it (it may have been frozen), stops it and
+    // removes the folder.
+    absl::StatusOr<std::vector<int>> pids = orphan.ServerPids();
+    if (pids.ok()) {
+      orphan.frozen_ = *pids;
+      orphan.running_ = true;
+    }
+  }
 }
 
 absl::StatusOr<std::unique_ptr<ScratchPostgres>> ScratchPostgres::Create() {
@@ -119,6 +156,11 @@ absl::StatusOr<std::unique_ptr<ScratchPostgres>> ScratchPostgres::Create() {
   }
   // Owned from here: the destructor removes the folder on every path.
   std::unique_ptr<ScratchPostgres> pg(new ScratchPostgres(tmpl, *port));
+  ReapOrphans();
+  {
+    std::ofstream owner(pg->dir_ + kOwnerFile);
+    owner << getpid() << "\n";
+  }
   if (root &&
       chown(pg->dir_.c_str(), postgres->pw_uid, postgres->pw_gid) != 0) {
     return absl::InternalError(

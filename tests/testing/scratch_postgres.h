@@ -14,7 +14,9 @@
 // socket in that folder. Run as root (as the tests are), the server runs as
 // the `postgres` OS user through runuser, since PostgreSQL refuses root.
 // pg_ctl -w waits for start and stop, each with a deadline. The destructor
-// stops the server and removes the folder.
+// stops the server and removes the folder; servers left by a test process
+// that died without it (a ctest timeout) are stopped and removed by the
+// next ScratchPostgres made on the machine.
 #ifndef SEEDANCE_TESTS_TESTING_SCRATCH_POSTGRES_H_
 #define SEEDANCE_TESTS_TESTING_SCRATCH_POSTGRES_H_
 
@@ -70,6 +72,8 @@ class ScratchPostgres {
   // Runs a PostgreSQL program (as `postgres` when we are root), output
   // appended to the control log; an error names it and its exit.
   absl::Status Run(const std::vector<std::string>& args) const;
+
+  static void ReapOrphans();
 
   std::string data_dir() const { return dir_ + "/data"; }
   // The postmaster and its children, postmaster first.
