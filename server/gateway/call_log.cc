@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "server/gateway/log_throttle.h"
 #include "server/upstream/error_mapping.h"
 
 namespace seedance::gateway {
@@ -62,6 +64,18 @@ void LogUpstreamFailure(absl::string_view what, absl::string_view task_id,
 
 void LogNotice(absl::string_view message) {
   Emit(absl::StrCat("notice=", Value(message)));
+}
+
+void LogStoreFailure(absl::string_view what, const absl::Status& status) {
+  // A store that is down fails every call: one line per interval says so
+  // without flooding the log.
+  static LogThrottle* throttle = new LogThrottle(absl::Seconds(10));
+  int64_t suppressed = 0;
+  if (!throttle->Admit("store", absl::Now(), &suppressed)) return;
+  Emit(absl::StrCat("store_failure=", Value(what),
+                    " code=", absl::StatusCodeToString(status.code()),
+                    " error=", Value(status.message()),
+                    " suppressed=", suppressed));
 }
 
 }  // namespace seedance::gateway

@@ -33,6 +33,10 @@ void LogUpstreamFailure(absl::string_view what, absl::string_view task_id,
 // A notice (start-up, drain, shutdown).
 void LogNotice(absl::string_view message);
 
+// A task store call that failed. At most one line per 10 s (with the count
+// of lines left out): a store that is down fails every call.
+void LogStoreFailure(absl::string_view what, const absl::Status& status);
+
 }  // namespace seedance::gateway
 
 #endif  // SEEDANCE_SERVER_GATEWAY_CALL_LOG_H_

@@ -186,9 +186,42 @@ std::vector<ConfigOption> BuildOptions() {
       DurationOption("fresh-for", "SEEDANCE_FRESH_FOR",
                      "GetVideo answers from shared state this recent",
                      &C::fresh_for),
-      DurationOption("final-state-ttl", "SEEDANCE_FINAL_STATE_TTL",
-                     "how long final states and create parameters are kept",
-                     &C::final_state_ttl),
+      {"store", "SEEDANCE_STORE",
+       "where tasks are recorded: sqlite:PATH (embedded; WAL mode), a "
+       "PostgreSQL URI postgresql://USER@HOST:PORT/DB (password from "
+       "--store-password-file, PGPASSWORD or PGPASSFILE, not the URI), or "
+       "none (memory only: no request_id, no ListVideos, nothing resumed "
+       "after a restart)",
+       C().store,
+       [](const std::string& v, GatewayConfig& c, std::string& err) {
+         if (v != "none" && !absl::StartsWith(v, "sqlite:") &&
+             !absl::StartsWith(v, "postgresql://") &&
+             !absl::StartsWith(v, "postgres://")) {
+           err = "must be sqlite:PATH, postgresql://... or none";
+           return false;
+         }
+         if (v == "sqlite:") {
+           err =
+               "sqlite: needs a file path (sqlite:/var/lib/seedance/tasks.db)";
+           return false;
+         }
+         c.store = v;
+         return true;
+       }},
+      StringOption("store-password-file", "SEEDANCE_STORE_PASSWORD_FILE",
+                   "file holding the PostgreSQL password (a mounted Secret)",
+                   &C::store_password_file, "(none)"),
+      IntOption("store-connections", "SEEDANCE_STORE_CONNECTIONS",
+                "store connections, and threads making store calls",
+                &C::store_connections),
+      DurationOption("track-for", "SEEDANCE_TRACK_FOR",
+                     "tasks older than this are no longer followed and are "
+                     "marked expired (the upstream keeps tasks 48h)",
+                     &C::track_for),
+      DurationOption("poll-unwatched", "SEEDANCE_POLL_UNWATCHED",
+                     "poll cadence of a task nobody watches (still followed "
+                     "to its end)",
+                     &C::poll_unwatched),
       DurationOption("upstream-timeout", "SEEDANCE_UPSTREAM_TIMEOUT",
                      "upper bound of one upstream request",
                      &C::upstream_timeout),
@@ -251,6 +284,26 @@ absl::Status LoadKeyFile(GatewayConfig& config) {
   return absl::OkStatus();
 }
 
+// Reads the store password file, if any.
+absl::Status LoadStorePasswordFile(GatewayConfig& config) {
+  if (config.store_password_file.empty()) return absl::OkStatus();
+  std::ifstream in(config.store_password_file);
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--store-password-file: cannot read ", config.store_password_file));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  // A Secret's file often ends in a newline that is not part of it.
+  config.store_password =
+      std::string(absl::StripTrailingAsciiWhitespace(text.str()));
+  if (config.store_password.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--store-password-file: ", config.store_password_file, " is empty"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckConsistency(const GatewayConfig& c) {
   if (!c.api_key.empty() && !absl::StartsWith(c.api_key, "th-")) {
     // Never print the key itself.
@@ -278,6 +331,11 @@ absl::Status CheckConsistency(const GatewayConfig& c) {
   }
   if (c.write_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--write-timeout must be positive");
+  }
+  if (c.track_for <= absl::ZeroDuration() ||
+      c.poll_unwatched <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--track-for and --poll-unwatched must be positive");
   }
   return absl::OkStatus();
 }
@@ -361,6 +419,7 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(int argc,
     if (!s.ok()) return s;
   }
   if (absl::Status s = LoadKeyFile(config); !s.ok()) return s;
+  if (absl::Status s = LoadStorePasswordFile(config); !s.ok()) return s;
   if (absl::Status s = CheckConsistency(config); !s.ok()) return s;
   return config;
 }

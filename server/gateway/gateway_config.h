@@ -62,9 +62,23 @@ struct GatewayConfig {
   absl::Duration backoff_max = absl::Seconds(30);
   // GetVideo answers from a poller's state no older than this.
   absl::Duration fresh_for = absl::Seconds(1);
-  // How long final states (and create parameters) are kept for late
-  // watchers and GetVideo.
-  absl::Duration final_state_ttl = absl::Minutes(10);
+  // Where tasks are recorded (server/store/task_store.h): "sqlite:PATH"
+  // (embedded), a PostgreSQL URI ("postgresql://user@host:5432/db"), or
+  // "none" (no ledger: tasks live only in memory, request_id and ListVideos
+  // are refused, nothing is resumed after a restart).
+  std::string store = "sqlite:seedance-tasks.db";
+  // File holding the PostgreSQL password (a mounted Secret); read at
+  // start-up. Otherwise libpq's PGPASSWORD / PGPASSFILE.
+  std::string store_password_file;
+  std::string store_password;  // read from store_password_file; never logged
+  // Store connections (and threads running store calls).
+  int store_connections = 4;
+  // Tasks older than this are no longer followed (the upstream forgets a
+  // task 48 h after creating it) and are marked expired.
+  absl::Duration track_for = absl::Hours(48);
+  // Poll cadence of a task nobody watches (it is still followed to its
+  // end); watched tasks use poll_initial .. poll_max.
+  absl::Duration poll_unwatched = absl::Seconds(10);
   // Upper bound of any single upstream request.
   absl::Duration upstream_timeout = absl::Seconds(30);
   // How long SIGTERM waits for calls in flight before cancelling them.

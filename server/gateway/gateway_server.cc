@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
@@ -17,6 +18,15 @@
 #endif
 
 namespace seedance::gateway {
+namespace {
+
+// What kind of store a spec names, for the log (never the spec itself: a
+// URI may hold a password).
+std::string StoreKind(const std::string& spec) {
+  return absl::StartsWith(spec, "sqlite:") ? "sqlite" : "postgresql";
+}
+
+}  // namespace
 
 GatewayServer::GatewayServer(const GatewayConfig& config) : config_(config) {}
 
@@ -47,18 +57,36 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
 
   g->polling_ = std::make_unique<upstream::GrowingPollingPolicy>(
       config.poll_initial, config.poll_max, config.poll_scaling);
+  // Unwatched tasks: a flat cadence, jittered by a fifth so that tasks
+  // resumed together spread out.
+  g->unwatched_ = std::make_unique<upstream::GrowingPollingPolicy>(
+      config.poll_unwatched, config.poll_unwatched, 1.0, 0.2);
   g->backoff_ = std::make_unique<upstream::ExponentialBackoffPolicy>(
       config.backoff_initial, config.backoff_max, 2.0);
+  if (absl::Status s = g->OpenStore(); !s.ok()) {
+    std::call_once(g->shutdown_once_, [] {});  // nothing to drain
+    return s;
+  }
   PollerEnvironment env;
   env.client = g->client_.get();
   env.scheduler = g->scheduler_.get();
   env.fanout = g->fanout_.get();
   env.polling = g->polling_.get();
+  env.unwatched = g->unwatched_.get();
   env.backoff = g->backoff_.get();
   env.upstream_timeout = config.upstream_timeout;
-  RegistryOptions registry;
-  registry.final_state_ttl = config.final_state_ttl;
-  g->registry_ = std::make_unique<PollerRegistry>(env, registry);
+  env.track_for = config.track_for;
+  env.recorder = g->recorder_.get();
+  g->registry_ = std::make_unique<PollerRegistry>(env, g->async_store_.get(),
+                                                  g->owners_.get());
+  CreateFlowOptions creates;
+  creates.first_poll = config.poll_initial;
+  // A create's POST ends within upstream_timeout; a row still pending well
+  // after that belongs to a gateway that died mid-call.
+  creates.stale_pending = config.upstream_timeout + absl::Minutes(1);
+  g->creates_ = std::make_unique<CreateFlow>(
+      creates, *g->client_, g->async_store_.get(), g->owners_.get(),
+      *g->registry_, *g->scheduler_);
 
   VideoServiceOptions service;
   service.api_key = config.api_key;
@@ -78,9 +106,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
         "this gateway replica is running out of file descriptors; retry "
         "later or on another replica");
   };
-  g->service_ = std::make_unique<VideoService>(service, *g->client_,
-                                               *g->registry_, *g->scheduler_,
-                                               upstream::PriceTable::Default());
+  g->service_ = std::make_unique<VideoService>(
+      service, *g->creates_, *g->registry_, g->async_store_.get(),
+      g->owners_.get(), *g->scheduler_, upstream::PriceTable::Default());
 
   grpc::EnableDefaultHealthCheckService(true);
   // gRPC's health service is built on upb; touching our generated health
@@ -126,10 +154,55 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   g->server_->GetHealthCheckService()->SetServingStatus(kReadinessService,
                                                         true);
   g->StartFdMonitor(std::move(hooks));
+  if (g->store_ != nullptr) {
+    LedgerJobsOptions jobs;
+    jobs.api_key = config.api_key;
+    if (!config.api_key.empty()) {
+      absl::StatusOr<std::string> own = g->owners_->Owner(config.api_key);
+      if (own.ok()) jobs.own_owner = *own;
+    }
+    jobs.track_for = config.track_for;
+    jobs.resume_spread = config.poll_unwatched;
+    g->ledger_jobs_ = std::make_unique<LedgerJobs>(
+        jobs, *g->store_, *g->store_threads_, *g->registry_, *g->scheduler_);
+    g->ledger_jobs_->Start();
+  }
   LogNotice(absl::StrCat("seedance-gateway ", SEEDANCE_VERSION, " serving on ",
                          config.listen, " (port ", g->port_, "), upstream ",
-                         config.upstream));
+                         config.upstream, ", task store ",
+                         g->store_ ? StoreKind(config.store) : "none"));
   return g;
+}
+
+absl::Status GatewayServer::OpenStore() {
+  if (config_.store == "none") return absl::OkStatus();
+  store::StoreOptions options;
+  options.connections = config_.store_connections;
+  options.postgres_password = config_.store_password;
+  absl::StatusOr<std::unique_ptr<store::TaskStore>> opened =
+      store::OpenTaskStore(config_.store, options);
+  if (!opened.ok()) {
+    // OpenTaskStore's messages never carry the password.
+    return absl::Status(opened.status().code(),
+                        absl::StrCat("--store: cannot open the task store: ",
+                                     opened.status().message()));
+  }
+  store_ = *std::move(opened);
+  absl::StatusOr<std::string> secret = store_->OwnerKey();
+  if (!secret.ok()) {
+    return absl::Status(secret.status().code(),
+                        absl::StrCat("--store: cannot read the owner key: ",
+                                     secret.status().message()));
+  }
+  owners_ = std::make_unique<store::OwnerHasher>(*std::move(secret));
+  store_threads_ = std::make_unique<ThreadPool>(config_.store_connections);
+  // Bounded: a store slower than the traffic refuses the excess at once
+  // (creates get UNAVAILABLE) instead of queueing without limit.
+  async_store_ =
+      std::make_unique<store::AsyncTaskStore>(*store_, *store_threads_, 10000);
+  recorder_ =
+      std::make_unique<StoreRecorder>(*async_store_, *scheduler_, *backoff_);
+  return absl::OkStatus();
 }
 
 void GatewayServer::StartFdMonitor(GatewayHooks hooks) {
@@ -188,10 +261,14 @@ void GatewayServer::ShutdownOnce() {
   }
   server_->Shutdown(absl::ToChronoTime(deadline));
   server_->Wait();
+  if (ledger_jobs_) ledger_jobs_->Stop();
   // Stop timers before the transport: its last callbacks may still try to
   // schedule retries, which a stopped scheduler drops.
   scheduler_->Shutdown();
   transport_.reset();
+  // Store calls still queued finish (their callbacks find finished calls
+  // and a drained registry); nothing new is posted after this.
+  if (store_threads_) store_threads_->Shutdown();
   // Last: every watch has ended, so what is left to fan out goes to
   // finished streams, which ignore it.
   fanout_->Shutdown();

@@ -18,10 +18,16 @@
 #include "grpcpp/server.h"
 #include "server/common/thread_pool.h"
 #include "server/common/thread_scheduler.h"
+#include "server/gateway/create_flow.h"
 #include "server/gateway/fd_monitor.h"
 #include "server/gateway/gateway_config.h"
+#include "server/gateway/ledger_jobs.h"
 #include "server/gateway/poller_registry.h"
+#include "server/gateway/task_recorder.h"
 #include "server/gateway/video_service.h"
+#include "server/store/async_task_store.h"
+#include "server/store/owner_hasher.h"
+#include "server/store/task_store.h"
 #include "server/upstream/backoff_policy.h"
 #include "server/upstream/curl_transport.h"
 #include "server/upstream/polling_policy.h"
@@ -80,6 +86,8 @@ class GatewayServer {
   explicit GatewayServer(const GatewayConfig& config);
 
   void ShutdownOnce();
+  // Opens config_.store (unless "none") and what runs on it.
+  absl::Status OpenStore();
   void StartFdMonitor(GatewayHooks hooks);
 
   const GatewayConfig config_;
@@ -92,13 +100,24 @@ class GatewayServer {
   std::unique_ptr<upstream::CurlTransport> transport_;
   std::unique_ptr<upstream::TokenHubClient> client_;
   std::unique_ptr<upstream::PollingPolicy> polling_;
+  std::unique_ptr<upstream::PollingPolicy> unwatched_;
   std::unique_ptr<upstream::BackoffPolicy> backoff_;
+  // The task store and what runs on it; all null with --store=none. Its
+  // threads make every store call (none on gRPC, transport or scheduler
+  // threads).
+  std::unique_ptr<store::TaskStore> store_;
+  std::unique_ptr<store::OwnerHasher> owners_;
+  std::unique_ptr<ThreadPool> store_threads_;
+  std::unique_ptr<store::AsyncTaskStore> async_store_;
+  std::unique_ptr<StoreRecorder> recorder_;
   std::unique_ptr<PollerRegistry> registry_;
+  std::unique_ptr<CreateFlow> creates_;
   std::unique_ptr<VideoService> service_;
   std::unique_ptr<grpc::Server> server_;
   // Set by the monitor's thread, read by the admission check on gRPC's.
   std::atomic<bool> fd_pressure_{false};
   std::atomic<bool> listener_dead_{false};
+  std::unique_ptr<LedgerJobs> ledger_jobs_;
   // Stopped first: its callbacks touch the server's health service.
   std::unique_ptr<FdMonitor> fd_monitor_;
 };

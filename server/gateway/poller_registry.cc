@@ -1,99 +1,294 @@
 #include "server/gateway/poller_registry.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
-#include "server/gateway/sequence.h"
+#include "absl/strings/str_cat.h"
+#include "server/gateway/call_log.h"
+#include "server/gateway/task_records.h"
 
 namespace seedance::gateway {
+namespace {
+
+absl::Status Draining() {
+  return absl::UnavailableError(
+      "gateway is draining; reconnect to another replica");
+}
+
+}  // namespace
+
+void PollerRegistry::Deferred::Run() {
+  for (auto& [done, answer] : gets) std::move(done)(std::move(answer));
+  gets.clear();
+}
 
 PollerRegistry::PollerRegistry(const PollerEnvironment& env,
-                               const RegistryOptions& options)
-    : env_(env),
-      finals_(options.final_state_ttl, options.max_final_states),
-      prices_(options.price_ttl, options.max_prices) {}
+                               store::AsyncTaskStore* store,
+                               const store::OwnerHasher* owners)
+    : env_(env), store_(store), owners_(owners) {}
 
 PollerRegistry::~PollerRegistry() {
   Drain(absl::UnavailableError("gateway shutting down"));
 }
 
-absl::StatusOr<std::shared_ptr<TaskPoller>> PollerRegistry::Watch(
-    const TaskKey& key, std::shared_ptr<WatchSink> sink) {
-  absl::MutexLock lock(&mu_);
-  if (draining_) {
-    return absl::UnavailableError(
-        "gateway is draining; reconnect to another replica");
-  }
-  const absl::Time now = env_.scheduler->Now();
-  if (const WatchEvent* final_state = finals_.Get(key, now)) {
-    sink->OnLastVideo(*final_state, absl::OkStatus());
-    return std::shared_ptr<TaskPoller>();
-  }
-  std::shared_ptr<TaskPoller>& poller = pollers_[key];
-  bool fresh = poller == nullptr;
-  if (fresh) {
-    const v1::Price* price = prices_.Get(key, now);
-    poller = std::make_shared<TaskPoller>(
-        key, env_, price ? absl::make_optional(*price) : absl::nullopt,
-        [this](TaskPoller& p, const PollerSnapshot& last,
-               const absl::Status& why) { OnPollerEnd(p, last, why); });
-  }
-  poller->AddWatcher(std::move(sink));
-  if (fresh) poller->Start();
+std::string PollerRegistry::OwnerOf(const TaskKey& key) const {
+  if (owners_ == nullptr) return "";
+  absl::StatusOr<std::string> owner = owners_->Owner(key.api_key);
+  return owner.ok() ? *owner : "";
+}
+
+std::shared_ptr<TaskPoller> PollerRegistry::StartPollerLocked(
+    const TaskKey& key, TaskSeed seed, absl::Duration first_poll) {
+  auto poller = std::make_shared<TaskPoller>(
+      key, env_, std::move(seed),
+      [this](TaskPoller& p, const PollerSnapshot& last,
+             const absl::Status& why) { OnPollerEnd(p, last, why); });
+  pollers_[key] = poller;
+  poller->Start(first_poll);
   return poller;
+}
+
+std::shared_ptr<TaskPoller> PollerRegistry::LivePollerLocked(
+    const TaskKey& key) {
+  auto it = pollers_.find(key);
+  if (it == pollers_.end()) return nullptr;
+  if (!it->second->ended_idle()) return it->second;
+  // It ended because nobody needed it, just before this caller came: a new
+  // one carries on from what it knew.
+  PollerSnapshot last = it->second->Snapshot();
+  TaskSeed seed;
+  seed.video = last.video;
+  seed.sequence = last.sequence;
+  if (last.video && last.video->has_price()) seed.price = last.video->price();
+  seed.owner = OwnerOf(key);
+  return StartPollerLocked(key, std::move(seed), absl::ZeroDuration());
+}
+
+absl::optional<v1::Video> PollerRegistry::Follow(const TaskKey& key,
+                                                 TaskSeed seed,
+                                                 absl::Duration first_poll) {
+  absl::MutexLock lock(&mu_);
+  if (draining_) return seed.video;
+  if (std::shared_ptr<TaskPoller> poller = LivePollerLocked(key)) {
+    poller->Follow();
+    PollerSnapshot now = poller->Snapshot();
+    return now.video ? now.video : seed.video;
+  }
+  absl::optional<v1::Video> video = seed.video;
+  seed.follow = true;
+  StartPollerLocked(key, std::move(seed), first_poll);
+  return video;
+}
+
+absl::Status PollerRegistry::Watch(const TaskKey& key,
+                                   std::shared_ptr<WatchSink> sink) {
+  bool start_lookup = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (draining_) return Draining();
+    if (pollers_.contains(key) || !JoinLookupLocked(key, start_lookup)) {
+      AttachWatcherLocked(key, sink);
+      return absl::OkStatus();
+    }
+    lookups_[key].sinks.push_back(std::move(sink));
+  }
+  if (start_lookup) StartLookup(key);
+  return absl::OkStatus();
+}
+
+void PollerRegistry::AttachWatcherLocked(
+    const TaskKey& key, const std::shared_ptr<WatchSink>& sink) {
+  // A poller may end idle (by itself, under its own lock only) between the
+  // lookup and the call: the second round then starts a new one.
+  for (;;) {
+    std::shared_ptr<TaskPoller> poller = LivePollerLocked(key);
+    if (poller == nullptr) {
+      TaskSeed seed;
+      seed.owner = OwnerOf(key);
+      poller = StartPollerLocked(key, std::move(seed), absl::ZeroDuration());
+    }
+    if (poller->AddWatcher(sink)) return;
+  }
 }
 
 void PollerRegistry::Unwatch(const TaskKey& key, const WatchSink* sink) {
   absl::MutexLock lock(&mu_);
+  if (auto l = lookups_.find(key); l != lookups_.end()) {
+    auto& sinks = l->second.sinks;
+    sinks.erase(std::remove_if(sinks.begin(), sinks.end(),
+                               [sink](const std::shared_ptr<WatchSink>& s) {
+                                 return s.get() == sink;
+                               }),
+                sinks.end());
+  }
   auto it = pollers_.find(key);
   if (it == pollers_.end()) return;
-  if (it->second->RemoveWatcher(sink) == 0) {
+  if (it->second->RemoveWatcher(sink)) {
     it->second->Stop(absl::CancelledError("no watchers left"));
     pollers_.erase(it);
   }
 }
 
-absl::optional<v1::Video> PollerRegistry::FreshState(const TaskKey& key,
-                                                     absl::Duration max_age) {
-  absl::MutexLock lock(&mu_);
-  const absl::Time now = env_.scheduler->Now();
-  if (const WatchEvent* final_state = finals_.Get(key, now)) {
-    return (*final_state)->video();
+void PollerRegistry::Get(const TaskKey& key, absl::Duration max_age,
+                         absl::Time deadline, TaskPoller::GetCallback done) {
+  Deferred deferred;
+  bool start_lookup = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (draining_) {
+      deferred.gets.emplace_back(std::move(done), Draining());
+    } else if (pollers_.contains(key) || !JoinLookupLocked(key, start_lookup)) {
+      AttachGetLocked(key, PendingGet{max_age, deadline, std::move(done)},
+                      deferred);
+    } else {
+      lookups_[key].gets.push_back(
+          PendingGet{max_age, deadline, std::move(done)});
+    }
   }
-  auto it = pollers_.find(key);
-  if (it == pollers_.end()) return absl::nullopt;
-  PollerSnapshot snapshot = it->second->Snapshot();
-  if (!snapshot.video || now - snapshot.last_contact > max_age) {
-    return absl::nullopt;
+  deferred.Run();
+  if (start_lookup) StartLookup(key);
+}
+
+void PollerRegistry::AttachGetLocked(const TaskKey& key, PendingGet get,
+                                     Deferred& deferred) {
+  for (;;) {  // as in AttachWatcherLocked
+    std::shared_ptr<TaskPoller> poller = LivePollerLocked(key);
+    if (poller == nullptr) {
+      TaskSeed seed;
+      seed.owner = OwnerOf(key);
+      poller = StartPollerLocked(key, std::move(seed), absl::ZeroDuration());
+    }
+    absl::StatusOr<v1::Video> answer = absl::UnknownError("");
+    switch (poller->Get(get.max_age, get.deadline, get.done, answer)) {
+      case TaskPoller::GetOutcome::kAnswered:
+        deferred.gets.emplace_back(std::move(get.done), std::move(answer));
+        return;
+      case TaskPoller::GetOutcome::kPending:
+        return;
+      case TaskPoller::GetOutcome::kEndedIdle:
+        break;
+    }
   }
-  return snapshot.video;
 }
 
-void PollerRegistry::RememberFinal(const TaskKey& key, const v1::Video& video) {
-  if (!IsFinal(video.status())) return;
-  absl::MutexLock lock(&mu_);
-  const absl::Time now = env_.scheduler->Now();
-  finals_.Put(key, MakeWatchEvent(StageSequence(video.status()), now, video),
-              now);
+bool PollerRegistry::JoinLookupLocked(const TaskKey& key, bool& start) {
+  if (store_ == nullptr) return false;
+  if (!lookups_.contains(key)) {
+    lookups_[key];
+    start = true;
+  }
+  return true;
 }
 
-void PollerRegistry::RememberPrice(const TaskKey& key, const v1::Price& price) {
-  absl::MutexLock lock(&mu_);
-  prices_.Put(key, price, env_.scheduler->Now());
+void PollerRegistry::StartLookup(const TaskKey& key) {
+  std::string owner = OwnerOf(key);
+  if (owner.empty()) {
+    OnLookup(key, owner, absl::InternalError("no owner"));
+    return;
+  }
+  store_->GetTask(owner, key.task_id,
+                  [this, key, owner](absl::StatusOr<store::TaskRecord> r) {
+                    OnLookup(key, owner, std::move(r));
+                  });
 }
 
-absl::optional<v1::Price> PollerRegistry::PriceOf(const TaskKey& key) {
-  absl::MutexLock lock(&mu_);
-  const v1::Price* price = prices_.Get(key, env_.scheduler->Now());
-  if (price == nullptr) return absl::nullopt;
-  return *price;
+void PollerRegistry::OnLookup(const TaskKey& key, const std::string& owner,
+                              absl::StatusOr<store::TaskRecord> record) {
+  if (!record.ok() && !absl::IsNotFound(record.status())) {
+    // GetVideo and WatchVideo keep working without the store: the poller
+    // starts from the upstream alone.
+    LogStoreFailure(absl::StrCat("looking up task ", key.task_id),
+                    record.status());
+  }
+  Lookup waiting;
+  Deferred deferred;
+  WatchEvent recorded_end;
+  absl::Status end_status;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = lookups_.find(key);
+    if (it == lookups_.end()) return;  // drained meanwhile: answered there
+    waiting = std::move(it->second);
+    lookups_.erase(it);
+    const bool known = record.ok();
+    if (!pollers_.contains(key) && known &&
+        (record->final || record->expired)) {
+      // Nothing more will happen to it: the record is the answer.
+      v1::Video video = RecordVideo(*record);
+      recorded_end =
+          MakeWatchEvent(record->sequence, record->update_time, video);
+      if (!record->final) {
+        end_status = absl::DeadlineExceededError(absl::StrCat(
+            "task ", key.task_id,
+            " is older than the gateway's tracking window; it is no longer "
+            "followed"));
+      }
+      for (PendingGet& g : waiting.gets) {
+        deferred.gets.emplace_back(std::move(g.done), video);
+      }
+    } else {
+      const bool follow = known && SeedFromRecord(*record).follow;
+      if (!pollers_.contains(key) &&
+          (follow || !waiting.sinks.empty() || !waiting.gets.empty())) {
+        TaskSeed seed;
+        if (known) seed = SeedFromRecord(*record);
+        seed.owner = owner;
+        StartPollerLocked(key, std::move(seed), absl::ZeroDuration());
+      }
+      for (auto& sink : waiting.sinks) {
+        AttachWatcherLocked(key, sink);
+      }
+      for (PendingGet& g : waiting.gets) {
+        AttachGetLocked(key, std::move(g), deferred);
+      }
+      waiting.sinks.clear();
+    }
+  }
+  deferred.Run();
+  if (recorded_end && !waiting.sinks.empty()) {
+    // Through the fan-out executor like every other message to a watcher,
+    // never on the store's thread.
+    env_.fanout->Run(
+        [sinks = std::move(waiting.sinks), recorded_end, end_status] {
+          for (const auto& sink : sinks) {
+            sink->OnLastVideo(recorded_end, end_status);
+          }
+        });
+  }
+}
+
+PollerSnapshot PollerRegistry::Snapshot(const TaskKey& key) const {
+  std::shared_ptr<TaskPoller> poller;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = pollers_.find(key);
+    if (it == pollers_.end()) return PollerSnapshot();
+    poller = it->second;
+  }
+  return poller->Snapshot();
 }
 
 void PollerRegistry::Drain(const absl::Status& why) {
-  absl::MutexLock lock(&mu_);
-  draining_ = true;
-  for (auto& [key, poller] : pollers_) poller->Stop(why);
-  pollers_.clear();
+  std::vector<std::shared_ptr<TaskPoller>> pollers;
+  absl::flat_hash_map<TaskKey, Lookup> lookups;
+  {
+    absl::MutexLock lock(&mu_);
+    draining_ = true;
+    for (auto& [key, poller] : pollers_) pollers.push_back(poller);
+    pollers_.clear();
+    lookups.swap(lookups_);
+  }
+  // Outside the lock: Stop answers GetVideo waiters on this thread.
+  for (auto& poller : pollers) poller->Stop(why);
+  for (auto& [key, lookup] : lookups) {
+    for (PendingGet& g : lookup.gets) std::move(g.done)(why);
+    if (!lookup.sinks.empty()) {
+      env_.fanout->Run([sinks = std::move(lookup.sinks), why] {
+        for (const auto& sink : sinks) sink->OnEnd(why);
+      });
+    }
+  }
 }
 
 std::size_t PollerRegistry::active_pollers() const {
@@ -101,14 +296,10 @@ std::size_t PollerRegistry::active_pollers() const {
   return pollers_.size();
 }
 
-void PollerRegistry::OnPollerEnd(TaskPoller& poller, const PollerSnapshot& last,
-                                 const absl::Status& why) {
+void PollerRegistry::OnPollerEnd(TaskPoller& poller,
+                                 const PollerSnapshot& /*last*/,
+                                 const absl::Status& /*why*/) {
   absl::MutexLock lock(&mu_);
-  if (why.ok() && last.event) {
-    // The poller's own final message: late watchers get the very same one.
-    finals_.Put(poller.key(), last.event, env_.scheduler->Now());
-    prices_.Erase(poller.key());  // the final state carries the price now
-  }
   auto it = pollers_.find(poller.key());
   if (it != pollers_.end() && it->second.get() == &poller) pollers_.erase(it);
 }

@@ -1,92 +1,138 @@
-// PollerRegistry: finds or starts the one TaskPoller of a (key, task), keeps
-// final states for late watchers and GetVideo, and remembers the price
-// context of tasks this gateway created.
+// PollerRegistry: finds or starts the one TaskPoller of a (key, task), for
+// watchers, GetVideo and followed tasks, and answers from the task store
+// what no poller holds (a finished task's recorded state and price).
 //
-//   auto poller = registry.Watch(key, sink);   // sink gets the current state
-//   ...
-//   registry.Unwatch(key, sink.get());         // the last one stops the poller
+//   registry.Follow(key, seed, first_poll);    // a task created here
+//   registry.Watch(key, sink);                 // sink gets every state
+//   registry.Get(key, max_age, deadline, done);
+//   registry.Unwatch(key, sink.get());
 //
-// Memory is bounded: a poller lives only while it has watchers and its task
-// is not final; final states and prices live in capped, expiring caches.
+// A task with no poller in memory is looked up in the store first (on the
+// store's threads; watchers and GetVideo calls that arrive meanwhile wait
+// for the same lookup): a final state is answered from the record; an
+// unfinished one seeds a new poller with the recorded state, sequence and
+// price, so a restart changes neither. When the store cannot answer, the
+// poller starts from the upstream alone (no price).
 //
-// Lock order: registry -> poller -> watcher. Pollers report their end
-// through a callback that takes the registry lock after releasing theirs.
+// Memory is bounded by the work in progress: a poller lives while its task
+// is followed and unfinished, or someone watches it or waits for it.
+//
+// Lock order: registry -> poller. Pollers report their end through a
+// callback that takes the registry lock after releasing theirs; watchers
+// and GetVideo callbacks are never called under the registry's lock.
 #ifndef SEEDANCE_SERVER_GATEWAY_POLLER_REGISTRY_H_
 #define SEEDANCE_SERVER_GATEWAY_POLLER_REGISTRY_H_
 
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/types/optional.h"
 #include "seedance/v1/video_service.pb.h"
-#include "server/gateway/expiring_cache.h"
 #include "server/gateway/task_key.h"
 #include "server/gateway/task_poller.h"
 #include "server/gateway/watch_sink.h"
+#include "server/store/async_task_store.h"
+#include "server/store/owner_hasher.h"
 
 namespace seedance::gateway {
 
-struct RegistryOptions {
-  absl::Duration final_state_ttl = absl::Minutes(10);
-  std::size_t max_final_states = 100000;
-  // Create parameters must outlive the generation itself (minutes, or
-  // hours under load).
-  absl::Duration price_ttl = absl::Hours(24);
-  std::size_t max_prices = 100000;
-};
-
 class PollerRegistry {
  public:
-  PollerRegistry(const PollerEnvironment& env, const RegistryOptions& options);
+  // `store` and `owners` are null when the gateway runs without a task
+  // store; otherwise they outlive the registry.
+  PollerRegistry(const PollerEnvironment& env, store::AsyncTaskStore* store,
+                 const store::OwnerHasher* owners);
   ~PollerRegistry();
 
   PollerRegistry(const PollerRegistry&) = delete;
   PollerRegistry& operator=(const PollerRegistry&) = delete;
 
-  // Subscribes `sink` to the task; it gets the current state at once when
-  // known. A task whose final state is cached is answered from the cache
-  // (the sink gets the state and OK; the result is nullptr). Otherwise the
-  // result is the poller now feeding the sink (for heartbeats).
-  // UNAVAILABLE once the registry drains.
-  absl::StatusOr<std::shared_ptr<TaskPoller>> Watch(
-      const TaskKey& key, std::shared_ptr<WatchSink> sink);
+  // Follows a task to its end, watched or not, polling first after
+  // `first_poll`. Returns its current state as its poller holds it (the
+  // seed's, unless a poller already knew more).
+  absl::optional<v1::Video> Follow(const TaskKey& key, TaskSeed seed,
+                                   absl::Duration first_poll);
 
-  // Unsubscribes; the last watcher leaving stops the poller.
+  // Subscribes `sink` to the task: it gets the current state, every
+  // transition, then the end (OK after a final state), never under a lock.
+  // UNAVAILABLE once the registry drains.
+  absl::Status Watch(const TaskKey& key, std::shared_ptr<WatchSink> sink);
+
+  // Unsubscribes; a poller nobody needs any more stops.
   void Unwatch(const TaskKey& key, const WatchSink* sink);
 
-  // The task's state if a poller heard from the upstream within `max_age`,
-  // or a cached final state.
-  absl::optional<v1::Video> FreshState(const TaskKey& key,
-                                       absl::Duration max_age);
+  // GetVideo: `done` gets the task's state, from a poller that heard from
+  // the upstream within `max_age`, from the store (final states), or after
+  // one poll; or the upstream's error. Runs `done` on the calling thread
+  // when the answer is at hand.
+  void Get(const TaskKey& key, absl::Duration max_age, absl::Time deadline,
+           TaskPoller::GetCallback done);
 
-  // Keeps a final state learned outside a poller (GetVideo).
-  void RememberFinal(const TaskKey& key, const v1::Video& video);
+  // What the task's poller knows (empty without one), for heartbeats.
+  PollerSnapshot Snapshot(const TaskKey& key) const;
 
-  // Keeps the price context of a task created here.
-  void RememberPrice(const TaskKey& key, const v1::Price& price);
-  absl::optional<v1::Price> PriceOf(const TaskKey& key);
-
-  // Stops every poller (watchers get `why`) and refuses new watches.
+  // Stops every poller (watchers and waiters get `why`) and refuses new
+  // work.
   void Drain(const absl::Status& why);
 
   std::size_t active_pollers() const;
 
  private:
+  struct PendingGet {
+    absl::Duration max_age;
+    absl::Time deadline;
+    TaskPoller::GetCallback done;
+  };
+  // Callers waiting for one store lookup.
+  struct Lookup {
+    std::vector<std::shared_ptr<WatchSink>> sinks;
+    std::vector<PendingGet> gets;
+  };
+  // Answers to give once the lock is released.
+  struct Deferred {
+    std::vector<std::pair<TaskPoller::GetCallback, absl::StatusOr<v1::Video>>>
+        gets;
+    void Run();
+  };
+
+  // The owner the store knows `key`'s caller by; "" without a store.
+  std::string OwnerOf(const TaskKey& key) const;
+  // A new poller for `key`, registered and started.
+  std::shared_ptr<TaskPoller> StartPollerLocked(const TaskKey& key,
+                                                TaskSeed seed,
+                                                absl::Duration first_poll)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The live poller of `key`: a fresh one replaces one that ended idle.
+  std::shared_ptr<TaskPoller> LivePollerLocked(const TaskKey& key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AttachWatcherLocked(const TaskKey& key,
+                           const std::shared_ptr<WatchSink>& sink)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AttachGetLocked(const TaskKey& key, PendingGet get, Deferred& deferred)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts the store lookup of `key` unless one is running; false when
+  // there is no store (the caller polls the upstream instead).
+  bool JoinLookupLocked(const TaskKey& key, bool& start)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void StartLookup(const TaskKey& key);
+  void OnLookup(const TaskKey& key, const std::string& owner,
+                absl::StatusOr<store::TaskRecord> record);
   void OnPollerEnd(TaskPoller& poller, const PollerSnapshot& last,
                    const absl::Status& why);
 
   const PollerEnvironment env_;
+  store::AsyncTaskStore* const store_;
+  const store::OwnerHasher* const owners_;
   mutable absl::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_map<TaskKey, std::shared_ptr<TaskPoller>> pollers_
       ABSL_GUARDED_BY(mu_);
-  // The final state's message, shared by every late watcher of the task.
-  ExpiringCache<TaskKey, WatchEvent> finals_ ABSL_GUARDED_BY(mu_);
-  ExpiringCache<TaskKey, v1::Price> prices_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<TaskKey, Lookup> lookups_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace seedance::gateway

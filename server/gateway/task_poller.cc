@@ -25,57 +25,143 @@ bool KeepPolling(const absl::Status& status) {
          reason == upstream::kReasonResponseTooLarge;
 }
 
+absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
+}
+
 }  // namespace
 
-TaskPoller::TaskPoller(TaskKey key, const PollerEnvironment& env,
-                       absl::optional<v1::Price> price, OnEnd on_end)
+TaskPoller::TaskPoller(TaskKey key, const PollerEnvironment& env, TaskSeed seed,
+                       OnEnd on_end)
     : key_(std::move(key)),
       env_(env),
       on_end_(std::move(on_end)),
-      price_(std::move(price)),
+      owner_(std::move(seed.owner)),
+      created_(seed.created),
+      price_(std::move(seed.price)),
+      followed_(seed.follow),
       polling_(env.polling->clone()),
+      unwatched_((env.unwatched ? env.unwatched : env.polling)->clone()),
       backoff_(env.backoff->clone()),
-      announcements_(*env.fanout) {}
+      announcements_(*env.fanout) {
+  if (seed.video) {
+    absl::MutexLock lock(&mu_);
+    state_.video = *std::move(seed.video);
+    state_.sequence = seed.sequence;
+    state_.observed_at = state_.video->has_update_time()
+                             ? FromTimestamp(state_.video->update_time())
+                             : env_.scheduler->Now();
+    if (state_.sequence > 0) {
+      state_.event =
+          MakeWatchEvent(state_.sequence, state_.observed_at, *state_.video);
+    }
+    if (seed.record_seed) RecordLocked();
+  }
+}
 
 TaskPoller::~TaskPoller() {
   absl::MutexLock lock(&mu_);
   if (timer_ != 0) env_.scheduler->Cancel(timer_);
 }
 
-void TaskPoller::Start() {
+void TaskPoller::Start(absl::Duration first_delay) {
   absl::MutexLock lock(&mu_);
-  ScheduleLocked(absl::ZeroDuration());
+  if (!ended_) ScheduleLocked(first_delay);
 }
 
-void TaskPoller::AddWatcher(std::shared_ptr<WatchSink> sink) {
+bool TaskPoller::AddWatcher(std::shared_ptr<WatchSink> sink) {
   absl::MutexLock lock(&mu_);
-  // Announcements already posted to the strand do not include this sink,
-  // so it sees the current state exactly once, here, before any later one.
+  if (ended_idle_) return false;
+  // Announcements already on the strand do not include this sink, and
+  // this one goes after them: it sees the current state exactly once,
+  // before any later one.
   if (ended_) {
-    if (state_.event) {
-      sink->OnLastVideo(state_.event, *ended_);
-    } else {
-      sink->OnEnd(*ended_);
-    }
-    return;
+    announcements_.Run(
+        [sink = std::move(sink), event = state_.event, why = *ended_] {
+          if (event) {
+            sink->OnLastVideo(event, why);
+          } else {
+            sink->OnEnd(why);
+          }
+        });
+    return true;
   }
-  if (state_.event) sink->OnVideo(state_.event);
+  if (state_.event) {
+    announcements_.Run([sink, event = state_.event] { sink->OnVideo(event); });
+  }
+  const bool was_unwatched = sinks_.empty();
   sinks_.push_back(std::move(sink));
+  // A followed task nobody watched is polled slowly: the first watcher
+  // brings it back to the watched cadence.
+  if (was_unwatched && timer_ != 0) {
+    const absl::Time soon = env_.scheduler->Now() + polling_->WaitPeriod();
+    if (next_poll_ > soon) {
+      env_.scheduler->Cancel(timer_);
+      ScheduleLocked(soon - env_.scheduler->Now());
+    }
+  }
+  return true;
 }
 
-std::size_t TaskPoller::RemoveWatcher(const WatchSink* sink) {
+bool TaskPoller::RemoveWatcher(const WatchSink* sink) {
   absl::MutexLock lock(&mu_);
   sinks_.erase(std::remove_if(sinks_.begin(), sinks_.end(),
                               [sink](const std::shared_ptr<WatchSink>& s) {
                                 return s.get() == sink;
                               }),
                sinks_.end());
-  return sinks_.size();
+  return !ended_ && IdleLocked();
+}
+
+void TaskPoller::Follow() {
+  absl::MutexLock lock(&mu_);
+  followed_ = true;
+}
+
+TaskPoller::GetOutcome TaskPoller::Get(absl::Duration max_age,
+                                       absl::Time deadline, GetCallback& done,
+                                       absl::StatusOr<v1::Video>& answer) {
+  absl::MutexLock lock(&mu_);
+  if (ended_idle_) return GetOutcome::kEndedIdle;
+  const absl::Time now = env_.scheduler->Now();
+  if (ended_) {
+    if (state_.video && ended_->ok()) {
+      answer = *state_.video;
+    } else {
+      answer = *ended_;
+    }
+    return GetOutcome::kAnswered;
+  }
+  if (state_.video && now - state_.last_contact <= max_age) {
+    answer = *state_.video;
+    return GetOutcome::kAnswered;
+  }
+  if (!state_.upstream_reachable && !poll_in_flight_ && next_poll_ > deadline) {
+    // The upstream is failing and the next try comes too late for this
+    // call: the last failure is the answer.
+    answer = last_failure_;
+    return GetOutcome::kAnswered;
+  }
+  waiters_.push_back(Waiter{deadline, std::move(done)});
+  // Poll now, unless one is on its way or the upstream is failing (then
+  // the backoff's next try answers, or the deadline rule in
+  // HandleFailureLocked).
+  if (!poll_in_flight_ && state_.upstream_reachable && timer_ != 0) {
+    env_.scheduler->Cancel(timer_);
+    ScheduleLocked(absl::ZeroDuration());
+  }
+  return GetOutcome::kPending;
 }
 
 void TaskPoller::Stop(const absl::Status& why) {
-  absl::MutexLock lock(&mu_);
-  if (!ended_) EndLocked(why);
+  std::vector<Waiter> waiters;
+  {
+    absl::MutexLock lock(&mu_);
+    if (ended_) return;
+    EndLocked(why);
+    waiters.swap(waiters_);
+  }
+  for (Waiter& w : waiters) std::move(w.done)(why);
 }
 
 PollerSnapshot TaskPoller::Snapshot() const {
@@ -83,10 +169,25 @@ PollerSnapshot TaskPoller::Snapshot() const {
   return state_;
 }
 
+bool TaskPoller::ended_idle() const {
+  absl::MutexLock lock(&mu_);
+  return ended_idle_;
+}
+
+bool TaskPoller::IdleLocked() const {
+  return sinks_.empty() && waiters_.empty() && !followed_;
+}
+
+absl::Duration TaskPoller::CadenceLocked() {
+  return sinks_.empty() && followed_ ? unwatched_->WaitPeriod()
+                                     : polling_->WaitPeriod();
+}
+
 void TaskPoller::ScheduleLocked(absl::Duration delay) {
   // The timer holds only a weak reference: a stopped, released poller
   // must not be kept alive (or polled) by its pending timer.
   std::weak_ptr<TaskPoller> weak = weak_from_this();
+  next_poll_ = env_.scheduler->Now() + delay;
   timer_ = env_.scheduler->RunAfter(delay, [weak] {
     if (auto self = weak.lock()) self->PollNow();
   });
@@ -94,14 +195,38 @@ void TaskPoller::ScheduleLocked(absl::Duration delay) {
 
 void TaskPoller::PollNow() {
   upstream::CallOptions options;
+  absl::optional<absl::Status> expired;
+  std::vector<Waiter> waiters;
+  PollerSnapshot last;
   {
     absl::MutexLock lock(&mu_);
     timer_ = 0;
+    next_poll_ = absl::InfiniteFuture();
     if (ended_) return;
-    options.deadline = env_.scheduler->Now() + env_.upstream_timeout;
-    options.api_key = key_.api_key;
-    // The poller has its own backoff and reports failures in heartbeats.
-    options.retry_transient = false;
+    const absl::Time now = env_.scheduler->Now();
+    if (followed_ && created_ != absl::InfinitePast() &&
+        now - created_ > env_.track_for) {
+      // The upstream has forgotten it by now: polling would only get 404s.
+      // The store's expiry sweep marks it.
+      expired = absl::DeadlineExceededError(absl::StrCat(
+          "task ", key_.task_id,
+          " is older than the gateway's tracking window (--track-for ",
+          absl::FormatDuration(env_.track_for), "); it is no longer followed"));
+      waiters.swap(waiters_);
+      EndLocked(*expired);
+      last = state_;
+    } else {
+      poll_in_flight_ = true;
+      options.deadline = now + env_.upstream_timeout;
+      options.api_key = key_.api_key;
+      // The poller has its own backoff and reports failures in heartbeats.
+      options.retry_transient = false;
+    }
+  }
+  if (expired) {
+    for (Waiter& w : waiters) std::move(w.done)(*expired);
+    on_end_(*this, last, *expired);
+    return;
   }
   env_.client->GetVideo(
       key_.task_id, options,
@@ -112,24 +237,45 @@ void TaskPoller::PollNow() {
 
 void TaskPoller::OnPollResult(absl::StatusOr<v1::Video> result) {
   PollerSnapshot last;
-  absl::Status why;
+  absl::optional<absl::Status> why;
+  std::vector<Waiter> answer;
+  absl::StatusOr<v1::Video> reply = absl::UnknownError("no state");
   {
     absl::MutexLock lock(&mu_);
+    poll_in_flight_ = false;
     if (ended_) return;  // stopped while the poll was in flight
-    bool ended = result.ok() ? HandleVideoLocked(*std::move(result))
-                             : HandleFailureLocked(result.status());
-    if (!ended) return;
-    last = state_;
-    why = *ended_;
+    bool ended;
+    if (result.ok()) {
+      ended = HandleVideoLocked(*std::move(result));
+      answer.swap(waiters_);
+      reply = *state_.video;
+    } else {
+      ended = HandleFailureLocked(result.status(), answer);
+      reply = result.status();
+    }
+    if (!ended && IdleLocked()) {
+      // Nobody needs it any more (a GetVideo's poller, answered).
+      ended_idle_ = true;
+      EndLocked(absl::CancelledError("nobody needs this poller"));
+      ended = true;
+    }
+    if (ended) {
+      last = state_;
+      why = *ended_;
+      for (Waiter& w : waiters_) answer.push_back(std::move(w));
+      waiters_.clear();
+    }
   }
-  if (!why.ok()) {
-    LogUpstreamFailure("poll", key_.task_id, why);
+  for (Waiter& w : answer) std::move(w.done)(reply);
+  if (!why) return;
+  if (!why->ok() && why->code() != absl::StatusCode::kCancelled) {
+    LogUpstreamFailure("poll", key_.task_id, *why);
   }
-  on_end_(*this, last, why);
+  on_end_(*this, last, *why);
 }
 
 bool TaskPoller::HandleVideoLocked(v1::Video video) {
-  const absl::Time now = env_.scheduler->Now();
+  const absl::Time now = store::StoredTime(env_.scheduler->Now());
   if (!state_.upstream_reachable) {
     backoff_ =
         env_.backoff->clone();  // recovered: the next failure starts small
@@ -138,14 +284,16 @@ bool TaskPoller::HandleVideoLocked(v1::Video video) {
   state_.upstream_reachable = true;
   state_.upstream_error.clear();
 
+  if (price_) {
+    if (video.has_usage()) upstream::ApplyUsage(video.usage(), &*price_);
+    *video.mutable_price() = *price_;
+  }
   if (!state_.video || IsTransition(*state_.video, video)) {
     absl::optional<int64_t> seq = NextSequence(state_.sequence, video.status());
     *video.mutable_update_time() =
         TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));
-    if (price_) {
-      if (video.has_usage()) upstream::ApplyUsage(video.usage(), &*price_);
-      *video.mutable_price() = *price_;
-    }
+    *video.mutable_request_id() =
+        state_.video ? state_.video->request_id() : std::string();
     state_.video = std::move(video);
     state_.observed_at = now;
     if (seq) {
@@ -156,19 +304,27 @@ bool TaskPoller::HandleVideoLocked(v1::Video video) {
       AnnounceLocked(state_.event, IsFinal(state_.video->status())
                                        ? absl::make_optional(absl::OkStatus())
                                        : absl::nullopt);
+      RecordLocked();
     }
     // A new phase starts: look again soon, then slow down.
     polling_ = env_.polling->clone();
+  } else {
+    // Same status: keep the state's update_time (when it was first seen)
+    // and what the store knows; refresh the rest (e.g. new result urls).
+    *video.mutable_update_time() = state_.video->update_time();
+    *video.mutable_request_id() = state_.video->request_id();
+    state_.video = std::move(video);
   }
   if (IsFinal(state_.video->status())) {
     EndLocked(absl::OkStatus());
     return true;
   }
-  ScheduleLocked(polling_->WaitPeriod());
+  ScheduleLocked(CadenceLocked());
   return false;
 }
 
-bool TaskPoller::HandleFailureLocked(const absl::Status& status) {
+bool TaskPoller::HandleFailureLocked(const absl::Status& status,
+                                     std::vector<Waiter>& answer) {
   if (!KeepPolling(status)) {
     EndLocked(status);
     return true;
@@ -178,10 +334,20 @@ bool TaskPoller::HandleFailureLocked(const absl::Status& status) {
   }
   state_.upstream_reachable = false;
   state_.upstream_error = std::string(status.message());
+  last_failure_ = status;
   absl::Duration delay = backoff_->OnCompletion();
   if (auto retry_after = upstream::RetryAfter(status)) {
     delay = std::max(delay, *retry_after);
   }
+  // A GetVideo that cannot wait for the next try gets this failure now.
+  const absl::Time next = env_.scheduler->Now() + delay;
+  auto cannot_wait = std::stable_partition(
+      waiters_.begin(), waiters_.end(),
+      [next](const Waiter& w) { return w.deadline > next; });
+  for (auto it = cannot_wait; it != waiters_.end(); ++it) {
+    answer.push_back(std::move(*it));
+  }
+  waiters_.erase(cannot_wait, waiters_.end());
   ScheduleLocked(delay);
   return false;
 }
@@ -215,6 +381,15 @@ void TaskPoller::AnnounceLocked(const WatchEvent& event,
   announcements_.Run([sinks = sinks_, event] {
     for (const auto& sink : sinks) sink->OnVideo(event);
   });
+}
+
+void TaskPoller::RecordLocked() {
+  if (env_.recorder == nullptr || owner_.empty() || !state_.video) return;
+  store::Observation observation;
+  observation.video = *state_.video;
+  observation.sequence = state_.sequence;
+  observation.observed = state_.observed_at;
+  env_.recorder->Record(owner_, key_.task_id, observation);
 }
 
 }  // namespace seedance::gateway

@@ -11,9 +11,11 @@
 #include "server/common/status_details.h"
 #include "server/gateway/call_log.h"
 #include "server/gateway/caller_key.h"
+#include "server/gateway/list_request.h"
 #include "server/gateway/request_decoder.h"
 #include "server/gateway/unary_reactor.h"
 #include "server/gateway/watch_reactor.h"
+#include "server/upstream/error_mapping.h"
 #include "server/upstream/request_validator.h"
 
 namespace seedance::gateway {
@@ -75,12 +77,16 @@ absl::Status ValidateWatchRequest(const v1::WatchVideoRequest& request) {
 }
 
 VideoService::VideoService(const VideoServiceOptions& options,
-                           upstream::TokenHubClient& client,
-                           PollerRegistry& registry, Scheduler& scheduler,
+                           CreateFlow& creates, PollerRegistry& registry,
+                           store::AsyncTaskStore* store,
+                           const store::OwnerHasher* owners,
+                           Scheduler& scheduler,
                            const upstream::PriceTable& prices)
     : options_(options),
-      client_(client),
+      creates_(creates),
       registry_(registry),
+      store_(store),
+      owners_(owners),
       scheduler_(scheduler),
       prices_(prices),
       admission_(AdmissionLimits{options.max_streams,
@@ -148,30 +154,28 @@ void VideoService::StartCreate(grpc::CallbackServerContext* context,
     call->Fail(key.status());
     return;
   }
-  client_.CreateVideo(
-      request, UpstreamOptions(context, *key),
-      [this, call, response, key = *key,
-       price = *price](absl::StatusOr<v1::Video> video) {
-        if (video.ok()) {
-          call->set_task_id(video->id());
-          registry_.RememberPrice(TaskKey{key, video->id()}, price);
-        }
-        bool delivered = call->Complete([&] {
-          if (!video.ok()) return video.status();
-          *video->mutable_price() = price;
-          *video->mutable_update_time() = TimeUtil::NanosecondsToTimestamp(
-              absl::ToUnixNanos(scheduler_.Now()));
-          v1::CreateVideoResponse out;
-          *out.mutable_video() = *video;
-          return EncodeResponse(out, *response);
-        });
-        if (!delivered && video.ok()) {
-          // The task exists (and bills) but its caller is gone: say so,
-          // so an operator can find it.
-          LogNotice(absl::StrCat("created task ", video->id(),
-                                 " after its caller went away"));
-        }
-      });
+  CreateCall create;
+  create.request = request;
+  create.price = *price;
+  create.upstream = UpstreamOptions(context, *key);
+  create.api_key = *std::move(key);
+  creates_.Create(std::move(create),
+                  [call, response](absl::StatusOr<v1::Video> video) {
+                    if (video.ok()) call->set_task_id(video->id());
+                    bool delivered = call->Complete([&] {
+                      if (!video.ok()) return video.status();
+                      v1::CreateVideoResponse out;
+                      *out.mutable_video() = *video;
+                      return EncodeResponse(out, *response);
+                    });
+                    if (!delivered && video.ok()) {
+                      // The task exists (and bills) but its caller is gone: say
+                      // so, so an operator can find it (it is followed and
+                      // listed).
+                      LogNotice(absl::StrCat("created task ", video->id(),
+                                             " after its caller went away"));
+                    }
+                  });
 }
 
 grpc::ServerUnaryReactor* VideoService::GetVideo(
@@ -203,32 +207,73 @@ void VideoService::StartGet(grpc::CallbackServerContext* context,
     call->Fail(key.status());
     return;
   }
-  TaskKey task{*key, request.id()};
-  if (auto video = registry_.FreshState(task, options_.fresh_for)) {
-    call->Complete([&] {
-      v1::GetVideoResponse out;
-      *out.mutable_video() = *std::move(video);
-      return EncodeResponse(out, *response);
-    });
+  // The poller answers: from its state when fresh, else after one poll,
+  // or the store holds the (final) answer.
+  registry_.Get(TaskKey{*std::move(key), request.id()}, options_.fresh_for,
+                UpstreamOptions(context, "").deadline,
+                [call, response](absl::StatusOr<v1::Video> video) {
+                  call->Complete([&] {
+                    if (!video.ok()) return video.status();
+                    v1::GetVideoResponse out;
+                    *out.mutable_video() = *std::move(video);
+                    return EncodeResponse(out, *response);
+                  });
+                });
+}
+
+grpc::ServerUnaryReactor* VideoService::ListVideos(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  auto call = UnaryReactor::Create(context, "ListVideos");
+  v1::ListVideosRequest parsed;
+  if (absl::Status s = DecodeRequest(*request, parsed); !s.ok()) {
+    call->Fail(s);
+  } else {
+    StartList(context, parsed, call, response);
+  }
+  return call->reactor();
+}
+
+void VideoService::StartList(grpc::CallbackServerContext* context,
+                             const v1::ListVideosRequest& request,
+                             const std::shared_ptr<UnaryReactor>& call,
+                             grpc::ByteBuffer* response) {
+  if (store_ == nullptr) {
+    call->Fail(upstream::UpstreamError(
+        absl::StatusCode::kFailedPrecondition, kReasonNoStore,
+        "ListVideos needs the gateway's task store, and this gateway runs "
+        "without one (--store=none)"));
     return;
   }
-  client_.GetVideo(
-      request.id(), UpstreamOptions(context, *key),
-      [this, call, response, task](absl::StatusOr<v1::Video> video) {
-        if (video.ok()) {
-          if (auto price = registry_.PriceOf(task)) {
-            if (video->has_usage()) {
-              upstream::ApplyUsage(video->usage(), &*price);
-            }
-            *video->mutable_price() = *price;
-          }
-          registry_.RememberFinal(task, *video);
-        }
+  absl::StatusOr<std::string> key = CallerKey(context);
+  if (!key.ok()) {
+    call->Fail(key.status());
+    return;
+  }
+  absl::StatusOr<std::string> owner = owners_->Owner(*key);
+  if (!owner.ok()) {
+    call->Fail(owner.status());
+    return;
+  }
+  absl::StatusOr<store::ListQuery> query =
+      ListQueryFor(request, *std::move(owner));
+  if (!query.ok()) {
+    call->Fail(query.status());
+    return;
+  }
+  store_->ListTasks(
+      *std::move(query),
+      [call, response](absl::StatusOr<store::ListPage> page) {
         call->Complete([&] {
-          if (!video.ok()) return video.status();
-          v1::GetVideoResponse out;
-          *out.mutable_video() = *std::move(video);
-          return EncodeResponse(out, *response);
+          if (!page.ok()) {
+            if (absl::IsInvalidArgument(page.status())) return page.status();
+            LogStoreFailure("listing tasks", page.status());
+            return upstream::UpstreamError(
+                absl::StatusCode::kUnavailable, kReasonStoreUnavailable,
+                absl::StrCat("the task store cannot be read: ",
+                             page.status().message()));
+          }
+          return EncodeResponse(ListResponseFor(*page), *response);
         });
       });
 }

@@ -1,7 +1,8 @@
 // VideoService: seedance.v1.VideoService on gRPC's callback API. No thread
-// per call or stream and nothing blocking inside a handler: CreateVideo and
-// GetVideo finish from the upstream's callback, WatchVideo streams from the
-// task's shared poller.
+// per call or stream and nothing blocking inside a handler: CreateVideo
+// finishes from the create path's callback (create_flow.h), GetVideo and
+// WatchVideo are answered by the task's shared poller or the task store
+// (poller_registry.h), ListVideos by the store's threads.
 //
 // The methods are raw (requests and responses are grpc::ByteBuffer): gRPC
 // 1.51 answers a request that does not parse with UNIMPLEMENTED and no
@@ -19,6 +20,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "seedance/v1/video_service.grpc.pb.h"
 #include "server/common/scheduler.h"
+#include "server/gateway/create_flow.h"
 #include "server/gateway/poller_registry.h"
 #include "server/gateway/stream_admission.h"
 #include "server/upstream/pricing.h"
@@ -45,14 +47,18 @@ class UnaryReactor;
 
 using RawVideoService = v1::VideoService::WithRawCallbackMethod_CreateVideo<
     v1::VideoService::WithRawCallbackMethod_GetVideo<
-        v1::VideoService::WithRawCallbackMethod_WatchVideo<
-            v1::VideoService::Service>>>;
+        v1::VideoService::WithRawCallbackMethod_ListVideos<
+            v1::VideoService::WithRawCallbackMethod_WatchVideo<
+                v1::VideoService::Service>>>>;
 
 class VideoService final : public RawVideoService {
  public:
-  VideoService(const VideoServiceOptions& options,
-               upstream::TokenHubClient& client, PollerRegistry& registry,
-               Scheduler& scheduler, const upstream::PriceTable& prices);
+  // `store` and `owners` are null without a task store (ListVideos then
+  // answers FAILED_PRECONDITION).
+  VideoService(const VideoServiceOptions& options, CreateFlow& creates,
+               PollerRegistry& registry, store::AsyncTaskStore* store,
+               const store::OwnerHasher* owners, Scheduler& scheduler,
+               const upstream::PriceTable& prices);
 
   // Each takes a serialized request and answers a serialized response.
   grpc::ServerUnaryReactor* CreateVideo(grpc::CallbackServerContext* context,
@@ -62,6 +68,10 @@ class VideoService final : public RawVideoService {
   grpc::ServerUnaryReactor* GetVideo(grpc::CallbackServerContext* context,
                                      const grpc::ByteBuffer* request,
                                      grpc::ByteBuffer* response) override;
+
+  grpc::ServerUnaryReactor* ListVideos(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
 
   grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchVideo(
       grpc::CallbackServerContext* context,
@@ -88,6 +98,10 @@ class VideoService final : public RawVideoService {
                 const v1::GetVideoRequest& request,
                 const std::shared_ptr<UnaryReactor>& call,
                 grpc::ByteBuffer* response);
+  void StartList(grpc::CallbackServerContext* context,
+                 const v1::ListVideosRequest& request,
+                 const std::shared_ptr<UnaryReactor>& call,
+                 grpc::ByteBuffer* response);
   grpc::ServerWriteReactor<grpc::ByteBuffer>* StartWatch(
       grpc::CallbackServerContext* context,
       const v1::WatchVideoRequest& request);
@@ -97,8 +111,10 @@ class VideoService final : public RawVideoService {
                                         std::string api_key) const;
 
   const VideoServiceOptions options_;
-  upstream::TokenHubClient& client_;
+  CreateFlow& creates_;
   PollerRegistry& registry_;
+  store::AsyncTaskStore* const store_;
+  const store::OwnerHasher* const owners_;
   Scheduler& scheduler_;
   const upstream::PriceTable& prices_;
   StreamAdmission admission_;

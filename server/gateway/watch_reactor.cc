@@ -70,16 +70,15 @@ WatchReactor::WatchReactor(grpc::CallbackServerContext* context, TaskKey key,
       last_write_(start_) {}
 
 void WatchReactor::Begin() {
-  // The registry may call OnVideo / OnEnd right here, before it returns.
-  absl::StatusOr<std::shared_ptr<TaskPoller>> poller =
-      registry_.Watch(key_, shared_from_this());
+  // States arrive on the fan-out executor, possibly before this returns.
+  absl::Status watching = registry_.Watch(key_, shared_from_this());
   absl::MutexLock lock(&mu_);
-  if (!poller.ok()) {
-    FinishLocked(poller.status());
+  if (!watching.ok()) {
+    FinishLocked(watching);
     return;
   }
-  poller_ = *std::move(poller);
-  if (finish_called_ || end_) return;  // answered from the final-state cache
+  watching_ = true;
+  if (finish_called_ || end_) return;  // already answered
   std::weak_ptr<WatchReactor> weak = weak_from_this();
   limit_timer_ = scheduler_.RunAfter(options_.max_watch_time, [weak] {
     if (auto self = weak.lock()) self->OnWatchTimeLimit();
@@ -163,7 +162,7 @@ void WatchReactor::OnCancel() {
 }
 
 void WatchReactor::OnDone() {
-  std::shared_ptr<TaskPoller> poller;
+  bool watching;
   {
     absl::MutexLock lock(&mu_);
     if (heartbeat_timer_ != 0) scheduler_.Cancel(heartbeat_timer_);
@@ -171,12 +170,12 @@ void WatchReactor::OnDone() {
     if (send_timer_ != 0) scheduler_.Cancel(send_timer_);
     heartbeat_timer_ = limit_timer_ = send_timer_ = 0;
     done_ = true;
-    poller = std::move(poller_);
+    watching = watching_;
     LogCall("WatchVideo", key_.task_id, result_, scheduler_.Now() - start_,
             peer_);
   }
-  // Lock order is registry -> poller -> watcher: call in with none held.
-  if (poller) registry_.Unwatch(key_, this);
+  // The registry is never called with our lock held.
+  if (watching) registry_.Unwatch(key_, this);
   // GatewayServer::Shutdown reads the count to know that every watch is
   // over before it destroys the service that owns it.
   ticket_.Release();
@@ -268,15 +267,14 @@ void WatchReactor::ScheduleHeartbeat(absl::Time at) {
 }
 
 void WatchReactor::OnHeartbeatTimer() {
-  std::shared_ptr<TaskPoller> poller;
   {
     absl::MutexLock lock(&mu_);
     heartbeat_timer_ = 0;
     if (finish_called_ || end_) return;
-    poller = poller_;
   }
-  // Read the poller without our lock (lock order: poller before watcher).
-  PollerSnapshot snapshot = poller ? poller->Snapshot() : PollerSnapshot();
+  // Read the poller's state without our lock (the registry is never called
+  // with it held).
+  PollerSnapshot snapshot = registry_.Snapshot(key_);
   absl::MutexLock lock(&mu_);
   if (finish_called_ || end_) return;
   const absl::Time now = scheduler_.Now();

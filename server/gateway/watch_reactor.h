@@ -127,7 +127,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   absl::Time last_write_ ABSL_GUARDED_BY(mu_);
   absl::optional<absl::Status> end_ ABSL_GUARDED_BY(mu_);  // after the queue
   absl::Status result_ ABSL_GUARDED_BY(mu_);
-  std::shared_ptr<TaskPoller> poller_ ABSL_GUARDED_BY(mu_);
+  // Registered with the registry (Unwatch on OnDone).
+  bool watching_ ABSL_GUARDED_BY(mu_) = false;
   Scheduler::TimerId heartbeat_timer_ ABSL_GUARDED_BY(mu_) = 0;
   Scheduler::TimerId limit_timer_ ABSL_GUARDED_BY(mu_) = 0;
   // When the pending write (or Finish) started; its deadline timer.

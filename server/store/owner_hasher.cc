@@ -10,13 +10,17 @@ namespace seedance::store {
 
 absl::StatusOr<std::string> OwnerHasher::Owner(
     absl::string_view api_key) const {
+  return Digest(api_key);
+}
+
+absl::StatusOr<std::string> OwnerHasher::Digest(absl::string_view data) const {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   if (HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-           reinterpret_cast<const unsigned char*>(api_key.data()),
-           api_key.size(), digest, &size) == nullptr ||
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+           digest, &size) == nullptr ||
       size != 32) {
-    return absl::InternalError("owner hash: HMAC-SHA256 failed");
+    return absl::InternalError("HMAC-SHA256 failed");
   }
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest), size));

@@ -25,6 +25,10 @@ class OwnerHasher {
   // would merge every caller's tasks).
   absl::StatusOr<std::string> Owner(absl::string_view api_key) const;
 
+  // The same keyed hash of any bytes (a request's fingerprint): equal data
+  // give equal digests, and nothing about the data shows.
+  absl::StatusOr<std::string> Digest(absl::string_view data) const;
+
  private:
   std::string secret_;
 };

@@ -51,6 +51,13 @@ enum class CreateState {
 
 absl::string_view CreateStateName(CreateState state);
 
+// Stores keep times to the microsecond: a time recorded and read back is
+// `StoredTime(t)`. Whoever shows a time before it is recorded (a poller's
+// update_time) uses this too, so the figure is the same after a restart.
+inline absl::Time StoredTime(absl::Time t) {
+  return absl::FromUnixMicros(absl::ToUnixMicros(t));
+}
+
 // A create about to be sent upstream.
 struct NewCreate {
   std::string owner;

@@ -173,6 +173,23 @@ bool NeverReachedUpstream(const absl::Status& status) {
   return reason == kReasonConnectFailed || reason == kReasonTlsFailed;
 }
 
+bool MayHaveCreated(const absl::Status& status) {
+  if (status.ok() || NeverReachedUpstream(status)) return false;
+  const std::string reason = ErrorReason(status);
+  // Refused before anything was sent (validation, no key).
+  if (reason.empty() || reason == kReasonNoApiKey) return false;
+  int http_status = 0;
+  if (absl::StartsWith(reason, "UPSTREAM_HTTP_") &&
+      absl::SimpleAtoi(absl::string_view(reason).substr(14), &http_status)) {
+    // A proxy's gateway errors say nothing of what the origin did with the
+    // request; any other answer is the upstream's own "not created".
+    return http_status == 502 || http_status == 504 ||
+           (http_status >= 520 && http_status <= 524);
+  }
+  // No answer (timeout, reset, truncated or garbled reply, shutdown).
+  return true;
+}
+
 absl::optional<absl::Duration> RetryAfter(const absl::Status& status) {
   auto info = GetDetail<google::rpc::RetryInfo>(status);
   if (!info) return absl::nullopt;

@@ -87,6 +87,13 @@ bool IsTransient(const absl::Status& status);
 // sent again without risking a duplicate task.
 bool NeverReachedUpstream(const absl::Status& status);
 
+// True when a create that failed with `status` may still have created
+// (and billed) a task: no answer came after the request was, or may have
+// been, sent (timeout, reset, truncated or garbled reply), or a proxy's
+// gateway error (502, 504, 520-524) hid what the origin did. False when
+// the upstream itself refused it or it never left.
+bool MayHaveCreated(const absl::Status& status);
+
 // The RetryInfo delay attached to `status`, if any.
 absl::optional<absl::Duration> RetryAfter(const absl::Status& status);
 

@@ -307,6 +307,22 @@ void CheckVideoDurations(const CreateVideoRequest& r, Violations& out) {
   }
 }
 
+// AIP-155 asks for a UUID: 8-4-4-4-12 hex digits, either case.
+void CheckRequestId(absl::string_view id, Violations& out) {
+  if (id.empty()) return;
+  bool ok = id.size() == 36;
+  for (size_t i = 0; ok && i < id.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    ok = dash ? id[i] == '-'
+              : absl::ascii_isxdigit(static_cast<unsigned char>(id[i]));
+  }
+  if (!ok) {
+    out.Add("request_id",
+            "must be a UUID (8-4-4-4-12 hex digits, e.g. "
+            "5d8e3b1c-4c1b-4b7e-9f3a-2a6a1d9e0b7c)");
+  }
+}
+
 }  // namespace
 
 absl::Status ValidateCreateVideoRequest(const CreateVideoRequest& request,
@@ -324,6 +340,7 @@ absl::Status ValidateCreateVideoRequest(const CreateVideoRequest& request,
   CheckContentItems(request, out);
   CheckMedia(request, out);
   CheckVideoDurations(request, out);
+  CheckRequestId(request.request_id(), out);
   return out.ToStatus();
 }
 

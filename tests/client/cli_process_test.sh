@@ -35,7 +35,8 @@ $2
 start_gateway() {  # start_gateway LISTEN LOGNAME
   TOKENHUB_API_KEY=th-sim-demo-key "$BIN/seedance-gateway" --listen "$1" \
     --upstream "$SIM/api/v1" --allow-caller-keys --poll-initial 20ms --poll-max 50ms \
-    --shutdown-grace 1s >"$WORK/$2.log" 2>"$WORK/$2-stderr.log" &
+    --shutdown-grace 1s --store "sqlite:$WORK/tasks.db" --fresh-for 0s \
+    >"$WORK/$2.log" 2>"$WORK/$2-stderr.log" &
   GW=$!
   PIDS+=("$GW")
   wait_for "$WORK/$2.log" '^listening on port [0-9]+'
@@ -134,7 +135,8 @@ expect_exit 6 unreachable_watch -- "${CLI[@]}" watch "$FOX_ID" --gateway "127.0.
   --reconnect-for 300ms
 grep -q "UNAVAILABLE" "$WORK/unreachable_watch.err" || fail "no UNAVAILABLE"
 
-# A held task nobody watches (so GetVideo asks the upstream).
+# A held task nobody watches (the gateway follows it; with --fresh-for 0s
+# every GetVideo asks the upstream).
 "${CLI[@]}" create --prompt "[sim:hold] a quiet harbour" >"$WORK/held.out" || fail "create held"
 HELD_ID=$("$PY" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["id"])' "$WORK/held.out")
 

@@ -121,7 +121,8 @@ def main():
             [os.path.join(bin_dir, "seedance-gateway"), "--listen", "127.0.0.1:0",
              "--upstream", "http://127.0.0.1:1/api/v1",
              "--fd-reserve", str(RESERVE), "--self-check-interval", "200ms",
-             "--shutdown-grace", "1s"],
+             "--shutdown-grace", "1s",
+             "--store", "sqlite:" + os.path.join(work, "tasks.db")],
             stdout=subprocess.PIPE, stderr=log, text=True,
             env=dict(os.environ, TOKENHUB_API_KEY="th-fd-test-key"),
             preexec_fn=limit_descriptors)

@@ -21,27 +21,20 @@
 #include "server/gateway/gateway_server.h"
 #include "sim/sim_server.h"
 #include "tests/gateway/watch_collector.h"
+#include "tests/testing/eventually.h"
 #include "tests/testing/loopback_stack.h"
 #include "tests/testing/status_matchers.h"
 
 namespace seedance::gateway {
 namespace {
 
+using ::seedance::testing::Eventually;
+
 using ::grpc::health::v1::HealthCheckResponse;
 using ::seedance::testing::GrpcStatusIs;
 using ::seedance::testing::WatchCollector;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-bool Eventually(const std::function<bool()>& pred,
-                absl::Duration timeout = absl::Seconds(20)) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (!pred()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
 
 // Shared with the test after the gateway took ownership of its wrapper.
 struct SharedCounts {

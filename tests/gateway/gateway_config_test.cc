@@ -76,6 +76,48 @@ TEST_F(GatewayConfigTest, BadValuesNameTheFlag) {
                                   HasSubstr("SEEDANCE_MAX_STREAMS")));
 }
 
+TEST_F(GatewayConfigTest, TaskStoreFlags) {
+  auto c = Parse({});
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->store, "sqlite:seedance-tasks.db");
+  EXPECT_EQ(c->track_for, absl::Hours(48));
+  EXPECT_EQ(c->poll_unwatched, absl::Seconds(10));
+  EXPECT_EQ(c->store_connections, 4);
+
+  c = Parse({"--store=postgresql://gw@db:5432/seedance", "--track-for=24h",
+             "--store-connections=8"});
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->store, "postgresql://gw@db:5432/seedance");
+  EXPECT_EQ(c->track_for, absl::Hours(24));
+  EXPECT_EQ(c->store_connections, 8);
+  EXPECT_OK(Parse({"--store=none"}).status());
+
+  EXPECT_THAT(Parse({"--store=mysql://db"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--store: must be sqlite:PATH")));
+  EXPECT_THAT(Parse({"--store=sqlite:"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("needs a file path")));
+  EXPECT_THAT(
+      Parse({"--track-for=0s"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--track-for")));
+}
+
+TEST_F(GatewayConfigTest, StorePasswordComesFromItsFileWithoutTheNewline) {
+  std::string path = ::testing::TempDir() + "/store-password";
+  {
+    std::ofstream out(path);
+    out << "s3cret pass\n";
+  }
+  auto c = Parse({"--store-password-file", path});
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->store_password, "s3cret pass");
+  EXPECT_THAT(Parse({"--store-password-file=/nonexistent/pw"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--store-password-file: cannot read")));
+  std::remove(path.c_str());
+}
+
 TEST_F(GatewayConfigTest, StreamSlotLimitsHaveSafeDefaultsAndZeroMeansNone) {
   auto c = Parse({"--max-streams=1000"});
   ASSERT_OK(c.status());

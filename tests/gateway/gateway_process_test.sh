@@ -23,6 +23,7 @@ SIM_URL=$(sed -n 's/^listening on //p' "$WORK/sim.out")
 TOKENHUB_API_KEY=th-sim-demo-key "$BIN/seedance-gateway" --listen 127.0.0.1:0 \
   --upstream "$SIM_URL/api/v1" --poll-initial 20ms --poll-max 50ms \
   --max-streams 12 --max-streams-per-peer 0 --write-timeout 2s --shutdown-grace 60s \
+  --store "sqlite:$WORK/tasks.db" \
   >"$WORK/gw.out" 2>"$WORK/gw.log" &
 GW=$!
 PIDS+=($GW)

@@ -23,7 +23,8 @@ wait_for "$WORK/sim.out" '^listening on '
 SIM_URL=$(sed -n 's/^listening on //p' "$WORK/sim.out")
 
 TOKENHUB_API_KEY=th-sim-demo-key "$BIN/seedance-gateway" --listen 127.0.0.1:0 \
-  --upstream "$SIM_URL/api/v1" >"$WORK/gw.out" 2>"$WORK/gw.log" &
+  --upstream "$SIM_URL/api/v1" --store "sqlite:$WORK/tasks.db" \
+  >"$WORK/gw.out" 2>"$WORK/gw.log" &
 GW=$!
 PIDS+=($GW)
 wait_for "$WORK/gw.out" '^listening on port [0-9]+'

@@ -1,5 +1,7 @@
 // Scenarios for the shared poller and its registry, on a fake clock and a
 // fake upstream: every upstream request is counted and answered by the test.
+// The ledger scenarios add a real SQLite task store in a scratch folder,
+// its calls run inline so that each step is exact.
 
 #include "server/gateway/poller_registry.h"
 
@@ -7,12 +9,16 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "server/gateway/task_recorder.h"
+#include "server/store/task_store.h"
 #include "server/upstream/error_mapping.h"
 #include "tests/gateway/fake_tokenhub_client.h"
 #include "tests/gateway/recording_sink.h"
 #include "tests/testing/fake_executors.h"
 #include "tests/testing/fake_scheduler.h"
+#include "tests/testing/scratch_dir.h"
 #include "tests/testing/status_matchers.h"
 
 namespace seedance::gateway {
@@ -44,6 +50,14 @@ class FixedBackoff final : public upstream::BackoffPolicy {
   absl::Duration OnCompletion() override { return absl::Seconds(2); }
 };
 
+class TenSecondPolling final : public upstream::PollingPolicy {
+ public:
+  std::unique_ptr<upstream::PollingPolicy> clone() const override {
+    return std::make_unique<TenSecondPolling>();
+  }
+  absl::Duration WaitPeriod() override { return absl::Seconds(10); }
+};
+
 class PollerRegistryTest : public ::testing::Test {
  protected:
   PollerRegistryTest() {
@@ -52,21 +66,98 @@ class PollerRegistryTest : public ::testing::Test {
     env_.polling = &polling_;
     env_.backoff = &backoff_;
     env_.fanout = &inline_fanout_;
-    registry_ = std::make_unique<PollerRegistry>(env_, RegistryOptions{});
+    registry_ = std::make_unique<PollerRegistry>(env_, nullptr, nullptr);
   }
 
   // Announcements wait in `deferred_fanout_` until the test runs them, as
   // they wait for a fan-out thread in the gateway.
   void UseDeferredFanout() {
     env_.fanout = &deferred_fanout_;
-    registry_ = std::make_unique<PollerRegistry>(env_, RegistryOptions{});
+    registry_ = std::make_unique<PollerRegistry>(env_, nullptr, nullptr);
+  }
+
+  // A registry on a real SQLite store (a fresh one, or the same file again
+  // after a "restart": UseStore twice).
+  void UseStore() {
+    registry_.reset();
+    recorder_.reset();
+    async_store_.reset();
+    store_.reset();
+    ASSERT_FALSE(dir_.path().empty());
+    auto opened = store::OpenTaskStore("sqlite:" + dir_.path() + "/tasks.db");
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    store_ = *std::move(opened);
+    auto secret = store_->OwnerKey();
+    ASSERT_TRUE(secret.ok()) << secret.status();
+    owners_ = std::make_unique<store::OwnerHasher>(*secret);
+    async_store_ = std::make_unique<store::AsyncTaskStore>(
+        *store_, inline_store_threads_, 100);
+    recorder_ =
+        std::make_unique<StoreRecorder>(*async_store_, scheduler_, backoff_);
+    env_.recorder = recorder_.get();
+    registry_ = std::make_unique<PollerRegistry>(env_, async_store_.get(),
+                                                 owners_.get());
+  }
+
+  std::string Owner(const TaskKey& key) {
+    return owners_->Owner(key.api_key).value();
   }
 
   std::shared_ptr<RecordingSink> Watch(const TaskKey& key) {
     auto sink = std::make_shared<RecordingSink>();
-    auto poller = registry_->Watch(key, sink);
-    EXPECT_TRUE(poller.ok()) << poller.status();
+    EXPECT_OK(registry_->Watch(key, sink));
     return sink;
+  }
+
+  // A GetVideo; its answer lands in the returned slot (empty while it
+  // waits for a poll).
+  std::shared_ptr<absl::optional<absl::StatusOr<v1::Video>>> Get(
+      const TaskKey& key, absl::Duration max_age = absl::Seconds(1),
+      absl::Duration timeout = absl::Seconds(30)) {
+    auto slot = std::make_shared<absl::optional<absl::StatusOr<v1::Video>>>();
+    registry_->Get(key, max_age, scheduler_.Now() + timeout,
+                   [slot](const absl::StatusOr<v1::Video>& v) { *slot = v; });
+    return slot;
+  }
+
+  // The seed of a task created here, at the fake clock's now (recorded as
+  // CreateFlow records it, when there is a store).
+  TaskSeed CreatedSeed(const TaskKey& key) {
+    if (store_) {
+      store::NewCreate create;
+      create.owner = Owner(key);
+      create.request_hash = "h";
+      create.price = Price();
+      create.model = "doubao-seedance-2.0";
+      auto begun = store_->BeginCreate(create, scheduler_.Now());
+      EXPECT_TRUE(begun.ok()) << begun.status();
+      EXPECT_OK(store_->FinishCreate(
+          begun->record.row_id, store::CreateState::kCreated,
+          TaskIn(v1::VIDEO_STATUS_QUEUED, key.task_id), absl::OkStatus(),
+          scheduler_.Now()));
+    }
+    TaskSeed seed;
+    v1::Video video = TaskIn(v1::VIDEO_STATUS_QUEUED, key.task_id);
+    *video.mutable_price() = Price();
+    *video.mutable_update_time() =
+        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+            absl::ToUnixNanos(store::StoredTime(scheduler_.Now())));
+    seed.video = video;
+    seed.sequence = 10;
+    seed.price = Price();
+    seed.follow = true;
+    seed.created = scheduler_.Now();
+    seed.record_seed = store_ != nullptr;
+    if (owners_) seed.owner = Owner(key);
+    return seed;
+  }
+
+  static v1::Price Price() {
+    v1::Price price;
+    price.set_currency_code("USD");
+    price.set_rate_micros_per_second(200000);
+    price.set_estimated_micros(1000000);
+    return price;
   }
 
   // Runs the poll that is due now and answers it.
@@ -74,6 +165,12 @@ class PollerRegistryTest : public ::testing::Test {
     scheduler_.RunDue();
     ASSERT_EQ(client_.waiting(), 1);
     client_.Reply(std::move(reply));
+  }
+
+  // Unwatched followed tasks poll every 10 s here (watched: every 1 s).
+  void UnwatchedEvery10s() {
+    env_.unwatched = &unwatched_;
+    registry_ = std::make_unique<PollerRegistry>(env_, nullptr, nullptr);
   }
 
   static absl::Status Http(int code, absl::string_view retry_after = "") {
@@ -90,9 +187,16 @@ class PollerRegistryTest : public ::testing::Test {
   FakeScheduler scheduler_;
   FakeTokenHubClient client_;
   FixedPolling polling_;
+  TenSecondPolling unwatched_;
   FixedBackoff backoff_;
   InlineExecutor inline_fanout_;
   ManualExecutor deferred_fanout_;
+  InlineExecutor inline_store_threads_;
+  ::seedance::testing::ScratchDir dir_;
+  std::unique_ptr<store::TaskStore> store_;
+  std::unique_ptr<store::OwnerHasher> owners_;
+  std::unique_ptr<store::AsyncTaskStore> async_store_;
+  std::unique_ptr<StoreRecorder> recorder_;
   PollerEnvironment env_;
   std::unique_ptr<PollerRegistry> registry_;
 };
@@ -147,10 +251,7 @@ TEST_F(PollerRegistryTest, TransientFailuresKeepTheWatchAndBackOff) {
   scheduler_.AdvanceTime(absl::Seconds(1));
   client_.Reply(Http(503));
   EXPECT_FALSE(sink->end().has_value());
-  PollerSnapshot snapshot =
-      registry_->Watch(key_, std::make_shared<RecordingSink>())
-          .value()
-          ->Snapshot();
+  PollerSnapshot snapshot = registry_->Snapshot(key_);
   EXPECT_FALSE(snapshot.upstream_reachable);
   EXPECT_THAT(snapshot.upstream_error, ::testing::HasSubstr("boom"));
 
@@ -220,24 +321,20 @@ TEST_F(PollerRegistryTest, ReplyArrivingAfterStopIsDropped) {
   EXPECT_EQ(scheduler_.pending(), 0u);
 }
 
-TEST_F(PollerRegistryTest, FinalStateIsServedFromCacheWithoutUpstreamCalls) {
+TEST_F(PollerRegistryTest, WithoutAStoreALateWatcherOfAFinishedTaskPolls) {
   auto first = Watch(key_);
   PollReplies(TaskIn(v1::VIDEO_STATUS_SUCCEEDED));
   auto late = Watch(key_);
+  PollReplies(TaskIn(v1::VIDEO_STATUS_SUCCEEDED));
   EXPECT_THAT(late->sequences(), ElementsAre(30));
   EXPECT_OK(*late->end());
-  EXPECT_EQ(client_.gets(), 1);
-  EXPECT_TRUE(registry_->FreshState(key_, absl::ZeroDuration()).has_value());
-
-  scheduler_.AdvanceTime(absl::Minutes(11));  // past the final-state TTL
-  EXPECT_FALSE(registry_->FreshState(key_, absl::Hours(1)).has_value());
+  EXPECT_EQ(client_.gets(), 2);
 }
 
 TEST_F(PollerRegistryTest, OtherKeysNeverShareAPollerOrState) {
   auto mine = Watch(key_);
   PollReplies(TaskIn(v1::VIDEO_STATUS_SUCCEEDED));
   TaskKey theirs{"th-key-b", key_.task_id};
-  EXPECT_FALSE(registry_->FreshState(theirs, absl::Hours(1)).has_value());
   auto other = Watch(theirs);
   EXPECT_TRUE(other->sequences().empty()) << "not answered from my cache";
   scheduler_.RunDue();
@@ -258,30 +355,165 @@ TEST_F(PollerRegistryTest, UnknownStatusGetsAnIntermediateSequence) {
   EXPECT_EQ(sink->last().upstream_status(), "running");
 }
 
-TEST_F(PollerRegistryTest, FreshStateOnlyWhilePollerHeardRecently) {
+TEST_F(PollerRegistryTest, GetAnswersFromAFreshStateWithoutAnUpstreamCall) {
   auto sink = Watch(key_);
   PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));
-  EXPECT_TRUE(registry_->FreshState(key_, absl::Seconds(1)).has_value());
-  scheduler_.AdvanceTime(absl::Seconds(1));
-  client_.Reply(Http(503));
+  auto got = Get(key_, absl::Seconds(1));
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((**got)->status(), v1::VIDEO_STATUS_RUNNING);
+  EXPECT_TRUE((**got)->has_update_time()) << "the same state a watch carries";
+  EXPECT_EQ(client_.gets(), 1);
+}
+
+TEST_F(PollerRegistryTest, GetOfAStaleStatePollsOnceAtOnce) {
+  auto sink = Watch(key_);
+  PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));
   scheduler_.AdvanceTime(absl::Milliseconds(500));
-  EXPECT_FALSE(registry_->FreshState(key_, absl::Seconds(1)).has_value());
+  auto got = Get(key_, absl::Milliseconds(100));
+  EXPECT_FALSE(got->has_value()) << "waits for the poll it started";
+  scheduler_.RunDue();
+  ASSERT_EQ(client_.waiting(), 1) << "polled now, not at the cadence";
+  client_.Reply(TaskIn(v1::VIDEO_STATUS_SUCCEEDED));
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((**got)->status(), v1::VIDEO_STATUS_SUCCEEDED);
+  EXPECT_THAT(sink->sequences(), ElementsAre(20, 30))
+      << "the watcher saw the state the GetVideo's poll found";
+}
+
+TEST_F(PollerRegistryTest, GetOfAnUnwatchedTaskPollsOnceThenNothingRemains) {
+  auto got = Get(key_);
+  PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((**got)->status(), v1::VIDEO_STATUS_RUNNING);
+  EXPECT_EQ(registry_->active_pollers(), 0u);
+  EXPECT_EQ(scheduler_.pending(), 0u);
+}
+
+TEST_F(PollerRegistryTest,
+       GetWhileTheUpstreamFailsGetsTheFailureByItsDeadline) {
+  auto sink = Watch(key_);
+  PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));
+  scheduler_.AdvanceTime(absl::Seconds(1));
+  client_.Reply(Http(503));  // next try in 2 s
+  auto patient = Get(key_, absl::ZeroDuration(), absl::Seconds(30));
+  auto hurried = Get(key_, absl::ZeroDuration(), absl::Seconds(1));
+  ASSERT_TRUE(hurried->has_value()) << "the next try comes after its deadline";
+  EXPECT_THAT(**hurried, StatusCodeIs(absl::StatusCode::kUnavailable));
+  EXPECT_FALSE(patient->has_value());
+  scheduler_.AdvanceTime(absl::Seconds(2));
+  client_.Reply(TaskIn(v1::VIDEO_STATUS_RUNNING));
+  ASSERT_TRUE(patient->has_value());
+  EXPECT_OK(patient->value().status());
 }
 
 TEST_F(PollerRegistryTest,
        PriceOfCreatedTaskRidesOnEveryStateWithActualAtTheEnd) {
-  v1::Price price;
-  price.set_currency_code("USD");
-  price.set_rate_micros_per_second(200000);
-  price.set_estimated_micros(1000000);
-  registry_->RememberPrice(key_, price);
+  registry_->Follow(key_, CreatedSeed(key_), absl::Seconds(1));
   auto sink = Watch(key_);
-  PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));
+  EXPECT_EQ(sink->last().price().estimated_micros(), 1000000);
+  scheduler_.AdvanceTime(absl::Seconds(1));
+  client_.Reply(TaskIn(v1::VIDEO_STATUS_RUNNING));
   EXPECT_EQ(sink->last().price().estimated_micros(), 1000000);
   EXPECT_FALSE(sink->last().price().has_actual_micros());
   scheduler_.AdvanceTime(absl::Seconds(1));
   client_.Reply(TaskIn(v1::VIDEO_STATUS_SUCCEEDED));  // usage: 5 s
   EXPECT_EQ(sink->last().price().actual_micros(), 1000000);
+}
+
+TEST_F(PollerRegistryTest, FollowedTaskIsPolledToItsEndWithNobodyWatching) {
+  UnwatchedEvery10s();
+  registry_->Follow(key_, CreatedSeed(key_), absl::Seconds(1));
+  scheduler_.AdvanceTime(absl::Seconds(1));
+  ASSERT_EQ(client_.waiting(), 1);
+  client_.Reply(TaskIn(v1::VIDEO_STATUS_RUNNING));
+  scheduler_.AdvanceTime(absl::Seconds(9));
+  EXPECT_EQ(client_.waiting(), 0) << "unwatched: the slower cadence";
+  scheduler_.AdvanceTime(absl::Seconds(1));
+  ASSERT_EQ(client_.waiting(), 1);
+  client_.Reply(TaskIn(v1::VIDEO_STATUS_SUCCEEDED));
+  EXPECT_EQ(registry_->active_pollers(), 0u);
+  EXPECT_EQ(scheduler_.pending(), 0u);
+}
+
+TEST_F(PollerRegistryTest, AWatcherBringsAnUnwatchedTaskBackToTheFastCadence) {
+  UnwatchedEvery10s();
+  registry_->Follow(key_, CreatedSeed(key_), absl::Seconds(1));
+  scheduler_.AdvanceTime(absl::Seconds(1));
+  client_.Reply(TaskIn(v1::VIDEO_STATUS_RUNNING));  // next in 10 s
+  auto sink = Watch(key_);
+  scheduler_.AdvanceTime(absl::Seconds(1));
+  EXPECT_EQ(client_.waiting(), 1) << "watched: polled within the 1 s cadence";
+  registry_->Unwatch(key_, sink.get());
+  EXPECT_EQ(registry_->active_pollers(), 1u) << "still followed";
+}
+
+TEST_F(PollerRegistryTest, FollowedTaskPastTheTrackingWindowIsNoLongerPolled) {
+  env_.track_for = absl::Seconds(30);
+  registry_ = std::make_unique<PollerRegistry>(env_, nullptr, nullptr);
+  registry_->Follow(key_, CreatedSeed(key_), absl::Seconds(1));
+  for (int i = 0; i < 40 && client_.gets() < 100; ++i) {
+    scheduler_.AdvanceTime(absl::Seconds(1));
+    if (client_.waiting() > 0) client_.Reply(TaskIn(v1::VIDEO_STATUS_RUNNING));
+  }
+  EXPECT_EQ(registry_->active_pollers(), 0u);
+  EXPECT_EQ(scheduler_.pending(), 0u);
+  EXPECT_LE(client_.gets(), 30);
+}
+
+TEST_F(PollerRegistryTest, ARestartedGatewayAnswersTheSamePriceAndUpdateTime) {
+  UseStore();
+  registry_->Follow(key_, CreatedSeed(key_), absl::Seconds(1));
+  scheduler_.AdvanceTime(absl::Seconds(1));
+  client_.Reply(TaskIn(v1::VIDEO_STATUS_RUNNING));
+  auto before = Get(key_);
+  ASSERT_TRUE(before->has_value());
+  ASSERT_OK((*before)->status());
+
+  UseStore();  // restart: a new registry on the same database
+  auto after = Get(key_);
+  EXPECT_FALSE(after->has_value()) << "stale after a restart: one poll";
+  scheduler_.RunDue();
+  client_.Reply(TaskIn(v1::VIDEO_STATUS_RUNNING));
+  ASSERT_TRUE(after->has_value());
+  ASSERT_OK((*after)->status());
+  EXPECT_EQ((*after)->value().update_time(), (*before)->value().update_time());
+  EXPECT_EQ((*after)->value().price().SerializeAsString(),
+            (*before)->value().price().SerializeAsString());
+}
+
+TEST_F(PollerRegistryTest, AFinishedTaskIsAnsweredFromTheStoreWithoutPolling) {
+  UseStore();
+  registry_->Follow(key_, CreatedSeed(key_), absl::Seconds(1));
+  scheduler_.AdvanceTime(absl::Seconds(1));
+  client_.Reply(TaskIn(v1::VIDEO_STATUS_SUCCEEDED));
+  ASSERT_EQ(registry_->active_pollers(), 0u);
+
+  UseStore();  // even after a restart
+  auto late = Watch(key_);
+  auto got = Get(key_, absl::ZeroDuration());
+  EXPECT_THAT(late->sequences(), ElementsAre(30));
+  ASSERT_TRUE(late->end().has_value());
+  EXPECT_OK(*late->end());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((**got)->price().actual_micros(), 1000000);
+  EXPECT_EQ(client_.gets(), 1) << "answered from the store";
+  auto transitions = store_->Transitions(Owner(key_), key_.task_id);
+  ASSERT_TRUE(transitions.ok()) << transitions.status();
+  ASSERT_EQ(transitions->size(), 2u);
+  EXPECT_EQ((*transitions)[0].sequence, 10);
+  EXPECT_EQ((*transitions)[1].sequence, 30);
+}
+
+TEST_F(PollerRegistryTest, ATaskSeenOnlyThroughGetVideoIsRecordedWithoutPrice) {
+  UseStore();
+  auto got = Get(key_);
+  PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));
+  ASSERT_TRUE(got->has_value());
+  auto record = store_->GetTask(Owner(key_), key_.task_id);
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->create_state, store::CreateState::kSeen);
+  EXPECT_FALSE(record->video.has_price());
+  EXPECT_EQ(record->video.status(), v1::VIDEO_STATUS_RUNNING);
 }
 
 TEST_F(PollerRegistryTest, DrainEndsWatchersWithUnavailableAndRefusesNewOnes) {
@@ -300,7 +532,7 @@ TEST_F(PollerRegistryTest, ReplyIsRecordedAtOnceAndWrittenLaterByTheFanout) {
   PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));
   EXPECT_TRUE(sink->sequences().empty())
       << "the reply's thread does not write to watchers";
-  EXPECT_TRUE(registry_->FreshState(key_, absl::Seconds(1)).has_value())
+  EXPECT_EQ(registry_->Snapshot(key_).sequence, 20)
       << "but the state is known at once";
   EXPECT_EQ(scheduler_.pending(), 1u) << "and the next poll is scheduled";
   deferred_fanout_.RunAll();
@@ -331,7 +563,8 @@ TEST_F(PollerRegistryTest,
   auto early = Watch(key_);
   PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));  // pending for `early` only
   auto late = Watch(key_);
-  EXPECT_THAT(late->sequences(), ElementsAre(20)) << "current state, at once";
+  EXPECT_TRUE(late->sequences().empty())
+      << "the current state goes through the strand too, never under a lock";
   scheduler_.AdvanceTime(absl::Seconds(1));
   client_.Reply(TaskIn(v1::VIDEO_STATUS_SUCCEEDED));
   deferred_fanout_.RunAll();

@@ -37,12 +37,15 @@
 #include "server/upstream/pricing.h"
 #include "tests/gateway/fake_tokenhub_client.h"
 #include "tests/gateway/watch_collector.h"
+#include "tests/testing/eventually.h"
 #include "tests/testing/fake_executors.h"
 #include "tests/testing/fake_scheduler.h"
 #include "tests/testing/status_matchers.h"
 
 namespace seedance::gateway {
 namespace {
+
+using ::seedance::testing::Eventually;
 
 using ::google::protobuf::util::TimeUtil;
 using ::seedance::testing::FakeScheduler;
@@ -76,17 +79,6 @@ class FixedBackoff final : public upstream::BackoffPolicy {
   }
   absl::Duration OnCompletion() override { return absl::Hours(1); }
 };
-
-// Waits (real time, with a deadline) until `pred` holds.
-template <typename Pred>
-bool Eventually(Pred pred, absl::Duration timeout = absl::Seconds(20)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!pred()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(1));  // polling a condition, not a wait
-  }
-  return true;
-}
 
 // A never-reading HTTP/2 client: `nghttp -w 0` watching kTaskId over
 // `streams` streams of one connection. Killed (by its pid) when destroyed.
@@ -197,7 +189,7 @@ class WatchStreamTest : public ::testing::Test {
     env_.polling = &polling_;
     env_.backoff = &backoff_;
     env_.upstream_timeout = absl::Seconds(30);
-    registry_ = std::make_unique<PollerRegistry>(env_, RegistryOptions{});
+    registry_ = std::make_unique<PollerRegistry>(env_, nullptr, nullptr);
     options_.api_key = "th-test-key";
     options_.max_streams = 100;
   }
@@ -212,8 +204,10 @@ class WatchStreamTest : public ::testing::Test {
   // Serves on [::]:0 (so 127.0.0.1 and ::1 are two peers) if it can, else
   // 127.0.0.1:0.
   void StartServer() {
-    service_ = std::make_unique<VideoService>(options_, client_, *registry_,
-                                              scheduler_,
+    creates_ = std::make_unique<CreateFlow>(
+        CreateFlowOptions(), client_, nullptr, nullptr, *registry_, scheduler_);
+    service_ = std::make_unique<VideoService>(options_, *creates_, *registry_,
+                                              nullptr, nullptr, scheduler_,
                                               upstream::PriceTable::Default());
     for (const char* address : {"[::]:0", "127.0.0.1:0"}) {
       grpc::ServerBuilder builder;
@@ -286,6 +280,7 @@ class WatchStreamTest : public ::testing::Test {
   FixedBackoff backoff_;
   PollerEnvironment env_;
   std::unique_ptr<PollerRegistry> registry_;
+  std::unique_ptr<CreateFlow> creates_;
   VideoServiceOptions options_;
   std::unique_ptr<VideoService> service_;
   std::unique_ptr<grpc::Server> server_;

@@ -39,10 +39,13 @@
 #include "tests/gateway/watch_collector.h"
 #include "tests/soak/process_census.h"
 #include "tests/soak/raw_h2_watch.h"
+#include "tests/testing/eventually.h"
 #include "tests/testing/loopback_stack.h"
 
 namespace seedance::gateway {
 namespace {
+
+using ::seedance::testing::Eventually;
 
 using ::seedance::testing::kAliceKey;
 using ::seedance::testing::ProcessCensus;
@@ -125,15 +128,6 @@ constexpr bool kGatewayEndsStuckWrites = HasWriteTimeout<GatewayConfig>::value;
 template <typename C>
 void SetWriteTimeout(C& config, absl::Duration timeout) {
   if constexpr (HasWriteTimeout<C>::value) config.write_timeout = timeout;
-}
-
-bool Eventually(const std::function<bool()>& pred, absl::Duration timeout) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (!pred()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return true;
 }
 
 // The prompt of task `i`: most succeed, some fail with their own message,

@@ -14,6 +14,7 @@
 #include "server/store/sql_task_store.h"
 #include "server/store/sqlite_connection.h"
 #include "tests/store/task_store_contract.h"
+#include "tests/testing/scratch_dir.h"
 #include "tests/testing/status_matchers.h"
 
 namespace seedance::store::testing {
@@ -22,24 +23,7 @@ namespace {
 using ::seedance::testing::StatusIs;
 using ::testing::HasSubstr;
 
-// A scratch folder, removed with everything in it.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl =
-        absl::StrCat(::testing::TempDir(), "/seedance-store-XXXXXX");
-    path_ = mkdtemp(tmpl.data()) != nullptr ? tmpl : "";
-  }
-  ~ScratchDir() {
-    // A folder left behind in the temporary directory is harmless.
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::seedance::testing::ScratchDir;
 
 class SqliteLocation final : public StoreLocation {
  public:

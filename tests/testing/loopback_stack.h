@@ -30,7 +30,8 @@ inline absl::StatusOr<std::unique_ptr<tokenhub_sim::SimServer>> StartTestSim() {
 }
 
 // A gateway on an ephemeral loopback port in front of `sim`, with alice's
-// key, caller keys allowed, 10–20 ms polls and 10–50 ms backoff.
+// key, caller keys allowed, 10–20 ms polls and 10–50 ms backoff, and no
+// task store (tests of the ledger set `store` to a scratch folder's file).
 inline gateway::GatewayConfig FastGatewayConfig(
     const tokenhub_sim::SimServer& sim) {
   gateway::GatewayConfig config;
@@ -45,6 +46,7 @@ inline gateway::GatewayConfig FastGatewayConfig(
   config.upstream_timeout = absl::Seconds(5);
   config.shutdown_grace = absl::Seconds(2);
   config.log_calls = false;
+  config.store = "none";
   return config;
 }
 

@@ -189,6 +189,29 @@ TEST(NeverReachedUpstreamTest, OnlyConnectAndTlsFailures) {
       UpstreamError(absl::StatusCode::kDeadlineExceeded, kReasonTimeout, "")));
 }
 
+TEST(MayHaveCreatedTest, OnlyWhenNoAnswerCameAfterSending) {
+  // No answer after the request left: the task may exist.
+  EXPECT_TRUE(MayHaveCreated(
+      UpstreamError(absl::StatusCode::kDeadlineExceeded, kReasonTimeout, "")));
+  EXPECT_TRUE(MayHaveCreated(UpstreamError(absl::StatusCode::kUnavailable,
+                                           kReasonTransportError, "")));
+  EXPECT_TRUE(MayHaveCreated(
+      UpstreamError(absl::StatusCode::kInternal, kReasonBadReply, "")));
+  // A proxy's gateway errors hide what the origin did.
+  EXPECT_TRUE(MayHaveCreated(MapHttpError(502, "", nullptr, absl::Now())));
+  EXPECT_TRUE(MayHaveCreated(MapHttpError(504, "", nullptr, absl::Now())));
+  EXPECT_TRUE(MayHaveCreated(MapHttpError(522, "", nullptr, absl::Now())));
+  // The upstream's own refusals, and requests that never left.
+  EXPECT_FALSE(MayHaveCreated(MapHttpError(400, "", nullptr, absl::Now())));
+  EXPECT_FALSE(MayHaveCreated(MapHttpError(429, "", nullptr, absl::Now())));
+  EXPECT_FALSE(MayHaveCreated(MapHttpError(500, "", nullptr, absl::Now())));
+  EXPECT_FALSE(MayHaveCreated(MapHttpError(503, "", nullptr, absl::Now())));
+  EXPECT_FALSE(MayHaveCreated(
+      UpstreamError(absl::StatusCode::kUnavailable, kReasonConnectFailed, "")));
+  EXPECT_FALSE(MayHaveCreated(absl::InvalidArgumentError("prompt: required")));
+  EXPECT_FALSE(MayHaveCreated(absl::OkStatus()));
+}
+
 TEST(RedactTest, RemovesExactSecretAndKeyShapes) {
   absl::Status s = UpstreamError(absl::StatusCode::kUnauthenticated, "R",
                                  "key sk-custom-123 and th-abcdefgh rejected");

@@ -47,6 +47,14 @@ TEST(ValidateCreateVideoRequestTest, MinimalRequestIsValid) {
   EXPECT_OK(Validate(MinimalRequest()));
 }
 
+TEST(ValidateCreateVideoRequestTest, RequestIdIsAUuidOfEitherCase) {
+  CreateVideoRequest r = MinimalRequest();
+  r.set_request_id("5d8e3b1c-4c1b-4b7e-9f3a-2a6a1d9e0b7c");
+  EXPECT_OK(Validate(r));
+  r.set_request_id("5D8E3B1C-4C1B-4B7E-9F3A-2A6A1D9E0B7C");
+  EXPECT_OK(Validate(r));
+}
+
 TEST(ValidateCreateVideoRequestTest, RichValidRequest) {
   CreateVideoRequest r = MinimalRequest();
   r.set_model("doubao-seedance-2.0-fast");
@@ -98,6 +106,19 @@ INSTANTIATE_TEST_SUITE_P(
     EveryRule, ValidationRuleTest,
     ::testing::Values(
         RuleCase{"ModelMissing", [](auto& r) { r.clear_model(); }, {"model"}},
+        RuleCase{"RequestIdNotAUuid",
+                 [](auto& r) { r.set_request_id("retry-1"); },
+                 {"request_id"}},
+        RuleCase{"RequestIdDashesMisplaced",
+                 [](auto& r) {
+                   r.set_request_id("5d8e3b1c4-c1b-4b7e-9f3a-2a6a1d9e0b7c");
+                 },
+                 {"request_id"}},
+        RuleCase{"RequestIdNotHex",
+                 [](auto& r) {
+                   r.set_request_id("5d8e3b1c-4c1b-4b7e-9f3a-2a6a1d9e0b7g");
+                 },
+                 {"request_id"}},
         RuleCase{
             "ModelUnknown", [](auto& r) { r.set_model("sora"); }, {"model"}},
         RuleCase{
