@@ -47,9 +47,9 @@ namespace {
 using ::google::protobuf::util::MessageDifferencer;
 using ::seedance::bench::ChildProcess;
 using ::seedance::bench::SimControl;
+using ::seedance::testing::GrpcStatusIs;
 using ::seedance::testing::ScratchPostgres;
 using ::seedance::testing::ScratchTmpfs;
-using ::seedance::testing::GrpcStatusIs;
 
 #define ASSERT_GRPC_OK(expr) \
   ASSERT_THAT(expr, GrpcStatusIs(grpc::StatusCode::OK, ::testing::_))
@@ -119,11 +119,12 @@ class LedgerProcessTest : public ::testing::Test {
         ChildProcess::Start(
             {BinDir() + "/seedance-gateway", "--listen", "127.0.0.1:0",
              "--upstream", sim_control_->api_base(), "--store", store,
-             "--poll-initial", "20ms", "--poll-max", "50ms",
-             "--poll-unwatched", "50ms", "--shutdown-grace", "5s"},
+             "--poll-initial", "20ms", "--poll-max", "50ms", "--poll-unwatched",
+             "50ms", "--shutdown-grace", "5s"},
             {"TOKENHUB_API_KEY=th-sim-demo-key"}, work_ + "/gateway.log"));
-    ASSERT_OK_AND_ASSIGN(std::string port,
-                         gateway_->WaitForLine("listening on port ", kDeadline));
+    ASSERT_OK_AND_ASSIGN(
+        std::string port,
+        gateway_->WaitForLine("listening on port ", kDeadline));
     channel_ = grpc::CreateChannel("127.0.0.1:" + port,
                                    grpc::InsecureChannelCredentials());
     stub_ = v1::VideoService::NewStub(channel_);
@@ -151,8 +152,8 @@ class LedgerProcessTest : public ::testing::Test {
     request.set_prompt(prompt);
     request.set_request_id(request_id);
     v1::CreateVideoResponse response;
-    grpc::Status status = stub_->CreateVideo(Context().get(), request,
-                                             &response);
+    grpc::Status status =
+        stub_->CreateVideo(Context().get(), request, &response);
     if (video != nullptr) *video = response.video();
     return status;
   }
@@ -189,7 +190,8 @@ class LedgerProcessTest : public ::testing::Test {
     v1::Video video;
     EXPECT_TRUE(WaitUntil([&] {
       return Listed(id, &video) && video.status() == status;
-    })) << id << " never listed as " << v1::VideoStatus_Name(status)
+    })) << id
+        << " never listed as " << v1::VideoStatus_Name(status)
         << "; last seen: " << video.ShortDebugString();
     return video;
   }
@@ -217,7 +219,7 @@ TEST_F(LedgerProcessTest, RestartMidTaskResumesFollowingAndPricesTheEnd) {
   StartGateway(store);
   v1::Video created;
   ASSERT_GRPC_OK(Create("[sim:queued=10ms,hold=running] a lighthouse at dusk",
-                   RequestId(1), &created));
+                        RequestId(1), &created));
   const std::string id = created.id();
   ASSERT_FALSE(id.empty());
   // Followed with nobody watching, up to the held running phase.
@@ -232,8 +234,8 @@ TEST_F(LedgerProcessTest, RestartMidTaskResumesFollowingAndPricesTheEnd) {
   v1::Video after;
   ASSERT_GRPC_OK(Get(id, &after));
   EXPECT_EQ(after.status(), v1::VIDEO_STATUS_RUNNING);
-  EXPECT_TRUE(MessageDifferencer::Equals(after.update_time(),
-                                         running.update_time()))
+  EXPECT_TRUE(
+      MessageDifferencer::Equals(after.update_time(), running.update_time()))
       << "update_time before " << running.update_time().ShortDebugString()
       << ", after the restart " << after.update_time().ShortDebugString();
   EXPECT_EQ(after.price().estimated_micros(),
@@ -242,7 +244,7 @@ TEST_F(LedgerProcessTest, RestartMidTaskResumesFollowingAndPricesTheEnd) {
   const int64_t posts = UpstreamCreates();
   v1::Video again;
   ASSERT_GRPC_OK(Create("[sim:queued=10ms,hold=running] a lighthouse at dusk",
-                   RequestId(1), &again));
+                        RequestId(1), &again));
   EXPECT_EQ(again.id(), id);
   EXPECT_EQ(UpstreamCreates(), posts);
 
@@ -289,7 +291,7 @@ TEST_F(LedgerProcessTest, UnwatchedTaskEndsSucceededWithItsActualCost) {
   StartGateway("sqlite:" + work_ + "/tasks.db");
   v1::Video created;
   ASSERT_GRPC_OK(Create("[sim:queued=20ms,running=50ms] nobody watches this",
-                   RequestId(3), &created));
+                        RequestId(3), &created));
   const v1::Video done = WaitListed(created.id(), v1::VIDEO_STATUS_SUCCEEDED);
   ASSERT_TRUE(done.price().has_actual_micros()) << done.ShortDebugString();
   EXPECT_GT(done.price().actual_micros(), 0);
@@ -303,8 +305,8 @@ TEST_F(LedgerProcessTest, PostgresDownRefusesCreatesServesReadsThenRecovers) {
   SEEDANCE_START_SCRATCH_POSTGRES_OR_SKIP(pg);
   StartGateway(pg->uri());
   v1::Video before;
-  ASSERT_GRPC_OK(Create("[sim:hold] created before the outage", RequestId(40),
-                   &before));
+  ASSERT_GRPC_OK(
+      Create("[sim:hold] created before the outage", RequestId(40), &before));
   ASSERT_OK(pg->Stop());
 
   const int64_t posts = UpstreamCreates();
@@ -331,8 +333,16 @@ TEST_F(LedgerProcessTest, PostgresDownRefusesCreatesServesReadsThenRecovers) {
     context->TryCancel();
     reader->Finish().ok();  // CANCELLED: ours
   }
-  EXPECT_EQ(gateway_->pid() > 0 && kill(gateway_->pid(), 0) == 0, true)
-      << "the gateway died during the outage";
+  {
+    // Listing is the store's alone: it cannot answer.
+    v1::ListVideosRequest request;
+    v1::ListVideosResponse response;
+    grpc::Status listed =
+        stub_->ListVideos(Context().get(), request, &response);
+    EXPECT_EQ(listed.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << listed.error_message();
+  }
+  EXPECT_EQ(kill(gateway_->pid(), 0), 0) << "the gateway died";
 
   ASSERT_OK(pg->Start());
   // Creates work again, without restarting the gateway. (Each attempt
@@ -343,8 +353,7 @@ TEST_F(LedgerProcessTest, PostgresDownRefusesCreatesServesReadsThenRecovers) {
   EXPECT_TRUE(WaitUntil([&] {
     ++attempts;
     last = Create("[sim:hold] after the outage", RequestId(50), &after);
-    EXPECT_TRUE(last.ok() ||
-                last.error_code() == grpc::StatusCode::UNAVAILABLE)
+    EXPECT_TRUE(last.ok() || last.error_code() == grpc::StatusCode::UNAVAILABLE)
         << last.error_message();
     return last.ok();
   })) << last.error_message();
@@ -362,7 +371,7 @@ TEST_F(LedgerProcessTest, FullSqliteDiskRefusesCreatesThenRecovers) {
   StartGateway("sqlite:" + file);
   v1::Video before;
   ASSERT_GRPC_OK(Create("[sim:hold] created before the disk filled",
-                   RequestId(60), &before));
+                        RequestId(60), &before));
   {
     // An empty write-ahead log, so the gateway's next write needs new
     // space (checkpointing waits out the gateway's own transactions).
@@ -378,8 +387,7 @@ TEST_F(LedgerProcessTest, FullSqliteDiskRefusesCreatesThenRecovers) {
   const int64_t posts = UpstreamCreates();
   for (int i = 0; i < 3; ++i) {
     grpc::Status refused =
-        Create("[sim:hold] while the disk is full", RequestId(61 + i),
-               nullptr);
+        Create("[sim:hold] while the disk is full", RequestId(61 + i), nullptr);
     EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE)
         << refused.error_message();
   }
@@ -388,12 +396,15 @@ TEST_F(LedgerProcessTest, FullSqliteDiskRefusesCreatesThenRecovers) {
   v1::Video got;
   EXPECT_GRPC_OK(Get(before.id(), &got));
   EXPECT_EQ(got.id(), before.id());
+  // What is recorded can still be read from the full disk.
+  v1::Video listed;
+  EXPECT_TRUE(Listed(before.id(), &listed));
   EXPECT_EQ(kill(gateway_->pid(), 0), 0) << "the gateway died";
 
   ASSERT_OK(fs->Free());
   v1::Video after;
-  ASSERT_GRPC_OK(Create("[sim:hold] after the disk was freed", RequestId(70),
-                   &after));
+  ASSERT_GRPC_OK(
+      Create("[sim:hold] after the disk was freed", RequestId(70), &after));
   EXPECT_EQ(UpstreamCreates(), posts + 1);
 }
 
