@@ -123,6 +123,16 @@ absl::StatusOr<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
 }
 
 absl::Status PostgresConnection::EnsureConnected() {
+  if (in_transaction_) {
+    // Never a fresh connection in the middle of a transaction: the rest of
+    // it would run outside the transaction, one statement at a time. (The
+    // session is checked before BEGIN, not between its statements.)
+    if (conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK) {
+      return absl::OkStatus();
+    }
+    return absl::UnavailableError(
+        "task store (postgresql): the connection broke inside a transaction");
+  }
   if (conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK &&
       !ClosedWhileIdle(conn_.get())) {
     return absl::OkStatus();
@@ -315,11 +325,20 @@ absl::Status PostgresConnection::Exec(const std::string& sql,
   return absl::OkStatus();
 }
 
-absl::Status PostgresConnection::BeginWrite() { return Script("BEGIN"); }
+absl::Status PostgresConnection::BeginWrite() {
+  absl::Status s = Script("BEGIN");
+  in_transaction_ = s.ok();
+  return s;
+}
 
-absl::Status PostgresConnection::Commit() { return Script("COMMIT"); }
+absl::Status PostgresConnection::Commit() {
+  absl::Status s = Script("COMMIT");
+  in_transaction_ = false;
+  return s;
+}
 
 void PostgresConnection::Rollback() {
+  in_transaction_ = false;
   if (conn_ == nullptr || PQstatus(conn_.get()) != CONNECTION_OK) return;
   if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE) return;
   // A failed ROLLBACK means the connection is unusable: start afresh.

@@ -85,6 +85,8 @@ class PostgresConnection final : public SqlConnection {
   const std::string conninfo_;
   const PostgresOptions options_;
   ConnPtr conn_;
+  // Between a successful BeginWrite and its Commit or Rollback.
+  bool in_transaction_ = false;
 };
 
 }  // namespace seedance::store

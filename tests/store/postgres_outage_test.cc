@@ -20,6 +20,7 @@
 #include "server/store/postgres_connection.h"
 #include "server/store/sql_task_store.h"
 #include "server/store/task_store.h"
+#include "tests/testing/eventually.h"
 #include "tests/testing/scratch_postgres.h"
 #include "tests/testing/status_matchers.h"
 
@@ -218,6 +219,44 @@ TEST_F(PostgresOutageTest, FrozenServerFailsCallsAfterTheReplyTimeout) {
   ASSERT_OK(pg_->Thaw());
   EXPECT_OK(store->GetTask("owner-a", "cgt-1").status());
   EXPECT_OK(store->BeginCreate(Create("thawed"), absl::Now()).status());
+}
+
+// A session ended between two statements of a transaction must fail the
+// transaction: a fresh connection there would run the rest of it outside
+// any transaction (the replacement of dead sessions is for idle ones only).
+TEST_F(PostgresOutageTest, SessionEndedInsideATransactionFailsIt) {
+  ASSERT_OK_AND_ASSIGN(auto conn, PostgresConnection::Open(pg_->uri(), {}));
+  ASSERT_OK(conn->Script("CREATE TABLE marks (n INTEGER)"));
+  ASSERT_OK(conn->BeginWrite());
+  ASSERT_OK(conn->Query("INSERT INTO marks VALUES (1)", {}).status());
+  {
+    // Another session ends this one (as an administrator or a failover
+    // does), and waits until it is gone.
+    ASSERT_OK_AND_ASSIGN(auto admin, PostgresConnection::Open(pg_->uri(), {}));
+    ASSERT_OK(admin
+                  ->Query("SELECT pg_terminate_backend(pid) FROM "
+                          "pg_stat_activity WHERE pid <> pg_backend_pid() "
+                          "AND backend_type = 'client backend'",
+                          {})
+                  .status());
+    ASSERT_TRUE(::seedance::testing::Eventually([&] {
+      auto left = admin->Query(
+          "SELECT COUNT(*) FROM pg_stat_activity WHERE pid <> "
+          "pg_backend_pid() AND backend_type = 'client backend'",
+          {});
+      return left.ok() && left->rows[0][0].AsInt() == 0;
+    }));
+  }
+  EXPECT_THAT(conn->Query("INSERT INTO marks VALUES (2)", {}),
+              StatusIs(absl::StatusCode::kUnavailable, ::testing::_));
+  EXPECT_THAT(conn->Commit(),
+              StatusIs(absl::StatusCode::kUnavailable, ::testing::_));
+  conn->Rollback();
+  // Nothing of the transaction was written, and the connection works
+  // again for the next one.
+  ASSERT_OK_AND_ASSIGN(SqlResult marks,
+                       conn->Query("SELECT COUNT(*) FROM marks", {}));
+  EXPECT_EQ(marks.rows[0][0].AsInt(), 0);
 }
 
 }  // namespace
