@@ -3,15 +3,22 @@
 // the way it happens to a running gateway: its filesystem fills up (a
 // small tmpfs of the test's own). Writes must fail with a clear
 // UNAVAILABLE, reads go on, nothing crashes, and the same store object
-// writes again once there is room.
+// writes again once there is room. And a file the process may not write at
+// all (another owner) is refused at open, naming it.
+#include <sys/fsuid.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "server/store/sqlite_connection.h"
 #include "server/store/task_store.h"
+#include "tests/testing/scratch_dir.h"
 #include "tests/testing/scratch_tmpfs.h"
 #include "tests/testing/status_matchers.h"
 
@@ -85,6 +92,44 @@ TEST(SqliteOutageTest, FullDiskFailsWritesUnavailableThenSameStoreRecovers) {
   // The creates refused while full left nothing behind.
   EXPECT_THAT(store->GetByRequestId("owner-a", "full-0"),
               StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+}
+
+// The gateway runs as a user that may not write its configured file (a
+// backup restored by root, a volume with the wrong owner). The store must
+// say so, naming the file, rather than fail on its first write with
+// SQLite's words. Run as root (whom permission bits do not stop), the
+// opening thread takes another user's file-system identity (setfsuid: per
+// thread, and it drops root's override of permission bits); run as another
+// user, the file's write bits are cleared instead.
+TEST(SqliteOutageTest, FileThisProcessMayNotWriteIsUnavailableNamingIt) {
+  ::seedance::testing::ScratchDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string file = dir.path() + "/tasks.db";
+  ASSERT_OK(OpenTaskStore("sqlite:" + file).status());
+  ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+  ASSERT_EQ(chmod(file.c_str(), 0644), 0);
+  constexpr uid_t kNobody = 65534;
+  const bool root = geteuid() == 0;
+  if (!root) ASSERT_EQ(chmod(file.c_str(), 0444), 0);
+  absl::Status opened;
+  std::thread opener([&] {
+    if (root) {
+      setfsuid(kNobody);
+      // setfsuid reports the previous id: ask again to be sure it took.
+      if (setfsuid(kNobody) != static_cast<int>(kNobody)) {
+        opened = absl::InternalError("setfsuid did not take");
+        return;
+      }
+    }
+    opened = OpenTaskStore("sqlite:" + file).status();
+  });
+  opener.join();
+  EXPECT_THAT(opened, StatusIs(absl::StatusCode::kUnavailable,
+                               ::testing::AllOf(HasSubstr(file),
+                                                HasSubstr("not writable"))));
+  // Writable again: it opens.
+  ASSERT_EQ(chmod(file.c_str(), 0644), 0);
+  EXPECT_OK(OpenTaskStore("sqlite:" + file).status());
 }
 
 }  // namespace
