@@ -169,6 +169,32 @@ TEST_F(PostgresTest, UnreachableServerIsUnavailableAndNeverShowsThePassword) {
                        Not(HasSubstr("hunter2secret"))));
 }
 
+TEST_F(PostgresTest, ADatabaseMadeByTheFirstVersionIsMigratedWithItsTasks) {
+  PostgresLocation location;
+  {
+    ASSERT_OK_AND_ASSIGN(auto conn,
+                         PostgresConnection::Open(location.uri(), {}));
+    ASSERT_OK(MigrateTo(*conn, 1));
+    ASSERT_OK(conn->Script(
+        "INSERT INTO tasks (owner, task_id, request_hash, model, "
+        "create_state, status, sequence, video, create_time, update_time) "
+        "VALUES ('owner-1', 'cgt-old', 'h', 'doubao-seedance-2.0', 2, 2, 20, "
+        "'', 1700000000000000, 1700000001000000)"));
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, location.Open());
+  ASSERT_OK_AND_ASSIGN(TaskRecord task, store->GetTask("owner-1", "cgt-old"));
+  EXPECT_EQ(task.sequence, 20);
+  ASSERT_OK_AND_ASSIGN(auto conn, PostgresConnection::Open(location.uri(), {}));
+  ASSERT_OK_AND_ASSIGN(int version, SchemaVersion(*conn));
+  EXPECT_EQ(version, LatestSchemaVersion());
+  ASSERT_OK_AND_ASSIGN(
+      SqlResult index,
+      conn->Query("SELECT COUNT(*) FROM pg_indexes "
+                  "WHERE indexname = 'tasks_by_owner_status_time'",
+                  {}));
+  EXPECT_EQ(index.rows[0][0].AsInt(), 1);
+}
+
 TEST_F(PostgresTest, DatabaseFromANewerBuildIsRefused) {
   PostgresLocation location;
   ASSERT_OK(location.Open().status());
