@@ -230,7 +230,6 @@ void CreateFlow::OnCreated(const CreateCall& call,
   seed.owner = record.owner;
   seed.follow = true;
   seed.created = store_ ? record.create_time : now;
-  seed.record_seed = store_ != nullptr;
   seed.video = video;
   auto follow = [this, call_key = TaskKey{call.api_key, video.id()},
                  seed = std::move(seed), flight = std::move(flight),

@@ -55,7 +55,6 @@ TaskPoller::TaskPoller(TaskKey key, const PollerEnvironment& env, TaskSeed seed,
       state_.event =
           MakeWatchEvent(state_.sequence, state_.observed_at, *state_.video);
     }
-    if (seed.record_seed) RecordLocked();
   }
 }
 

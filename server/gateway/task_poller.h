@@ -85,9 +85,6 @@ struct TaskSeed {
   // When the gateway recorded the task; a followed task older than the
   // tracking window is no longer polled. InfinitePast: unknown.
   absl::Time created = absl::InfinitePast();
-  // Record the seeded state as an observation at start (a task just
-  // created: its first state is not in the store yet).
-  bool record_seed = false;
 };
 
 // Shared, immutable parts every poller uses.

@@ -176,14 +176,18 @@ absl::Status SqlTaskStore::FinishCreate(int64_t row_id, CreateState outcome,
         {SqlValue::Int(row_id), SqlValue::Text(video.id())});
     if (!seen.ok()) return seen.status();
     SqlValue status = SqlValue::Int(video.status());
-    SqlValue sequence = SqlValue::Int(0);
+    // The create's answer is the task's first observed state: its
+    // transition is recorded here, in the same transaction.
+    SqlValue sequence = SqlValue::Int(StageSequence(video.status()));
     SqlValue stored = SqlValue::Blob(StoredVideo(video));
     SqlValue at = SqlValue::Int(ToMicros(now));
     SqlValue final = SqlValue::Int(IsFinal(video.status()) ? 1 : 0);
+    bool took_over_newer = false;
     if (!seen->rows.empty()) {
       const SqlRow& row = seen->rows[0];
       const int64_t seen_row = row[0].AsInt();
       if (row[2].AsInt() > 0) {
+        took_over_newer = true;
         status = SqlValue::Int(row[1].AsInt());
         sequence = SqlValue::Int(row[2].AsInt());
         stored = SqlValue::Blob(row[3].bytes);
@@ -208,6 +212,17 @@ absl::Status SqlTaskStore::FinishCreate(int64_t row_id, CreateState outcome,
     if (updated->affected != 1) {
       return absl::FailedPreconditionError(
           absl::StrCat("task row ", row_id, " is not a pending create"));
+    }
+    if (!took_over_newer && StageSequence(video.status()) > 0) {
+      absl::StatusOr<SqlResult> transition = (*conn)->Query(
+          "INSERT INTO transitions (row_id, sequence, status, "
+          "upstream_status, observed) VALUES ($1, $2, $3, $4, $5) "
+          "ON CONFLICT (row_id, sequence) DO NOTHING",
+          {SqlValue::Int(row_id), SqlValue::Int(StageSequence(video.status())),
+           SqlValue::Int(video.status()),
+           SqlValue::Text(video.upstream_status()),
+           SqlValue::Int(ToMicros(now))});
+      if (!transition.ok()) return transition.status();
     }
     return tx.Commit();
   } else if (outcome == CreateState::kRejected ||

@@ -100,6 +100,11 @@ TEST_P(TaskStoreContract, CreateIsRecordedBeforeItIsSentThenCreated) {
   EXPECT_FALSE(task.video.price().has_actual_micros());
   EXPECT_EQ(task.create_time, kT0);
   EXPECT_FALSE(task.final);
+  EXPECT_EQ(task.sequence, 10) << "the answer is the first transition";
+  ASSERT_OK_AND_ASSIGN(std::vector<TransitionRecord> transitions,
+                       store_->Transitions("owner-a", "cgt-1"));
+  ASSERT_THAT(transitions, SizeIs(1));
+  EXPECT_EQ(transitions[0].observed, kT0 + absl::Milliseconds(300));
 }
 
 TEST_P(TaskStoreContract, SameRequestIdReturnsTheFirstCreateAndSendsNothing) {
@@ -266,7 +271,8 @@ TEST_P(TaskStoreContract, EachTransitionIsRecordedOnceWithWhenItWasFirstSeen) {
   ASSERT_THAT(transitions, SizeIs(2));
   EXPECT_EQ(transitions[0].sequence, 10);
   EXPECT_EQ(transitions[0].status, v1::VIDEO_STATUS_QUEUED);
-  EXPECT_EQ(transitions[0].observed, t);
+  EXPECT_EQ(transitions[0].observed, kT0 + absl::Seconds(1))
+      << "first seen in the create's answer, not at the later poll";
   EXPECT_EQ(transitions[1].sequence, 20);
   EXPECT_EQ(transitions[1].upstream_status, "running");
   EXPECT_EQ(transitions[1].observed, t + absl::Seconds(2));
