@@ -201,6 +201,14 @@ const std::vector<Flag>& CreateFlags() {
          *c.request.add_content() = std::move(item);
          return true;
        }},
+      {"request-id", "UUID",
+       "idempotency key (request_id, AIP-155): creates with it make one task "
+       "however often they are sent, so the CLI retries UNAVAILABLE and "
+       "timeouts by itself (for up to a minute)",
+       [](const std::string& v, CliCommand& c, std::string&) {
+         c.request.set_request_id(v);
+         return true;
+       }},
       {"dry-run", nullptr,
        "validate and price only (validate_only): spends nothing",
        [](const std::string& v, CliCommand& c, std::string&) {

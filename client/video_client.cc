@@ -122,16 +122,47 @@ bool VideoClient::WaitUnlessCancelled(absl::Duration delay) {
   return !cancelled_;
 }
 
-absl::StatusOr<v1::Video> VideoClient::Create(
-    const v1::CreateVideoRequest& request) {
+grpc::Status VideoClient::CreateOnce(const v1::CreateVideoRequest& request,
+                                     v1::CreateVideoResponse& response) {
   grpc::ClientContext context;
   PrepareUnary(context);
-  if (!Register(&context)) return absl::CancelledError("client cancelled");
-  v1::CreateVideoResponse response;
+  if (!Register(&context)) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "client cancelled");
+  }
   grpc::Status status = stub_->CreateVideo(&context, request, &response);
   Unregister(&context);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return std::move(*response.mutable_video());
+  return status;
+}
+
+absl::StatusOr<v1::Video> VideoClient::Create(
+    const v1::CreateVideoRequest& request) {
+  const absl::Time give_up = absl::Now() + options_.create_retry_for;
+  std::mt19937_64 random{std::random_device{}()};
+  absl::Duration window = absl::Milliseconds(100);
+  for (;;) {
+    v1::CreateVideoResponse response;
+    grpc::Status status = CreateOnce(request, response);
+    if (status.ok()) return std::move(*response.mutable_video());
+    // Only a create with a request_id is safe to send again: the gateway
+    // then answers the first one's task.
+    const bool retryable =
+        !request.request_id().empty() &&
+        (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+         status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+         status.error_code() == grpc::StatusCode::ABORTED);
+    const absl::Duration wait =
+        absl::Nanoseconds(std::uniform_int_distribution<int64_t>(
+            0, absl::ToInt64Nanoseconds(window))(random));
+    if (!retryable || absl::Now() + wait >= give_up) {
+      return FromGrpcStatus(status);
+    }
+    window = std::min(window * 2, absl::Seconds(5));
+    absl::MutexLock lock(&mu_);
+    // Cancel() ends the wait at once.
+    if (mu_.AwaitWithTimeout(absl::Condition(&cancelled_), wait)) {
+      return absl::CancelledError("client cancelled");
+    }
+  }
 }
 
 absl::StatusOr<v1::Video> VideoClient::Get(absl::string_view id) {

@@ -46,6 +46,11 @@ struct ClientOptions {
   // Deadline of each Create and Get. Watches have none (they last as long
   // as the generation), see WatchOptions.
   absl::Duration timeout = absl::Seconds(30);
+  // A create with a request_id is retried after UNAVAILABLE,
+  // DEADLINE_EXCEEDED or ABORTED for this long (full-jitter backoff from
+  // 100 ms to 5 s): the gateway answers the same task, never a second one.
+  // Zero: no retries.
+  absl::Duration create_retry_for = absl::Seconds(60);
 };
 
 struct WatchOptions {
@@ -82,8 +87,11 @@ class VideoClient {
   VideoClient(const VideoClient&) = delete;
   VideoClient& operator=(const VideoClient&) = delete;
 
-  // CreateVideo. Never retried: after UNAVAILABLE or DEADLINE_EXCEEDED a
-  // task may exist upstream (a retry could bill twice).
+  // CreateVideo. With a request_id (AIP-155), retried after UNAVAILABLE,
+  // DEADLINE_EXCEEDED and ABORTED for `create_retry_for`: every attempt
+  // answers the same task. Without one, never retried: after UNAVAILABLE
+  // or DEADLINE_EXCEEDED a task may exist upstream (a retry could bill
+  // twice).
   absl::StatusOr<v1::Video> Create(const v1::CreateVideoRequest& request);
 
   // GetVideo.
@@ -116,6 +124,10 @@ class VideoClient {
   const ClientOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::VideoService::Stub> stub_;
+
+  // One CreateVideo call.
+  grpc::Status CreateOnce(const v1::CreateVideoRequest& request,
+                          v1::CreateVideoResponse& response);
 
   absl::Mutex mu_;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;

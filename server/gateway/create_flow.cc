@@ -12,6 +12,7 @@
 #include "server/gateway/call_log.h"
 #include "server/gateway/sequence.h"
 #include "server/gateway/task_records.h"
+#include "server/upstream/backoff_policy.h"
 #include "server/upstream/error_mapping.h"
 
 namespace seedance::gateway {
@@ -229,7 +230,6 @@ void CreateFlow::OnCreated(const CreateCall& call,
   seed.owner = record.owner;
   seed.follow = true;
   seed.created = store_ ? record.create_time : now;
-  seed.record_seed = store_ != nullptr;
   seed.video = video;
   auto follow = [this, call_key = TaskKey{call.api_key, video.id()},
                  seed = std::move(seed), flight = std::move(flight),
@@ -244,17 +244,45 @@ void CreateFlow::OnCreated(const CreateCall& call,
   }
   store_->FinishCreate(
       record.row_id, store::CreateState::kCreated, video, absl::OkStatus(), now,
-      [id = video.id(),
+      [this, row = record.row_id, video, now,
        follow = std::move(follow)](const absl::Status& recorded) mutable {
         if (!recorded.ok()) {
           // The task exists and bills: the caller gets it regardless, and
-          // the poller's observations record it (as seen) once the store
-          // is back.
-          LogStoreFailure(absl::StrCat("recording created task ", id),
+          // the outcome is written once the store is back (taking over
+          // what the task's poller recorded meanwhile).
+          LogStoreFailure(absl::StrCat("recording created task ", video.id(),
+                                       " (will retry)"),
                           recorded);
+          RecordCreatedLater(
+              row, video, now,
+              std::make_shared<upstream::ExponentialBackoffPolicy>(
+                  absl::Milliseconds(500), absl::Seconds(30), 2.0),
+              1);
         }
         follow();
       });
+}
+
+void CreateFlow::RecordCreatedLater(
+    int64_t row_id, v1::Video video, absl::Time now,
+    std::shared_ptr<upstream::BackoffPolicy> backoff, int attempt) {
+  scheduler_.RunAfter(backoff->OnCompletion(), [this, row_id, video, now,
+                                                backoff, attempt]() mutable {
+    store_->FinishCreate(
+        row_id, store::CreateState::kCreated, video, absl::OkStatus(), now,
+        [this, row_id, video, now, backoff,
+         attempt](const absl::Status& recorded) mutable {
+          if (recorded.ok() || absl::IsFailedPrecondition(recorded)) return;
+          if (attempt >= kMaxLateAttempts) {
+            LogStoreFailure(absl::StrCat("recording created task ", video.id(),
+                                         " (gave up; it is resumed as seen)"),
+                            recorded);
+            return;
+          }
+          RecordCreatedLater(row_id, std::move(video), now, std::move(backoff),
+                             attempt + 1);
+        });
+  });
 }
 
 absl::StatusOr<v1::Video> CreateFlow::FromEarlier(

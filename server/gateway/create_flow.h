@@ -13,7 +13,9 @@
 //      for it without touching the store.
 //   3. POST once (the client never resends a create that may have arrived).
 //   4. FinishCreate: CREATED with the task, REJECTED (the upstream refused:
-//      a retry may send again), or UNKNOWN (no answer after sending).
+//      a retry may send again), or UNKNOWN (no answer after sending). A
+//      CREATED the store refuses (it went down mid-call) is written again
+//      in the background with backoff; the caller gets the task at once.
 //   5. The registry follows the task; its poller's first state (price,
 //      update_time) is the reply, so GetVideo says the same afterwards.
 //
@@ -26,6 +28,8 @@
 #ifndef SEEDANCE_SERVER_GATEWAY_CREATE_FLOW_H_
 #define SEEDANCE_SERVER_GATEWAY_CREATE_FLOW_H_
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,6 +44,7 @@
 #include "server/gateway/poller_registry.h"
 #include "server/store/async_task_store.h"
 #include "server/store/owner_hasher.h"
+#include "server/upstream/backoff_policy.h"
 #include "server/upstream/tokenhub_client.h"
 
 namespace seedance::gateway {
@@ -91,6 +96,12 @@ class CreateFlow {
             Done done);
   void OnCreated(const CreateCall& call, const store::TaskRecord& record,
                  v1::Video video, std::string flight, Done done);
+  // FinishCreate(CREATED) again after a backoff, while the store refuses
+  // it (at most kMaxLateAttempts times, about five minutes).
+  void RecordCreatedLater(int64_t row_id, v1::Video video, absl::Time now,
+                          std::shared_ptr<upstream::BackoffPolicy> backoff,
+                          int attempt);
+  static constexpr int kMaxLateAttempts = 12;
   // The answer to a create whose request_id was used before.
   absl::StatusOr<v1::Video> FromEarlier(const CreateCall& call,
                                         const store::TaskRecord& earlier,

@@ -12,24 +12,9 @@
 
 #include "absl/types/optional.h"
 #include "seedance/v1/video_service.pb.h"
-#include "server/common/video_status.h"  // IsFinal
+#include "server/common/video_status.h"  // IsFinal, StageSequence
 
 namespace seedance::gateway {
-
-// The fixed sequence of a known status; 0 for UNKNOWN / UNSPECIFIED.
-inline int64_t StageSequence(v1::VideoStatus status) {
-  switch (status) {
-    case v1::VIDEO_STATUS_QUEUED:
-      return 10;
-    case v1::VIDEO_STATUS_RUNNING:
-      return 20;
-    case v1::VIDEO_STATUS_SUCCEEDED:
-    case v1::VIDEO_STATUS_FAILED:
-      return 30;
-    default:
-      return 0;
-  }
-}
 
 // Sequence for a newly observed status after `last` (0 before any).
 // nullopt when no number is left in the stage (the 10th unrecognised status

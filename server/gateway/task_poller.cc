@@ -9,20 +9,19 @@
 #include "server/gateway/sequence.h"
 #include "server/upstream/error_mapping.h"
 #include "server/upstream/pricing.h"
+#include "server/upstream/retry_policy.h"
 
 namespace seedance::gateway {
 namespace {
 
 using google::protobuf::util::TimeUtil;
 
-// Whether a failed poll should be tried again. Beyond the library's
-// transient failures, a garbled or oversized reply to an idempotent GET is
-// worth another look (with backoff): the next one is usually fine, and
-// ending every watch of the task would not be.
-bool KeepPolling(const absl::Status& status) {
-  std::string reason = upstream::ErrorReason(status);
-  return upstream::IsTransient(status) || reason == upstream::kReasonBadReply ||
-         reason == upstream::kReasonResponseTooLarge;
+// Without a prototype in the environment: every failure RetryableRead
+// accepts, without limit (the poller reports them in heartbeats).
+const upstream::RetryPolicy& DefaultRetry() {
+  static const auto* policy =
+      new upstream::LimitedErrorCountRetryPolicy(&upstream::RetryableRead, -1);
+  return *policy;
 }
 
 absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
@@ -43,6 +42,7 @@ TaskPoller::TaskPoller(TaskKey key, const PollerEnvironment& env, TaskSeed seed,
       polling_(env.polling->clone()),
       unwatched_((env.unwatched ? env.unwatched : env.polling)->clone()),
       backoff_(env.backoff->clone()),
+      retry_((env.retry ? *env.retry : DefaultRetry()).clone()),
       announcements_(*env.fanout) {
   if (seed.video) {
     absl::MutexLock lock(&mu_);
@@ -55,7 +55,6 @@ TaskPoller::TaskPoller(TaskKey key, const PollerEnvironment& env, TaskSeed seed,
       state_.event =
           MakeWatchEvent(state_.sequence, state_.observed_at, *state_.video);
     }
-    if (seed.record_seed) RecordLocked();
   }
 }
 
@@ -277,8 +276,9 @@ void TaskPoller::OnPollResult(absl::StatusOr<v1::Video> result) {
 bool TaskPoller::HandleVideoLocked(v1::Video video) {
   const absl::Time now = store::StoredTime(env_.scheduler->Now());
   if (!state_.upstream_reachable) {
-    backoff_ =
-        env_.backoff->clone();  // recovered: the next failure starts small
+    // Recovered: the next failure starts small, and counts from zero.
+    backoff_ = env_.backoff->clone();
+    retry_ = (env_.retry ? *env_.retry : DefaultRetry()).clone();
   }
   state_.last_contact = now;
   state_.upstream_reachable = true;
@@ -325,7 +325,7 @@ bool TaskPoller::HandleVideoLocked(v1::Video video) {
 
 bool TaskPoller::HandleFailureLocked(const absl::Status& status,
                                      std::vector<Waiter>& answer) {
-  if (!KeepPolling(status)) {
+  if (!retry_->OnFailure(status)) {
     EndLocked(status);
     return true;
   }

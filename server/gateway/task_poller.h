@@ -11,8 +11,9 @@
 // watches a followed task), backs off by its BackoffPolicy (or the
 // upstream's Retry-After, if longer) while polls fail transiently, and
 // announces each transition to every watcher with its sequence number. It
-// ends on a final state (watchers get OK), on a permanent upstream error
-// (watchers get it), when a followed task outlives its tracking window,
+// ends on a final state (watchers get OK), on an upstream error its
+// RetryPolicy gives up on (watchers get it), when a followed task outlives
+// its tracking window,
 // when nobody needs it any more (not followed, no watcher, no GetVideo
 // waiting), or when stopped (the gateway drains).
 //
@@ -49,6 +50,7 @@
 #include "server/gateway/watch_sink.h"
 #include "server/upstream/backoff_policy.h"
 #include "server/upstream/polling_policy.h"
+#include "server/upstream/retry_policy.h"
 #include "server/upstream/tokenhub_client.h"
 
 namespace seedance::gateway {
@@ -83,9 +85,6 @@ struct TaskSeed {
   // When the gateway recorded the task; a followed task older than the
   // tracking window is no longer polled. InfinitePast: unknown.
   absl::Time created = absl::InfinitePast();
-  // Record the seeded state as an observation at start (a task just
-  // created: its first state is not in the store yet).
-  bool record_seed = false;
 };
 
 // Shared, immutable parts every poller uses.
@@ -99,6 +98,9 @@ struct PollerEnvironment {
   // Cadence of a followed task nobody watches; `polling` when null.
   const upstream::PollingPolicy* unwatched = nullptr;
   const upstream::BackoffPolicy* backoff = nullptr;  // prototype, cloned
+  // Which failed polls are tried again (prototype, cloned); null: every
+  // failure upstream::RetryableRead accepts, without limit.
+  const upstream::RetryPolicy* retry = nullptr;
   absl::Duration upstream_timeout = absl::Seconds(30);
   // A followed task older than this is no longer polled.
   absl::Duration track_for = absl::Hours(48);
@@ -204,6 +206,7 @@ class TaskPoller : public std::enable_shared_from_this<TaskPoller> {
   std::unique_ptr<upstream::PollingPolicy> polling_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<upstream::PollingPolicy> unwatched_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<upstream::BackoffPolicy> backoff_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<upstream::RetryPolicy> retry_ ABSL_GUARDED_BY(mu_);
   Scheduler::TimerId timer_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time next_poll_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   bool poll_in_flight_ ABSL_GUARDED_BY(mu_) = false;

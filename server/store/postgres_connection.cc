@@ -1,7 +1,9 @@
 #include "server/store/postgres_connection.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <utility>
 #include <vector>
@@ -10,16 +12,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/common/errno_text.h"
 
 namespace seedance::store {
 namespace {
 
 constexpr Oid kByteaOid = 17;  // pg_type.h: BYTEAOID
-
-struct ResultClearer {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using ResultPtr = std::unique_ptr<PGresult, ResultClearer>;
 
 std::string Trimmed(const char* message) {
   return std::string(
@@ -30,6 +29,12 @@ std::string Trimmed(const char* message) {
 // server cannot serve now (connection, shutdown, resources, a conflict
 // that a retry resolves, a timeout): UNAVAILABLE; damage: DATA_LOSS;
 // anything else is a bug in our SQL: INTERNAL.
+bool Failed(const PGresult* result) {
+  const ExecStatusType status = PQresultStatus(result);
+  return status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
+         status != PGRES_EMPTY_QUERY;
+}
+
 absl::Status StatementError(const PGresult* result, pg_conn* conn,
                             absl::string_view what) {
   const char* state = result != nullptr
@@ -69,10 +74,38 @@ SqlCell ReadCell(const PGresult* result, int row, int column) {
   return cell;
 }
 
+// True when the server ended this idle session since its last use (a
+// restart, a failover, an administrator): it then sent its goodbye
+// (ErrorResponse, then EOF), which an idle session never otherwise
+// receives. Checked before each use, so a restart that happened between
+// two calls costs no call an UNAVAILABLE. Never blocks: libpq's socket is
+// non-blocking, and only what has already arrived is read. (A session that
+// breaks during a call still fails that call.)
+bool ClosedWhileIdle(pg_conn* conn) {
+  const int fd = PQsocket(conn);
+  if (fd < 0) return true;
+  // The goodbye and the EOF may come in separate reads: a few rounds.
+  for (int round = 0; round < 4; ++round) {
+    pollfd pfd{fd, POLLIN, 0};
+    const int ready = poll(&pfd, 1, /*timeout=*/0);
+    if (ready == 0) return false;  // nothing arrived: alive as far as we know
+    if (ready < 0) return errno != EINTR;
+    if (PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK) {
+      return true;
+    }
+  }
+  // Data keeps arriving at an idle session: not ours to interpret, so
+  // start afresh rather than guess.
+  return true;
+}
+
 }  // namespace
 
 void PostgresConnection::ConnCloser::operator()(pg_conn* conn) const {
   PQfinish(conn);
+}
+void PostgresConnection::ResultClearer::operator()(PGresult* r) const {
+  PQclear(r);
 }
 
 PostgresConnection::PostgresConnection(std::string conninfo,
@@ -90,7 +123,18 @@ absl::StatusOr<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
 }
 
 absl::Status PostgresConnection::EnsureConnected() {
-  if (conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK) {
+  if (in_transaction_) {
+    // Never a fresh connection in the middle of a transaction: the rest of
+    // it would run outside the transaction, one statement at a time. (The
+    // session is checked before BEGIN, not between its statements.)
+    if (conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK) {
+      return absl::OkStatus();
+    }
+    return absl::UnavailableError(
+        "task store (postgresql): the connection broke inside a transaction");
+  }
+  if (conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK &&
+      !ClosedWhileIdle(conn_.get())) {
     return absl::OkStatus();
   }
   conn_.reset();
@@ -119,15 +163,81 @@ absl::Status PostgresConnection::EnsureConnected() {
         absl::StrCat("task store (postgresql): cannot connect: ",
                      Trimmed(PQerrorMessage(conn.get()))));
   }
+  // libpq prints server notices on stderr by default ("relation
+  // schema_migrations already exists, skipping" at every start, a session's
+  // goodbye): none is an error of ours, and the gateway's log is its own.
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
   const std::string settings =
       absl::StrCat("SET statement_timeout = ",
                    absl::ToInt64Milliseconds(options_.statement_timeout));
-  ResultPtr set(PQexec(conn.get(), settings.c_str()));
-  if (PQresultStatus(set.get()) != PGRES_COMMAND_OK) {
-    return StatementError(set.get(), conn.get(), "session settings");
-  }
   conn_ = std::move(conn);
+  if (PQsetnonblocking(conn_.get(), 1) != 0) {
+    absl::Status error =
+        StatementError(nullptr, conn_.get(), "non-blocking mode");
+    conn_.reset();
+    return error;
+  }
+  if (absl::Status s = Exec(settings, "session settings"); !s.ok()) {
+    conn_.reset();
+    return s;
+  }
   return absl::OkStatus();
+}
+
+absl::StatusOr<PostgresConnection::ResultPtr> PostgresConnection::AwaitResult(
+    absl::string_view what) {
+  pg_conn* conn = conn_.get();
+  const absl::Time deadline = absl::Now() + options_.reply_timeout;
+  // Waits until the socket is ready for `events` or the deadline passes.
+  auto wait = [&](decltype(pollfd::events) events) -> absl::Status {
+    while (true) {
+      const absl::Duration left = deadline - absl::Now();
+      if (left <= absl::ZeroDuration()) {
+        return absl::UnavailableError(
+            absl::StrCat("task store (postgresql): ", what,
+                         ": no answer from the server in ",
+                         absl::FormatDuration(options_.reply_timeout)));
+      }
+      pollfd pfd{PQsocket(conn), events, 0};
+      const int ready =
+          poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
+      if (ready > 0) return absl::OkStatus();
+      if (ready < 0 && errno != EINTR) {
+        return absl::UnavailableError(absl::StrCat(
+            "task store (postgresql): ", what, ": poll: ", ErrnoText(errno)));
+      }
+    }
+  };
+  auto fail = [&](absl::Status error) {
+    conn_.reset();  // in an unknown state: never reused
+    return error;
+  };
+  // Non-blocking mode: the query may still sit in libpq's buffer.
+  while (true) {
+    const int flushed = PQflush(conn);
+    if (flushed == 0) break;
+    if (flushed < 0) return fail(StatementError(nullptr, conn, what));
+    if (absl::Status s = wait(POLLOUT | POLLIN); !s.ok()) return fail(s);
+    if (PQconsumeInput(conn) == 0) {
+      return fail(StatementError(nullptr, conn, what));
+    }
+  }
+  ResultPtr kept;
+  while (true) {
+    while (PQisBusy(conn) != 0) {
+      if (absl::Status s = wait(POLLIN); !s.ok()) return fail(s);
+      if (PQconsumeInput(conn) == 0) {
+        return fail(StatementError(nullptr, conn, what));
+      }
+    }
+    ResultPtr result(PQgetResult(conn));
+    if (result == nullptr) break;
+    // As PQexec: the first error wins, else the last result.
+    if (kept == nullptr || !Failed(kept.get())) kept = std::move(result);
+  }
+  if (kept == nullptr) return fail(StatementError(nullptr, conn, what));
+  return kept;
 }
 
 absl::StatusOr<SqlResult> PostgresConnection::Query(
@@ -157,10 +267,17 @@ absl::StatusOr<SqlResult> PostgresConnection::Query(
         break;
     }
   }
-  ResultPtr result(PQexecParams(
-      conn_.get(), sql.c_str(), static_cast<int>(params.size()),
-      /*paramTypes=*/nullptr, values.data(), lengths.data(), formats.data(),
-      /*resultFormat=*/0));
+  if (PQsendQueryParams(conn_.get(), sql.c_str(),
+                        static_cast<int>(params.size()),
+                        /*paramTypes=*/nullptr, values.data(), lengths.data(),
+                        formats.data(), /*resultFormat=*/0) == 0) {
+    absl::Status error = StatementError(nullptr, conn_.get(), "query");
+    conn_.reset();
+    return error;
+  }
+  absl::StatusOr<ResultPtr> awaited = AwaitResult("query");
+  if (!awaited.ok()) return awaited.status();
+  ResultPtr result = *std::move(awaited);
   const ExecStatusType status = PQresultStatus(result.get());
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     absl::Status error = StatementError(result.get(), conn_.get(), "query");
@@ -188,26 +305,44 @@ absl::StatusOr<SqlResult> PostgresConnection::Query(
 
 absl::Status PostgresConnection::Script(const std::string& sql) {
   if (absl::Status s = EnsureConnected(); !s.ok()) return s;
-  ResultPtr result(PQexec(conn_.get(), sql.c_str()));
-  const ExecStatusType status = PQresultStatus(result.get());
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    absl::Status error = StatementError(result.get(), conn_.get(), "script");
+  return Exec(sql, "script");
+}
+
+absl::Status PostgresConnection::Exec(const std::string& sql,
+                                      absl::string_view what) {
+  if (PQsendQuery(conn_.get(), sql.c_str()) == 0) {
+    absl::Status error = StatementError(nullptr, conn_.get(), what);
+    conn_.reset();
+    return error;
+  }
+  absl::StatusOr<ResultPtr> result = AwaitResult(what);
+  if (!result.ok()) return result.status();
+  if (Failed(result->get())) {
+    absl::Status error = StatementError(result->get(), conn_.get(), what);
     if (PQstatus(conn_.get()) != CONNECTION_OK) conn_.reset();
     return error;
   }
   return absl::OkStatus();
 }
 
-absl::Status PostgresConnection::BeginWrite() { return Script("BEGIN"); }
+absl::Status PostgresConnection::BeginWrite() {
+  absl::Status s = Script("BEGIN");
+  in_transaction_ = s.ok();
+  return s;
+}
 
-absl::Status PostgresConnection::Commit() { return Script("COMMIT"); }
+absl::Status PostgresConnection::Commit() {
+  absl::Status s = Script("COMMIT");
+  in_transaction_ = false;
+  return s;
+}
 
 void PostgresConnection::Rollback() {
+  in_transaction_ = false;
   if (conn_ == nullptr || PQstatus(conn_.get()) != CONNECTION_OK) return;
   if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE) return;
-  ResultPtr result(PQexec(conn_.get(), "ROLLBACK"));
   // A failed ROLLBACK means the connection is unusable: start afresh.
-  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) conn_.reset();
+  if (!Exec("ROLLBACK", "rollback").ok()) conn_.reset();
 }
 
 }  // namespace seedance::store

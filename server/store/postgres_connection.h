@@ -6,19 +6,23 @@
 // never from a log: no message of this driver contains the connection
 // string.
 //
-// A connection that breaks (server restart, network) fails the call in
+// A connection that breaks (server restart, network), or whose server does
+// not answer within `reply_timeout` (frozen, cut off), fails the call in
 // hand with UNAVAILABLE and is re-established on the next call, so the
-// store recovers without a restart of the gateway.
+// store recovers without a restart of the gateway; one the server ended
+// while it was idle is replaced before use.
 #ifndef SEEDANCE_SERVER_STORE_POSTGRES_CONNECTION_H_
 #define SEEDANCE_SERVER_STORE_POSTGRES_CONNECTION_H_
 
 #include <memory>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/store/sql_connection.h"
 
 struct pg_conn;
+struct pg_result;
 
 namespace seedance::store {
 
@@ -27,6 +31,13 @@ struct PostgresOptions {
   absl::Duration connect_timeout = absl::Seconds(5);
   // Longest any statement may run before the server cancels it.
   absl::Duration statement_timeout = absl::Seconds(10);
+  // Longest the client waits for the server's answer to a call. The
+  // server's statement_timeout cannot end a wait on a server that is
+  // frozen or cut off by the network (the kernel may keep the connection
+  // open for many minutes): past this the connection is dropped and the
+  // call fails with UNAVAILABLE. Longer than statement_timeout, so a slow
+  // statement is cancelled by the server first.
+  absl::Duration reply_timeout = absl::Seconds(15);
   // Password when the connection string has none (libpq also reads
   // PGPASSWORD and PGPASSFILE).
   std::string password;
@@ -59,9 +70,23 @@ class PostgresConnection final : public SqlConnection {
   // broke).
   absl::Status EnsureConnected();
 
+  // After a query was sent: waits (up to reply_timeout) for its answer and
+  // returns it as PQexec would (the first error, else the last result).
+  // UNAVAILABLE, with the connection dropped, when none comes in time.
+  struct ResultClearer {
+    void operator()(pg_result* r) const;
+  };
+  using ResultPtr = std::unique_ptr<pg_result, ResultClearer>;
+  absl::StatusOr<ResultPtr> AwaitResult(absl::string_view what);
+  // Sends `sql` (statements without parameters) on the current connection
+  // and awaits it; `what` names it in errors.
+  absl::Status Exec(const std::string& sql, absl::string_view what);
+
   const std::string conninfo_;
   const PostgresOptions options_;
   ConnPtr conn_;
+  // Between a successful BeginWrite and its Commit or Rollback.
+  bool in_transaction_ = false;
 };
 
 }  // namespace seedance::store

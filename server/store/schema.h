@@ -20,6 +20,10 @@ namespace seedance::store {
 // guessed at).
 absl::Status Migrate(SqlConnection& conn);
 
+// Applies the migrations up to `version` only: how tests make a database
+// as an older build left it, to check that the current one migrates it.
+absl::Status MigrateTo(SqlConnection& conn, int version);
+
 // The highest migration applied (0 for a new database).
 absl::StatusOr<int> SchemaVersion(SqlConnection& conn);
 

@@ -163,14 +163,68 @@ absl::Status SqlTaskStore::FinishCreate(int64_t row_id, CreateState outcome,
     }
     absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
     if (!conn.ok()) return conn.status();
+    SqlTransaction tx(**conn);
+    if (absl::Status s = tx.Begin(); !s.ok()) return s;
+    // A poll may have recorded the task (as seen elsewhere) before this
+    // outcome could be written (the store was down in between): the row
+    // of the create takes that row's transitions and newer state over.
+    absl::StatusOr<SqlResult> seen = (*conn)->Query(
+        "SELECT s.row_id, s.status, s.sequence, s.video, s.update_time, "
+        "s.final FROM tasks s JOIN tasks p ON p.owner = s.owner "
+        "WHERE p.row_id = $1 AND p.create_state = 1 AND s.task_id = $2 "
+        "AND s.create_state = 5",
+        {SqlValue::Int(row_id), SqlValue::Text(video.id())});
+    if (!seen.ok()) return seen.status();
+    SqlValue status = SqlValue::Int(video.status());
+    // The create's answer is the task's first observed state: its
+    // transition is recorded here, in the same transaction.
+    SqlValue sequence = SqlValue::Int(StageSequence(video.status()));
+    SqlValue stored = SqlValue::Blob(StoredVideo(video));
+    SqlValue at = SqlValue::Int(ToMicros(now));
+    SqlValue final = SqlValue::Int(IsFinal(video.status()) ? 1 : 0);
+    bool took_over_newer = false;
+    if (!seen->rows.empty()) {
+      const SqlRow& row = seen->rows[0];
+      const int64_t seen_row = row[0].AsInt();
+      if (row[2].AsInt() > 0) {
+        took_over_newer = true;
+        status = SqlValue::Int(row[1].AsInt());
+        sequence = SqlValue::Int(row[2].AsInt());
+        stored = SqlValue::Blob(row[3].bytes);
+        at = SqlValue::Int(row[4].AsInt());
+        final = SqlValue::Int(row[5].AsInt());
+      }
+      absl::StatusOr<SqlResult> moved =
+          (*conn)->Query("UPDATE transitions SET row_id = $1 WHERE row_id = $2",
+                         {SqlValue::Int(row_id), SqlValue::Int(seen_row)});
+      if (!moved.ok()) return moved.status();
+      absl::StatusOr<SqlResult> dropped = (*conn)->Query(
+          "DELETE FROM tasks WHERE row_id = $1", {SqlValue::Int(seen_row)});
+      if (!dropped.ok()) return dropped.status();
+    }
     updated = (*conn)->Query(
         "UPDATE tasks SET create_state = 2, task_id = $2, status = $3, "
-        "video = $4, update_time = $5, final = $6 "
+        "video = $4, update_time = $5, final = $6, sequence = $7 "
         "WHERE row_id = $1 AND create_state = 1",
-        {SqlValue::Int(row_id), SqlValue::Text(video.id()),
-         SqlValue::Int(video.status()), SqlValue::Blob(StoredVideo(video)),
-         SqlValue::Int(ToMicros(now)),
-         SqlValue::Int(IsFinal(video.status()) ? 1 : 0)});
+        {SqlValue::Int(row_id), SqlValue::Text(video.id()), status, stored, at,
+         final, sequence});
+    if (!updated.ok()) return updated.status();
+    if (updated->affected != 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("task row ", row_id, " is not a pending create"));
+    }
+    if (!took_over_newer && StageSequence(video.status()) > 0) {
+      absl::StatusOr<SqlResult> transition = (*conn)->Query(
+          "INSERT INTO transitions (row_id, sequence, status, "
+          "upstream_status, observed) VALUES ($1, $2, $3, $4, $5) "
+          "ON CONFLICT (row_id, sequence) DO NOTHING",
+          {SqlValue::Int(row_id), SqlValue::Int(StageSequence(video.status())),
+           SqlValue::Int(video.status()),
+           SqlValue::Text(video.upstream_status()),
+           SqlValue::Int(ToMicros(now))});
+      if (!transition.ok()) return transition.status();
+    }
+    return tx.Commit();
   } else if (outcome == CreateState::kRejected ||
              outcome == CreateState::kUnknown) {
     // An error-less failure still needs a code: UNKNOWN says "no answer".

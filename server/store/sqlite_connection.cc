@@ -119,6 +119,16 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   if (rc != SQLITE_OK) {
     return SqliteError(db.get(), rc, absl::StrCat("cannot open ", path));
   }
+  // SQLite quietly opens a file it may not write read-only; the store
+  // would then fail its first write with "attempt to write a readonly
+  // database". Say what is wrong, and where.
+  if (sqlite3_db_readonly(db.get(), "main") == 1) {
+    return absl::UnavailableError(absl::StrCat(
+        "task store (sqlite): ", path,
+        " is not writable by this process: check the owner and mode of the "
+        "file and of its folder (SQLite also writes ",
+        path, "-wal and ", path, "-shm)"));
+  }
   const int busy_ms = static_cast<int>(
       std::clamp<int64_t>(absl::ToInt64Milliseconds(options.busy_timeout), 0,
                           std::numeric_limits<int>::max()));

@@ -153,8 +153,10 @@ class TaskStore {
   virtual absl::StatusOr<BeginResult> BeginCreate(const NewCreate& create,
                                                   absl::Time now) = 0;
 
-  // The create's outcome: `video` is the upstream's answer (CREATED), or
-  // `error` says why it was refused (REJECTED) or is unknown (UNKNOWN).
+  // The create's outcome: `video` is the upstream's answer (CREATED; its
+  // status is recorded as the task's first transition, with the sequence
+  // of StageSequence), or `error` says why it was refused (REJECTED) or is
+  // unknown (UNKNOWN).
   // FAILED_PRECONDITION unless the row is pending.
   virtual absl::Status FinishCreate(int64_t row_id, CreateState outcome,
                                     const v1::Video& video,

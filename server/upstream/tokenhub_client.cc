@@ -10,6 +10,7 @@
 #include "server/upstream/error_mapping.h"
 #include "server/upstream/request_json.h"
 #include "server/upstream/request_validator.h"
+#include "server/upstream/retry_policy.h"
 #include "server/upstream/task_json.h"
 
 namespace seedance::upstream {
@@ -17,16 +18,6 @@ namespace {
 
 using ::seedance::v1::Video;
 using VideoCallback = TokenHubClient::VideoCallback;
-
-// Which failures one call may try again.
-using RetryPredicate = bool (*)(const absl::Status&);
-
-bool RetryNever(const absl::Status&) { return false; }
-bool RetryTransient(const absl::Status& s) { return IsTransient(s); }
-// A create may only be repeated when the first one never left this host.
-bool RetryIfNeverSent(const absl::Status& s) {
-  return NeverReachedUpstream(s) && IsTransient(s);
-}
 
 // One call: attempt, interpret, maybe wait and attempt again, finish once.
 // Attempts are strictly sequential (the transport's callback or the
@@ -38,8 +29,7 @@ class RetryingCall : public std::enable_shared_from_this<RetryingCall> {
     HttpRequest request;  // sent as is on every attempt
     std::string api_key;  // only to scrub it from replies and errors
     absl::Time deadline;  // no retry wait ends past it
-    int max_attempts;     // first attempt included
-    RetryPredicate should_retry;
+    std::unique_ptr<RetryPolicy> retry;  // this call's own clone
   };
 
   RetryingCall(HttpTransport& transport, Scheduler& scheduler,
@@ -61,7 +51,6 @@ class RetryingCall : public std::enable_shared_from_this<RetryingCall> {
   }
 
   void Attempt() {
-    ++attempts_;
     transport_.Send(params_.request, [self = shared_from_this()](
                                          absl::StatusOr<HttpResponse> r) {
       self->OnResponse(std::move(r));
@@ -71,8 +60,7 @@ class RetryingCall : public std::enable_shared_from_this<RetryingCall> {
  private:
   void OnResponse(absl::StatusOr<HttpResponse> response) {
     absl::StatusOr<Video> result = Interpret(std::move(response));
-    if (result.ok() || attempts_ >= params_.max_attempts ||
-        !params_.should_retry(result.status())) {
+    if (result.ok() || !params_.retry->OnFailure(result.status())) {
       return Finish(std::move(result));
     }
     absl::Duration wait = backoff_->OnCompletion();
@@ -115,7 +103,6 @@ class RetryingCall : public std::enable_shared_from_this<RetryingCall> {
   std::unique_ptr<BackoffPolicy> backoff_;
   Params params_;
   VideoCallback done_;
-  int attempts_ = 0;
 };
 
 class TokenHubClientImpl final : public TokenHubClient {
@@ -137,8 +124,10 @@ class TokenHubClientImpl final : public TokenHubClient {
   void CreateVideo(const seedance::v1::CreateVideoRequest& request,
                    const CallOptions& options, VideoCallback done) override {
     Start("POST", absl::StrCat(base_, "/videos/generations"),
-          CreateRequestToJson(request), options, options_.max_create_attempts,
-          &RetryIfNeverSent, std::move(done));
+          CreateRequestToJson(request), options,
+          LimitedErrorCountRetryPolicy(
+              &RetryableCreate, std::max(0, options_.max_create_attempts - 1)),
+          std::move(done));
   }
 
   void GetVideo(const std::string& task_id, const CallOptions& options,
@@ -149,15 +138,18 @@ class TokenHubClientImpl final : public TokenHubClient {
     Start(
         "GET",
         absl::StrCat(base_, "/videos/generations/", EscapePathSegment(task_id)),
-        "", options, options_.max_get_attempts,
-        options.retry_transient ? &RetryTransient : &RetryNever,
+        "", options,
+        LimitedErrorCountRetryPolicy(
+            &RetryableRead, options.retry_transient
+                                ? std::max(0, options_.max_get_attempts - 1)
+                                : 0),
         std::move(done));
   }
 
  private:
   void Start(const char* method, std::string url, std::string body,
-             const CallOptions& options, int max_attempts,
-             RetryPredicate should_retry, VideoCallback done) {
+             const CallOptions& options, const RetryPolicy& retry,
+             VideoCallback done) {
     const std::string& key =
         options.api_key.empty() ? options_.api_key : options.api_key;
     if (key.empty()) {
@@ -177,7 +169,7 @@ class TokenHubClientImpl final : public TokenHubClient {
     auto call = std::make_shared<RetryingCall>(
         transport_, scheduler_, backoff_->clone(),
         RetryingCall::Params{std::move(request), key, options.deadline,
-                             std::max(1, max_attempts), should_retry},
+                             retry.clone()},
         std::move(done));
     call->Attempt();
   }

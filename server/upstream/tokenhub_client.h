@@ -78,7 +78,8 @@ class TokenHubClient {
 
   // GET /videos/generations/{id} (id URL-path-escaped). A malformed id
   // (see ValidateTaskId) fails with INVALID_ARGUMENT at once. When
-  // `options.retry_transient`, transient failures are retried with backoff,
+  // `options.retry_transient`, failures RetryableRead accepts (transient
+  // ones, garbled or oversized replies) are retried with backoff,
   // waiting at least any Retry-After, never past the deadline.
   virtual void GetVideo(const std::string& task_id, const CallOptions& options,
                         VideoCallback done) = 0;

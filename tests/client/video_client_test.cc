@@ -21,6 +21,7 @@
 #include "server/gateway/gateway_server.h"
 #include "sim/sim_server.h"
 #include "tests/testing/loopback_stack.h"
+#include "tests/testing/scratch_dir.h"
 #include "tests/testing/status_matchers.h"
 
 namespace seedance::client {
@@ -187,6 +188,30 @@ TEST_F(VideoClientTest, WatchGivesUpWithUnavailableAfterTheReconnectBudget) {
   BackgroundWatch watch(*client, video.id(), options);
   EXPECT_THAT(watch.Wait(), StatusCodeIs(absl::StatusCode::kUnavailable));
   EXPECT_TRUE(watch.sequences().empty());
+}
+
+TEST_F(VideoClientTest, ACreateWithARequestIdIsRetriedIntoOneTask) {
+  // The ledger makes retries safe: restart the gateway with a task store.
+  gateway_->Shutdown();
+  gateway_.reset();
+  ::seedance::testing::ScratchDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  config_.store = absl::StrCat("sqlite:", dir.path(), "/tasks.db");
+  StartGateway();
+  auto client = Client();
+  ASSERT_OK(sim_->AddFaults("503,method=POST,next=2"));
+  v1::CreateVideoRequest request = HeldRequest();
+  request.set_request_id("0b0e6a1e-8c37-4a4b-9a55-0f7f3c0d2e11");
+  absl::StatusOr<v1::Video> video = client->Create(request);
+  ASSERT_OK(video.status());
+  EXPECT_EQ(sim_->stats().creates, 1);
+  EXPECT_EQ(sim_->stats().create_requests, 3) << "two refusals, one create";
+
+  // Without a request_id nothing is sent twice: the failure is the answer.
+  ASSERT_OK(sim_->AddFaults("503,method=POST,next=1"));
+  EXPECT_THAT(client->Create(HeldRequest()).status(),
+              StatusCodeIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(sim_->stats().create_requests, 4);
 }
 
 TEST_F(VideoClientTest, InvalidCreateKeepsEveryFieldViolation) {

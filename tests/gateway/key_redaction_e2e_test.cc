@@ -52,6 +52,9 @@ class KeyRedactionE2eTest : public ::testing::Test {
     sim_ = *std::move(started);
     GatewayConfig config = ::seedance::testing::FastGatewayConfig(*sim_);
     config.log_calls = true;  // call lines are checked too
+    // Every GetVideo asks the upstream (the created task's poller may hold
+    // a state younger than the default 1 s), so each reply is examined.
+    config.fresh_for = absl::ZeroDuration();
     ::testing::internal::CaptureStderr();
     capturing_ = true;
     auto gateway = GatewayServer::Start(config);

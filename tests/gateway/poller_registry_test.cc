@@ -147,7 +147,6 @@ class PollerRegistryTest : public ::testing::Test {
     seed.price = Price();
     seed.follow = true;
     seed.created = scheduler_.Now();
-    seed.record_seed = store_ != nullptr;
     if (owners_) seed.owner = Owner(key);
     return seed;
   }

@@ -68,6 +68,42 @@ TEST(SqliteTaskStoreTest, NewFileIsMigratedToTheLatestVersion) {
   EXPECT_EQ(applied.rows[0][0].AsInt(), LatestSchemaVersion());
 }
 
+TEST(SqliteTaskStoreTest,
+     ADatabaseMadeByTheFirstVersionIsMigratedWithItsTasks) {
+  ScratchDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string file = dir.path() + "/v1.db";
+  {
+    // As the first released gateway left it: schema 1 and one task.
+    auto conn = Connect(file);
+    ASSERT_NE(conn, nullptr);
+    ASSERT_OK(MigrateTo(*conn, 1));
+    ASSERT_OK(conn->Script(
+        "INSERT INTO tasks (owner, task_id, request_hash, model, "
+        "create_state, status, sequence, video, create_time, update_time) "
+        "VALUES ('owner-1', 'cgt-old', 'h', 'doubao-seedance-2.0', 2, 2, 20, "
+        "x'', 1700000000000000, 1700000001000000)"));
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, OpenTaskStore("sqlite:" + file));
+  ASSERT_OK_AND_ASSIGN(TaskRecord task, store->GetTask("owner-1", "cgt-old"));
+  EXPECT_EQ(task.sequence, 20);
+  ListQuery running;
+  running.owner = "owner-1";
+  running.status_in = std::vector<v1::VideoStatus>{v1::VIDEO_STATUS_RUNNING};
+  ASSERT_OK_AND_ASSIGN(ListPage page, store->ListTasks(running));
+  ASSERT_EQ(page.tasks.size(), 1u);
+  auto conn = Connect(file);
+  ASSERT_NE(conn, nullptr);
+  ASSERT_OK_AND_ASSIGN(int version, SchemaVersion(*conn));
+  EXPECT_EQ(version, LatestSchemaVersion());
+  ASSERT_OK_AND_ASSIGN(
+      SqlResult index,
+      conn->Query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' "
+                  "AND name = 'tasks_by_owner_status_time'",
+                  {}));
+  EXPECT_EQ(index.rows[0][0].AsInt(), 1);
+}
+
 TEST(SqliteTaskStoreTest, GatewaysOpeningOneFileTogetherMigrateItOnce) {
   SqliteLocation location;
   constexpr int kOpeners = 8;

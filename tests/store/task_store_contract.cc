@@ -100,6 +100,11 @@ TEST_P(TaskStoreContract, CreateIsRecordedBeforeItIsSentThenCreated) {
   EXPECT_FALSE(task.video.price().has_actual_micros());
   EXPECT_EQ(task.create_time, kT0);
   EXPECT_FALSE(task.final);
+  EXPECT_EQ(task.sequence, 10) << "the answer is the first transition";
+  ASSERT_OK_AND_ASSIGN(std::vector<TransitionRecord> transitions,
+                       store_->Transitions("owner-a", "cgt-1"));
+  ASSERT_THAT(transitions, SizeIs(1));
+  EXPECT_EQ(transitions[0].observed, kT0 + absl::Milliseconds(300));
 }
 
 TEST_P(TaskStoreContract, SameRequestIdReturnsTheFirstCreateAndSendsNothing) {
@@ -266,7 +271,8 @@ TEST_P(TaskStoreContract, EachTransitionIsRecordedOnceWithWhenItWasFirstSeen) {
   ASSERT_THAT(transitions, SizeIs(2));
   EXPECT_EQ(transitions[0].sequence, 10);
   EXPECT_EQ(transitions[0].status, v1::VIDEO_STATUS_QUEUED);
-  EXPECT_EQ(transitions[0].observed, t);
+  EXPECT_EQ(transitions[0].observed, kT0 + absl::Seconds(1))
+      << "first seen in the create's answer, not at the later poll";
   EXPECT_EQ(transitions[1].sequence, 20);
   EXPECT_EQ(transitions[1].upstream_status, "running");
   EXPECT_EQ(transitions[1].observed, t + absl::Seconds(2));
@@ -304,6 +310,39 @@ TEST_P(TaskStoreContract, TaskSeenButNotCreatedHereIsRecordedWithoutPrice) {
   ASSERT_OK_AND_ASSIGN(TaskRecord again,
                        store_->GetTask("owner-a", "cgt-elsewhere"));
   EXPECT_EQ(again.row_id, seen.row_id);
+}
+
+TEST_P(TaskStoreContract, ACreateRecordedLateTakesItsTasksSightingsOver) {
+  // The store was down when the create's answer came: the task's poller
+  // recorded it (as seen) before the create's outcome could be.
+  ASSERT_OK_AND_ASSIGN(BeginResult begun,
+                       store_->BeginCreate(Create("owner-a", "req-1"), kT0));
+  ASSERT_OK(store_
+                ->RecordObservation("owner-a", "cgt-late",
+                                    Seen("cgt-late", v1::VIDEO_STATUS_RUNNING,
+                                         "running", 20, kT0 + absl::Seconds(5)))
+                .status());
+  ASSERT_OK(store_->FinishCreate(
+      begun.record.row_id, CreateState::kCreated,
+      Upstream("cgt-late", v1::VIDEO_STATUS_QUEUED, "queued"), absl::OkStatus(),
+      kT0 + absl::Seconds(9)));
+
+  ASSERT_OK_AND_ASSIGN(TaskRecord task, store_->GetTask("owner-a", "cgt-late"));
+  EXPECT_EQ(task.row_id, begun.record.row_id) << "one task, the create's row";
+  EXPECT_EQ(task.create_state, CreateState::kCreated);
+  EXPECT_EQ(task.request_id, "req-1");
+  EXPECT_EQ(task.video.price().estimated_micros(), 1000000);
+  EXPECT_EQ(task.sequence, 20) << "the newer state seen meanwhile stays";
+  EXPECT_EQ(task.video.status(), v1::VIDEO_STATUS_RUNNING);
+  EXPECT_EQ(task.update_time, kT0 + absl::Seconds(5));
+  ASSERT_OK_AND_ASSIGN(std::vector<TransitionRecord> transitions,
+                       store_->Transitions("owner-a", "cgt-late"));
+  ASSERT_THAT(transitions, SizeIs(1));
+  EXPECT_EQ(transitions[0].sequence, 20);
+  ListQuery all;
+  all.owner = "owner-a";
+  ASSERT_OK_AND_ASSIGN(ListPage page, store_->ListTasks(all));
+  EXPECT_THAT(page.tasks, SizeIs(1));
 }
 
 TEST_P(TaskStoreContract, OwnersSeeOnlyTheirOwnTasks) {

@@ -3,8 +3,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/upstream/backoff_policy.h"
+#include "server/upstream/error_mapping.h"
 #include "server/upstream/policy_seed.h"
 #include "server/upstream/polling_policy.h"
+#include "server/upstream/retry_policy.h"
 
 namespace seedance::upstream {
 namespace {
@@ -84,6 +86,40 @@ TEST(PolicySeedTest, UnseededClonesDrawDistinctSeedsCheaply) {
   EXPECT_NE(b, c);
   EXPECT_NE(a, c);
   EXPECT_EQ(SeedOrRandom(42), 42u) << "a given seed is used as is";
+}
+
+TEST(RetryPolicyTest, ReadsRetryTransientAndGarbledRepliesCreatesOnlyUnsent) {
+  const absl::Status timeout =
+      UpstreamError(absl::StatusCode::kDeadlineExceeded, kReasonTimeout, "");
+  const absl::Status garbled =
+      UpstreamError(absl::StatusCode::kInternal, kReasonBadReply, "");
+  const absl::Status refused =
+      UpstreamError(absl::StatusCode::kUnavailable, kReasonConnectFailed, "");
+  const absl::Status not_found = MapHttpError(404, "", nullptr, absl::Now());
+  EXPECT_TRUE(RetryableRead(timeout));
+  EXPECT_TRUE(RetryableRead(garbled));
+  EXPECT_FALSE(RetryableRead(not_found));
+  EXPECT_TRUE(RetryableCreate(refused));
+  EXPECT_FALSE(RetryableCreate(timeout)) << "it may have created a task";
+  EXPECT_FALSE(RetryableCreate(garbled));
+}
+
+TEST(RetryPolicyTest, LimitedErrorCountCountsRetriesAndClonesStartOver) {
+  const absl::Status timeout =
+      UpstreamError(absl::StatusCode::kDeadlineExceeded, kReasonTimeout, "");
+  LimitedErrorCountRetryPolicy policy(&RetryableRead, 2);
+  EXPECT_TRUE(policy.OnFailure(timeout));
+  EXPECT_TRUE(policy.OnFailure(timeout));
+  EXPECT_FALSE(policy.OnFailure(timeout)) << "two retries allowed";
+  auto fresh = policy.clone();
+  EXPECT_TRUE(fresh->OnFailure(timeout));
+  EXPECT_FALSE(fresh->OnFailure(MapHttpError(401, "", nullptr, absl::Now())))
+      << "never a failure the predicate refuses";
+
+  LimitedErrorCountRetryPolicy never(&RetryableRead, 0);
+  EXPECT_FALSE(never.OnFailure(timeout));
+  LimitedErrorCountRetryPolicy always(&RetryableRead, -1);
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(always.OnFailure(timeout));
 }
 
 }  // namespace
