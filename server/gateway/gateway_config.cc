@@ -212,7 +212,8 @@ std::vector<ConfigOption> BuildOptions() {
                    "file holding the PostgreSQL password (a mounted Secret)",
                    &C::store_password_file, "(none)"),
       IntOption("store-connections", "SEEDANCE_STORE_CONNECTIONS",
-                "store connections, and threads making store calls",
+                "PostgreSQL connections, and threads making store calls "
+                "(SQLite: one connection)",
                 &C::store_connections),
       DurationOption("track-for", "SEEDANCE_TRACK_FOR",
                      "tasks older than this are no longer followed and are "

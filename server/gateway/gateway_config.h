@@ -71,7 +71,8 @@ struct GatewayConfig {
   // start-up. Otherwise libpq's PGPASSWORD / PGPASSFILE.
   std::string store_password_file;
   std::string store_password;  // read from store_password_file; never logged
-  // Store connections (and threads running store calls).
+  // PostgreSQL connections (and threads running store calls); SQLite uses
+  // one connection, since it writes one transaction at a time.
   int store_connections = 4;
   // Tasks older than this are no longer followed (the upstream forgets a
   // task 48 h after creating it) and are marked expired.

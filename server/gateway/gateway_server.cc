@@ -195,7 +195,11 @@ absl::Status GatewayServer::OpenStore() {
                                      secret.status().message()));
   }
   owners_ = std::make_unique<store::OwnerHasher>(*std::move(secret));
-  store_threads_ = std::make_unique<ThreadPool>(config_.store_connections);
+  // As many threads as connections: SQLite has one (it writes one
+  // transaction at a time), and more threads would only take turns at it.
+  store_threads_ = std::make_unique<ThreadPool>(
+      absl::StartsWith(config_.store, "sqlite:") ? 1
+                                                 : config_.store_connections);
   // Bounded: a store slower than the traffic refuses the excess at once
   // (creates get UNAVAILABLE) instead of queueing without limit.
   async_store_ =

@@ -14,7 +14,14 @@ namespace seedance::store {
 absl::StatusOr<std::unique_ptr<TaskStore>> OpenTaskStore(
     const std::string& spec, const StoreOptions& options) {
   ConnectionPool::Factory factory;
+  int connections = options.connections;
   if (absl::StartsWith(spec, "sqlite:")) {
+    // SQLite writes one transaction at a time per file. Several
+    // connections of one process would contend for its file lock, and a
+    // loser sleeps in SQLite's busy handler (1, 2, 5, 10 ms ...): one
+    // connection queues the calls in memory instead, at no sleep. The busy
+    // timeout still covers another process on the same file.
+    connections = 1;
     SqliteOptions sqlite;
     sqlite.busy_timeout = options.sqlite_busy_timeout;
     std::string path = spec.substr(7);
@@ -39,8 +46,8 @@ absl::StatusOr<std::unique_ptr<TaskStore>> OpenTaskStore(
     return absl::InvalidArgumentError(
         "--store must be sqlite:PATH or a postgresql:// URI");
   }
-  auto store = SqlTaskStore::Open(std::make_unique<ConnectionPool>(
-      std::move(factory), options.connections));
+  auto store = SqlTaskStore::Open(
+      std::make_unique<ConnectionPool>(std::move(factory), connections));
   if (!store.ok()) return store.status();
   return std::unique_ptr<TaskStore>(*std::move(store));
 }

@@ -205,7 +205,8 @@ class TaskStore {
 
 // How OpenTaskStore connects.
 struct StoreOptions {
-  // Connections in the pool: the most store calls that run at once.
+  // PostgreSQL connections in the pool: the most store calls that run at
+  // once. SQLite always uses one (see OpenTaskStore).
   int connections = 4;
   // PostgreSQL password (e.g. read from a mounted Secret file); empty: the
   // URI's, or libpq's PGPASSWORD / PGPASSFILE.
