@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -15,7 +16,8 @@
 namespace seedance::bench {
 namespace {
 
-const char* const kAllScenarios[] = {"fanout", "delay", "capacity", "create"};
+const char* const kAllScenarios[] = {"fanout", "delay",        "capacity",
+                                     "create", "create-store", "create-rss"};
 
 std::string SelfDir(const char* argv0) {
   char path[PATH_MAX];
@@ -24,6 +26,17 @@ std::string SelfDir(const char* argv0) {
       n > 0 ? std::string(path, static_cast<std::size_t>(n)) : argv0;
   std::size_t slash = self.rfind('/');
   return slash == std::string::npos ? "." : self.substr(0, slash);
+}
+
+// postgresql://user:secret@host/db or ...?password=secret.
+bool HasPassword(const std::string& spec) {
+  if (absl::StrContains(spec, "password=")) return true;
+  const std::size_t scheme = spec.find("://");
+  if (scheme == std::string::npos) return false;
+  const std::size_t at = spec.find('@', scheme);
+  if (at == std::string::npos) return false;
+  return spec.substr(scheme + 3, at - scheme - 3).find(':') !=
+         std::string::npos;
 }
 
 void ApplyQuickSizes(BenchOptions& options) {
@@ -40,6 +53,10 @@ void ApplyQuickSizes(BenchOptions& options) {
   options.capacity.idle = absl::Seconds(1);
   options.create.concurrency = 8;
   options.create.duration = absl::Seconds(2);
+  options.store_create.duration = absl::Seconds(2);
+  options.store_create.rounds = 2;
+  options.store_create.warmup = absl::Milliseconds(200);
+  options.create_rss.creates = 2000;
   options.env.channels = 2;
 }
 
@@ -52,7 +69,8 @@ gateway (docs/PERFORMANCE.md). Prints a table; --json prints JSON instead.
 
   --quick              tiny sizes (a smoke test, seconds)
   --json               JSON on stdout instead of the table
-  --scenario NAME      fanout | delay | capacity | create (repeatable; default all)
+  --scenario NAME      fanout | delay | capacity | create | create-store |
+                       create-rss (repeatable, or comma-separated; default all)
   --watchers N         fan-out watchers (10000)
   --tasks N            fan-out tasks (100)
   --hold DUR           fan-out GET-counting window (3s)
@@ -65,6 +83,18 @@ gateway (docs/PERFORMANCE.md). Prints a table; --json prints JSON instead.
   --idle DUR           idle window for CPU (5s)
   --concurrency N      create-path calls in flight (32)
   --duration DUR       create-path time per path (10s)
+  --store-duration DUR create-store: time per store over all rounds (10s)
+  --store-rounds N     create-store: rounds alternating the stores (5)
+  --rss-creates N      create-rss: creates per gateway (100000)
+  --no-request-ids     create-store, create-rss: creates without request_id
+                       (default: a fresh one on each create)
+  --scratch-dir DIR    where the SQLite databases go (default $TMPDIR or /tmp;
+                       a directory of its own is made and removed)
+  --store SPEC         the other scenarios' gateway --store (none); the store
+                       scenarios run their own gateways: none, sqlite and,
+                       when PGHOST is set, postgresql://USER@HOST:PORT/DB
+                       from PGHOST/PGPORT/PGUSER/PGDATABASE (the password
+                       only from PGPASSWORD or PGPASSFILE, never a flag)
   --poll-period DUR    the gateway's --poll-initial and --poll-max (200ms)
   --channels N         gRPC connections to the gateway (8)
   --sim PATH           tokenhub-sim (default: next to this binary)
@@ -81,6 +111,12 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
   options.env.sim_path = dir + "/tokenhub-sim";
   options.env.gateway_path = dir + "/seedance-gateway";
   options.env.log_dir = "/tmp";
+  // Read before any thread of ours starts.
+  const char* tmpdir = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
+  const std::string scratch =
+      tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  options.store_create.scratch_parent = scratch;
+  options.create_rss.scratch_parent = scratch;
 
   std::vector<std::string> args(argv + 1, argv + argc);
   // --quick first, so explicit sizes override it wherever they appear.
@@ -104,6 +140,11 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
     }
     if (name == "--help" || name == "-h") {
       options.help = true;
+      continue;
+    }
+    if (name == "--no-request-ids") {
+      options.store_create.request_ids = false;
+      options.create_rss.request_ids = false;
       continue;
     }
     if (value.empty() && args[i].find('=') == std::string::npos) {
@@ -152,6 +193,26 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
       ok = as_int(options.create.concurrency);
     } else if (name == "--duration") {
       ok = as_duration(options.create.duration);
+    } else if (name == "--store-duration") {
+      ok = as_duration(options.store_create.duration);
+    } else if (name == "--store-rounds") {
+      ok = as_int(options.store_create.rounds);
+    } else if (name == "--rss-creates") {
+      ok = absl::SimpleAtoi(value, &options.create_rss.creates) &&
+           options.create_rss.creates > 0;
+    } else if (name == "--scratch-dir") {
+      ok = !value.empty();
+      options.store_create.scratch_parent = value;
+      options.create_rss.scratch_parent = value;
+    } else if (name == "--store") {
+      // A password in a flag would sit in `ps` and in the report; the
+      // error does not echo the value.
+      if (HasPassword(value)) {
+        return absl::InvalidArgumentError(
+            "--store must not hold a password: set PGPASSWORD or PGPASSFILE");
+      }
+      ok = !value.empty();
+      options.env.store = value;
     } else if (name == "--poll-period") {
       ok = as_duration(options.env.poll_period);
     } else if (name == "--channels") {
@@ -173,6 +234,8 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
           absl::StrCat("bad value for ", name, ": ", value));
     }
   }
+  options.store_create.concurrency = options.create.concurrency;
+  options.create_rss.concurrency = options.create.concurrency;
   if (options.scenarios.empty()) {
     for (const char* scenario : kAllScenarios) {
       options.scenarios.insert(scenario);

@@ -9,8 +9,10 @@
 #include "absl/status/statusor.h"
 #include "bench/bench_env.h"
 #include "bench/capacity_scenario.h"
+#include "bench/create_rss_scenario.h"
 #include "bench/create_scenario.h"
 #include "bench/fanout_scenario.h"
+#include "bench/store_create_scenario.h"
 
 namespace seedance::bench {
 
@@ -18,11 +20,15 @@ struct BenchOptions {
   bool quick = false;
   bool json = false;
   bool help = false;
-  std::set<std::string> scenarios;  // fanout, delay, capacity, create
+  // fanout, delay, capacity, create, create-store, create-rss
+  std::set<std::string> scenarios;
   BenchEnvOptions env;
   FanoutOptions fanout;
   CapacityOptions capacity;
   CreateOptions create;
+  // Their concurrency is create.concurrency (--concurrency).
+  StoreCreateOptions store_create;
+  CreateRssOptions create_rss;
 
   bool Runs(const std::string& scenario) const {
     return scenarios.count(scenario) > 0;

@@ -99,6 +99,24 @@ absl::StatusOr<Report> RunBench(const BenchOptions& options) {
     if (!create.ok()) return create.status();
     report.create = *create;
   }
+  if (options.Runs("create-store")) {
+    Progress(absl::StrCat(
+        "create path by store: ", options.store_create.concurrency,
+        " in flight, ", absl::FormatDuration(options.store_create.duration),
+        " per store in ", options.store_create.rounds, " rounds"));
+    absl::StatusOr<StoreCreateResult> stores =
+        RunStoreCreates(**env, options.store_create);
+    if (!stores.ok()) return stores.status();
+    report.store_create = *stores;
+  }
+  if (options.Runs("create-rss")) {
+    Progress(absl::StrCat("RSS after ", options.create_rss.creates,
+                          " creates, --store=none and sqlite"));
+    absl::StatusOr<CreateRssResult> rss =
+        RunCreateRss(**env, options.create_rss);
+    if (!rss.ok()) return rss.status();
+    report.create_rss = *rss;
+  }
   if (absl::Status stopped = (*env)->Stop(); !stopped.ok()) return stopped;
   return report;
 }

@@ -2,20 +2,24 @@
 #include "bench/grpc_creates.h"
 
 #include <memory>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "bench/request_id.h"
 
 namespace seedance::bench {
 namespace {
 
 class CreateLoop {
  public:
-  CreateLoop(const BenchEnv& env, const GrpcCreateOptions& options)
-      : env_(env), options_(options), stop_at_(absl::Now() + options.duration) {
+  CreateLoop(const GatewayProcess& gateway, const GrpcCreateOptions& options)
+      : options_(options),
+        stop_at_(absl::Now() + options.duration),
+        random_(std::random_device()()) {
     slots_.resize(static_cast<std::size_t>(std::max(1, options.concurrency)));
     for (std::size_t i = 0; i < slots_.size(); ++i) {
-      slots_[i].stub = env.stub(i);
+      slots_[i].stub = gateway.stub(i);
       slots_[i].request.set_model("doubao-seedance-2.0");
       slots_[i].request.set_prompt(options.prompt);
     }
@@ -69,6 +73,9 @@ class CreateLoop {
       slot.context->set_deadline(
           absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
       slot.response.Clear();
+      if (options_.request_ids) {
+        slot.request.set_request_id(NewRequestId(random_));
+      }
       slot.started = absl::Now();
     }
     slot.stub->async()->CreateVideo(
@@ -105,7 +112,6 @@ class CreateLoop {
     if (again) Launch(slot);
   }
 
-  const BenchEnv& env_;
   const GrpcCreateOptions options_;
   const absl::Time stop_at_;
   absl::Time start_;
@@ -113,15 +119,21 @@ class CreateLoop {
   absl::Mutex mu_;
   int64_t launched_ ABSL_GUARDED_BY(mu_) = 0;
   int active_ ABSL_GUARDED_BY(mu_) = 0;
+  std::mt19937_64 random_ ABSL_GUARDED_BY(mu_);
   GrpcCreateResult result_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
 
 absl::StatusOr<GrpcCreateResult> RunGrpcCreates(
-    const BenchEnv& env, const GrpcCreateOptions& options) {
-  CreateLoop loop(env, options);
+    const GatewayProcess& gateway, const GrpcCreateOptions& options) {
+  CreateLoop loop(gateway, options);
   return loop.Run();
+}
+
+absl::StatusOr<GrpcCreateResult> RunGrpcCreates(
+    const BenchEnv& env, const GrpcCreateOptions& options) {
+  return RunGrpcCreates(env.gateway(), options);
 }
 
 absl::StatusOr<std::vector<std::string>> CreateTasks(const BenchEnv& env,

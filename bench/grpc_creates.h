@@ -22,6 +22,9 @@ struct GrpcCreateOptions {
   absl::Duration duration = absl::InfiniteDuration();  // stop after this...
   int64_t max_count = -1;  // ...or this many (-1: no cap)
   bool keep_ids = false;   // return the task ids
+  // Give each create a fresh request_id (AIP-155), as an idempotent
+  // client would, so the gateway's ledger checks it.
+  bool request_ids = false;
 };
 
 struct GrpcCreateResult {
@@ -30,6 +33,9 @@ struct GrpcCreateResult {
   std::string first_error;
 };
 
+absl::StatusOr<GrpcCreateResult> RunGrpcCreates(
+    const GatewayProcess& gateway, const GrpcCreateOptions& options);
+// The same against the environment's main gateway.
 absl::StatusOr<GrpcCreateResult> RunGrpcCreates(
     const BenchEnv& env, const GrpcCreateOptions& options);
 

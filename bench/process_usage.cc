@@ -20,13 +20,20 @@ absl::StatusOr<ProcessUsage> ReadProcessUsage(pid_t pid) {
   std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
   std::string line;
   bool have_rss = false;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) != 0) continue;
-    std::istringstream fields(line.substr(6));
+  // "VmRSS:   12345 kB"
+  auto kib_after = [&line](std::size_t prefix) {
+    std::istringstream fields(line.substr(prefix));
     int64_t kib = 0;
     fields >> kib;
-    usage.rss_bytes = kib * 1024;
-    have_rss = true;
+    return kib * 1024;
+  };
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      usage.rss_bytes = kib_after(6);
+      have_rss = true;
+    } else if (line.rfind("VmHWM:", 0) == 0) {
+      usage.peak_rss_bytes = kib_after(6);
+    }
   }
   if (!have_rss) {
     return absl::NotFoundError(absl::StrCat("no VmRSS for pid ", pid));

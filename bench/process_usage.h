@@ -15,11 +15,12 @@ namespace seedance::bench {
 
 struct ProcessUsage {
   int64_t rss_bytes = 0;                      // VmRSS
+  int64_t peak_rss_bytes = 0;                 // VmHWM (high-water mark)
   absl::Duration cpu = absl::ZeroDuration();  // utime + stime
   absl::Time taken = absl::InfinitePast();    // when it was read
 };
 
-// Reads /proc/PID/status (VmRSS) and /proc/PID/stat (fields 14, 15).
+// Reads /proc/PID/status (VmRSS, VmHWM) and /proc/PID/stat (fields 14, 15).
 absl::StatusOr<ProcessUsage> ReadProcessUsage(pid_t pid);
 
 // CPU share of one core between two readings (1.0 = one core busy).

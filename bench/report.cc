@@ -83,6 +83,171 @@ bool CreateMet(const CreateResult& create) {
   return create.throughput_ratio >= 0.8;
 }
 
+bool StoreP50Met(const StoreCreateFigures& store) {
+  return store.p50_added_ms <= kStoreMaxAddedP50Ms;
+}
+bool StoreThroughputMet(const StoreCreateFigures& store) {
+  return store.throughput_ratio >= kStoreMinThroughputRatio;
+}
+
+double Mib(int64_t bytes) { return static_cast<double>(bytes) / 1048576.0; }
+
+void StoreCreateTable(std::string& out, const StoreCreateResult& result) {
+  absl::StrAppendFormat(
+      &out,
+      "\ncreate path by store (closed loop, %d in flight; medians of %d "
+      "alternating rounds of %s per store)\n",
+      result.concurrency, result.rounds, absl::FormatDuration(result.round));
+  for (const StoreCreateFigures& store : result.stores) {
+    if (!store.skipped.empty()) {
+      absl::StrAppendFormat(&out, "  --store=%s: skipped: %s\n", store.name,
+                            store.skipped);
+      continue;
+    }
+    absl::StrAppendFormat(&out, "  --store=%s\n", store.spec);
+    Row(out, "  creates",
+        absl::StrFormat("%.0f req/s, p50 %.2f ms, p99 %.2f ms",
+                        store.per_second, store.p50_ms, store.p99_ms),
+        absl::StrFormat("%d ok, %d errors", store.requests, store.errors));
+    if (store.errors > 0) {
+      Row(out, "  first error", store.first_error);
+    }
+    Row(out, "  CPU per create",
+        absl::StrFormat("bench %.0f + gateway %.0f + sim %.0f us",
+                        store.bench_cpu_us, store.gateway_cpu_us,
+                        store.sim_cpu_us));
+    if (store.name == "none") continue;
+    Row(out, "  throughput / none",
+        absl::StrFormat("%.0f %%", 100 * store.throughput_ratio),
+        absl::StrFormat(">= %.0f %%: %s", 100 * kStoreMinThroughputRatio,
+                        Verdict(StoreThroughputMet(store))));
+    Row(out, "  p50 / p99 added to none",
+        absl::StrFormat("%+.2f / %+.2f ms", store.p50_added_ms,
+                        store.p99_added_ms),
+        absl::StrFormat("p50 <= +%.0f ms: %s", kStoreMaxAddedP50Ms,
+                        Verdict(StoreP50Met(store))));
+    Row(out, "  gateway CPU per create / none",
+        absl::StrFormat("%.2fx", store.gateway_cpu_ratio));
+  }
+}
+
+void CreateRssTable(std::string& out, const CreateRssResult& result) {
+  absl::StrAppendFormat(
+      &out,
+      "\ngateway RSS after %d creates (tasks final at once, followers "
+      "ended)\n",
+      result.creates);
+  for (const CreateRssFigures& store : result.stores) {
+    absl::StrAppendFormat(&out, "  --store=%s\n", store.spec);
+    Row(out, "  RSS start / after / peak (VmHWM)",
+        absl::StrFormat("%.1f / %.1f / %.1f MiB", Mib(store.rss_start),
+                        Mib(store.rss_after), Mib(store.rss_peak)),
+        absl::StrFormat("%+.0f bytes per create", store.bytes_per_create));
+    Row(out, "  creates",
+        absl::StrFormat("%d ok, %d errors in %.1f s", store.creates,
+                        store.errors, absl::ToDoubleSeconds(store.create_time)),
+        absl::StrFormat("quiet %.1f s later",
+                        absl::ToDoubleSeconds(store.settle_time)));
+    if (store.errors > 0) Row(out, "  first error", store.first_error);
+  }
+}
+
+void StoreCreateJson(rapidjson::Writer<rapidjson::StringBuffer>& json,
+                     const StoreCreateResult& result) {
+  json.StartObject();
+  json.Key("concurrency");
+  json.Int(result.concurrency);
+  json.Key("rounds");
+  json.Int(result.rounds);
+  json.Key("round_ms");
+  json.Double(Ms(result.round));
+  json.Key("max_added_p50_ms");
+  json.Double(kStoreMaxAddedP50Ms);
+  json.Key("min_throughput_ratio");
+  json.Double(kStoreMinThroughputRatio);
+  json.Key("stores");
+  json.StartArray();
+  for (const StoreCreateFigures& store : result.stores) {
+    json.StartObject();
+    json.Key("name");
+    json.String(store.name.c_str());
+    if (!store.skipped.empty()) {
+      json.Key("skipped");
+      json.String(store.skipped.c_str());
+      json.EndObject();
+      continue;
+    }
+    json.Key("spec");
+    json.String(store.spec.c_str());
+    json.Key("requests");
+    json.Int64(store.requests);
+    json.Key("errors");
+    json.Int64(store.errors);
+    json.Key("per_second");
+    json.Double(store.per_second);
+    json.Key("p50_ms");
+    json.Double(store.p50_ms);
+    json.Key("p99_ms");
+    json.Double(store.p99_ms);
+    json.Key("bench_cpu_us");
+    json.Double(store.bench_cpu_us);
+    json.Key("gateway_cpu_us");
+    json.Double(store.gateway_cpu_us);
+    json.Key("sim_cpu_us");
+    json.Double(store.sim_cpu_us);
+    if (store.name != "none") {
+      json.Key("throughput_ratio");
+      json.Double(store.throughput_ratio);
+      json.Key("p50_added_ms");
+      json.Double(store.p50_added_ms);
+      json.Key("p99_added_ms");
+      json.Double(store.p99_added_ms);
+      json.Key("gateway_cpu_ratio");
+      json.Double(store.gateway_cpu_ratio);
+      json.Key("target_met");
+      json.Bool(StoreP50Met(store) && StoreThroughputMet(store));
+    }
+    json.EndObject();
+  }
+  json.EndArray();
+  json.EndObject();
+}
+
+void CreateRssJson(rapidjson::Writer<rapidjson::StringBuffer>& json,
+                   const CreateRssResult& result) {
+  json.StartObject();
+  json.Key("creates");
+  json.Int64(result.creates);
+  json.Key("stores");
+  json.StartArray();
+  for (const CreateRssFigures& store : result.stores) {
+    json.StartObject();
+    json.Key("name");
+    json.String(store.name.c_str());
+    json.Key("spec");
+    json.String(store.spec.c_str());
+    json.Key("creates");
+    json.Int64(store.creates);
+    json.Key("errors");
+    json.Int64(store.errors);
+    json.Key("create_seconds");
+    json.Double(absl::ToDoubleSeconds(store.create_time));
+    json.Key("settle_seconds");
+    json.Double(absl::ToDoubleSeconds(store.settle_time));
+    json.Key("rss_start_bytes");
+    json.Int64(store.rss_start);
+    json.Key("rss_after_bytes");
+    json.Int64(store.rss_after);
+    json.Key("rss_peak_bytes");
+    json.Int64(store.rss_peak);
+    json.Key("bytes_per_create");
+    json.Double(store.bytes_per_create);
+    json.EndObject();
+  }
+  json.EndArray();
+  json.EndObject();
+}
+
 // Naive GETs per task per (5 s) period over the gateway's per its period.
 double RatioPerPeriod(const FanoutResult& fanout) {
   const double gateway = fanout.gateway.back().gets_per_task_per_period;
@@ -199,6 +364,8 @@ std::string FormatTable(const Report& report) {
         absl::StrFormat("%.0f %%", 100 * c.throughput_ratio),
         absl::StrFormat(">= 80 %%: %s", Verdict(CreateMet(c))));
   }
+  if (report.store_create) StoreCreateTable(out, *report.store_create);
+  if (report.create_rss) CreateRssTable(out, *report.create_rss);
   return out;
 }
 
@@ -315,6 +482,14 @@ std::string FormatJson(const Report& report) {
     json.Key("target_met");
     json.Bool(CreateMet(c));
     json.EndObject();
+  }
+  if (report.store_create) {
+    json.Key("create_store");
+    StoreCreateJson(json, *report.store_create);
+  }
+  if (report.create_rss) {
+    json.Key("create_rss");
+    CreateRssJson(json, *report.create_rss);
   }
   json.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";

@@ -9,9 +9,11 @@
 #include <string>
 
 #include "bench/capacity_scenario.h"
+#include "bench/create_rss_scenario.h"
 #include "bench/create_scenario.h"
 #include "bench/delay_scenario.h"
 #include "bench/fanout_scenario.h"
+#include "bench/store_create_scenario.h"
 
 namespace seedance::bench {
 
@@ -23,6 +25,8 @@ struct Report {
   std::optional<DelayResult> delay_spread;  // changes spread over time
   std::optional<CapacityResult> capacity;
   std::optional<CreateResult> create;
+  std::optional<StoreCreateResult> store_create;
+  std::optional<CreateRssResult> create_rss;
 };
 
 std::string FormatTable(const Report& report);

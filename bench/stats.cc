@@ -30,6 +30,14 @@ Summary Summarize(std::vector<double> samples) {
   return summary;
 }
 
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const std::size_t middle = values.size() / 2;
+  if (values.size() % 2 == 1) return values[middle];
+  return (values[middle - 1] + values[middle]) / 2;
+}
+
 Summary SummarizeMillis(const std::vector<double>& micros) {
   std::vector<double> millis;
   millis.reserve(micros.size());

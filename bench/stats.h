@@ -26,6 +26,10 @@ double Percentile(const std::vector<double>& sorted, double p);
 // Sorts a copy and summarises it; an empty set gives all zeros.
 Summary Summarize(std::vector<double> samples);
 
+// The middle value (the mean of the two middle ones for an even count) of
+// per-round figures: one disturbed round does not move it. 0 when empty.
+double Median(std::vector<double> values);
+
 // Summarize of microsecond samples, in milliseconds.
 Summary SummarizeMillis(const std::vector<double>& micros);
 

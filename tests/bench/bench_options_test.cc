@@ -44,6 +44,59 @@ TEST(BenchOptionsTest, DelaySpreadRunIsOnByDefaultAndZeroSkipsIt) {
   EXPECT_FALSE(Parse({"--delay-spread=-1s"}).ok());
 }
 
+TEST(BenchOptionsTest, StoreScenariosRunByDefaultAtFullSize) {
+  absl::StatusOr<BenchOptions> options = Parse({});
+  ASSERT_TRUE(options.ok());
+  EXPECT_TRUE(options->Runs("create-store") && options->Runs("create-rss"));
+  EXPECT_EQ(options->store_create.duration, absl::Seconds(10));
+  EXPECT_EQ(options->store_create.rounds, 5);
+  EXPECT_TRUE(options->store_create.request_ids);
+  EXPECT_EQ(options->create_rss.creates, 100000);
+  // The other scenarios keep measuring the in-memory gateway.
+  EXPECT_EQ(options->env.store, "none");
+}
+
+TEST(BenchOptionsTest, StoreFlagsReachTheirScenarios) {
+  absl::StatusOr<BenchOptions> options =
+      Parse({"--scenario=create-store,create-rss", "--store-duration", "3s",
+             "--store-rounds=3", "--rss-creates", "5000", "--concurrency=16",
+             "--scratch-dir", "/var/tmp", "--no-request-ids", "--store",
+             "sqlite:/var/tmp/main.db"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_FALSE(options->Runs("create"));
+  EXPECT_TRUE(options->Runs("create-store") && options->Runs("create-rss"));
+  EXPECT_EQ(options->store_create.duration, absl::Seconds(3));
+  EXPECT_EQ(options->store_create.rounds, 3);
+  EXPECT_EQ(options->create_rss.creates, 5000);
+  EXPECT_EQ(options->store_create.concurrency, 16);
+  EXPECT_EQ(options->create_rss.concurrency, 16);
+  EXPECT_EQ(options->store_create.scratch_parent, "/var/tmp");
+  EXPECT_EQ(options->create_rss.scratch_parent, "/var/tmp");
+  EXPECT_FALSE(options->store_create.request_ids);
+  EXPECT_FALSE(options->create_rss.request_ids);
+  EXPECT_EQ(options->env.store, "sqlite:/var/tmp/main.db");
+}
+
+TEST(BenchOptionsTest, QuickShrinksTheStoreScenarios) {
+  absl::StatusOr<BenchOptions> options = Parse({"--quick"});
+  ASSERT_TRUE(options.ok());
+  EXPECT_LT(options->store_create.duration, absl::Seconds(10));
+  EXPECT_LT(options->create_rss.creates, 100000);
+  EXPECT_EQ(Parse({"--quick", "--rss-creates=300"})->create_rss.creates, 300);
+}
+
+TEST(BenchOptionsTest, StoreWithAPasswordIsRefusedWithoutEchoingIt) {
+  for (const char* spec : {"postgresql://bench:hunter2@localhost/db",
+                           "postgresql://localhost/db?password=hunter2"}) {
+    absl::StatusOr<BenchOptions> options = Parse({"--store", spec});
+    ASSERT_FALSE(options.ok()) << spec;
+    EXPECT_EQ(options.status().message().find("hunter2"),
+              absl::string_view::npos)
+        << options.status();
+  }
+  EXPECT_TRUE(Parse({"--store=postgresql://bench@localhost:5433/db"}).ok());
+}
+
 TEST(BenchOptionsTest, BadInputIsAnError) {
   EXPECT_FALSE(Parse({"--scenario", "nope"}).ok());
   EXPECT_FALSE(Parse({"--watchers", "-3"}).ok());
@@ -51,6 +104,11 @@ TEST(BenchOptionsTest, BadInputIsAnError) {
   EXPECT_FALSE(Parse({"--frobnicate"}).ok());
   EXPECT_FALSE(Parse({"--tasks"}).ok());
   EXPECT_FALSE(Parse({"--server-env", "NOEQUALS"}).ok());
+  EXPECT_FALSE(Parse({"--store-rounds", "0"}).ok());
+  EXPECT_FALSE(Parse({"--rss-creates", "many"}).ok());
+  EXPECT_FALSE(Parse({"--store-duration", "-1s"}).ok());
+  EXPECT_FALSE(Parse({"--store="}).ok());
+  EXPECT_FALSE(Parse({"--scenario", "create-stores"}).ok());
 }
 
 }  // namespace

@@ -36,5 +36,12 @@ TEST(SummarizeTest, EmptyIsAllZero) {
   EXPECT_EQ(summary.p99, 0);
 }
 
+TEST(MedianTest, OneDisturbedRoundDoesNotMoveIt) {
+  EXPECT_EQ(Median({10, 11, 900}), 11);
+  EXPECT_EQ(Median({4, 1, 3, 2}), 2.5);
+  EXPECT_EQ(Median({7}), 7);
+  EXPECT_EQ(Median({}), 0);
+}
+
 }  // namespace
 }  // namespace seedance::bench
