@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 
 namespace seedance::store {
 namespace {
@@ -134,11 +135,27 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
                           std::numeric_limits<int>::max()));
   rc = sqlite3_busy_timeout(db.get(), busy_ms);
   if (rc != SQLITE_OK) return SqliteError(db.get(), rc, "busy timeout");
+  // WAL: readers never block the writer. Switching a new file to it needs
+  // the exclusive lock, and two openers that both read the file first are
+  // in a deadlock SQLite breaks by answering SQLITE_BUSY at once, without
+  // its busy handler: trying again within the busy timeout is what SQLite
+  // asks of the application.
+  const absl::Time give_up = absl::Now() + options.busy_timeout;
+  absl::Duration pause = absl::Milliseconds(1);
+  for (;;) {
+    rc = sqlite3_exec(db.get(), "PRAGMA journal_mode=WAL", nullptr, nullptr,
+                      nullptr);
+    if (rc == SQLITE_OK) break;
+    if ((rc & 0xff) != SQLITE_BUSY || absl::Now() >= give_up) {
+      return SqliteError(db.get(), rc, "journal_mode=WAL");
+    }
+    absl::SleepFor(pause);
+    pause = std::min(pause * 2, absl::Milliseconds(50));
+  }
   std::unique_ptr<SqliteConnection> conn(new SqliteConnection(std::move(db)));
-  // WAL: readers never block the writer; NORMAL: see the header.
+  // NORMAL: see the header.
   for (const char* pragma :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-        "PRAGMA foreign_keys=ON"}) {
+       {"PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
     if (absl::Status s = conn->Script(pragma); !s.ok()) return s;
   }
   return conn;
