@@ -65,6 +65,17 @@ std::shared_ptr<TaskPoller> PollerRegistry::LivePollerLocked(
   return StartPollerLocked(key, std::move(seed), absl::ZeroDuration());
 }
 
+std::shared_ptr<TaskPoller> PollerRegistry::PollerForLocked(
+    const TaskKey& key) {
+  if (std::shared_ptr<TaskPoller> poller = LivePollerLocked(key)) {
+    return poller;
+  }
+  // Nothing known of the task: the poller starts from the upstream alone.
+  TaskSeed seed;
+  seed.owner = OwnerOf(key);
+  return StartPollerLocked(key, std::move(seed), absl::ZeroDuration());
+}
+
 absl::optional<v1::Video> PollerRegistry::Follow(const TaskKey& key,
                                                  TaskSeed seed,
                                                  absl::Duration first_poll) {
@@ -102,13 +113,7 @@ void PollerRegistry::AttachWatcherLocked(
   // A poller may end idle (by itself, under its own lock only) between the
   // lookup and the call: the second round then starts a new one.
   for (;;) {
-    std::shared_ptr<TaskPoller> poller = LivePollerLocked(key);
-    if (poller == nullptr) {
-      TaskSeed seed;
-      seed.owner = OwnerOf(key);
-      poller = StartPollerLocked(key, std::move(seed), absl::ZeroDuration());
-    }
-    if (poller->AddWatcher(sink)) return;
+    if (PollerForLocked(key)->AddWatcher(sink)) return;
   }
 }
 
@@ -153,12 +158,7 @@ void PollerRegistry::Get(const TaskKey& key, absl::Duration max_age,
 void PollerRegistry::AttachGetLocked(const TaskKey& key, PendingGet get,
                                      Deferred& deferred) {
   for (;;) {  // as in AttachWatcherLocked
-    std::shared_ptr<TaskPoller> poller = LivePollerLocked(key);
-    if (poller == nullptr) {
-      TaskSeed seed;
-      seed.owner = OwnerOf(key);
-      poller = StartPollerLocked(key, std::move(seed), absl::ZeroDuration());
-    }
+    std::shared_ptr<TaskPoller> poller = PollerForLocked(key);
     absl::StatusOr<v1::Video> answer = absl::UnknownError("");
     switch (poller->Get(get.max_age, get.deadline, get.done, answer)) {
       case TaskPoller::GetOutcome::kAnswered:

@@ -110,6 +110,9 @@ class PollerRegistry {
   // The live poller of `key`: a fresh one replaces one that ended idle.
   std::shared_ptr<TaskPoller> LivePollerLocked(const TaskKey& key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The live poller of `key`, or a new unseeded one polling at once.
+  std::shared_ptr<TaskPoller> PollerForLocked(const TaskKey& key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AttachWatcherLocked(const TaskKey& key,
                            const std::shared_ptr<WatchSink>& sink)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
