@@ -81,9 +81,20 @@ if [ -n "$NGHTTP" ]; then
 fi
 
 # A watch left open, then SIGTERM (with 10 never-reading watches, if nghttp).
-"${CURL[@]}" -d "{\"id\":\"$ID\"}" "$URL/seedance.v1.VideoService/WatchVideo" \
-  >"$WORK/watch.out" 2>"$WORK/watch.log" &
-WATCH=$!
+# The client sees the cancelled streams end a moment before the gateway has
+# freed their slots, so a refused watch (RESOURCE_EXHAUSTED) is opened again
+# until it is admitted, for 10 s at most.
+for _ in $(seq 1000); do
+  "${CURL[@]}" -d "{\"id\":\"$ID\"}" "$URL/seedance.v1.VideoService/WatchVideo" \
+    >"$WORK/watch.out" 2>"$WORK/watch.log" &
+  WATCH=$!
+  while kill -0 "$WATCH" 2>/dev/null && ! grep -q 'VIDEO_STATUS_QUEUED' "$WORK/watch.out"; do
+    sleep 0.01
+  done
+  grep -q 'VIDEO_STATUS_QUEUED' "$WORK/watch.out" && break
+  grep -qi "resource_exhausted" "$WORK/watch.log" "$WORK/watch.out" ||
+    fail "watch ended before its first state: $(cat "$WORK/watch.log")"
+done
 wait_for "$WORK/watch.out" 'VIDEO_STATUS_QUEUED'
 if [ -n "$NGHTTP" ]; then
   never_reading 10 "$WORK/stuck2.out"
