@@ -197,13 +197,15 @@ absl::Status GatewayServer::OpenStore() {
   owners_ = std::make_unique<store::OwnerHasher>(*std::move(secret));
   // As many threads as connections: SQLite has one (it writes one
   // transaction at a time), and more threads would only take turns at it.
-  store_threads_ = std::make_unique<ThreadPool>(
-      absl::StartsWith(config_.store, "sqlite:") ? 1
-                                                 : config_.store_connections);
+  const int threads = absl::StartsWith(config_.store, "sqlite:")
+                          ? 1
+                          : config_.store_connections;
+  store_threads_ = std::make_unique<ThreadPool>(threads);
   // Bounded: a store slower than the traffic refuses the excess at once
-  // (creates get UNAVAILABLE) instead of queueing without limit.
-  async_store_ =
-      std::make_unique<store::AsyncTaskStore>(*store_, *store_threads_, 10000);
+  // (creates get UNAVAILABLE) instead of queueing without limit. Writes
+  // that wait are committed together, one batch per thread at most.
+  async_store_ = std::make_unique<store::AsyncTaskStore>(
+      *store_, *store_threads_, 10000, /*write_batches=*/threads);
   recorder_ =
       std::make_unique<StoreRecorder>(*async_store_, *scheduler_, *backoff_);
   return absl::OkStatus();

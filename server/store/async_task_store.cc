@@ -46,55 +46,62 @@ class PostedCall {
 }  // namespace
 
 AsyncTaskStore::AsyncTaskStore(TaskStore& store, Executor& executor,
-                               int max_pending)
-    : store_(store), executor_(executor), max_pending_(max_pending) {}
+                               int max_pending, int write_batches,
+                               int max_batch)
+    : store_(store),
+      executor_(executor),
+      max_pending_(max_pending),
+      batcher_(store, executor, write_batches, max_batch) {}
+
+template <typename Done>
+bool AsyncTaskStore::Admit(Done& done) {
+  if (pending_.fetch_add(1, std::memory_order_relaxed) < max_pending_) {
+    return true;
+  }
+  pending_.fetch_sub(1, std::memory_order_relaxed);
+  std::move(done)(absl::UnavailableError(
+      absl::StrCat("the task store is overloaded (", max_pending_,
+                   " calls waiting); retry later")));
+  return false;
+}
 
 template <typename T>
 void AsyncTaskStore::Post(absl::AnyInvocable<absl::StatusOr<T>() &&> call,
                           Callback<T> done) {
-  if (pending_.fetch_add(1, std::memory_order_relaxed) >= max_pending_) {
-    pending_.fetch_sub(1, std::memory_order_relaxed);
-    std::move(done)(absl::UnavailableError(
-        absl::StrCat("the task store is overloaded (", max_pending_,
-                     " calls waiting); retry later")));
-    return;
-  }
+  if (!Admit(done)) return;
   executor_.Run(PostedCall<T>(std::move(call), std::move(done), pending_));
+}
+
+template <size_t kIndex, typename Done>
+void AsyncTaskStore::Write(WriteCall call, Done done) {
+  if (!Admit(done)) return;
+  batcher_.Submit(std::move(call),
+                  [this, done = std::move(done)](WriteResult result) mutable {
+                    // Counted down first: the callback may post the next call.
+                    pending_.fetch_sub(1, std::memory_order_relaxed);
+                    std::move(done)(absl::get<kIndex>(std::move(result)));
+                  });
 }
 
 void AsyncTaskStore::BeginCreate(NewCreate create, absl::Time now,
                                  Callback<BeginResult> done) {
-  Post<BeginResult>([this, create = std::move(create),
-                     now]() { return store_.BeginCreate(create, now); },
-                    std::move(done));
+  Write<0>(BeginCreateCall{std::move(create), now}, std::move(done));
 }
 
 void AsyncTaskStore::FinishCreate(int64_t row_id, CreateState outcome,
                                   v1::Video video, absl::Status error,
                                   absl::Time now, StatusCallback done) {
-  Post<absl::monostate>(
-      [this, row_id, outcome, video = std::move(video),
-       error = std::move(error), now]() -> absl::StatusOr<absl::monostate> {
-        absl::Status s =
-            store_.FinishCreate(row_id, outcome, video, error, now);
-        if (!s.ok()) return s;
-        return absl::monostate();
-      },
-      [done =
-           std::move(done)](const absl::StatusOr<absl::monostate>& r) mutable {
-        std::move(done)(r.status());
-      });
+  Write<1>(FinishCreateCall{row_id, outcome, std::move(video), std::move(error),
+                            now},
+           std::move(done));
 }
 
 void AsyncTaskStore::RecordObservation(std::string owner, std::string task_id,
                                        Observation observation,
                                        Callback<TaskRecord> done) {
-  Post<TaskRecord>(
-      [this, owner = std::move(owner), task_id = std::move(task_id),
-       observation = std::move(observation)]() {
-        return store_.RecordObservation(owner, task_id, observation);
-      },
-      std::move(done));
+  Write<2>(RecordObservationCall{std::move(owner), std::move(task_id),
+                                 std::move(observation)},
+           std::move(done));
 }
 
 void AsyncTaskStore::GetTask(std::string owner, std::string task_id,

@@ -7,6 +7,10 @@
 //     // runs on a store thread (or at once on the caller's, see below)
 //   });
 //
+// Writes (BeginCreate, FinishCreate, RecordObservation) go through a
+// WriteBatcher: those that arrive while the store is busy are committed
+// together (group commit). Reads run one call per closure.
+//
 // Every callback runs exactly once. When `max_pending` calls already wait
 // (the store is slower than the traffic), or the executor has stopped, the
 // callback gets UNAVAILABLE at once, on the calling thread: a slow store
@@ -22,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "server/common/executor.h"
 #include "server/store/task_store.h"
+#include "server/store/write_batcher.h"
 
 namespace seedance::store {
 
@@ -31,8 +36,11 @@ class AsyncTaskStore {
   using Callback = absl::AnyInvocable<void(absl::StatusOr<T>) &&>;
   using StatusCallback = absl::AnyInvocable<void(absl::Status) &&>;
 
-  // `store` and `executor` outlive this object.
-  AsyncTaskStore(TaskStore& store, Executor& executor, int max_pending);
+  // `store` and `executor` outlive this object. At most `write_batches`
+  // batches of writes run at once (one per store connection) and a batch
+  // holds at most `max_batch` writes.
+  AsyncTaskStore(TaskStore& store, Executor& executor, int max_pending,
+                 int write_batches = 1, int max_batch = 64);
 
   void BeginCreate(NewCreate create, absl::Time now,
                    Callback<BeginResult> done);
@@ -48,14 +56,25 @@ class AsyncTaskStore {
   int pending() const { return pending_.load(std::memory_order_relaxed); }
 
  private:
+  // Counts a call in `pending_`, or answers `done` UNAVAILABLE at once when
+  // `max_pending_` calls already wait. False: refused.
+  template <typename Done>
+  bool Admit(Done& done);
+
   // Runs `call` on the executor and hands its result to `done`.
   template <typename T>
   void Post(absl::AnyInvocable<absl::StatusOr<T>() &&> call, Callback<T> done);
+
+  // Queues the write `call` (its result is alternative `kIndex` of
+  // WriteResult) in the batcher and hands its result to `done`.
+  template <size_t kIndex, typename Done>
+  void Write(WriteCall call, Done done);
 
   TaskStore& store_;
   Executor& executor_;
   const int max_pending_;
   std::atomic<int> pending_{0};
+  WriteBatcher batcher_;
 };
 
 }  // namespace seedance::store

@@ -81,21 +81,79 @@ absl::StatusOr<int> SqlTaskStore::schema_version() {
   return SchemaVersion(**conn);
 }
 
-absl::StatusOr<BeginResult> SqlTaskStore::BeginCreate(const NewCreate& create,
-                                                      absl::Time now) {
-  if (create.owner.empty()) {
-    return absl::InvalidArgumentError("owner: required");
-  }
+template <typename T, typename Body>
+absl::StatusOr<T> SqlTaskStore::InTransaction(Body body) {
   absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
   SqlTransaction tx(**conn);
   if (absl::Status s = tx.Begin(); !s.ok()) return s;
+  absl::StatusOr<T> result = body(**conn);
+  if (!result.ok()) return result;  // rolled back
+  if (absl::Status s = tx.Commit(); !s.ok()) return s;
+  return result;
+}
+
+std::vector<WriteResult> SqlTaskStore::WriteBatch(
+    absl::Span<const WriteCall> batch) {
+  if (batch.size() > 1) {
+    absl::StatusOr<std::vector<WriteResult>> together = WriteTogether(batch);
+    if (together.ok()) return *std::move(together);
+  }
+  // One call, or a batch that failed somewhere: each call alone, so that
+  // each gets its own answer and a bad one fails only itself.
+  return TaskStore::WriteBatch(batch);
+}
+
+absl::StatusOr<std::vector<WriteResult>> SqlTaskStore::WriteTogether(
+    absl::Span<const WriteCall> batch) {
+  return InTransaction<std::vector<WriteResult>>(
+      [&](SqlConnection& conn) -> absl::StatusOr<std::vector<WriteResult>> {
+        std::vector<WriteResult> results;
+        results.reserve(batch.size());
+        for (const WriteCall& call : batch) {
+          absl::Status status = absl::OkStatus();
+          if (const auto* begin = absl::get_if<BeginCreateCall>(&call)) {
+            absl::StatusOr<BeginResult> r =
+                BeginCreateIn(conn, begin->create, begin->now);
+            status = r.status();
+            results.emplace_back(absl::in_place_index<0>, std::move(r));
+          } else if (const auto* finish =
+                         absl::get_if<FinishCreateCall>(&call)) {
+            status = FinishCreateIn(conn, finish->row_id, finish->outcome,
+                                    finish->video, finish->error, finish->now);
+            results.emplace_back(absl::in_place_index<1>, status);
+          } else if (const auto* seen =
+                         absl::get_if<RecordObservationCall>(&call)) {
+            absl::StatusOr<TaskRecord> r = RecordObservationIn(
+                conn, seen->owner, seen->task_id, seen->observation);
+            status = r.status();
+            results.emplace_back(absl::in_place_index<2>, std::move(r));
+          }
+          // The whole batch is undone; WriteBatch runs each call alone.
+          if (!status.ok()) return status;
+        }
+        return results;
+      });
+}
+
+absl::StatusOr<BeginResult> SqlTaskStore::BeginCreate(const NewCreate& create,
+                                                      absl::Time now) {
+  return InTransaction<BeginResult>(
+      [&](SqlConnection& conn) { return BeginCreateIn(conn, create, now); });
+}
+
+absl::StatusOr<BeginResult> SqlTaskStore::BeginCreateIn(SqlConnection& conn,
+                                                        const NewCreate& create,
+                                                        absl::Time now) {
+  if (create.owner.empty()) {
+    return absl::InvalidArgumentError("owner: required");
+  }
   v1::Video video;
   video.set_model(create.model);
   // A request_id already used by this owner makes nothing new: the unique
   // index turns the insert into a no-op (also against a concurrent insert,
   // which it waits for), and the earlier row is read instead.
-  absl::StatusOr<SqlResult> inserted = (*conn)->Query(
+  absl::StatusOr<SqlResult> inserted = conn.Query(
       "INSERT INTO tasks (owner, request_id, request_hash, model, "
       "create_state, status, sequence, video, price, create_time, "
       "update_time) VALUES ($1, $2, $3, $4, 1, 0, 0, $5, $6, $7, $7) "
@@ -119,11 +177,10 @@ absl::StatusOr<BeginResult> SqlTaskStore::BeginCreate(const NewCreate& create,
     *r.video.mutable_price() = create.price;
     r.create_time = r.update_time = now;
     result.send = true;
-    if (absl::Status s = tx.Commit(); !s.ok()) return s;
     return result;
   }
   absl::StatusOr<TaskRecord> earlier = OneTask(
-      (*conn)->Query(
+      conn.Query(
           SelectTasks() + "WHERE owner = $1 AND request_id = $2",
           {SqlValue::Text(create.owner), SqlValue::Text(create.request_id)}),
       absl::StrCat("request_id ", create.request_id));
@@ -135,7 +192,7 @@ absl::StatusOr<BeginResult> SqlTaskStore::BeginCreate(const NewCreate& create,
   }
   // A refused create may be sent again. The state check makes the takeover
   // atomic: of concurrent retries, one changes the row.
-  absl::StatusOr<SqlResult> retaken = (*conn)->Query(
+  absl::StatusOr<SqlResult> retaken = conn.Query(
       "UPDATE tasks SET create_state = 1, create_error_code = 0, "
       "create_error_message = '', create_time = $2, update_time = $2 "
       "WHERE row_id = $1 AND create_state = 4",
@@ -147,7 +204,6 @@ absl::StatusOr<BeginResult> SqlTaskStore::BeginCreate(const NewCreate& create,
     result.record.create_time = result.record.update_time = now;
     result.send = true;
   }
-  if (absl::Status s = tx.Commit(); !s.ok()) return s;
   return result;
 }
 
@@ -155,20 +211,31 @@ absl::Status SqlTaskStore::FinishCreate(int64_t row_id, CreateState outcome,
                                         const v1::Video& video,
                                         const absl::Status& error,
                                         absl::Time now) {
+  return InTransaction<absl::monostate>(
+             [&](SqlConnection& conn) -> absl::StatusOr<absl::monostate> {
+               absl::Status s =
+                   FinishCreateIn(conn, row_id, outcome, video, error, now);
+               if (!s.ok()) return s;
+               return absl::monostate();
+             })
+      .status();
+}
+
+absl::Status SqlTaskStore::FinishCreateIn(SqlConnection& conn, int64_t row_id,
+                                          CreateState outcome,
+                                          const v1::Video& video,
+                                          const absl::Status& error,
+                                          absl::Time now) {
   absl::StatusOr<SqlResult> updated;
   if (outcome == CreateState::kCreated) {
     if (absl::Status s = upstream::ValidateTaskId(video.id(), "id"); !s.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("a created task needs a valid id: ", s.message()));
     }
-    absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
-    if (!conn.ok()) return conn.status();
-    SqlTransaction tx(**conn);
-    if (absl::Status s = tx.Begin(); !s.ok()) return s;
     // A poll may have recorded the task (as seen elsewhere) before this
     // outcome could be written (the store was down in between): the row
     // of the create takes that row's transitions and newer state over.
-    absl::StatusOr<SqlResult> seen = (*conn)->Query(
+    absl::StatusOr<SqlResult> seen = conn.Query(
         "SELECT s.row_id, s.status, s.sequence, s.video, s.update_time, "
         "s.final FROM tasks s JOIN tasks p ON p.owner = s.owner "
         "WHERE p.row_id = $1 AND p.create_state = 1 AND s.task_id = $2 "
@@ -195,14 +262,14 @@ absl::Status SqlTaskStore::FinishCreate(int64_t row_id, CreateState outcome,
         final = SqlValue::Int(row[5].AsInt());
       }
       absl::StatusOr<SqlResult> moved =
-          (*conn)->Query("UPDATE transitions SET row_id = $1 WHERE row_id = $2",
-                         {SqlValue::Int(row_id), SqlValue::Int(seen_row)});
+          conn.Query("UPDATE transitions SET row_id = $1 WHERE row_id = $2",
+                     {SqlValue::Int(row_id), SqlValue::Int(seen_row)});
       if (!moved.ok()) return moved.status();
-      absl::StatusOr<SqlResult> dropped = (*conn)->Query(
+      absl::StatusOr<SqlResult> dropped = conn.Query(
           "DELETE FROM tasks WHERE row_id = $1", {SqlValue::Int(seen_row)});
       if (!dropped.ok()) return dropped.status();
     }
-    updated = (*conn)->Query(
+    updated = conn.Query(
         "UPDATE tasks SET create_state = 2, task_id = $2, status = $3, "
         "video = $4, update_time = $5, final = $6, sequence = $7 "
         "WHERE row_id = $1 AND create_state = 1",
@@ -214,7 +281,7 @@ absl::Status SqlTaskStore::FinishCreate(int64_t row_id, CreateState outcome,
           absl::StrCat("task row ", row_id, " is not a pending create"));
     }
     if (!took_over_newer && StageSequence(video.status()) > 0) {
-      absl::StatusOr<SqlResult> transition = (*conn)->Query(
+      absl::StatusOr<SqlResult> transition = conn.Query(
           "INSERT INTO transitions (row_id, sequence, status, "
           "upstream_status, observed) VALUES ($1, $2, $3, $4, $5) "
           "ON CONFLICT (row_id, sequence) DO NOTHING",
@@ -224,15 +291,13 @@ absl::Status SqlTaskStore::FinishCreate(int64_t row_id, CreateState outcome,
            SqlValue::Int(ToMicros(now))});
       if (!transition.ok()) return transition.status();
     }
-    return tx.Commit();
+    return absl::OkStatus();
   } else if (outcome == CreateState::kRejected ||
              outcome == CreateState::kUnknown) {
     // An error-less failure still needs a code: UNKNOWN says "no answer".
     const absl::StatusCode code =
         error.ok() ? absl::StatusCode::kUnknown : error.code();
-    absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
-    if (!conn.ok()) return conn.status();
-    updated = (*conn)->Query(
+    updated = conn.Query(
         "UPDATE tasks SET create_state = $2, create_error_code = $3, "
         "create_error_message = $4, update_time = $5 "
         "WHERE row_id = $1 AND create_state = 1",
@@ -255,15 +320,19 @@ absl::Status SqlTaskStore::FinishCreate(int64_t row_id, CreateState outcome,
 absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservation(
     const std::string& owner, const std::string& task_id,
     const Observation& observation) {
-  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  SqlTransaction tx(**conn);
-  if (absl::Status s = tx.Begin(); !s.ok()) return s;
+  return InTransaction<TaskRecord>([&](SqlConnection& conn) {
+    return RecordObservationIn(conn, owner, task_id, observation);
+  });
+}
+
+absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservationIn(
+    SqlConnection& conn, const std::string& owner, const std::string& task_id,
+    const Observation& observation) {
   const v1::Video& v = observation.video;
   const SqlValue final = SqlValue::Int(IsFinal(v.status()) ? 1 : 0);
   const SqlValue at = SqlValue::Int(ToMicros(observation.observed));
   // First sight of a task created elsewhere: recorded without a price.
-  absl::StatusOr<SqlResult> seen = (*conn)->Query(
+  absl::StatusOr<SqlResult> seen = conn.Query(
       "INSERT INTO tasks (owner, task_id, request_hash, model, create_state, "
       "status, sequence, video, create_time, update_time, final) "
       "VALUES ($1, $2, '', $3, 5, $4, $5, $6, $7, $7, $8) "
@@ -278,7 +347,7 @@ absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservation(
   if (changed_row == 0) {
     // A newer sequence is a transition (new state, new update_time); the
     // same sequence refreshes the state only; an older one is stale.
-    absl::StatusOr<SqlResult> updated = (*conn)->Query(
+    absl::StatusOr<SqlResult> updated = conn.Query(
         "UPDATE tasks SET video = $3, status = $4, final = $5, "
         "update_time = CASE WHEN sequence < $6 THEN $7 ELSE update_time END, "
         "sequence = $6 WHERE owner = $1 AND task_id = $2 AND sequence <= $6 "
@@ -290,7 +359,7 @@ absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservation(
     changed_row = updated->rows.empty() ? 0 : updated->rows[0][0].AsInt();
   }
   if (changed_row != 0 && observation.sequence > 0) {
-    absl::StatusOr<SqlResult> transition = (*conn)->Query(
+    absl::StatusOr<SqlResult> transition = conn.Query(
         "INSERT INTO transitions (row_id, sequence, status, upstream_status, "
         "observed) VALUES ($1, $2, $3, $4, $5) "
         "ON CONFLICT (row_id, sequence) DO NOTHING",
@@ -298,13 +367,9 @@ absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservation(
          SqlValue::Int(v.status()), SqlValue::Text(v.upstream_status()), at});
     if (!transition.ok()) return transition.status();
   }
-  absl::StatusOr<TaskRecord> record = OneTask(
-      (*conn)->Query(SelectTasks() + "WHERE owner = $1 AND task_id = $2",
-                     {SqlValue::Text(owner), SqlValue::Text(task_id)}),
-      absl::StrCat("task ", task_id));
-  if (!record.ok()) return record.status();
-  if (absl::Status s = tx.Commit(); !s.ok()) return s;
-  return record;
+  return OneTask(conn.Query(SelectTasks() + "WHERE owner = $1 AND task_id = $2",
+                            {SqlValue::Text(owner), SqlValue::Text(task_id)}),
+                 absl::StrCat("task ", task_id));
 }
 
 absl::StatusOr<TaskRecord> SqlTaskStore::GetTask(const std::string& owner,

@@ -47,9 +47,33 @@ class SqlTaskStore final : public TaskStore {
                                                          int limit) override;
   absl::StatusOr<int64_t> ExpireBefore(absl::Time cutoff) override;
   absl::StatusOr<std::string> OwnerKey() override;
+  // Group commit: the batch in one transaction on one connection.
+  std::vector<WriteResult> WriteBatch(
+      absl::Span<const WriteCall> batch) override;
 
  private:
   explicit SqlTaskStore(std::unique_ptr<ConnectionPool> pool);
+
+  // Runs `body(conn)` in a write transaction on a pooled connection:
+  // committed if it succeeds, rolled back if not.
+  template <typename T, typename Body>
+  absl::StatusOr<T> InTransaction(Body body);
+
+  // Every call of `batch` in one transaction; the first failure undoes
+  // them all and is returned.
+  absl::StatusOr<std::vector<WriteResult>> WriteTogether(
+      absl::Span<const WriteCall> batch);
+
+  // The write methods' statements, run inside the caller's transaction.
+  absl::StatusOr<BeginResult> BeginCreateIn(SqlConnection& conn,
+                                            const NewCreate& create,
+                                            absl::Time now);
+  absl::Status FinishCreateIn(SqlConnection& conn, int64_t row_id,
+                              CreateState outcome, const v1::Video& video,
+                              const absl::Status& error, absl::Time now);
+  absl::StatusOr<TaskRecord> RecordObservationIn(
+      SqlConnection& conn, const std::string& owner, const std::string& task_id,
+      const Observation& observation);
 
   const std::unique_ptr<ConnectionPool> pool_;
 };

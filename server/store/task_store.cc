@@ -11,6 +11,48 @@
 
 namespace seedance::store {
 
+WriteResult WriteFailed(const WriteCall& call, absl::Status status) {
+  switch (call.index()) {
+    case 0:
+      return WriteResult(absl::in_place_index<0>, std::move(status));
+    case 1:
+      return WriteResult(absl::in_place_index<1>, std::move(status));
+    default:
+      return WriteResult(absl::in_place_index<2>, std::move(status));
+  }
+}
+
+std::vector<WriteResult> TaskStore::WriteBatch(
+    absl::Span<const WriteCall> batch) {
+  std::vector<WriteResult> results;
+  results.reserve(batch.size());
+  for (const WriteCall& call : batch) {
+    results.push_back(RunAlone(call));
+  }
+  return results;
+}
+
+WriteResult TaskStore::RunAlone(const WriteCall& call) {
+  struct Visitor {
+    TaskStore& store;
+    WriteResult operator()(const BeginCreateCall& c) {
+      return WriteResult(absl::in_place_index<0>,
+                         store.BeginCreate(c.create, c.now));
+    }
+    WriteResult operator()(const FinishCreateCall& c) {
+      return WriteResult(
+          absl::in_place_index<1>,
+          store.FinishCreate(c.row_id, c.outcome, c.video, c.error, c.now));
+    }
+    WriteResult operator()(const RecordObservationCall& c) {
+      return WriteResult(
+          absl::in_place_index<2>,
+          store.RecordObservation(c.owner, c.task_id, c.observation));
+    }
+  };
+  return absl::visit(Visitor{*this}, call);
+}
+
 absl::StatusOr<std::unique_ptr<TaskStore>> OpenTaskStore(
     const std::string& spec, const StoreOptions& options) {
   ConnectionPool::Factory factory;

@@ -29,6 +29,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "absl/types/span.h"
+#include "absl/types/variant.h"
 #include "seedance/v1/video_service.pb.h"
 
 namespace seedance::store {
@@ -142,9 +144,43 @@ struct ListPage {
   std::string next_page_token;    // empty: last page
 };
 
+// One write call of a batch (TaskStore::WriteBatch), with its arguments.
+struct BeginCreateCall {
+  NewCreate create;
+  absl::Time now;
+};
+struct FinishCreateCall {
+  int64_t row_id = 0;
+  CreateState outcome = CreateState::kPending;
+  v1::Video video;
+  absl::Status error;
+  absl::Time now;
+};
+struct RecordObservationCall {
+  std::string owner;
+  std::string task_id;
+  Observation observation;
+};
+using WriteCall =
+    absl::variant<BeginCreateCall, FinishCreateCall, RecordObservationCall>;
+// A write call's result: what the method of the same name returns.
+using WriteResult = absl::variant<absl::StatusOr<BeginResult>, absl::Status,
+                                  absl::StatusOr<TaskRecord>>;
+
+// The result `call` gets when it fails with `status` (not OK) before it ran.
+WriteResult WriteFailed(const WriteCall& call, absl::Status status);
+
 class TaskStore {
  public:
   virtual ~TaskStore() = default;
+
+  // Group commit: runs the write calls of `batch` in order and returns
+  // their results, each what the call would have returned alone. A store
+  // may run them in one transaction (one commit, one disk flush, the pages
+  // they share written once); if any fails, it runs each alone instead, so
+  // one bad call never fails the others. The default runs each alone.
+  virtual std::vector<WriteResult> WriteBatch(
+      absl::Span<const WriteCall> batch);
 
   // Records a create before it is sent. With a request_id already used by
   // the owner, returns that record instead (send = false), except a
@@ -201,6 +237,10 @@ class TaskStore {
   // first gateway that asks, then the same for every replica on this
   // store.
   virtual absl::StatusOr<std::string> OwnerKey() = 0;
+
+ protected:
+  // Runs one write call through the method of its name.
+  WriteResult RunAlone(const WriteCall& call);
 };
 
 // How OpenTaskStore connects.

@@ -478,6 +478,78 @@ TEST_P(TaskStoreContract, EverythingSurvivesReopening) {
   EXPECT_EQ(task.update_time, kT0 + absl::Seconds(5));
 }
 
+TEST_P(TaskStoreContract, BatchOfWritesAnswersEachAsIfItRanAlone) {
+  ASSERT_OK_AND_ASSIGN(BeginResult earlier, store_->BeginCreate(Create(), kT0));
+  std::vector<WriteCall> batch;
+  batch.push_back(BeginCreateCall{Create("owner-a", "req-1"), kT0});
+  // The same request_id in the same batch: recorded once, sent once.
+  batch.push_back(BeginCreateCall{Create("owner-a", "req-1"), kT0});
+  batch.push_back(
+      FinishCreateCall{earlier.record.row_id, CreateState::kCreated,
+                       Upstream("cgt-1", v1::VIDEO_STATUS_QUEUED, "queued"),
+                       absl::OkStatus(), kT0 + absl::Seconds(1)});
+  batch.push_back(
+      RecordObservationCall{"owner-a", "cgt-1",
+                            Seen("cgt-1", v1::VIDEO_STATUS_RUNNING, "running",
+                                 20, kT0 + absl::Seconds(2))});
+  std::vector<WriteResult> results = store_->WriteBatch(batch);
+  ASSERT_THAT(results, SizeIs(4));
+  const auto& first = absl::get<0>(results[0]);
+  const auto& second = absl::get<0>(results[1]);
+  ASSERT_OK(first.status());
+  ASSERT_OK(second.status());
+  EXPECT_TRUE(first->send);
+  EXPECT_FALSE(second->send);
+  EXPECT_EQ(second->record.row_id, first->record.row_id);
+  EXPECT_OK(absl::get<1>(results[2]));
+  const auto& seen = absl::get<2>(results[3]);
+  ASSERT_OK(seen.status());
+  EXPECT_EQ(seen->video.status(), v1::VIDEO_STATUS_RUNNING);
+  EXPECT_EQ(seen->sequence, 20);
+  // All of it is stored.
+  ASSERT_OK_AND_ASSIGN(TaskRecord task, store_->GetTask("owner-a", "cgt-1"));
+  EXPECT_EQ(task.video.status(), v1::VIDEO_STATUS_RUNNING);
+  ASSERT_OK_AND_ASSIGN(auto transitions,
+                       store_->Transitions("owner-a", "cgt-1"));
+  EXPECT_THAT(transitions, SizeIs(2));
+  ASSERT_OK(store_->GetByRequestId("owner-a", "req-1").status());
+}
+
+TEST_P(TaskStoreContract, BadWriteInABatchFailsOnlyItself) {
+  ASSERT_OK_AND_ASSIGN(BeginResult pending, store_->BeginCreate(Create(), kT0));
+  std::vector<WriteCall> batch;
+  batch.push_back(BeginCreateCall{Create("owner-a", "req-1"), kT0});
+  // Not a pending create: refused, as alone.
+  batch.push_back(
+      FinishCreateCall{pending.record.row_id + 1000, CreateState::kCreated,
+                       Upstream("cgt-9", v1::VIDEO_STATUS_QUEUED, "queued"),
+                       absl::OkStatus(), kT0});
+  batch.push_back(
+      FinishCreateCall{pending.record.row_id, CreateState::kCreated,
+                       Upstream("cgt-1", v1::VIDEO_STATUS_QUEUED, "queued"),
+                       absl::OkStatus(), kT0});
+  // No owner: refused, as alone.
+  batch.push_back(BeginCreateCall{Create(""), kT0});
+  std::vector<WriteResult> results = store_->WriteBatch(batch);
+  ASSERT_THAT(results, SizeIs(4));
+  ASSERT_OK(absl::get<0>(results[0]).status());
+  EXPECT_TRUE(absl::get<0>(results[0])->send);
+  EXPECT_THAT(absl::get<1>(results[1]),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("not a pending create")));
+  EXPECT_OK(absl::get<1>(results[2]));
+  EXPECT_THAT(absl::get<0>(results[3]),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("owner")));
+  // The good writes are stored, once each.
+  ASSERT_OK_AND_ASSIGN(TaskRecord created, store_->GetTask("owner-a", "cgt-1"));
+  EXPECT_EQ(created.create_state, CreateState::kCreated);
+  ASSERT_OK_AND_ASSIGN(TaskRecord retried,
+                       store_->GetByRequestId("owner-a", "req-1"));
+  EXPECT_EQ(retried.row_id, absl::get<0>(results[0])->record.row_id);
+  EXPECT_THAT(store_->GetTask("owner-a", "cgt-9"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("cgt-9")));
+}
+
 TEST_P(TaskStoreContract, OwnerKeyIsMadeOnceAndSharedByEveryConnection) {
   ASSERT_OK_AND_ASSIGN(std::string key, store_->OwnerKey());
   EXPECT_EQ(key.size(), 32u);
