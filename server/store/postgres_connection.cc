@@ -172,6 +172,7 @@ absl::Status PostgresConnection::EnsureConnected() {
       absl::StrCat("SET statement_timeout = ",
                    absl::ToInt64Milliseconds(options_.statement_timeout));
   conn_ = std::move(conn);
+  ++connection_number_;
   if (PQsetnonblocking(conn_.get(), 1) != 0) {
     absl::Status error =
         StatementError(nullptr, conn_.get(), "non-blocking mode");
@@ -240,6 +241,33 @@ absl::StatusOr<PostgresConnection::ResultPtr> PostgresConnection::AwaitResult(
   return kept;
 }
 
+absl::StatusOr<const std::string*> PostgresConnection::Prepared(
+    const std::string& sql, size_t params) {
+  if (prepared_connection_ != connection_number_) {
+    prepared_.clear();  // a new session knows none of them
+    prepared_connection_ = connection_number_;
+  }
+  if (auto it = prepared_.find(sql); it != prepared_.end()) {
+    return &it->second;
+  }
+  if (prepared_.size() >= kMaxPrepared) return nullptr;
+  std::string name = absl::StrCat("seedance_", prepared_.size() + 1);
+  if (PQsendPrepare(conn_.get(), name.c_str(), sql.c_str(),
+                    static_cast<int>(params), /*paramTypes=*/nullptr) == 0) {
+    absl::Status error = StatementError(nullptr, conn_.get(), "prepare");
+    conn_.reset();
+    return error;
+  }
+  absl::StatusOr<ResultPtr> awaited = AwaitResult("prepare");
+  if (!awaited.ok()) return awaited.status();
+  if (PQresultStatus(awaited->get()) != PGRES_COMMAND_OK) {
+    absl::Status error = StatementError(awaited->get(), conn_.get(), "prepare");
+    if (PQstatus(conn_.get()) != CONNECTION_OK) conn_.reset();
+    return error;
+  }
+  return &prepared_.emplace(sql, std::move(name)).first->second;
+}
+
 absl::StatusOr<SqlResult> PostgresConnection::Query(
     const std::string& sql, absl::Span<const SqlValue> params) {
   if (absl::Status s = EnsureConnected(); !s.ok()) return s;
@@ -267,10 +295,20 @@ absl::StatusOr<SqlResult> PostgresConnection::Query(
         break;
     }
   }
-  if (PQsendQueryParams(conn_.get(), sql.c_str(),
-                        static_cast<int>(params.size()),
-                        /*paramTypes=*/nullptr, values.data(), lengths.data(),
-                        formats.data(), /*resultFormat=*/0) == 0) {
+  absl::StatusOr<const std::string*> prepared = Prepared(sql, params.size());
+  if (!prepared.ok()) return prepared.status();
+  const int sent =
+      *prepared != nullptr
+          ? PQsendQueryPrepared(conn_.get(), (*prepared)->c_str(),
+                                static_cast<int>(params.size()), values.data(),
+                                lengths.data(), formats.data(),
+                                /*resultFormat=*/0)
+          : PQsendQueryParams(conn_.get(), sql.c_str(),
+                              static_cast<int>(params.size()),
+                              /*paramTypes=*/nullptr, values.data(),
+                              lengths.data(), formats.data(),
+                              /*resultFormat=*/0);
+  if (sent == 0) {
     absl::Status error = StatementError(nullptr, conn_.get(), "query");
     conn_.reset();
     return error;

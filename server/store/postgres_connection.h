@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/store/sql_connection.h"
@@ -82,9 +83,22 @@ class PostgresConnection final : public SqlConnection {
   // and awaits it; `what` names it in errors.
   absl::Status Exec(const std::string& sql, absl::string_view what);
 
+  // The name `sql` is prepared under on this session, preparing it on
+  // first use: the server then parses and plans each of the store's
+  // statements once per connection, not at every call. nullptr: past
+  // kMaxPrepared (ListTasks builds a shape per filter), run unprepared.
+  absl::StatusOr<const std::string*> Prepared(const std::string& sql,
+                                              size_t params);
+  static constexpr size_t kMaxPrepared = 64;
+
   const std::string conninfo_;
   const PostgresOptions options_;
   ConnPtr conn_;
+  // Counts sessions made, so that statements prepared on a session that
+  // broke are never named on the next one.
+  int64_t connection_number_ = 0;
+  int64_t prepared_connection_ = 0;
+  absl::flat_hash_map<std::string, std::string> prepared_;
   // Between a successful BeginWrite and its Commit or Rollback.
   bool in_transaction_ = false;
 };
