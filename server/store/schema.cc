@@ -108,6 +108,24 @@ CREATE TABLE settings (
      "(owner, status, create_time DESC, row_id DESC);",
      "CREATE INDEX tasks_by_owner_status_time ON tasks "
      "(owner, status, create_time DESC, row_id DESC);"},
+    // Fleet mode: the replica that polls a task holds its lease until
+    // `lease_expires` (Unix microseconds); every claim bumps `lease_epoch`,
+    // which fences the writes of an earlier holder.
+    {3, "task leases",
+     R"sql(
+ALTER TABLE tasks ADD COLUMN lease_holder TEXT;
+ALTER TABLE tasks ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN lease_expires INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tasks_by_lease_holder ON tasks (lease_holder)
+  WHERE lease_holder IS NOT NULL;
+)sql",
+     R"sql(
+ALTER TABLE tasks ADD COLUMN lease_holder TEXT;
+ALTER TABLE tasks ADD COLUMN lease_epoch BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN lease_expires BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX tasks_by_lease_holder ON tasks (lease_holder)
+  WHERE lease_holder IS NOT NULL;
+)sql"},
 };
 
 // Any 64-bit number, the same in every build: the advisory lock that

@@ -1,5 +1,6 @@
 #include "server/store/sql_task_store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -14,7 +15,7 @@ namespace {
 
 // The record in a row that selected kTaskColumnList.
 absl::StatusOr<TaskRecord> ReadTask(const SqlRow& row) {
-  if (row.size() != 15) {
+  if (row.size() != 18) {
     return absl::InternalError("task store: unexpected task row shape");
   }
   TaskColumns c;
@@ -33,6 +34,9 @@ absl::StatusOr<TaskRecord> ReadTask(const SqlRow& row) {
   c.update_micros = row[12].AsInt();
   c.final = row[13].AsInt() != 0;
   c.expired = row[14].AsInt() != 0;
+  c.lease_holder = row[15].bytes;
+  c.lease_epoch = row[16].AsInt();
+  c.lease_expires_micros = row[17].AsInt();
   return RecordFromColumns(c);
 }
 
@@ -150,20 +154,30 @@ absl::StatusOr<BeginResult> SqlTaskStore::BeginCreateIn(SqlConnection& conn,
   }
   v1::Video video;
   video.set_model(create.model);
+  // The creating replica polls the task it creates (epoch 1 of its lease).
+  Lease lease;
+  lease.expires = FromMicros(0);
+  if (!create.lease_holder.empty()) {
+    lease.holder = create.lease_holder;
+    lease.epoch = 1;
+    lease.expires = now + create.lease_ttl;
+  }
   // A request_id already used by this owner makes nothing new: the unique
   // index turns the insert into a no-op (also against a concurrent insert,
   // which it waits for), and the earlier row is read instead.
   absl::StatusOr<SqlResult> inserted = conn.Query(
       "INSERT INTO tasks (owner, request_id, request_hash, model, "
       "create_state, status, sequence, video, price, create_time, "
-      "update_time) VALUES ($1, $2, $3, $4, 1, 0, 0, $5, $6, $7, $7) "
+      "update_time, lease_holder, lease_epoch, lease_expires) "
+      "VALUES ($1, $2, $3, $4, 1, 0, 0, $5, $6, $7, $7, $8, $9, $10) "
       "ON CONFLICT (owner, request_id) WHERE request_id IS NOT NULL "
       "DO NOTHING RETURNING row_id",
       {SqlValue::Text(create.owner), SqlValue::TextOrNull(create.request_id),
        SqlValue::Text(create.request_hash), SqlValue::Text(create.model),
        SqlValue::Blob(StoredVideo(video)),
        SqlValue::Blob(create.price.SerializeAsString()),
-       SqlValue::Int(ToMicros(now))});
+       SqlValue::Int(ToMicros(now)), SqlValue::TextOrNull(lease.holder),
+       SqlValue::Int(lease.epoch), SqlValue::Int(ToMicros(lease.expires))});
   if (!inserted.ok()) return inserted.status();
   BeginResult result;
   if (!inserted->rows.empty()) {
@@ -176,6 +190,7 @@ absl::StatusOr<BeginResult> SqlTaskStore::BeginCreateIn(SqlConnection& conn,
     r.video = video;
     *r.video.mutable_price() = create.price;
     r.create_time = r.update_time = now;
+    r.lease = lease;
     result.send = true;
     return result;
   }
@@ -194,14 +209,19 @@ absl::StatusOr<BeginResult> SqlTaskStore::BeginCreateIn(SqlConnection& conn,
   // atomic: of concurrent retries, one changes the row.
   absl::StatusOr<SqlResult> retaken = conn.Query(
       "UPDATE tasks SET create_state = 1, create_error_code = 0, "
-      "create_error_message = '', create_time = $2, update_time = $2 "
-      "WHERE row_id = $1 AND create_state = 4",
-      {SqlValue::Int(result.record.row_id), SqlValue::Int(ToMicros(now))});
+      "create_error_message = '', create_time = $2, update_time = $2, "
+      "lease_holder = $3, lease_epoch = lease_epoch + 1, lease_expires = $4 "
+      "WHERE row_id = $1 AND create_state = 4 RETURNING lease_epoch",
+      {SqlValue::Int(result.record.row_id), SqlValue::Int(ToMicros(now)),
+       SqlValue::TextOrNull(lease.holder),
+       SqlValue::Int(ToMicros(lease.expires))});
   if (!retaken.ok()) return retaken.status();
-  if (retaken->affected == 1) {
+  if (!retaken->rows.empty()) {
     result.record.create_state = CreateState::kPending;
     result.record.create_error = absl::OkStatus();
     result.record.create_time = result.record.update_time = now;
+    result.record.lease = lease;
+    result.record.lease.epoch = retaken->rows[0][0].AsInt();
     result.send = true;
   }
   return result;
@@ -347,14 +367,30 @@ absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservationIn(
   if (changed_row == 0) {
     // A newer sequence is a transition (new state, new update_time); the
     // same sequence refreshes the state only; an older one is stale.
-    absl::StatusOr<SqlResult> updated = conn.Query(
-        "UPDATE tasks SET video = $3, status = $4, final = $5, "
-        "update_time = CASE WHEN sequence < $6 THEN $7 ELSE update_time END, "
-        "sequence = $6 WHERE owner = $1 AND task_id = $2 AND sequence <= $6 "
-        "RETURNING row_id",
-        {SqlValue::Text(owner), SqlValue::Text(task_id),
-         SqlValue::Blob(StoredVideo(v)), SqlValue::Int(v.status()), final,
-         SqlValue::Int(observation.sequence), at});
+    // Under a lease, only while its holder and epoch still hold it.
+    const Lease& fence = observation.fence;
+    absl::StatusOr<SqlResult> updated =
+        fence.holder.empty()
+            ? conn.Query(
+                  "UPDATE tasks SET video = $3, status = $4, final = $5, "
+                  "update_time = CASE WHEN sequence < $6 THEN $7 "
+                  "ELSE update_time END, sequence = $6 "
+                  "WHERE owner = $1 AND task_id = $2 AND sequence <= $6 "
+                  "RETURNING row_id",
+                  {SqlValue::Text(owner), SqlValue::Text(task_id),
+                   SqlValue::Blob(StoredVideo(v)), SqlValue::Int(v.status()),
+                   final, SqlValue::Int(observation.sequence), at})
+            : conn.Query(
+                  "UPDATE tasks SET video = $3, status = $4, final = $5, "
+                  "update_time = CASE WHEN sequence < $6 THEN $7 "
+                  "ELSE update_time END, sequence = $6 "
+                  "WHERE owner = $1 AND task_id = $2 AND sequence <= $6 "
+                  "AND lease_holder = $8 AND lease_epoch = $9 "
+                  "RETURNING row_id",
+                  {SqlValue::Text(owner), SqlValue::Text(task_id),
+                   SqlValue::Blob(StoredVideo(v)), SqlValue::Int(v.status()),
+                   final, SqlValue::Int(observation.sequence), at,
+                   SqlValue::Text(fence.holder), SqlValue::Int(fence.epoch)});
     if (!updated.ok()) return updated.status();
     changed_row = updated->rows.empty() ? 0 : updated->rows[0][0].AsInt();
   }
@@ -367,9 +403,18 @@ absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservationIn(
          SqlValue::Int(v.status()), SqlValue::Text(v.upstream_status()), at});
     if (!transition.ok()) return transition.status();
   }
-  return OneTask(conn.Query(SelectTasks() + "WHERE owner = $1 AND task_id = $2",
-                            {SqlValue::Text(owner), SqlValue::Text(task_id)}),
-                 absl::StrCat("task ", task_id));
+  absl::StatusOr<TaskRecord> record =
+      OneTask(conn.Query(SelectTasks() + "WHERE owner = $1 AND task_id = $2",
+                         {SqlValue::Text(owner), SqlValue::Text(task_id)}),
+              absl::StrCat("task ", task_id));
+  if (record.ok() && !observation.fence.holder.empty() &&
+      (record->lease.holder != observation.fence.holder ||
+       record->lease.epoch != observation.fence.epoch)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "task ", task_id, ": lease lost (epoch ", observation.fence.epoch,
+        " of this replica, now ", record->lease.epoch, ")"));
+  }
+  return record;
 }
 
 absl::StatusOr<TaskRecord> SqlTaskStore::GetTask(const std::string& owner,
@@ -460,6 +505,66 @@ absl::StatusOr<int64_t> SqlTaskStore::ExpireBefore(absl::Time cutoff) {
       {SqlValue::Int(ToMicros(cutoff))});
   if (!result.ok()) return result.status();
   return result->affected;
+}
+
+absl::StatusOr<std::vector<TaskRecord>> SqlTaskStore::ClaimLeases(
+    const std::string& holder, const std::string& owner, absl::Time now,
+    absl::Duration ttl, int limit) {
+  if (holder.empty()) return absl::InvalidArgumentError("holder: required");
+  return InTransaction<std::vector<TaskRecord>>(
+      [&](SqlConnection& conn) -> absl::StatusOr<std::vector<TaskRecord>> {
+        // PostgreSQL: rows another claimer is taking are skipped, not
+        // waited for. SQLite's write transaction already serializes.
+        const char* skip = conn.dialect() == SqlDialect::kPostgres
+                               ? " FOR UPDATE SKIP LOCKED"
+                               : "";
+        absl::StatusOr<SqlResult> claimed = conn.Query(
+            absl::StrCat("UPDATE tasks SET lease_holder = $1, "
+                         "lease_epoch = lease_epoch + 1, lease_expires = $3 "
+                         "WHERE row_id IN (SELECT row_id FROM tasks "
+                         "WHERE create_state = 2 AND final = 0 AND expired = 0 "
+                         "AND owner = $2 AND (lease_holder IS NULL OR "
+                         "lease_expires < $4) ORDER BY row_id LIMIT $5",
+                         skip, ") RETURNING ", kTaskColumnList),
+            {SqlValue::Text(holder), SqlValue::Text(owner),
+             SqlValue::Int(ToMicros(now + ttl)), SqlValue::Int(ToMicros(now)),
+             SqlValue::Int(limit)});
+        if (!claimed.ok()) return claimed.status();
+        absl::StatusOr<std::vector<TaskRecord>> tasks = ReadTasks(*claimed);
+        if (!tasks.ok()) return tasks.status();
+        std::sort(tasks->begin(), tasks->end(),
+                  [](const TaskRecord& a, const TaskRecord& b) {
+                    return a.row_id < b.row_id;
+                  });
+        return tasks;
+      });
+}
+
+absl::StatusOr<std::vector<int64_t>> SqlTaskStore::RenewLeases(
+    const std::string& holder, absl::Time now, absl::Duration ttl) {
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  absl::StatusOr<SqlResult> renewed = (*conn)->Query(
+      "UPDATE tasks SET lease_expires = $2 WHERE lease_holder = $1 "
+      "AND final = 0 AND expired = 0 RETURNING row_id",
+      {SqlValue::Text(holder), SqlValue::Int(ToMicros(now + ttl))});
+  if (!renewed.ok()) return renewed.status();
+  std::vector<int64_t> rows;
+  rows.reserve(renewed->rows.size());
+  for (const SqlRow& row : renewed->rows) rows.push_back(row[0].AsInt());
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+absl::StatusOr<int64_t> SqlTaskStore::ReleaseLeases(const std::string& holder) {
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  absl::StatusOr<SqlResult> released = (*conn)->Query(
+      "UPDATE tasks SET lease_holder = NULL, lease_expires = 0 "
+      "WHERE lease_holder = $1",
+      {SqlValue::Text(holder)});
+  if (!released.ok()) return released.status();
+  return released->affected;
 }
 
 absl::StatusOr<std::string> SqlTaskStore::OwnerKey() {

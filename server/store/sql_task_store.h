@@ -46,6 +46,15 @@ class SqlTaskStore final : public TaskStore {
   absl::StatusOr<std::vector<TaskRecord>> ListUnfinished(int64_t after_row,
                                                          int limit) override;
   absl::StatusOr<int64_t> ExpireBefore(absl::Time cutoff) override;
+  absl::StatusOr<std::vector<TaskRecord>> ClaimLeases(const std::string& holder,
+                                                      const std::string& owner,
+                                                      absl::Time now,
+                                                      absl::Duration ttl,
+                                                      int limit) override;
+  absl::StatusOr<std::vector<int64_t>> RenewLeases(const std::string& holder,
+                                                   absl::Time now,
+                                                   absl::Duration ttl) override;
+  absl::StatusOr<int64_t> ReleaseLeases(const std::string& holder) override;
   absl::StatusOr<std::string> OwnerKey() override;
   // Group commit: the batch in one transaction on one connection.
   std::vector<WriteResult> WriteBatch(

@@ -103,6 +103,9 @@ absl::StatusOr<TaskRecord> RecordFromColumns(const TaskColumns& c) {
       TimeUtil::MicrosecondsToTimestamp(c.update_micros);
   r.final = c.final;
   r.expired = c.expired;
+  r.lease.holder = c.lease_holder;
+  r.lease.epoch = c.lease_epoch;
+  r.lease.expires = FromMicros(c.lease_expires_micros);
   return r;
 }
 

@@ -50,6 +50,9 @@ struct TaskColumns {
   int64_t update_micros = 0;
   bool final = false;
   bool expired = false;
+  std::string lease_holder;  // "" (NULL): none
+  int64_t lease_epoch = 0;
+  int64_t lease_expires_micros = 0;
 };
 
 // The record a row stands for: the video with its id, update_time and the
@@ -76,7 +79,8 @@ absl::StatusOr<ListStatement> BuildListStatement(const ListQuery& query);
 inline constexpr char kTaskColumnList[] =
     "row_id, owner, task_id, request_id, request_hash, create_state, "
     "create_error_code, create_error_message, sequence, video, price, "
-    "create_time, update_time, final, expired";
+    "create_time, update_time, final, expired, lease_holder, lease_epoch, "
+    "lease_expires";
 
 }  // namespace seedance::store
 

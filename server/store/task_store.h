@@ -60,6 +60,17 @@ inline absl::Time StoredTime(absl::Time t) {
   return absl::FromUnixMicros(absl::ToUnixMicros(t));
 }
 
+// Fleet mode: which replica polls a task. A claim gives a replica the
+// lease with a new epoch; a write made under a lease (an Observation with
+// `fence`) lands only while that holder and epoch still hold it, so a
+// replica that lost its lease (paused, cut off) can never overwrite what
+// the next holder recorded.
+struct Lease {
+  std::string holder;  // "": nobody
+  int64_t epoch = 0;
+  absl::Time expires = absl::InfinitePast();
+};
+
 // A create about to be sent upstream.
 struct NewCreate {
   std::string owner;
@@ -72,6 +83,10 @@ struct NewCreate {
   // carries), kept for the task's whole life.
   v1::Price price;
   std::string model;
+  // Fleet mode: the creating replica takes the task's lease (epoch 1)
+  // until `now + lease_ttl`. "": no lease.
+  std::string lease_holder;
+  absl::Duration lease_ttl = absl::ZeroDuration();
 };
 
 // One task as recorded.
@@ -94,6 +109,7 @@ struct TaskRecord {
   bool final = false;
   // No longer followed (past the upstream's retention).
   bool expired = false;
+  Lease lease;
 };
 
 // What the upstream said about a task at one moment.
@@ -101,6 +117,9 @@ struct Observation {
   v1::Video video;  // the state as parsed (price ignored: the store's wins)
   int64_t sequence = 0;  // the transition's sequence
   absl::Time observed;
+  // Made under this lease (holder and epoch): recorded only while it still
+  // holds, else FAILED_PRECONDITION ("lease lost"). Empty holder: no fence.
+  Lease fence;
 };
 
 // One recorded transition.
@@ -232,6 +251,25 @@ class TaskStore {
   // Marks unfinished tasks created before `cutoff` expired (no longer
   // followed); returns how many.
   virtual absl::StatusOr<int64_t> ExpireBefore(absl::Time cutoff) = 0;
+
+  // Fleet mode. Claims up to `limit` of `owner`'s followed tasks (created,
+  // unfinished, not expired) whose lease is free or expired at `now`: each
+  // gets `holder`, the next epoch, and `now + ttl`. Oldest first;
+  // concurrent claimers never get the same task (PostgreSQL: FOR UPDATE
+  // SKIP LOCKED, so they do not wait for each other either).
+  virtual absl::StatusOr<std::vector<TaskRecord>> ClaimLeases(
+      const std::string& holder, const std::string& owner, absl::Time now,
+      absl::Duration ttl, int limit) = 0;
+
+  // Extends to `now + ttl` every lease `holder` still holds (not expired,
+  // or expired but not claimed by another) on an unfinished task; returns
+  // those tasks' row ids. A lease missing from the answer is lost.
+  virtual absl::StatusOr<std::vector<int64_t>> RenewLeases(
+      const std::string& holder, absl::Time now, absl::Duration ttl) = 0;
+
+  // Gives up every lease of `holder` (a replica draining), so another
+  // replica may claim them at once instead of after the TTL.
+  virtual absl::StatusOr<int64_t> ReleaseLeases(const std::string& holder) = 0;
 
   // The secret that keys owner hashes (OwnerHasher): made at random by the
   // first gateway that asks, then the same for every replica on this

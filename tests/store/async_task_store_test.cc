@@ -42,6 +42,14 @@ class MockTaskStore : public TaskStore {
   MOCK_METHOD(absl::StatusOr<std::vector<TaskRecord>>, ListUnfinished,
               (int64_t, int), (override));
   MOCK_METHOD(absl::StatusOr<int64_t>, ExpireBefore, (absl::Time), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<TaskRecord>>, ClaimLeases,
+              (const std::string&, const std::string&, absl::Time,
+               absl::Duration, int),
+              (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<int64_t>>, RenewLeases,
+              (const std::string&, absl::Time, absl::Duration), (override));
+  MOCK_METHOD(absl::StatusOr<int64_t>, ReleaseLeases, (const std::string&),
+              (override));
   MOCK_METHOD(absl::StatusOr<std::string>, OwnerKey, (), (override));
 };
 

@@ -1,6 +1,7 @@
 // Scenarios of the TaskStore contract; see task_store_contract.h.
 #include "tests/store/task_store_contract.h"
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -548,6 +549,172 @@ TEST_P(TaskStoreContract, BadWriteInABatchFailsOnlyItself) {
   EXPECT_EQ(retried.row_id, absl::get<0>(results[0])->record.row_id);
   EXPECT_THAT(store_->GetTask("owner-a", "cgt-9"),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("cgt-9")));
+}
+
+// Fleet mode: a task created with a lease holder is that replica's to poll.
+NewCreate LeasedCreate(const std::string& holder) {
+  NewCreate c = Create();
+  c.lease_holder = holder;
+  c.lease_ttl = absl::Seconds(10);
+  return c;
+}
+
+void CreateLeasedTask(TaskStore& store, int n, const std::string& holder) {
+  ASSERT_OK_AND_ASSIGN(
+      BeginResult begun,
+      store.BeginCreate(LeasedCreate(holder), kT0 + absl::Seconds(n)));
+  ASSERT_EQ(begun.record.lease.holder, holder);
+  ASSERT_EQ(begun.record.lease.epoch, 1);
+  ASSERT_OK(store.FinishCreate(
+      begun.record.row_id, CreateState::kCreated,
+      Upstream(absl::StrCat("cgt-", n), v1::VIDEO_STATUS_QUEUED, "queued"),
+      absl::OkStatus(), kT0 + absl::Seconds(n)));
+}
+
+TEST_P(TaskStoreContract, LiveLeasesAreNotClaimedExpiredOnesAre) {
+  CreateLeasedTask(*store_, 1, "replica-a");
+  CreateLeasedTask(*store_, 2, "replica-a");
+  CreateTask(*store_, 3);  // created without a lease: free to claim
+  ASSERT_OK_AND_ASSIGN(
+      auto claimed,
+      store_->ClaimLeases("replica-b", "owner-a", kT0 + absl::Seconds(5),
+                          absl::Seconds(10), 100));
+  ASSERT_THAT(claimed, SizeIs(1));
+  EXPECT_EQ(claimed[0].task_id, "cgt-3");
+  EXPECT_EQ(claimed[0].lease.holder, "replica-b");
+  EXPECT_EQ(claimed[0].lease.epoch, 1);
+  // replica-a stops renewing (it died): past the TTL its tasks are free
+  // (and so is replica-b's own unrenewed one, under a new epoch).
+  ASSERT_OK_AND_ASSIGN(claimed, store_->ClaimLeases("replica-b", "owner-a",
+                                                    kT0 + absl::Seconds(30),
+                                                    absl::Seconds(10), 100));
+  ASSERT_THAT(claimed, SizeIs(3));
+  EXPECT_EQ(claimed[0].task_id, "cgt-1");
+  EXPECT_EQ(claimed[0].lease.holder, "replica-b");
+  EXPECT_EQ(claimed[0].lease.epoch, 2);  // a new epoch fences replica-a
+  // Another owner's tasks are never claimed for this one.
+  ASSERT_OK_AND_ASSIGN(
+      claimed, store_->ClaimLeases("replica-c", "owner-b", kT0 + absl::Hours(1),
+                                   absl::Seconds(10), 100));
+  EXPECT_THAT(claimed, SizeIs(0));
+}
+
+TEST_P(TaskStoreContract, RenewKeepsLeasesUntilAnotherReplicaClaimsThem) {
+  CreateLeasedTask(*store_, 1, "replica-a");
+  CreateLeasedTask(*store_, 2, "replica-a");
+  ASSERT_OK_AND_ASSIGN(auto held,
+                       store_->RenewLeases("replica-a", kT0 + absl::Seconds(8),
+                                           absl::Seconds(10)));
+  EXPECT_THAT(held, SizeIs(2));
+  // Renewed to 18 s: not claimable at 15 s.
+  ASSERT_OK_AND_ASSIGN(
+      auto claimed,
+      store_->ClaimLeases("replica-b", "owner-a", kT0 + absl::Seconds(15),
+                          absl::Seconds(10), 1));
+  EXPECT_THAT(claimed, SizeIs(0));
+  // replica-a pauses past its TTL; replica-b claims one (limit 1).
+  ASSERT_OK_AND_ASSIGN(claimed, store_->ClaimLeases("replica-b", "owner-a",
+                                                    kT0 + absl::Seconds(20),
+                                                    absl::Seconds(10), 1));
+  ASSERT_THAT(claimed, SizeIs(1));
+  ASSERT_OK_AND_ASSIGN(held,
+                       store_->RenewLeases("replica-a", kT0 + absl::Seconds(21),
+                                           absl::Seconds(10)));
+  // Oldest first: replica-b took cgt-1; replica-a keeps cgt-2 only.
+  ASSERT_EQ(claimed[0].task_id, "cgt-1");
+  ASSERT_THAT(held, SizeIs(1));
+  EXPECT_NE(held[0], claimed[0].row_id);
+  // A final task's lease is not renewed: nothing left to poll.
+  ASSERT_OK(
+      store_
+          ->RecordObservation("owner-a", "cgt-2",
+                              Seen("cgt-2", v1::VIDEO_STATUS_SUCCEEDED,
+                                   "succeeded", 50, kT0 + absl::Seconds(22)))
+          .status());
+  ASSERT_OK_AND_ASSIGN(held,
+                       store_->RenewLeases("replica-a", kT0 + absl::Seconds(23),
+                                           absl::Seconds(10)));
+  EXPECT_THAT(held, SizeIs(0));
+}
+
+TEST_P(TaskStoreContract, WritesOfALostLeaseAreRefused) {
+  CreateLeasedTask(*store_, 1, "replica-a");
+  Observation mine = Seen("cgt-1", v1::VIDEO_STATUS_RUNNING, "running", 20,
+                          kT0 + absl::Seconds(5));
+  mine.fence = Lease{"replica-a", 1, absl::InfinitePast()};
+  ASSERT_OK(store_->RecordObservation("owner-a", "cgt-1", mine).status());
+  // replica-b takes over after replica-a's lease expired.
+  ASSERT_OK_AND_ASSIGN(
+      auto claimed,
+      store_->ClaimLeases("replica-b", "owner-a", kT0 + absl::Seconds(60),
+                          absl::Seconds(10), 10));
+  ASSERT_THAT(claimed, SizeIs(1));
+  Observation late = Seen("cgt-1", v1::VIDEO_STATUS_FAILED, "failed", 50,
+                          kT0 + absl::Seconds(61));
+  late.fence = Lease{"replica-a", 1, absl::InfinitePast()};
+  EXPECT_THAT(
+      store_->RecordObservation("owner-a", "cgt-1", late),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("lease lost")));
+  Observation next = Seen("cgt-1", v1::VIDEO_STATUS_SUCCEEDED, "succeeded", 50,
+                          kT0 + absl::Seconds(62));
+  next.fence = Lease{"replica-b", 2, absl::InfinitePast()};
+  ASSERT_OK(store_->RecordObservation("owner-a", "cgt-1", next).status());
+  ASSERT_OK_AND_ASSIGN(TaskRecord task, store_->GetTask("owner-a", "cgt-1"));
+  EXPECT_EQ(task.video.status(), v1::VIDEO_STATUS_SUCCEEDED);
+  ASSERT_OK_AND_ASSIGN(auto transitions,
+                       store_->Transitions("owner-a", "cgt-1"));
+  ASSERT_THAT(transitions, SizeIs(3));
+  EXPECT_EQ(transitions.back().status, v1::VIDEO_STATUS_SUCCEEDED);
+}
+
+TEST_P(TaskStoreContract, ReleasedLeasesAreClaimableAtOnce) {
+  CreateLeasedTask(*store_, 1, "replica-a");
+  CreateLeasedTask(*store_, 2, "replica-a");
+  ASSERT_OK_AND_ASSIGN(int64_t released, store_->ReleaseLeases("replica-a"));
+  EXPECT_EQ(released, 2);
+  ASSERT_OK_AND_ASSIGN(
+      auto claimed,
+      store_->ClaimLeases("replica-b", "owner-a", kT0 + absl::Seconds(3),
+                          absl::Seconds(10), 10));
+  EXPECT_THAT(claimed, SizeIs(2));
+  ASSERT_OK_AND_ASSIGN(auto held,
+                       store_->RenewLeases("replica-a", kT0 + absl::Seconds(4),
+                                           absl::Seconds(10)));
+  EXPECT_THAT(held, SizeIs(0));
+}
+
+TEST_P(TaskStoreContract, ConcurrentClaimersNeverShareATask) {
+  for (int n = 1; n <= 30; ++n) CreateTask(*store_, n);
+  constexpr int kReplicas = 3;
+  std::vector<std::unique_ptr<TaskStore>> stores;
+  for (int i = 0; i < kReplicas; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto store, location_->Open());
+    stores.push_back(std::move(store));
+  }
+  absl::Barrier start(kReplicas);
+  std::vector<std::vector<std::string>> got(kReplicas);
+  std::vector<std::thread> replicas;
+  for (int i = 0; i < kReplicas; ++i) {
+    replicas.emplace_back([&, i] {
+      start.Block();
+      for (int round = 0; round < 10; ++round) {
+        auto claimed =
+            stores[i]->ClaimLeases(absl::StrCat("replica-", i), "owner-a",
+                                   kT0 + absl::Hours(1), absl::Seconds(10), 2);
+        if (!claimed.ok()) {
+          ADD_FAILURE() << claimed.status();
+          return;
+        }
+        for (const TaskRecord& r : *claimed) got[i].push_back(r.task_id);
+      }
+    });
+  }
+  for (auto& t : replicas) t.join();
+  std::vector<std::string> all;
+  for (const auto& g : got) all.insert(all.end(), g.begin(), g.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_THAT(all, SizeIs(30));
+  EXPECT_EQ(std::unique(all.begin(), all.end()), all.end());
 }
 
 TEST_P(TaskStoreContract, OwnerKeyIsMadeOnceAndSharedByEveryConnection) {

@@ -73,6 +73,21 @@ class RecordingStore final : public TaskStore {
   absl::StatusOr<int64_t> ExpireBefore(absl::Time) override {
     return absl::UnimplementedError("no reads");
   }
+  absl::StatusOr<std::vector<TaskRecord>> ClaimLeases(const std::string&,
+                                                      const std::string&,
+                                                      absl::Time,
+                                                      absl::Duration,
+                                                      int) override {
+    return absl::UnimplementedError("no leases");
+  }
+  absl::StatusOr<std::vector<int64_t>> RenewLeases(const std::string&,
+                                                   absl::Time,
+                                                   absl::Duration) override {
+    return absl::UnimplementedError("no leases");
+  }
+  absl::StatusOr<int64_t> ReleaseLeases(const std::string&) override {
+    return absl::UnimplementedError("no leases");
+  }
   absl::StatusOr<std::string> OwnerKey() override {
     return absl::UnimplementedError("no reads");
   }
