@@ -23,12 +23,14 @@ mkdir -p "$CACHE"
 # symlink, so dpkg -S answers with one owner), plus CA certificates for
 # HTTPS to TokenHub.
 packages() {
-  local lib
+  local lib paths=()
   for lib in $(ldd "$@" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u); do
     lib=$(readlink -f "$lib")
-    # dpkg knows merged-/usr files by their pre-merge path (/lib/...).
-    { dpkg -S "$lib" || dpkg -S "${lib#/usr}"; } 2>/dev/null | head -1 | cut -d: -f1
-  done | sort -u
+    # dpkg knows merged-/usr files by their pre-merge path (/lib/...): ask
+    # for both; one dpkg call reads its database once.
+    paths+=("$lib" "${lib#/usr}")
+  done
+  dpkg -S "${paths[@]}" 2>/dev/null | cut -d: -f1 | tr ',' '\n' | sed 's/^ *//' | sort -u
   echo ca-certificates
 }
 PKGS=$(packages "$@" | sort -u | tr '\n' ' ')

@@ -32,8 +32,10 @@ podman_setup() {
   { [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; } && nproc=32768
   command -v runc >/dev/null && runtime='runtime = "runc"'
   mkdir -p "$(dirname "$conf")"
+  local tmp
+  tmp=$(mktemp "$conf.XXXXXX")  # concurrent callers each replace it whole
   printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n[engine]\n%s\n' \
-    "$nofile" "$nofile" "$nproc" "$nproc" "$runtime" >"$conf.tmp" && mv "$conf.tmp" "$conf"
+    "$nofile" "$nofile" "$nproc" "$nproc" "$runtime" >"$tmp" && mv "$tmp" "$conf"
   export CONTAINERS_CONF=$conf
   local again
   again=$(probe) && return 0

@@ -24,7 +24,7 @@ source "$ROOT/deploy/image/podman_env.sh"
 command -v podman >/dev/null || { echo "podman is not installed (Debian package podman): skipped"; exit 77; }
 [ "$(id -u)" -eq 0 ] || { echo "not root: rootless podman is not set up here: skipped"; exit 77; }
 
-IMAGE=localhost/seedance-gateway:test
+IMAGE=localhost/seedance-gateway:test-image
 NAME=seedance-image-test-$$
 "$ROOT/deploy/image/build.sh" "$BIN" "$IMAGE" >"$WORK/build.out" 2>"$WORK/build.err" ||
   fail "deploy/image/build.sh failed"
