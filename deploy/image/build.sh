@@ -29,4 +29,7 @@ strip --strip-debug -o "$CONTEXT/seedance-gateway" "$GATEWAY"
 # stage while the binary is unchanged.
 podman build --quiet --layers --network=none --pull=never \
   --build-arg "BASE=$BASE" -f "$HERE/../Dockerfile" -t "$IMAGE" "$CONTEXT" >/dev/null
+# What earlier builds left untagged (a previous binary's layers, an image
+# whose tag moved to this one); the base and tagged images stay.
+podman image prune -f --filter label=io.seedance.build=gateway-image >/dev/null 2>&1 || true
 echo "$IMAGE"
