@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # PODMAN_PROBLEM is read by the caller
 # Sourced by deploy/image/build.sh and the image tests: makes podman run
 # containers on this host, or says why it cannot.
 #

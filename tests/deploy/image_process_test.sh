@@ -49,17 +49,24 @@ mkdir -p "$WORK/secret" "$WORK/data"
 echo th-sim-demo-key >"$WORK/secret/api-key"
 chown 10001:10001 "$WORK/data"
 
+# /metrics from inside the container too, once the gateway has the flag
+# (issue 16's metrics work): every metric of the contract, valid exposition.
+METRICS_FLAG=()
+"$BIN/seedance-gateway" --help >"$WORK/help.txt" 2>&1
+grep -q -- '--metrics-listen=' "$WORK/help.txt" && METRICS_FLAG=(--metrics-listen=127.0.0.1:0)
+
 GRACE=3
 podman run --rm --name "$NAME" --network=host \
   --read-only --cap-drop=all --security-opt=no-new-privileges \
   -v "$WORK/secret:/var/run/secrets/tokenhub:ro" -v "$WORK/data:/var/lib/seedance" \
   "$IMAGE" --listen=127.0.0.1:0 --upstream="$SIM/api/v1" \
   --api-key-file=/var/run/secrets/tokenhub/api-key \
-  --poll-initial=20ms --poll-max=50ms --shutdown-grace=${GRACE}s \
+  --poll-initial=20ms --poll-max=50ms --shutdown-grace=${GRACE}s "${METRICS_FLAG[@]}" \
   >"$WORK/gateway.log" 2>"$WORK/gateway-stderr.log" &
 RUN=$!
 wait_for "$WORK/gateway.log" '^listening on port [0-9]+'
-export SEEDANCE_GATEWAY=127.0.0.1:$(sed -n 's/^listening on port //p' "$WORK/gateway.log")
+PORT=$(sed -n 's/^listening on port //p' "$WORK/gateway.log")
+export SEEDANCE_GATEWAY=127.0.0.1:$PORT
 unset SEEDANCE_API_KEY
 
 # Create and watch a video through the containerized gateway.
@@ -74,6 +81,20 @@ assert videos and videos[-1]["status"] == "SUCCEEDED" and videos[-1]["sequence"]
 ' "$WORK/fox.out" || fail "the watch did not end in SUCCEEDED"
 # The ledger was written on the volume, by uid 10001.
 [ "$(stat -c %u "$WORK/data/tasks.db")" = 10001 ] || fail "no ledger on the volume"
+
+if [ ${#METRICS_FLAG[@]} -gt 0 ]; then
+  wait_for "$WORK/gateway.log" '^metrics on port [0-9]+'
+  MPORT=$(sed -n 's/^metrics on port //p' "$WORK/gateway.log")
+  curl -sf "http://127.0.0.1:$MPORT/metrics" >"$WORK/metrics.txt" || fail "GET /metrics"
+  for name in $(sed -e 's/#.*//' -e '/^\s*$/d' "$ROOT/deploy/monitoring/metrics.txt"); do
+    grep -qE "^$name(_bucket|_sum|_count)?[{ ]" "$WORK/metrics.txt" ||
+      fail "the containerized gateway does not export $name"
+  done
+  if command -v promtool >/dev/null; then
+    promtool check metrics <"$WORK/metrics.txt" >"$WORK/promtool.out" 2>&1 ||
+      fail "promtool check metrics: $(cat "$WORK/promtool.out")"
+  fi
+fi
 
 # A watch left open on a held task, then SIGTERM.
 "$BIN/seedance" create --prompt "[sim:hold] a quiet harbour" --watch --reconnect-for 0s \

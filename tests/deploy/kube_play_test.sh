@@ -92,7 +92,8 @@ CTR=$POD-gateway
 podman logs -f "$CTR" >"$WORK/gateway.log" 2>"$WORK/gateway-stderr.log" &
 PIDS+=($!)
 wait_for "$WORK/gateway.log" '^listening on port [0-9]+'
-export SEEDANCE_GATEWAY=127.0.0.1:$(sed -n 's/^listening on port //p' "$WORK/gateway.log")
+PORT=$(sed -n 's/^listening on port //p' "$WORK/gateway.log")
+export SEEDANCE_GATEWAY=127.0.0.1:$PORT
 unset SEEDANCE_API_KEY
 
 "$BIN/seedance" create --prompt "a red fox in snow" --duration 5 --watch \
