@@ -74,7 +74,9 @@ shape single "
 shape fleet "
   for (const k of ['HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule'])
     assert(kinds.includes(k), k);
-  assert(gw.spec.replicas >= 2);
+  // Several replicas, counted by the HPA alone: a count in the Deployment
+  // would reset the autoscaler's choice at every apply.
+  assert.strictEqual(gw.spec.replicas, undefined);
   assert.deepStrictEqual(c.env.find((e) => e.name === 'SEEDANCE_STORE').valueFrom.secretKeyRef, {key: 'uri', name: 'seedance-store'});
   assert(c.args.includes('--store-password-file=/var/run/secrets/seedance-store/password'));
   assert.deepStrictEqual(pod.topologySpreadConstraints.map((t) => t.topologyKey).sort(),
@@ -82,7 +84,8 @@ shape fleet "
   const hpa = one('HorizontalPodAutoscaler').spec;
   assert.strictEqual(hpa.metrics.find((m) => m.type === 'Resource').resource.name, 'cpu');
   assert.strictEqual(hpa.metrics.find((m) => m.type === 'Pods').pods.metric.name, 'seedance_watch_streams_open');
-  assert(hpa.minReplicas >= 2);
+  assert(hpa.minReplicas >= 2 && hpa.maxReplicas > hpa.minReplicas);
+  assert.deepStrictEqual(hpa.scaleTargetRef, {apiVersion: 'apps/v1', kind: 'Deployment', name: gw.metadata.name});
   for (const k of ['PodDisruptionBudget', 'NetworkPolicy'])
     assert.deepStrictEqual(one(k).spec.selector?.matchLabels ?? one(k).spec.podSelector.matchLabels,
                            {'app.kubernetes.io/name': 'seedance-gateway'});
@@ -106,14 +109,14 @@ must_fail() {
   grep -q -- "$3" "$WORK/broken-$1.out" || fail "broken manifest $1: no finding naming $3"
 }
 must_fail unknown-field 's/readOnlyRootFilesystem: true/readOnlyRootFileSystem: true/' readOnlyRootFileSystem
-must_fail wrong-type 's/^  replicas: 3$/  replicas: "3"/' replicas
+must_fail wrong-type 's/terminationGracePeriodSeconds: 30/terminationGracePeriodSeconds: "30"/' terminationGracePeriodSeconds
 must_fail enum 's/whenUnsatisfiable: DoNotSchedule/whenUnsatisfiable: Never/' Never
 must_fail int32 's/containerPort: 9090/containerPort: 99999999999/' containerPort
 must_fail hpa-type 's/maxReplicas: 12/maxReplicas: twelve/' maxReplicas
 must_fail crd-field 's/- interval: 15s/- intervall: 15s/' intervall
 must_fail rule-field 's/- alert: SeedanceGatewayDown/- alertt: SeedanceGatewayDown/' alertt
 must_fail unknown-kind 's/^kind: NetworkPolicy$/kind: NetworkPolicyy/' NetworkPolicyy
-must_fail duplicate-key 's/^(  replicas: 3)$/\1\n  replicas: 4/' replicas
+must_fail duplicate-key 's/^(  minReplicas: 3)$/\1\n  minReplicas: 4/' minReplicas
 
 # --- 3. flags and variables against --help.
 "$BIN/seedance-gateway" --help >"$WORK/help.out" 2>&1 || fail "seedance-gateway --help"
