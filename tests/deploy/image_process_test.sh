@@ -4,7 +4,8 @@
 # gateway started in it the way the manifests start it (uid 10001, read-only
 # root file system, every capability dropped, no privilege escalation, the
 # key as a mounted file, the ledger on a volume) against tokenhub-sim on the
-# host (--network=host, loopback only). The `seedance` CLI on the host
+# host (--network=host, loopback only), named `localhost` so that the
+# image's name resolution (glibc's NSS, /etc/hosts) is exercised too. The `seedance` CLI on the host
 # creates and watches a video through it; then a watch is left open, the
 # container gets SIGTERM (`podman stop`, which sends SIGKILL after the
 # grace) and must exit 0, which only a drain within the grace gives, while
@@ -69,7 +70,7 @@ GRACE=3
 podman run --rm --name "$NAME" --network=host \
   --read-only --cap-drop=all --security-opt=no-new-privileges \
   -v "$WORK/secret:/var/run/secrets/tokenhub:ro" -v "$WORK/data:/var/lib/seedance" \
-  "$IMAGE" --listen=127.0.0.1:0 --upstream="$SIM/api/v1" \
+  "$IMAGE" --listen=127.0.0.1:0 --upstream="${SIM/127.0.0.1/localhost}/api/v1" \
   --api-key-file=/var/run/secrets/tokenhub/api-key \
   --poll-initial=20ms --poll-max=50ms --shutdown-grace=${GRACE}s "${METRICS_FLAG[@]}" \
   >"$WORK/gateway.log" 2>"$WORK/gateway-stderr.log" &
