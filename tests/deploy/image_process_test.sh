@@ -5,8 +5,9 @@
 # root file system, every capability dropped, no privilege escalation, the
 # key as a mounted file, the ledger on a volume) against tokenhub-sim on the
 # host (--network=host, loopback only), named `localhost` so that the
-# image's name resolution (glibc's NSS, /etc/hosts) is exercised too. The `seedance` CLI on the host
-# creates and watches a video through it; then a watch is left open, the
+# image's name resolution (glibc's NSS, /etc/hosts) is exercised too. The
+# `seedance` CLI on the host creates and watches a video through it; then a
+# watch is left open, the
 # container gets SIGTERM (`podman stop`, which sends SIGKILL after the
 # grace) and must exit 0, which only a drain within the grace gives, while
 # the open watch ends with UNAVAILABLE rather than a reset.
