@@ -7,10 +7,9 @@
 # host (--network=host, loopback only), named `localhost` so that the
 # image's name resolution (glibc's NSS, /etc/hosts) is exercised too. The
 # `seedance` CLI on the host creates and watches a video through it; then a
-# watch is left open, the
-# container gets SIGTERM (`podman stop`, which sends SIGKILL after the
-# grace) and must exit 0, which only a drain within the grace gives, while
-# the open watch ends with UNAVAILABLE rather than a reset.
+# watch is left open, the container gets SIGTERM (`podman stop`, which sends
+# SIGKILL after the grace) and must exit 0, which only a drain within the
+# grace gives, while the open watch ends with UNAVAILABLE rather than a reset.
 #
 # usage: image_process_test.sh BIN_DIR REPO_ROOT
 # Skips (77) only where podman cannot run a container at all.
