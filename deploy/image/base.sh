@@ -19,9 +19,8 @@ CACHE=${SEEDANCE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/seedance}
 SUITE=bookworm
 mkdir -p "$CACHE"
 
-# The packages owning each binary's libraries (the real file behind every
-# symlink, so dpkg -S answers with one owner), plus CA certificates for
-# HTTPS to TokenHub.
+# The packages owning each binary's libraries (asked for the real file
+# behind every symlink), plus CA certificates for HTTPS to TokenHub.
 packages() {
   local lib paths=()
   for lib in $(ldd "$@" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u); do
