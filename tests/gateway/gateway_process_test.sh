@@ -32,10 +32,14 @@ PORT=$(sed -n 's/^listening on port //p' "$WORK/gw.out")
 URL=http://127.0.0.1:$PORT
 CURL=("$BUF" curl --protocol grpc --http2-prior-knowledge)
 
-# Reflection: the service and its methods are discoverable.
-"${CURL[@]}" --list-methods "$URL" >"$WORK/methods.txt" || fail "list-methods"
-for m in CreateVideo GetVideo WatchVideo; do
-  grep -q "seedance.v1.VideoService/$m" "$WORK/methods.txt" || fail "reflection lacks $m"
+# Reflection: the service and its methods are discoverable, through both
+# protocol versions (v1 is what buf curl and grpcurl try first).
+for proto in grpc-v1 grpc-v1alpha; do
+  "${CURL[@]}" --reflect-protocol "$proto" --list-methods "$URL" >"$WORK/methods.txt" ||
+    fail "list-methods over $proto"
+  for m in CreateVideo GetVideo ListVideos WatchVideo; do
+    grep -q "seedance.v1.VideoService/$m" "$WORK/methods.txt" || fail "$proto reflection lacks $m"
+  done
 done
 
 # A create through reflection-derived schema.
@@ -98,4 +102,4 @@ wait "$WATCH" || true
 grep -qi "unavailable" "$WORK/watch.log" "$WORK/watch.out" ||
   fail "watch did not end with UNAVAILABLE: $(cat "$WORK/watch.log")"
 grep -q "draining" "$WORK/gw.log" || fail "no drain notice in the log"
-echo "PASS: reflection, create, key hygiene, SIGTERM drain (exit 0)${NGHTTP:+, never-reading clients lose their slots and do not hold the exit}"
+echo "PASS: reflection (v1 and v1alpha), create, key hygiene, SIGTERM drain (exit 0)${NGHTTP:+, never-reading clients lose their slots and do not hold the exit}"
