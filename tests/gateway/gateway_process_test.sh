@@ -48,6 +48,16 @@ done
 ID=$(sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' "$WORK/create.json" | head -1)
 [ -n "$ID" ] || fail "no id in $(cat "$WORK/create.json")"
 
+# Error details as the README shows them: buf curl, then
+# scripts/error_details.sh decoding the BadRequest.
+"${CURL[@]}" -d '{"model":"doubao-seedance-2.0","prompt":"","duration":99}' \
+  "$URL/seedance.v1.VideoService/CreateVideo" 2>"$WORK/bad.json" >/dev/null &&
+  fail "an invalid create was accepted"
+BUF=$BUF "$(dirname "$0")/../../scripts/error_details.sh" <"$WORK/bad.json" >"$WORK/details.txt" ||
+  fail "error_details.sh: $(cat "$WORK/details.txt")"
+grep -q '^google.rpc.BadRequest .*"field":"duration"' "$WORK/details.txt" ||
+  fail "no decoded BadRequest: $(cat "$WORK/details.txt")"
+
 # The key never reaches the logs.
 grep -q "th-sim-demo-key" "$WORK/gw.log" && fail "API key in the gateway log"
 
@@ -102,4 +112,4 @@ wait "$WATCH" || true
 grep -qi "unavailable" "$WORK/watch.log" "$WORK/watch.out" ||
   fail "watch did not end with UNAVAILABLE: $(cat "$WORK/watch.log")"
 grep -q "draining" "$WORK/gw.log" || fail "no drain notice in the log"
-echo "PASS: reflection (v1 and v1alpha), create, key hygiene, SIGTERM drain (exit 0)${NGHTTP:+, never-reading clients lose their slots and do not hold the exit}"
+echo "PASS: reflection (v1 and v1alpha), create, error details decoded, key hygiene, SIGTERM drain (exit 0)${NGHTTP:+, never-reading clients lose their slots and do not hold the exit}"
