@@ -24,6 +24,8 @@ mkdir -p "$WORK/gen"
 cp "$SRC/buf.yaml" "$SRC/buf.gen.yaml" "$WORK/gen/"
 cp -r "$SRC/proto" "$WORK/gen/"
 mkdir -p "$WORK/gen/third_party" && cp -r "$SRC/third_party/googleapis" "$WORK/gen/third_party/"
+# buf.gen.yaml's other plugins (protoc-gen-es) live in .tools/.
+ln -s "$SRC/.tools" "$WORK/gen/.tools"
 (cd "$WORK/gen" && "$BUF" generate) || fail "buf generate"
 diff -r "$WORK/gen/clients/python/src" "$SRC/clients/python/src" \
   -x seedance_client -x '*.egg-info' -x __pycache__ >"$WORK/gen.diff" ||
