@@ -15,8 +15,9 @@ const MaxResumes = 10
 // WatchToEnd calls each with every message of the task's watch (each
 // transition once, in order, and heartbeats) until the final state,
 // reconnecting with after_sequence after UNAVAILABLE (a replica drained,
-// the connection broke) or DEADLINE_EXCEEDED (the gateway's
-// --max-watch-time). It returns nil after the final state, each's error,
+// the connection broke), DEADLINE_EXCEEDED (the gateway's
+// --max-watch-time) or a CANCELED that ctx did not cause (a replica that
+// exits right after draining may reset the stream before its trailers). It returns nil after the final state, each's error,
 // or the error that ended the watch for good.
 func WatchToEnd(ctx context.Context, client seedancev1.VideoServiceClient, id string,
 	afterSequence int64, each func(*seedancev1.WatchVideoResponse) error) error {
@@ -25,7 +26,8 @@ func WatchToEnd(ctx context.Context, client seedancev1.VideoServiceClient, id st
 		if err == nil || ctx.Err() != nil || resumes >= MaxResumes {
 			return err
 		}
-		if code := status.Code(err); code != codes.Unavailable && code != codes.DeadlineExceeded {
+		if code := status.Code(err); code != codes.Unavailable &&
+			code != codes.DeadlineExceeded && code != codes.Canceled {
 			return err
 		}
 	}

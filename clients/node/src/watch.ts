@@ -5,8 +5,10 @@ import {
   type WatchVideoResponse,
 } from "./gen/seedance/v1/video_service_pb.js";
 
-// The replica drained, the connection broke, or --max-watch-time ended it.
-const RESUMABLE = new Set([Code.Unavailable, Code.DeadlineExceeded]);
+// The replica drained, the connection broke, or --max-watch-time ended it;
+// a replica that exits right after draining may reset the stream before
+// its trailers arrive, which looks CANCELED (unless our signal did it).
+const RESUMABLE = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Canceled]);
 
 export interface WatchOptions {
   afterSequence?: bigint;
@@ -17,8 +19,9 @@ export interface WatchOptions {
 
 /**
  * Yields each transition of the task once, in order, until the final
- * state, reconnecting with after_sequence after UNAVAILABLE or
- * DEADLINE_EXCEEDED. Heartbeats are yielded too. Other errors throw.
+ * state, reconnecting with after_sequence after UNAVAILABLE,
+ * DEADLINE_EXCEEDED or a CANCELED that `signal` did not cause. Heartbeats
+ * are yielded too. Other errors throw.
  */
 export async function* watchToEnd(
   client: Client<typeof VideoService>,
@@ -39,7 +42,8 @@ export async function* watchToEnd(
       return; // OK: the final state was the last message
     } catch (error) {
       const e = ConnectError.from(error);
-      if (!RESUMABLE.has(e.code) || resumes >= (options.maxResumes ?? 10)) {
+      if (options.signal?.aborted || !RESUMABLE.has(e.code) ||
+          resumes >= (options.maxResumes ?? 10)) {
         throw e;
       }
       resumes++;

@@ -5,8 +5,12 @@ import grpc
 from seedance.v1 import video_service_pb2 as pb
 
 # Codes after which a watch is resumed: the replica drained, the
-# connection broke, or the gateway's --max-watch-time ended the stream.
-RESUMABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+# connection broke, or the gateway's --max-watch-time ended the stream; a
+# replica that exits right after draining may reset the stream before its
+# trailers arrive, which looks CANCELLED (this generator never cancels a
+# call it is still reading).
+RESUMABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
+             grpc.StatusCode.CANCELLED)
 
 
 def watch_to_end(stub, video_id: str, after_sequence: int = 0,
@@ -15,8 +19,9 @@ def watch_to_end(stub, video_id: str, after_sequence: int = 0,
                                               None]] = None,
                  **call_kwargs) -> Iterator[pb.WatchVideoResponse]:
     """Yields each transition of the task once, in order, until the final
-    state, reconnecting with `after_sequence` after UNAVAILABLE or
-    DEADLINE_EXCEEDED (at most `max_resumes` times). Heartbeats are yielded
+    state, reconnecting with `after_sequence` after UNAVAILABLE,
+    DEADLINE_EXCEEDED or a CANCELLED it did not cause (at most
+    `max_resumes` times). Heartbeats are yielded
     too (their `sequence` is the last transition's). Other errors raise.
 
     Pass a per-call `timeout` only if the whole watch must end by then.
