@@ -15,6 +15,9 @@ BIN=$2
 BUF=$3
 PY=/usr/bin/python3
 [ -x "$BUF" ] || { echo "buf not installed (run ./dev setup): skipped"; exit 77; }
+# buf.gen.yaml also runs protoc-gen-es, installed beside buf.
+[ -x "$(dirname "$BUF")/protoc-gen-es" ] ||
+  { echo "protoc-gen-es not installed (run ./dev setup): skipped"; exit 77; }
 "$PY" -c 'import grpc, google.protobuf, venv' 2>/dev/null ||
   { echo "python3-grpcio / python3-venv missing: skipped"; exit 77; }
 source "$SRC/tests/testing/process_helpers.sh"
