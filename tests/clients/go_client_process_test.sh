@@ -46,8 +46,9 @@ export GOFLAGS= GOPROXY=off
 (cd "$WORK" && go build -o "$WORK/quickstart" "$IMPORT/clients/go/examples/quickstart") \
   >"$WORK/build.log" 2>&1 || fail "go build: $(head -20 "$WORK/build.log")"
 
-# 3. The example against the simulator (its next create answers 429 with
-# Retry-After: 1) and the gateway.
+# 3. The example against the simulator and the gateway. The simulator's
+# next create answers 429 with Retry-After: 1; the task stays queued for
+# 2 s, so the first watch message is QUEUED however slow the machine.
 "$BIN/tokenhub-sim" --port 0 --time-scale 0.01 --seed 7 \
   --fault '429,retry_after=1,method=POST,next=1' >"$WORK/sim.out" 2>"$WORK/sim.log" &
 PIDS+=($!)
@@ -61,7 +62,7 @@ wait_for "$WORK/gw.out" '^listening on port [0-9]+'
 PORT=$(sed -n 's/^listening on port //p' "$WORK/gw.out")
 
 timeout 60 "$WORK/quickstart" --target "127.0.0.1:$PORT" \
-  --prompt '[sim:queued=300ms,running=300ms] a red fox in snow' \
+  --prompt '[sim:queued=2s,running=300ms] a red fox in snow' \
   >"$WORK/example.out" 2>"$WORK/example.err" || fail "the example failed"
 OUT="$WORK/example.out"
 expect() { grep -qE "$1" "$OUT" || fail "example output lacks /$1/"; }

@@ -40,8 +40,9 @@ cp -r "$SRC/clients/python" "$WORK/pkg"   # pip builds in place: keep the tree c
 "$WORK/venv/bin/pip" install --quiet --no-index --no-build-isolation "$WORK/pkg" \
   >"$WORK/pip.log" 2>&1 || fail "pip install: $(tail -5 "$WORK/pip.log")"
 
-# 3. The example against the simulator (its next create answers 429 with
-# Retry-After: 1) and the gateway.
+# 3. The example against the simulator and the gateway. The simulator's
+# next create answers 429 with Retry-After: 1; the task stays queued for
+# 2 s, so the first watch message is QUEUED however slow the machine.
 "$BIN/tokenhub-sim" --port 0 --time-scale 0.01 --seed 7 \
   --fault '429,retry_after=1,method=POST,next=1' >"$WORK/sim.out" 2>"$WORK/sim.log" &
 PIDS+=($!)
@@ -55,7 +56,7 @@ wait_for "$WORK/gw.out" '^listening on port [0-9]+'
 PORT=$(sed -n 's/^listening on port //p' "$WORK/gw.out")
 
 (cd "$WORK" && timeout 60 "$WORK/venv/bin/python" "$SRC/clients/python/examples/quickstart.py" \
-  --target "127.0.0.1:$PORT" --prompt '[sim:queued=300ms,running=300ms] a red fox in snow') \
+  --target "127.0.0.1:$PORT" --prompt '[sim:queued=2s,running=300ms] a red fox in snow') \
   >"$WORK/example.out" 2>"$WORK/example.err" || fail "the example failed"
 OUT="$WORK/example.out"
 expect() { grep -qE "$1" "$OUT" || fail "example output lacks /$1/"; }
