@@ -12,6 +12,7 @@
 #include "grpcpp/server_builder.h"
 #include "server/gateway/call_log.h"
 #include "server/gateway/log_throttle.h"
+#include "server/gateway/reflection_v1_service.h"
 
 #ifndef SEEDANCE_VERSION
 #define SEEDANCE_VERSION "dev"
@@ -117,6 +118,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   grpc::health::v1::HealthCheckResponse::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // Reflection v1 beside gRPC's v1alpha: current clients ask v1 first.
+  builder.SetOption(ReflectionV1Option());
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
                            &g->port_);
   builder.RegisterService(g->service_.get());

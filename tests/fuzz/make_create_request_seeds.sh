@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=$ROOT/tests/fuzz/corpus/create_request
 seed() {  # seed NAME TEXT_PROTO
-  printf '%s\n' "$2" | protoc -I"$ROOT/proto" -I/usr/include \
+  printf '%s\n' "$2" | protoc -I"$ROOT/proto" -I"$ROOT/third_party/googleapis" -I/usr/include \
     --encode=seedance.v1.CreateVideoRequest seedance/v1/video_service.proto \
     >"$OUT/$1.bin"
 }

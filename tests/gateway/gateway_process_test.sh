@@ -32,10 +32,14 @@ PORT=$(sed -n 's/^listening on port //p' "$WORK/gw.out")
 URL=http://127.0.0.1:$PORT
 CURL=("$BUF" curl --protocol grpc --http2-prior-knowledge)
 
-# Reflection: the service and its methods are discoverable.
-"${CURL[@]}" --list-methods "$URL" >"$WORK/methods.txt" || fail "list-methods"
-for m in CreateVideo GetVideo WatchVideo; do
-  grep -q "seedance.v1.VideoService/$m" "$WORK/methods.txt" || fail "reflection lacks $m"
+# Reflection: the service and its methods are discoverable, through both
+# protocol versions (v1 is what buf curl and grpcurl try first).
+for proto in grpc-v1 grpc-v1alpha; do
+  "${CURL[@]}" --reflect-protocol "$proto" --list-methods "$URL" >"$WORK/methods.txt" ||
+    fail "list-methods over $proto"
+  for m in CreateVideo GetVideo ListVideos WatchVideo; do
+    grep -q "seedance.v1.VideoService/$m" "$WORK/methods.txt" || fail "$proto reflection lacks $m"
+  done
 done
 
 # A create through reflection-derived schema.
@@ -43,6 +47,16 @@ done
   "$URL/seedance.v1.VideoService/CreateVideo" >"$WORK/create.json" || fail "create"
 ID=$(sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' "$WORK/create.json" | head -1)
 [ -n "$ID" ] || fail "no id in $(cat "$WORK/create.json")"
+
+# Error details as the README shows them: buf curl, then
+# scripts/error_details.sh decoding the BadRequest.
+"${CURL[@]}" -d '{"model":"doubao-seedance-2.0","prompt":"","duration":99}' \
+  "$URL/seedance.v1.VideoService/CreateVideo" 2>"$WORK/bad.json" >/dev/null &&
+  fail "an invalid create was accepted"
+BUF=$BUF "$(dirname "$0")/../../scripts/error_details.sh" <"$WORK/bad.json" >"$WORK/details.txt" ||
+  fail "error_details.sh: $(cat "$WORK/details.txt")"
+grep -q '^google.rpc.BadRequest .*"field":"duration"' "$WORK/details.txt" ||
+  fail "no decoded BadRequest: $(cat "$WORK/details.txt")"
 
 # The key never reaches the logs.
 grep -q "th-sim-demo-key" "$WORK/gw.log" && fail "API key in the gateway log"
@@ -109,4 +123,4 @@ wait "$WATCH" || true
 grep -qi "unavailable" "$WORK/watch.log" "$WORK/watch.out" ||
   fail "watch did not end with UNAVAILABLE: $(cat "$WORK/watch.log")"
 grep -q "draining" "$WORK/gw.log" || fail "no drain notice in the log"
-echo "PASS: reflection, create, key hygiene, SIGTERM drain (exit 0)${NGHTTP:+, never-reading clients lose their slots and do not hold the exit}"
+echo "PASS: reflection (v1 and v1alpha), create, error details decoded, key hygiene, SIGTERM drain (exit 0)${NGHTTP:+, never-reading clients lose their slots and do not hold the exit}"

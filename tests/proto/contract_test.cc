@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "google/api/field_behavior.pb.h"
 #include "gtest/gtest.h"
 #include "seedance/v1/video_service.grpc.pb.h"
 
@@ -150,6 +151,56 @@ TEST(ContractTest, WatchMessagesCarrySequenceAndEventTime) {
             "google.protobuf.Timestamp");
   EXPECT_NE(WatchVideoRequest::descriptor()->FindFieldByName("after_sequence"),
             nullptr);
+}
+
+// The field_behavior annotations (AIP-203) of a field, as generators and
+// linters read them.
+std::vector<int> Behaviors(const Descriptor* message, const char* field) {
+  const FieldDescriptor* f = message->FindFieldByName(field);
+  EXPECT_NE(f, nullptr) << field;
+  if (f == nullptr) return {};
+  std::vector<int> out;
+  for (int b : f->options().GetRepeatedExtension(google::api::field_behavior)) {
+    out.push_back(b);
+  }
+  return out;
+}
+
+TEST(ContractTest, RequiredRequestFieldsAreAnnotatedRequired) {
+  const std::vector<int> required = {google::api::REQUIRED};
+  EXPECT_EQ(Behaviors(CreateVideoRequest::descriptor(), "model"), required);
+  EXPECT_EQ(Behaviors(CreateVideoRequest::descriptor(), "prompt"), required);
+  EXPECT_EQ(Behaviors(ContentItem::descriptor(), "type"), required);
+  EXPECT_EQ(Behaviors(ContentItem::descriptor(), "url"), required);
+  EXPECT_EQ(Behaviors(GetVideoRequest::descriptor(), "id"), required);
+  EXPECT_EQ(Behaviors(WatchVideoRequest::descriptor(), "id"), required);
+  // Optional ones carry nothing.
+  EXPECT_TRUE(Behaviors(CreateVideoRequest::descriptor(), "duration").empty());
+  EXPECT_TRUE(
+      Behaviors(CreateVideoRequest::descriptor(), "request_id").empty());
+}
+
+TEST(ContractTest, EveryVideoFieldIsOutputOnly) {
+  const Descriptor* v = Video::descriptor();
+  for (int i = 0; i < v->field_count(); ++i) {
+    EXPECT_EQ(Behaviors(v, v->field(i)->name().c_str()),
+              std::vector<int>{google::api::OUTPUT_ONLY})
+        << v->field(i)->name();
+  }
+}
+
+TEST(ContractTest, EveryLanguageHasItsPackageName) {
+  const google::protobuf::FileOptions& o =
+      Video::descriptor()->file()->options();
+  EXPECT_EQ(o.go_package(),
+            "github.com/seedance-gateway/seedance-gateway/clients/go/"
+            "seedance/v1;seedancev1");
+  EXPECT_EQ(o.java_package(), "com.seedance.v1");
+  EXPECT_TRUE(o.java_multiple_files());
+  EXPECT_EQ(o.csharp_namespace(), "Seedance.V1");
+  EXPECT_EQ(o.php_namespace(), "Seedance\\V1");
+  EXPECT_EQ(o.ruby_package(), "Seedance::V1");
+  EXPECT_EQ(o.objc_class_prefix(), "SDV");
 }
 
 TEST(ContractTest, ServiceHasTheThreeMethods) {
