@@ -8,8 +8,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
 namespace seedance::gateway {
@@ -263,8 +263,9 @@ std::vector<ConfigOption> BuildOptions() {
          c.cors_origins.clear();
          for (absl::string_view o : absl::StrSplit(v, ',', absl::SkipEmpty())) {
            o = absl::StripAsciiWhitespace(o);
-           if (o == "*" || !(absl::StartsWith(o, "http://") ||
-                             absl::StartsWith(o, "https://")) ||
+           if (o == "*" ||
+               !(absl::StartsWith(o, "http://") ||
+                 absl::StartsWith(o, "https://")) ||
                absl::EndsWith(o, "/")) {
              err = absl::StrCat("'", o,
                                 "' is not an origin (scheme://host[:port], "

@@ -55,8 +55,8 @@ std::string PeerOf(const tcp::endpoint& endpoint) {
   const asio::ip::address address = endpoint.address();
   return address.is_v4()
              ? absl::StrCat("ipv4:", address.to_string(), ":", endpoint.port())
-             : absl::StrCat("ipv6:[", address.to_string(), "]:",
-                            endpoint.port());
+             : absl::StrCat("ipv6:[", address.to_string(),
+                            "]:", endpoint.port());
 }
 
 absl::Status NotFound(absl::string_view method, absl::string_view path) {
@@ -64,37 +64,6 @@ absl::Status NotFound(absl::string_view method, absl::string_view path) {
       "no such resource: ", method, " ", path,
       " (the API is POST /v1/videos, GET /v1/videos, GET /v1/videos/{id}, "
       "GET /v1/videos/{id}:watch)"));
-}
-
-// The route of a path, and the task id in it.
-struct Route {
-  enum Kind { kNone, kPage, kCollection, kVideo, kWatch } kind = kNone;
-  std::string id;
-  const char* allow = "";  // the methods it takes, for 405
-};
-
-Route RouteOf(absl::string_view path) {
-  Route route;
-  if (path == "/" || path == "/index.html") {
-    route.kind = Route::kPage;
-    route.allow = "GET, HEAD";
-    return route;
-  }
-  if (path == "/v1/videos") {
-    route.kind = Route::kCollection;
-    route.allow = "GET, POST, OPTIONS";
-    return route;
-  }
-  absl::string_view rest = path;
-  if (!absl::ConsumePrefix(&rest, "/v1/videos/") || rest.empty() ||
-      absl::StrContains(rest, '/')) {
-    return route;
-  }
-  route.kind = absl::ConsumeSuffix(&rest, ":watch") ? Route::kWatch
-                                                     : Route::kVideo;
-  route.allow = "GET, OPTIONS";
-  route.id = std::string(rest);
-  return route;
 }
 
 }  // namespace
@@ -200,7 +169,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (closed_) return;
     parser_.emplace();
     parser_->body_limit(options().max_body_bytes);
-    parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
+    parser_->header_limit(
+        static_cast<std::uint32_t>(options().max_header_bytes));
     stream_.expires_after(ToChrono(options().request_timeout));
     http::async_read(
         stream_, buffer_, *parser_,
@@ -220,16 +190,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     if (ec == http::error::body_limit) {
-      ReplyError(absl::InvalidArgumentError(absl::StrCat(
-                     "request body larger than ", options().max_body_bytes,
-                     " bytes")),
-                 413, /*keep_alive=*/false);
+      ReplyError(
+          absl::InvalidArgumentError(absl::StrCat(
+              "request body larger than ", options().max_body_bytes, " bytes")),
+          413, /*keep_alive=*/false);
       return;
     }
     if (ec == http::error::header_limit) {
-      ReplyError(absl::InvalidArgumentError(absl::StrCat(
-                     "request headers larger than ",
-                     options().max_header_bytes, " bytes")),
+      ReplyError(absl::InvalidArgumentError(
+                     absl::StrCat("request headers larger than ",
+                                  options().max_header_bytes, " bytes")),
                  431, /*keep_alive=*/false);
       return;
     }
@@ -253,31 +223,31 @@ class Connection : public std::enable_shared_from_this<Connection> {
     origin_ = std::string(View(request_[http::field::origin]));
     cors_ = gateway_.CorsHeaders(origin_);
     const http::verb verb = request_.method();
-    Route route = RouteOf(path);
-    if (route.kind == Route::kNone) {
+    HttpRoute route = RouteFor(path);
+    if (route.kind == HttpRoute::kNone) {
       Finish(NotFound(View(request_.method_string()), path));
       return;
     }
-    if (verb == http::verb::options && route.kind != Route::kPage) {
+    if (verb == http::verb::options && route.kind != HttpRoute::kPage) {
       Preflight();
       return;
     }
     const bool get = verb == http::verb::get || verb == http::verb::head;
     switch (route.kind) {
-      case Route::kPage:
+      case HttpRoute::kPage:
         if (!get) return MethodNotAllowed(route);
         return Page();
-      case Route::kCollection:
+      case HttpRoute::kCollection:
         if (verb == http::verb::post) return Create();
         if (get) return List();
         return MethodNotAllowed(route);
-      case Route::kVideo:
+      case HttpRoute::kVideo:
         if (!get) return MethodNotAllowed(route);
         return Get(route.id);
-      case Route::kWatch:
+      case HttpRoute::kWatch:
         if (!get) return MethodNotAllowed(route);
         return Watch(route.id);
-      case Route::kNone:
+      case HttpRoute::kNone:
         break;
     }
   }
@@ -312,8 +282,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     method_ = "CreateVideo/http";
     // Only JSON: a cross-site form can POST text/plain without asking
     // (no CORS preflight), which would spend the gateway's own key.
-    const absl::string_view type =
-        View(request_[http::field::content_type]);
+    const absl::string_view type = View(request_[http::field::content_type]);
     if (!absl::StartsWithIgnoreCase(absl::StripLeadingAsciiWhitespace(type),
                                     "application/json")) {
       Finish(absl::InvalidArgumentError(
@@ -363,8 +332,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Watch(const std::string& id) {
     method_ = "WatchVideo/sse";
     task_id_ = id;
-    absl::StatusOr<v1::WatchVideoRequest> request = WatchRequestFrom(
-        id, query_, View(request_["Last-Event-ID"]));
+    absl::StatusOr<v1::WatchVideoRequest> request =
+        WatchRequestFrom(id, query_, View(request_["Last-Event-ID"]));
     if (!request.ok()) {
       Finish(request.status());
       return;
@@ -383,9 +352,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     HttpGateway::Impl& gateway = gateway_;
     std::shared_ptr<SseStream> sse = SseStream::Start(
         std::move(stream_), strand_, gateway_.calls(), *std::move(start),
-        options().sse, cors_, peer_, [&gateway, stream_id] {
-          gateway.Untrack(*stream_id);
-        });
+        options().sse, cors_, peer_,
+        [&gateway, stream_id] { gateway.Untrack(*stream_id); });
     std::weak_ptr<SseStream> weak = sse;
     *stream_id = gateway_.Track(weak, [weak] {
       if (auto s = weak.lock()) s->Close();
@@ -398,8 +366,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     method_ = "";
-    auto response = std::make_shared<Response>(http::status::ok,
-                                               request_.version());
+    auto response =
+        std::make_shared<Response>(http::status::ok, request_.version());
     response->set(http::field::content_type, "text/html; charset=utf-8");
     response->set(http::field::cache_control, "no-cache");
     response->set("Content-Security-Policy",
@@ -412,10 +380,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Preflight() {
     method_ = "";
     if (!gateway_.OriginAllowed(origin_)) {
-      Finish(absl::PermissionDeniedError(absl::StrCat(
-                 "origin '", origin_,
-                 "' may not call this gateway from a browser (see "
-                 "--cors-origins)")),
+      Finish(absl::PermissionDeniedError(
+                 absl::StrCat("origin '", origin_,
+                              "' may not call this gateway from a browser (see "
+                              "--cors-origins)")),
              "", 403);
       return;
     }
@@ -428,10 +396,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Write(std::move(response));
   }
 
-  void MethodNotAllowed(const Route& route) {
-    auto status = absl::UnimplementedError(absl::StrCat(
-        "method ", View(request_.method_string()), " not allowed here (",
-        route.allow, ")"));
+  void MethodNotAllowed(const HttpRoute& route) {
+    auto status = absl::UnimplementedError(
+        absl::StrCat("method ", View(request_.method_string()),
+                     " not allowed here (", route.allow, ")"));
     allow_ = route.allow;
     Finish(status, "", 405);
   }
@@ -476,8 +444,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Write(std::shared_ptr<Response> response) {
     if (closed_) return;
-    for (absl::string_view line : absl::StrSplit(cors_, "\r\n",
-                                                 absl::SkipEmpty())) {
+    for (absl::string_view line :
+         absl::StrSplit(cors_, "\r\n", absl::SkipEmpty())) {
       std::pair<absl::string_view, absl::string_view> kv =
           absl::StrSplit(line, absl::MaxSplits(": ", 1));
       response->set(beast::string_view(kv.first.data(), kv.first.size()),
@@ -494,11 +462,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     stream_.expires_after(ToChrono(options().write_timeout));
     http::async_write(
         stream_, *response,
-        asio::bind_executor(
-            strand_, [self = shared_from_this(), response](
-                         beast::error_code ec, std::size_t) {
-              self->OnWritten(ec, response->keep_alive());
-            }));
+        asio::bind_executor(strand_, [self = shared_from_this(), response](
+                                         beast::error_code ec, std::size_t) {
+          self->OnWritten(ec, response->keep_alive());
+        }));
   }
 
   void OnWritten(beast::error_code ec, bool keep_alive) {
@@ -547,8 +514,8 @@ absl::Status HttpGateway::Impl::Listen() {
   const size_t colon = options_.listen.rfind(':');
   int port = -1;
   if (colon == std::string::npos ||
-      !absl::SimpleAtoi(options_.listen.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
+      !absl::SimpleAtoi(options_.listen.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--http-listen: '", options_.listen, "' is not HOST:PORT"));
   }
@@ -559,8 +526,8 @@ absl::Status HttpGateway::Impl::Listen() {
   beast::error_code ec;
   asio::ip::address address = asio::ip::make_address(host, ec);
   if (ec) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--http-listen: '", host, "' is not an IP address"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--http-listen: '", host, "' is not an IP address"));
   }
   tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
   acceptor_.open(endpoint.protocol(), ec);
@@ -568,9 +535,9 @@ absl::Status HttpGateway::Impl::Listen() {
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "--http-listen: cannot listen on ", options_.listen, ": ",
-        ec.message()));
+    return absl::UnavailableError(
+        absl::StrCat("--http-listen: cannot listen on ", options_.listen, ": ",
+                     ec.message()));
   }
   port_ = acceptor_.local_endpoint().port();
   Accept();
@@ -628,8 +595,7 @@ void HttpGateway::Impl::Stop() {
   threads_.clear();
 }
 
-HttpGateway::HttpGateway(std::unique_ptr<Impl> impl)
-    : impl_(std::move(impl)) {}
+HttpGateway::HttpGateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpGateway::~HttpGateway() { Stop(); }
 

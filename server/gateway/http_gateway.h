@@ -6,8 +6,9 @@
 //   POST /v1/videos                 CreateVideo (CreateVideoRequest JSON)
 //   GET  /v1/videos/{id}            GetVideo
 //   GET  /v1/videos                 ListVideos (page_size, page_token, filter)
-//   GET  /v1/videos/{id}:watch      WatchVideo as text/event-stream (sse_stream.h)
-//   GET  /                          the progress page (web_page.h)
+//   GET  /v1/videos/{id}:watch      WatchVideo as text/event-stream
+//   (sse_stream.h) GET  /                          the progress page
+//   (web_page.h)
 //
 // The same mapping is declared in the proto (google.api.http). Bodies and
 // answers are the proto3 JSON mapping; errors a JSON google.rpc.Status under

@@ -4,9 +4,11 @@
 #include <cmath>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -91,6 +93,30 @@ absl::StatusOr<int64_t> NonNegativeInt(absl::string_view name,
 }
 
 }  // namespace
+
+HttpRoute RouteFor(absl::string_view path) {
+  HttpRoute route;
+  if (path == "/" || path == "/index.html") {
+    route.kind = HttpRoute::kPage;
+    route.allow = "GET, HEAD";
+    return route;
+  }
+  if (path == "/v1/videos") {
+    route.kind = HttpRoute::kCollection;
+    route.allow = "GET, POST, OPTIONS";
+    return route;
+  }
+  absl::string_view rest = path;
+  if (!absl::ConsumePrefix(&rest, "/v1/videos/") || rest.empty() ||
+      absl::StrContains(rest, '/')) {
+    return route;
+  }
+  route.kind = absl::ConsumeSuffix(&rest, ":watch") ? HttpRoute::kWatch
+                                                    : HttpRoute::kVideo;
+  route.allow = "GET, OPTIONS";
+  route.id = std::string(rest);
+  return route;
+}
 
 absl::Status ParseJsonBody(absl::string_view body,
                            google::protobuf::Message& message) {
@@ -207,10 +233,10 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseQuery(
     if (!value.ok()) return value.status();
     for (const auto& [seen, unused] : out) {
       if (seen == *name) {
-        return BadField(*name,
-                        absl::StrCat("query parameter ", *name,
-                                     " is given more than once"),
-                        "given more than once");
+        return BadField(
+            *name,
+            absl::StrCat("query parameter ", *name, " is given more than once"),
+            "given more than once");
       }
     }
     out.emplace_back(*std::move(name), *std::move(value));

@@ -23,6 +23,15 @@
 
 namespace seedance::gateway {
 
+// What a request path names: the routes of the proto's google.api.http
+// annotations (tests check that they agree), and the page.
+struct HttpRoute {
+  enum Kind { kNone, kPage, kCollection, kVideo, kWatch } kind = kNone;
+  std::string id;          // the task id in the path (kVideo, kWatch)
+  const char* allow = "";  // the methods it takes, for 405's Allow
+};
+HttpRoute RouteFor(absl::string_view path);
+
 // Parses a request body into `message`. Unknown fields are refused, so a
 // misspelt `validate_only` cannot create a billed task. INVALID_ARGUMENT
 // with a BadRequest naming the field (or `body`) on any problem.

@@ -43,11 +43,13 @@ std::string SseFrame(absl::string_view event, absl::optional<int64_t> id,
   return out;
 }
 
-std::shared_ptr<SseStream> SseStream::Start(
-    beast::tcp_stream stream, Executor strand, VideoCalls& calls,
-    VideoCalls::WatchStart watch, const SseOptions& options,
-    std::string extra_headers, std::string peer,
-    std::function<void()> on_close) {
+std::shared_ptr<SseStream> SseStream::Start(beast::tcp_stream stream,
+                                            Executor strand, VideoCalls& calls,
+                                            VideoCalls::WatchStart watch,
+                                            const SseOptions& options,
+                                            std::string extra_headers,
+                                            std::string peer,
+                                            std::function<void()> on_close) {
   std::shared_ptr<SseStream> sse(new SseStream(
       std::move(stream), std::move(strand), calls, std::move(watch), options,
       std::move(extra_headers), std::move(peer), std::move(on_close)));
@@ -100,15 +102,13 @@ void SseStream::Begin() {
 }
 
 void SseStream::OnVideo(const WatchEvent& event) {
-  asio::post(strand_, [self = shared_from_this(), event] {
-    self->HandleVideo(event);
-  });
+  asio::post(strand_,
+             [self = shared_from_this(), event] { self->HandleVideo(event); });
 }
 
 void SseStream::OnEnd(const absl::Status& status) {
-  asio::post(strand_, [self = shared_from_this(), status] {
-    self->HandleEnd(status);
-  });
+  asio::post(strand_,
+             [self = shared_from_this(), status] { self->HandleEnd(status); });
 }
 
 void SseStream::Close() {
@@ -158,20 +158,20 @@ void SseStream::EnsureHeaders() {
   headers_sent_ = true;
   // `retry:` shortens EventSource's reconnect delay (3 s in browsers) after
   // a drain or a cut connection.
-  Send(absl::StrCat(
-      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-      "Cache-Control: no-cache\r\nConnection: close\r\n"
-      "X-Accel-Buffering: no\r\n",
-      extra_headers_, "\r\nretry: 1000\n\n"));
+  Send(
+      absl::StrCat("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                   "Cache-Control: no-cache\r\nConnection: close\r\n"
+                   "X-Accel-Buffering: no\r\n",
+                   extra_headers_, "\r\nretry: 1000\n\n"));
 }
 
 void SseStream::Send(std::string bytes) {
   if (closed_) return;
   buffered_ += bytes.size();
   if (buffered_ > options_.max_buffered_bytes) {
-    Shutdown(absl::ResourceExhaustedError(absl::StrCat(
-        "the client left more than ", options_.max_buffered_bytes,
-        " bytes unread; stream closed")));
+    Shutdown(absl::ResourceExhaustedError(
+        absl::StrCat("the client left more than ", options_.max_buffered_bytes,
+                     " bytes unread; stream closed")));
     return;
   }
   out_.push_back(std::move(bytes));
@@ -194,11 +194,11 @@ void SseStream::WriteNext() {
         "the client read nothing for ", absl::FormatDuration(limit),
         " (--write-timeout); stream closed")));
   });
-  asio::async_write(stream_, asio::buffer(out_.front()),
-                    [self = shared_from_this()](beast::error_code ec,
-                                                std::size_t) {
-                      self->OnWritten(ec);
-                    });
+  asio::async_write(
+      stream_, asio::buffer(out_.front()),
+      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        self->OnWritten(ec);
+      });
 }
 
 void SseStream::OnWritten(beast::error_code ec) {
@@ -219,9 +219,10 @@ void SseStream::OnWritten(beast::error_code ec) {
 }
 
 void SseStream::ArmIdleTimer() {
-  const absl::Duration interval = watch_.heartbeat_interval > absl::ZeroDuration()
-                                      ? watch_.heartbeat_interval
-                                      : options_.comment_interval;
+  const absl::Duration interval =
+      watch_.heartbeat_interval > absl::ZeroDuration()
+          ? watch_.heartbeat_interval
+          : options_.comment_interval;
   absl::Duration wait = last_traffic_ + interval - absl::Now();
   if (wait <= absl::ZeroDuration()) wait = interval;
   idle_timer_.expires_after(ToChrono(wait));
@@ -254,17 +255,16 @@ void SseStream::OnIdleTimer() {
 
 void SseStream::ReadUntilClosed() {
   // A stream's client sends nothing; a read ending means it left.
-  stream_.async_read_some(
-      asio::buffer(read_byte_),
-      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (self->closed_) return;
-        if (ec) {
-          self->Shutdown(
-              absl::CancelledError("the client closed the connection"));
-          return;
-        }
-        self->ReadUntilClosed();
-      });
+  stream_.async_read_some(asio::buffer(read_byte_), [self = shared_from_this()](
+                                                        beast::error_code ec,
+                                                        std::size_t) {
+    if (self->closed_) return;
+    if (ec) {
+      self->Shutdown(absl::CancelledError("the client closed the connection"));
+      return;
+    }
+    self->ReadUntilClosed();
+  });
 }
 
 void SseStream::Shutdown(const absl::Status& why) {

@@ -31,9 +31,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "boost/asio/any_io_executor.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/steady_timer.hpp"
-#include "boost/asio/any_io_executor.hpp"
 #include "boost/beast/core/tcp_stream.hpp"
 #include "server/gateway/video_calls.h"
 #include "server/gateway/watch_sink.h"
@@ -63,11 +63,13 @@ class SseStream final : public WatchSink,
   // Takes over `stream` (whose request has been read) and watches.
   // `extra_headers` ("Name: value\r\n" lines, e.g. CORS) go on the answer.
   // `on_close` runs once, on the strand, when the connection is closed.
-  static std::shared_ptr<SseStream> Start(
-      boost::beast::tcp_stream stream, Executor strand, VideoCalls& calls,
-      VideoCalls::WatchStart watch, const SseOptions& options,
-      std::string extra_headers, std::string peer,
-      std::function<void()> on_close);
+  static std::shared_ptr<SseStream> Start(boost::beast::tcp_stream stream,
+                                          Executor strand, VideoCalls& calls,
+                                          VideoCalls::WatchStart watch,
+                                          const SseOptions& options,
+                                          std::string extra_headers,
+                                          std::string peer,
+                                          std::function<void()> on_close);
 
   // WatchSink: from the poller's fan-out; posted to the strand.
   void OnVideo(const WatchEvent& event) override;
@@ -77,10 +79,10 @@ class SseStream final : public WatchSink,
   void Close();
 
  private:
-  SseStream(boost::beast::tcp_stream stream, Executor strand,
-            VideoCalls& calls, VideoCalls::WatchStart watch,
-            const SseOptions& options, std::string extra_headers,
-            std::string peer, std::function<void()> on_close);
+  SseStream(boost::beast::tcp_stream stream, Executor strand, VideoCalls& calls,
+            VideoCalls::WatchStart watch, const SseOptions& options,
+            std::string extra_headers, std::string peer,
+            std::function<void()> on_close);
 
   void Begin();
   void HandleVideo(const WatchEvent& event);

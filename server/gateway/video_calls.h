@@ -79,8 +79,7 @@ class VideoCalls {
   using CreateDone =
       std::function<bool(absl::StatusOr<v1::CreateVideoResponse>)>;
   using GetDone = std::function<void(absl::StatusOr<v1::GetVideoResponse>)>;
-  using ListDone =
-      std::function<void(absl::StatusOr<v1::ListVideosResponse>)>;
+  using ListDone = std::function<void(absl::StatusOr<v1::ListVideosResponse>)>;
 
   // `store` and `owners` are null without a task store (List then answers
   // FAILED_PRECONDITION).
