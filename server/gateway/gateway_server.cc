@@ -152,7 +152,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     return absl::UnavailableError(absl::StrCat(
         "cannot listen on ", config.listen, " (address in use or invalid?)"));
   }
-  if (absl::Status s = g->StartHttp(); !s.ok()) {
+  if (absl::Status s = g->StartHttp(hooks.tune_http); !s.ok()) {
     g->Shutdown();
     return s;
   }
@@ -179,7 +179,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   return g;
 }
 
-absl::Status GatewayServer::StartHttp() {
+absl::Status GatewayServer::StartHttp(
+    const std::function<void(HttpGatewayOptions&)>& tune) {
   if (config_.http_listen.empty()) return absl::OkStatus();
   HttpGatewayOptions options;
   options.listen = config_.http_listen;
@@ -187,6 +188,7 @@ absl::Status GatewayServer::StartHttp() {
   options.write_timeout = config_.write_timeout;
   options.cors_origins = config_.cors_origins;
   options.page_html = std::string(WebPageHtml());
+  if (tune) tune(options);
   absl::StatusOr<std::unique_ptr<HttpGateway>> http =
       HttpGateway::Start(options, service_->calls());
   if (!http.ok()) return http.status();

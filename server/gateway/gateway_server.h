@@ -47,6 +47,9 @@ struct GatewayHooks {
   // and exit 3. Must not call Shutdown (it joins that thread).
   std::function<void()> on_listener_dead;
   absl::Duration fd_check_interval = absl::Seconds(1);
+  // Tunes the web face's options before it starts (tests: SSE buffer caps,
+  // comment-line interval, socket buffers).
+  std::function<void(HttpGatewayOptions&)> tune_http;
 };
 
 class GatewayServer {
@@ -92,7 +95,7 @@ class GatewayServer {
   // Opens config_.store (unless "none") and what runs on it.
   absl::Status OpenStore();
   // Starts the web face when --http-listen is set.
-  absl::Status StartHttp();
+  absl::Status StartHttp(const std::function<void(HttpGatewayOptions&)>& tune);
   void StartFdMonitor(GatewayHooks hooks);
 
   const GatewayConfig config_;

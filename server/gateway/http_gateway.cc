@@ -554,6 +554,12 @@ void HttpGateway::Impl::Accept() {
           return;
         }
         if (!ec) {
+          if (options_.send_buffer_bytes > 0) {
+            beast::error_code ignored;
+            socket.set_option(
+                asio::socket_base::send_buffer_size(options_.send_buffer_bytes),
+                ignored);
+          }
           std::make_shared<Connection>(std::move(socket), *this)->Start();
         } else if (ec == asio::error::operation_aborted) {
           return;

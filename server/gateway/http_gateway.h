@@ -52,6 +52,9 @@ struct HttpGatewayOptions {
   SseOptions sse;
   // Served at "/" (text/html); empty: 404.
   std::string page_html;
+  // SO_SNDBUF of accepted sockets; 0: the kernel's (tests make it small to
+  // see a stalled reader fill it).
+  int send_buffer_bytes = 0;
 };
 
 class HttpGateway {

@@ -67,8 +67,8 @@ class HttpGatewayE2eTest : public ::testing::Test {
     config_.http_listen = "127.0.0.1:0";
   }
 
-  void StartGateway() {
-    auto started = GatewayServer::Start(config_);
+  void StartGateway(GatewayHooks hooks = {}) {
+    auto started = GatewayServer::Start(config_, std::move(hooks));
     ASSERT_TRUE(started.ok()) << started.status();
     gateway_ = *std::move(started);
     port_ = gateway_->http_port();
@@ -340,6 +340,32 @@ TEST_F(HttpGatewayE2eTest, SseStreamsTakeSlotsOfMaxStreams) {
   EXPECT_TRUE(Eventually([&] { return gateway_->open_streams() == 0; }));
   SseReader third(port_, absl::StrCat("/v1/videos/", id, ":watch"));
   EXPECT_TRUE(third.WaitForEvents(1));
+}
+
+TEST_F(HttpGatewayE2eTest, AStalledReaderIsCutWithoutHoldingUpOthers) {
+  GatewayHooks hooks;
+  hooks.tune_http = [](HttpGatewayOptions& options) {
+    // A comment line every millisecond fills a stalled client's buffers in
+    // about a second.
+    options.sse.comment_interval = absl::Milliseconds(1);
+    options.sse.max_buffered_bytes = 4096;
+    options.send_buffer_bytes = 4096;
+  };
+  // Once its buffers are full, the stalled client's write waits; this long.
+  config_.write_timeout = absl::Seconds(1);
+  StartGateway(std::move(hooks));
+  std::string id = CreateHeld();
+  const std::string target = absl::StrCat("/v1/videos/", id, ":watch");
+  auto stalled = SseReader::Stalled(port_, target);
+  SseReader reader(port_, target);
+  ASSERT_TRUE(reader.WaitForEvents(1));
+  ASSERT_TRUE(Eventually([&] { return gateway_->open_streams() == 2; }));
+  // The stalled stream is closed and its slot freed; the reader carries on.
+  ASSERT_TRUE(Eventually([&] { return gateway_->open_streams() == 1; }));
+  ASSERT_OK(sim_->ForceTask(id, "running"));
+  ASSERT_TRUE(reader.WaitForEvents(2));
+  EXPECT_THAT(Ids(reader.events()), ElementsAre("10", "20"));
+  EXPECT_GT(reader.comments(), 10);
 }
 
 TEST_F(HttpGatewayE2eTest, DrainEndsStreamsWithUnavailableSoClientsReconnect) {

@@ -17,9 +17,13 @@
 namespace seedance::testing {
 namespace {
 
-int Connect(int port) {
+int Connect(int port, int receive_buffer = 0) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
+  if (receive_buffer > 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer,
+               sizeof(receive_buffer));
+  }
   timeval tv{20, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   sockaddr_in addr{};
@@ -112,20 +116,30 @@ HttpAnswer Fetch(int port, const std::string& method, const std::string& target,
 }
 
 SseReader::SseReader(int port, const std::string& target,
-                     const std::vector<std::string>& headers) {
-  fd_ = Connect(port);
+                     const std::vector<std::string>& headers)
+    : SseReader(port, target, headers, false) {}
+
+std::unique_ptr<SseReader> SseReader::Stalled(int port,
+                                              const std::string& target) {
+  return std::unique_ptr<SseReader>(new SseReader(port, target, {}, true));
+}
+
+SseReader::SseReader(int port, const std::string& target,
+                     const std::vector<std::string>& headers, bool stalled)
+    : stalled_(stalled) {
+  fd_ = Connect(port, stalled ? 1024 : 0);
   std::string request = absl::StrCat("GET ", target,
                                      " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                      "Accept: text/event-stream\r\n");
   for (const std::string& h : headers) absl::StrAppend(&request, h, "\r\n");
   absl::StrAppend(&request, "\r\n");
   if (fd_ >= 0) SendAll(fd_, request);
-  thread_ = std::thread([this] { Run(); });
+  if (!stalled_) thread_ = std::thread([this] { Run(); });
 }
 
 SseReader::~SseReader() {
   Cut();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
   if (fd_ >= 0) close(fd_);
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +50,10 @@ class SseReader {
  public:
   SseReader(int port, const std::string& target,
             const std::vector<std::string>& headers = {});
+  // A reader that never reads, with a tiny receive buffer: a client that
+  // stalls.
+  static std::unique_ptr<SseReader> Stalled(int port,
+                                            const std::string& target);
   ~SseReader();
 
   // Waits (up to 20 s) for at least `n` events (comments excluded).
@@ -64,7 +69,10 @@ class SseReader {
   int comments() const;  // comment lines (": ...") seen
 
  private:
+  SseReader(int port, const std::string& target,
+            const std::vector<std::string>& headers, bool stalled);
   void Run();
+  const bool stalled_ = false;
   int fd_ = -1;
   std::thread thread_;
   mutable absl::Mutex mu_;
