@@ -374,7 +374,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                   "default-src 'self'; script-src 'unsafe-inline'; "
                   "style-src 'unsafe-inline'; media-src *; img-src * data:");
     response->body() = options().page_html;
-    Write(std::move(response));
+    Write(response);
   }
 
   void Preflight() {
@@ -393,7 +393,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     response->set("Access-Control-Allow-Headers",
                   "Authorization, Content-Type, Last-Event-ID");
     response->set("Access-Control-Max-Age", "600");
-    Write(std::move(response));
+    Write(response);
   }
 
   void MethodNotAllowed(const HttpRoute& route) {
@@ -431,7 +431,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
     }
     if (!allow_.empty()) response->set(http::field::allow, allow_);
-    Write(std::move(response));
+    Write(response);
   }
 
   void ReplyError(const absl::Status& status, int http_status,
@@ -442,7 +442,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Finish(status, "", http_status);
   }
 
-  void Write(std::shared_ptr<Response> response) {
+  void Write(const std::shared_ptr<Response>& response) {
     if (closed_) return;
     for (absl::string_view line :
          absl::StrSplit(cors_, "\r\n", absl::SkipEmpty())) {
@@ -529,7 +529,7 @@ absl::Status HttpGateway::Impl::Listen() {
     return absl::InvalidArgumentError(
         absl::StrCat("--http-listen: '", host, "' is not an IP address"));
   }
-  tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+  tcp::endpoint endpoint(address, static_cast<uint16_t>(port));
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);

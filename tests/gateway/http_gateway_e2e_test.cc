@@ -50,8 +50,10 @@ T Parse(const std::string& json) {
 
 std::vector<std::string> Ids(const std::vector<SseEvent>& events) {
   std::vector<std::string> ids;
-  for (const SseEvent& e : events)
+  ids.reserve(events.size());
+  for (const SseEvent& e : events) {
     ids.push_back(e.event.empty() ? e.id : e.event);
+  }
   return ids;
 }
 
