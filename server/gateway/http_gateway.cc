@@ -71,7 +71,7 @@ absl::Status NotFound(absl::string_view method, absl::string_view path) {
 class HttpGateway::Impl {
  public:
   Impl(const HttpGatewayOptions& options, VideoCalls& calls)
-      : options_(options),
+      : options_(WithFrames(options, &frames_)),
         calls_(calls),
         work_(asio::make_work_guard(io_)),
         acceptor_(asio::make_strand(io_)) {}
@@ -116,6 +116,13 @@ class HttpGateway::Impl {
     std::function<void()> close;
   };
 
+  static HttpGatewayOptions WithFrames(HttpGatewayOptions options,
+                                       SseFrameCache* frames) {
+    if (options.sse.frames == nullptr) options.sse.frames = frames;
+    return options;
+  }
+
+  SseFrameCache frames_;  // before options_, which points to it
   const HttpGatewayOptions options_;
   VideoCalls& calls_;
   asio::io_context io_;

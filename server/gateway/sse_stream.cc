@@ -43,6 +43,25 @@ std::string SseFrame(absl::string_view event, absl::optional<int64_t> id,
   return out;
 }
 
+std::shared_ptr<const std::string> SseFrameCache::FrameOf(
+    const WatchEvent& event) {
+  absl::MutexLock lock(&mu_);
+  auto it = frames_.find(event.get());
+  // The address may be a new event's if the old one is gone.
+  if (it != frames_.end() && it->second.event.lock() == event) {
+    return it->second.frame;
+  }
+  auto frame = std::make_shared<const std::string>(
+      SseFrame("", event->sequence(), ToJson(*event)));
+  if (frames_.size() >= 4096) {
+    absl::erase_if(frames_, [](const auto& entry) {
+      return entry.second.event.expired();
+    });
+  }
+  frames_[event.get()] = Entry{event, frame};
+  return frame;
+}
+
 std::shared_ptr<SseStream> SseStream::Start(beast::tcp_stream stream,
                                             Executor strand, VideoCalls& calls,
                                             VideoCalls::WatchStart watch,
@@ -124,7 +143,11 @@ void SseStream::HandleVideo(const WatchEvent& event) {
   if (event->sequence() <= last_sequence_) return;
   last_sequence_ = event->sequence();
   EnsureHeaders();
-  Send(SseFrame("", event->sequence(), ToJson(*event)));
+  if (options_.frames != nullptr) {
+    Send(*options_.frames->FrameOf(event));
+  } else {
+    Send(SseFrame("", event->sequence(), ToJson(*event)));
+  }
 }
 
 void SseStream::HandleEnd(const absl::Status& status) {

@@ -27,8 +27,11 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "boost/asio/any_io_executor.hpp"
@@ -40,7 +43,28 @@
 
 namespace seedance::gateway {
 
+// The SSE frame of each transition, built once and shared by every stream
+// of the task: the JSON printing of one event for 10,000 watchers was the
+// web face's fan-out cost (docs/RELIABILITY.md, "Web face"). Thread-safe;
+// entries go when their event is gone.
+class SseFrameCache {
+ public:
+  // "id: N\ndata: JSON\n\n" of `event`.
+  std::shared_ptr<const std::string> FrameOf(const WatchEvent& event);
+
+ private:
+  struct Entry {
+    std::weak_ptr<const v1::WatchVideoResponse> event;
+    std::shared_ptr<const std::string> frame;
+  };
+  absl::Mutex mu_;
+  absl::flat_hash_map<const v1::WatchVideoResponse*, Entry> frames_
+      ABSL_GUARDED_BY(mu_);
+};
+
 struct SseOptions {
+  // Shared frames (null: each stream prints its own).
+  SseFrameCache* frames = nullptr;
   // A comment line after this long without traffic (proxies close idle
   // streams after 30-60 s).
   absl::Duration comment_interval = absl::Seconds(15);
