@@ -154,11 +154,11 @@ TEST_F(HttpGatewayE2eTest, RequestIdMakesCreatesIdempotentAndReuseIs409) {
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(Parse<v1::CreateVideoResponse>(again.body).video().id(),
             Parse<v1::CreateVideoResponse>(a.body).video().id());
-  HttpAnswer other = Fetch(
-      port_, "POST", "/v1/videos",
-      R"({"model":"doubao-seedance-2.0","prompt":"[sim:hold] a cat",)"
-      R"("requestId":"5d8e3b1c-4c1b-4b7e-9f3a-2a6a1d9e0b7c"})",
-      {kJson});
+  HttpAnswer other =
+      Fetch(port_, "POST", "/v1/videos",
+            R"({"model":"doubao-seedance-2.0","prompt":"[sim:hold] a cat",)"
+            R"("requestId":"5d8e3b1c-4c1b-4b7e-9f3a-2a6a1d9e0b7c"})",
+            {kJson});
   EXPECT_EQ(other.status, 409);
   EXPECT_EQ(ErrorOf(other).code(), 6);
   EXPECT_THAT(other.body, HasSubstr("REQUEST_ID_REUSED"));
