@@ -22,6 +22,7 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
+#include "boost/asio/steady_timer.hpp"
 #include "boost/asio/strand.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
@@ -74,7 +75,8 @@ class HttpGateway::Impl {
       : options_(WithFrames(options, &frames_)),
         calls_(calls),
         work_(asio::make_work_guard(io_)),
-        acceptor_(asio::make_strand(io_)) {}
+        acceptor_(asio::make_strand(io_)),
+        accept_retry_(acceptor_.get_executor()) {}
 
   absl::Status Listen();
   void Accept();
@@ -128,6 +130,7 @@ class HttpGateway::Impl {
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   tcp::acceptor acceptor_;
+  asio::steady_timer accept_retry_;  // on the acceptor's strand
   std::vector<std::thread> threads_;
   int port_ = 0;
   std::atomic<bool> stopped_{false};
@@ -568,17 +571,25 @@ void HttpGateway::Impl::Accept() {
                 ignored);
           }
           std::make_shared<Connection>(std::move(socket), *this)->Start();
-        } else if (ec == asio::error::operation_aborted) {
+          Accept();
           return;
         }
-        // EMFILE and other accept errors: carry on with the next.
-        Accept();
+        if (ec == asio::error::operation_aborted) return;
+        // EMFILE and the like: the pending connection stays queued and the
+        // next accept would fail at once, spinning a core. Try again a
+        // little later (descriptors come back as connections close; the
+        // descriptor monitor has readiness NOT_SERVING meanwhile).
+        accept_retry_.expires_after(std::chrono::milliseconds(50));
+        accept_retry_.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && !stopped_.load(std::memory_order_acquire)) Accept();
+        });
       });
 }
 
 void HttpGateway::Impl::StopAccepting() {
   asio::post(acceptor_.get_executor(), [this] {
     beast::error_code ignored;
+    accept_retry_.cancel();
     acceptor_.close(ignored);
   });
 }
