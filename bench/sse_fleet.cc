@@ -44,7 +44,7 @@ class SseFleet::Impl {
                                      ":watch HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                      "Accept: text/event-stream\r\n\r\n");
       tcp::endpoint endpoint(asio::ip::address_v4::loopback(),
-                             static_cast<unsigned short>(port_));
+                             static_cast<uint16_t>(port_));
       stream->socket.async_connect(
           endpoint, [this, stream](boost::system::error_code ec) {
             if (ec) return Failed(ec);
