@@ -17,7 +17,8 @@ namespace seedance::bench {
 namespace {
 
 const char* const kAllScenarios[] = {"fanout", "delay",        "capacity",
-                                     "create", "create-store", "create-rss"};
+                                     "create", "create-store", "create-rss",
+                                     "sse"};
 
 std::string SelfDir(const char* argv0) {
   char path[PATH_MAX];
@@ -51,6 +52,8 @@ void ApplyQuickSizes(BenchOptions& options) {
   options.capacity.streams = 500;
   options.capacity.tasks = 4;
   options.capacity.idle = absl::Seconds(1);
+  options.sse.streams = 500;
+  options.sse.tasks = 4;
   options.create.concurrency = 8;
   options.create.duration = absl::Seconds(2);
   options.store_create.duration = absl::Seconds(2);
@@ -70,7 +73,8 @@ gateway (docs/PERFORMANCE.md). Prints a table; --json prints JSON instead.
   --quick              tiny sizes (a smoke test, seconds)
   --json               JSON on stdout instead of the table
   --scenario NAME      fanout | delay | capacity | create | create-store |
-                       create-rss (repeatable, or comma-separated; default all)
+                       create-rss | sse (repeatable, or comma-separated;
+                       default all)
   --watchers N         fan-out watchers (10000)
   --tasks N            fan-out tasks (100)
   --hold DUR           fan-out GET-counting window (3s)
@@ -80,6 +84,7 @@ gateway (docs/PERFORMANCE.md). Prints a table; --json prints JSON instead.
   --delay-spread DUR   second event-delay run with the tasks' changes spread
                        evenly over DUR (1s; 0 skips it)
   --streams N          idle streams (10000)
+  --sse-streams N      SSE streams on the web face (10000)
   --idle DUR           idle window for CPU (5s)
   --concurrency N      create-path calls in flight (32)
   --duration DUR       create-path time per path (10s)
@@ -187,6 +192,8 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
            options.fanout.delay_spread >= absl::ZeroDuration();
     } else if (name == "--streams") {
       ok = as_int(options.capacity.streams);
+    } else if (name == "--sse-streams") {
+      ok = as_int(options.sse.streams);
     } else if (name == "--idle") {
       ok = as_duration(options.capacity.idle);
     } else if (name == "--concurrency") {

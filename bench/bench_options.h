@@ -12,6 +12,7 @@
 #include "bench/create_rss_scenario.h"
 #include "bench/create_scenario.h"
 #include "bench/fanout_scenario.h"
+#include "bench/sse_scenario.h"
 #include "bench/store_create_scenario.h"
 
 namespace seedance::bench {
@@ -25,6 +26,7 @@ struct BenchOptions {
   BenchEnvOptions env;
   FanoutOptions fanout;
   CapacityOptions capacity;
+  SseOptions sse;
   CreateOptions create;
   // Their concurrency is create.concurrency (--concurrency).
   StoreCreateOptions store_create;

@@ -117,6 +117,13 @@ absl::StatusOr<Report> RunBench(const BenchOptions& options) {
     if (!rss.ok()) return rss.status();
     report.create_rss = *rss;
   }
+  if (options.Runs("sse")) {
+    Progress(absl::StrCat("sse: ", options.sse.streams,
+                          " Server-Sent Events streams on the web face"));
+    absl::StatusOr<SseResult> sse = RunSse(**env, options.sse);
+    if (!sse.ok()) return sse.status();
+    report.sse = *sse;
+  }
   if (absl::Status stopped = (*env)->Stop(); !stopped.ok()) return stopped;
   return report;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -43,6 +44,16 @@ absl::StatusOr<std::unique_ptr<GatewayProcess>> GatewayProcess::Start(
     return absl::Status(
         port.status().code(),
         absl::StrCat(port.status().message(), " (see ", launch.log_path, ")"));
+  }
+
+  if (std::find(launch.extra_args.begin(), launch.extra_args.end(),
+                "--http-listen") != launch.extra_args.end()) {
+    absl::StatusOr<std::string> http = gateway->child_->WaitForLine(
+        "http listening on port ", absl::Seconds(20));
+    if (!http.ok()) return http.status();
+    if (!absl::SimpleAtoi(*http, &gateway->http_port_)) {
+      return absl::InternalError(absl::StrCat("bad http port line: ", *http));
+    }
   }
 
   for (int i = 0; i < std::max(1, launch.channels); ++i) {

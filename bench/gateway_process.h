@@ -41,6 +41,8 @@ class GatewayProcess {
   absl::Status Stop() { return child_->Stop(); }
 
   pid_t pid() const { return child_->pid(); }
+  // The web face's port, when started with --http-listen; 0 otherwise.
+  int http_port() const { return http_port_; }
   // Stub i of the pool (round robin over the channels).
   v1::VideoService::Stub* stub(std::size_t i) const {
     return stubs_[i % stubs_.size()].get();
@@ -52,6 +54,7 @@ class GatewayProcess {
       : child_(std::move(child)) {}
 
   std::unique_ptr<ChildProcess> child_;
+  int http_port_ = 0;
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<v1::VideoService::Stub>> stubs_;
 };

@@ -341,6 +341,25 @@ std::string FormatTable(const Report& report) {
                         absl::FormatDuration(c.idle)),
         absl::StrFormat("%.1f %% of one core", 100 * c.idle_cpu_share));
   }
+  if (report.sse) {
+    const SseResult& e = *report.sse;
+    absl::StrAppendFormat(&out,
+                          "\nSSE streams, web face (%d streams on %d tasks)\n",
+                          e.streams, e.tasks);
+    Row(out, "opened in",
+        absl::StrFormat("%.2f s", absl::ToDoubleSeconds(e.open_time)));
+    Row(out, "gateway RSS before / with streams",
+        absl::StrFormat("%.1f / %.1f MiB",
+                        static_cast<double>(e.rss_before) / 1048576.0,
+                        static_cast<double>(e.rss_with) / 1048576.0));
+    Row(out, "RSS per stream",
+        absl::StrFormat("%.1f KiB", e.bytes_per_stream / 1024.0),
+        absl::StrFormat("<= 16 KiB: %s",
+                        Verdict(e.bytes_per_stream <= 16 * 1024)));
+    Row(out, "delivery (gateway event_time -> SSE client)",
+        absl::StrFormat("p50 %.1f / p99 %.1f / max %.1f ms", e.delivery_ms.p50,
+                        e.delivery_ms.p99, e.delivery_ms.max));
+  }
   if (report.create) {
     const CreateResult& c = *report.create;
     absl::StrAppendFormat(&out, "\ncreate path (closed loop, %d in flight)\n",

@@ -13,6 +13,7 @@
 #include "bench/create_scenario.h"
 #include "bench/delay_scenario.h"
 #include "bench/fanout_scenario.h"
+#include "bench/sse_scenario.h"
 #include "bench/store_create_scenario.h"
 
 namespace seedance::bench {
@@ -27,6 +28,7 @@ struct Report {
   std::optional<CreateResult> create;
   std::optional<StoreCreateResult> store_create;
   std::optional<CreateRssResult> create_rss;
+  std::optional<SseResult> sse;  // the web face's SSE streams
 };
 
 std::string FormatTable(const Report& report);

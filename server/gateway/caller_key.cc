@@ -25,7 +25,17 @@ absl::StatusOr<std::string> ResolveApiKey(const ClientMetadata& metadata,
                                           const std::string& configured_key,
                                           bool allow_caller_keys) {
   auto it = metadata.find("authorization");
-  if (it == metadata.end()) {
+  absl::optional<std::string> authorization;
+  if (it != metadata.end()) {
+    authorization.emplace(it->second.data(), it->second.size());
+  }
+  return ResolveApiKey(authorization, configured_key, allow_caller_keys);
+}
+
+absl::StatusOr<std::string> ResolveApiKey(
+    const absl::optional<std::string>& authorization,
+    const std::string& configured_key, bool allow_caller_keys) {
+  if (!authorization.has_value()) {
     if (configured_key.empty()) {
       return absl::UnauthenticatedError(
           "no TokenHub API key: the gateway has none configured "
@@ -38,8 +48,7 @@ absl::StatusOr<std::string> ResolveApiKey(const ClientMetadata& metadata,
         "this gateway does not accept caller API keys in 'authorization' "
         "metadata (see --allow-caller-keys); send the call without it");
   }
-  absl::string_view value(it->second.data(), it->second.size());
-  absl::string_view key = value;
+  absl::string_view key = *authorization;
   if (!absl::ConsumePrefix(&key, "Bearer ") &&
       !absl::ConsumePrefix(&key, "bearer ")) {
     return absl::UnauthenticatedError(

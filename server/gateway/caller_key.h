@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/types/optional.h"
 #include "grpcpp/support/string_ref.h"
 
 namespace seedance::gateway {
@@ -21,6 +22,12 @@ using ClientMetadata = std::multimap<grpc::string_ref, grpc::string_ref>;
 absl::StatusOr<std::string> ResolveApiKey(const ClientMetadata& metadata,
                                           const std::string& configured_key,
                                           bool allow_caller_keys);
+
+// The same rules on the `authorization` value alone (gRPC metadata or an
+// HTTP header), nullopt when the call sent none.
+absl::StatusOr<std::string> ResolveApiKey(
+    const absl::optional<std::string>& authorization,
+    const std::string& configured_key, bool allow_caller_keys);
 
 }  // namespace seedance::gateway
 

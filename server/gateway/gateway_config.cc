@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
 namespace seedance::gateway {
@@ -248,6 +249,33 @@ std::vector<ConfigOption> BuildOptions() {
                      &C::self_check_interval),
       BoolOption("log-calls", "SEEDANCE_LOG_CALLS",
                  "log one line per call to stderr", &C::log_calls),
+      // The web face.
+      StringOption("http-listen", "SEEDANCE_HTTP_LISTEN",
+                   "HTTP/1.1 listen address, host:port, for REST/JSON, "
+                   "Server-Sent Events watches and the progress page at / "
+                   "(port 0: any free port; unset: off)",
+                   &C::http_listen, "off"),
+      {"cors-origins", "SEEDANCE_CORS_ORIGINS",
+       "comma-separated exact origins (https://app.example.com) whose pages "
+       "may call the HTTP API from a browser; never *",
+       "none",
+       [](const std::string& v, GatewayConfig& c, std::string& err) {
+         c.cors_origins.clear();
+         for (absl::string_view o : absl::StrSplit(v, ',', absl::SkipEmpty())) {
+           o = absl::StripAsciiWhitespace(o);
+           if (o == "*" ||
+               !(absl::StartsWith(o, "http://") ||
+                 absl::StartsWith(o, "https://")) ||
+               absl::EndsWith(o, "/")) {
+             err = absl::StrCat("'", o,
+                                "' is not an origin (scheme://host[:port], "
+                                "no path, no *)");
+             return false;
+           }
+           c.cors_origins.emplace_back(o);
+         }
+         return true;
+       }},
   };
 }
 

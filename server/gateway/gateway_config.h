@@ -97,6 +97,12 @@ struct GatewayConfig {
   // Log every call (one line each) to stderr.
   bool log_calls = true;
 
+  // The web face (http_gateway.h): REST/JSON, SSE watches and the progress
+  // page on HTTP/1.1. Empty: off.
+  std::string http_listen;
+  // Exact origins whose pages may call the web face (CORS); none by default.
+  std::vector<std::string> cors_origins;
+
   // max_streams_per_peer with -1 resolved (half of max_streams, at least 1).
   int StreamsPerPeer() const {
     if (max_streams_per_peer >= 0) return max_streams_per_peer;

@@ -13,6 +13,7 @@
 #include "server/gateway/call_log.h"
 #include "server/gateway/log_throttle.h"
 #include "server/gateway/reflection_v1_service.h"
+#include "server/gateway/web_page.h"
 
 #ifndef SEEDANCE_VERSION
 #define SEEDANCE_VERSION "dev"
@@ -154,6 +155,10 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     return absl::UnavailableError(absl::StrCat(
         "cannot listen on ", config.listen, " (address in use or invalid?)"));
   }
+  if (absl::Status s = g->StartHttp(hooks.tune_http); !s.ok()) {
+    g->Shutdown();
+    return s;
+  }
   g->server_->GetHealthCheckService()->SetServingStatus(kReadinessService,
                                                         true);
   g->StartFdMonitor(std::move(hooks));
@@ -175,6 +180,25 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
                          config.upstream, ", task store ",
                          g->store_ ? StoreKind(config.store) : "none"));
   return g;
+}
+
+absl::Status GatewayServer::StartHttp(
+    const std::function<void(HttpGatewayOptions&)>& tune) {
+  if (config_.http_listen.empty()) return absl::OkStatus();
+  HttpGatewayOptions options;
+  options.listen = config_.http_listen;
+  options.max_body_bytes = static_cast<size_t>(config_.max_message_bytes);
+  options.write_timeout = config_.write_timeout;
+  options.cors_origins = config_.cors_origins;
+  options.page_html = std::string(WebPageHtml());
+  if (tune) tune(options);
+  absl::StatusOr<std::unique_ptr<HttpGateway>> http =
+      HttpGateway::Start(options, service_->calls());
+  if (!http.ok()) return http.status();
+  http_ = *std::move(http);
+  LogNotice(absl::StrCat("web face (REST, SSE, progress page) on ",
+                         config_.http_listen, " (port ", http_->port(), ")"));
+  return absl::OkStatus();
 }
 
 absl::Status GatewayServer::OpenStore() {
@@ -250,11 +274,12 @@ void GatewayServer::Shutdown() {
 
 void GatewayServer::ShutdownOnce() {
   // Before health's own shutdown, so a late "recovered" cannot undo it.
-  fd_monitor_->Stop();
+  if (fd_monitor_) fd_monitor_->Stop();
   LogNotice(absl::StrCat("draining: ", service_->open_streams(),
                          " open watch streams"));
   // Probes see NOT_SERVING first, so no new traffic is routed here.
   server_->GetHealthCheckService()->Shutdown();
+  if (http_) http_->StopAccepting();
   // Open watches end with UNAVAILABLE: clients reconnect to another replica
   // with after_sequence and miss nothing.
   registry_->Drain(absl::UnavailableError(
@@ -281,6 +306,9 @@ void GatewayServer::ShutdownOnce() {
   // Last: every watch has ended, so what is left to fan out goes to
   // finished streams, which ignore it.
   fanout_->Shutdown();
+  // After everything that answers its calls (create path, pollers, store)
+  // has stopped: nothing posts to its threads any more.
+  if (http_) http_->Stop();
   LogNotice("stopped");
 }
 

@@ -21,6 +21,7 @@
 #include "server/gateway/create_flow.h"
 #include "server/gateway/fd_monitor.h"
 #include "server/gateway/gateway_config.h"
+#include "server/gateway/http_gateway.h"
 #include "server/gateway/ledger_jobs.h"
 #include "server/gateway/poller_registry.h"
 #include "server/gateway/task_recorder.h"
@@ -46,6 +47,9 @@ struct GatewayHooks {
   // and exit 3. Must not call Shutdown (it joins that thread).
   std::function<void()> on_listener_dead;
   absl::Duration fd_check_interval = absl::Seconds(1);
+  // Tunes the web face's options before it starts (tests: SSE buffer caps,
+  // comment-line interval, socket buffers).
+  std::function<void(HttpGatewayOptions&)> tune_http;
 };
 
 class GatewayServer {
@@ -66,6 +70,8 @@ class GatewayServer {
 
   // The bound port (useful with --listen=...:0).
   int port() const { return port_; }
+  // The web face's bound port; 0 when it is off.
+  int http_port() const { return http_ ? http_->port() : 0; }
 
   // Graceful stop: health turns NOT_SERVING, open watches end with
   // UNAVAILABLE (clients reconnect elsewhere), new calls are refused, calls
@@ -88,6 +94,8 @@ class GatewayServer {
   void ShutdownOnce();
   // Opens config_.store (unless "none") and what runs on it.
   absl::Status OpenStore();
+  // Starts the web face when --http-listen is set.
+  absl::Status StartHttp(const std::function<void(HttpGatewayOptions&)>& tune);
   void StartFdMonitor(GatewayHooks hooks);
 
   const GatewayConfig config_;
@@ -114,6 +122,8 @@ class GatewayServer {
   std::unique_ptr<CreateFlow> creates_;
   std::unique_ptr<VideoService> service_;
   std::unique_ptr<grpc::Server> server_;
+  // The web face (--http-listen), on VideoService's VideoCalls; null: off.
+  std::unique_ptr<HttpGateway> http_;
   // Set by the monitor's thread, read by the admission check on gRPC's.
   std::atomic<bool> fd_pressure_{false};
   std::atomic<bool> listener_dead_{false};

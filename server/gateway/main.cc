@@ -72,6 +72,10 @@ int main(int argc, char** argv) {
   }
   // For scripts that start the gateway on port 0.
   std::cout << "listening on port " << (*server)->port() << std::endl;
+  if ((*server)->http_port() != 0) {
+    std::cout << "http listening on port " << (*server)->http_port()
+              << std::endl;
+  }
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

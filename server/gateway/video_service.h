@@ -3,6 +3,8 @@
 // finishes from the create path's callback (create_flow.h), GetVideo and
 // WatchVideo are answered by the task's shared poller or the task store
 // (poller_registry.h), ListVideos by the store's threads.
+// The methods proper are VideoCalls' (video_calls.h), which the HTTP face
+// shares; this class only speaks gRPC.
 //
 // The methods are raw (requests and responses are grpc::ByteBuffer): gRPC
 // 1.51 answers a request that does not parse with UNIMPLEMENTED and no
@@ -22,26 +24,10 @@
 #include "server/common/scheduler.h"
 #include "server/gateway/create_flow.h"
 #include "server/gateway/poller_registry.h"
-#include "server/gateway/stream_admission.h"
+#include "server/gateway/video_calls.h"
 #include "server/upstream/pricing.h"
-#include "server/upstream/tokenhub_client.h"
 
 namespace seedance::gateway {
-
-struct VideoServiceOptions {
-  std::string api_key;  // the gateway's own; may be empty
-  bool allow_caller_keys = false;
-  int max_streams = 20000;
-  int max_streams_per_peer = 0;        // 0: no limit
-  int max_streams_per_connection = 0;  // 0: no limit
-  absl::Duration write_timeout = absl::Seconds(30);
-  absl::Duration fresh_for = absl::Seconds(1);
-  absl::Duration upstream_timeout = absl::Seconds(30);
-  absl::Duration max_watch_time = absl::Hours(2);
-  // Asked before a new watch or create: an error (RESOURCE_EXHAUSTED while
-  // file descriptors are low) refuses the call with it. None: all admitted.
-  std::function<absl::Status()> admit;
-};
 
 class UnaryReactor;
 
@@ -77,52 +63,15 @@ class VideoService final : public RawVideoService {
       grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) override;
 
-  // Open WatchVideo streams right now.
-  int open_streams() const { return admission_.open(); }
+  // Open WatchVideo streams right now (gRPC's and every other face's).
+  int open_streams() const { return calls_.open_streams(); }
+
+  // The transport-neutral service, for the gateway's other faces.
+  VideoCalls& calls() { return calls_; }
 
  private:
-  // The TokenHub key this call uses (see ResolveApiKey).
-  absl::StatusOr<std::string> CallerKey(
-      grpc::CallbackServerContext* context) const;
-
-  absl::Status Admit() const {
-    return options_.admit ? options_.admit() : absl::OkStatus();
-  }
-
-  // The methods proper, on parsed requests (after DecodeRequest).
-  void StartCreate(grpc::CallbackServerContext* context,
-                   const v1::CreateVideoRequest& request,
-                   const std::shared_ptr<UnaryReactor>& call,
-                   grpc::ByteBuffer* response);
-  void StartGet(grpc::CallbackServerContext* context,
-                const v1::GetVideoRequest& request,
-                const std::shared_ptr<UnaryReactor>& call,
-                grpc::ByteBuffer* response);
-  void StartList(grpc::CallbackServerContext* context,
-                 const v1::ListVideosRequest& request,
-                 const std::shared_ptr<UnaryReactor>& call,
-                 grpc::ByteBuffer* response);
-  grpc::ServerWriteReactor<grpc::ByteBuffer>* StartWatch(
-      grpc::CallbackServerContext* context,
-      const v1::WatchVideoRequest& request);
-
-  // Options for an upstream call made on behalf of `context`.
-  upstream::CallOptions UpstreamOptions(grpc::CallbackServerContext* context,
-                                        std::string api_key) const;
-
-  const VideoServiceOptions options_;
-  CreateFlow& creates_;
-  PollerRegistry& registry_;
-  store::AsyncTaskStore* const store_;
-  const store::OwnerHasher* const owners_;
-  Scheduler& scheduler_;
-  const upstream::PriceTable& prices_;
-  StreamAdmission admission_;
+  VideoCalls calls_;
 };
-
-// Checks a WatchVideoRequest; INVALID_ARGUMENT with a BadRequest listing
-// every violated field.
-absl::Status ValidateWatchRequest(const v1::WatchVideoRequest& request);
 
 }  // namespace seedance::gateway
 

@@ -4,19 +4,13 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
 #include "server/common/status_details.h"
 #include "server/gateway/call_log.h"
+#include "server/gateway/heartbeat_event.h"
 #include "server/gateway/request_decoder.h"
 
 namespace seedance::gateway {
 namespace {
-
-using google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
-}
 
 // A stream refused before it began: finishes at once, deletes itself.
 class RejectedWatch final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
@@ -126,10 +120,7 @@ void WatchReactor::OnLastVideo(const WatchEvent& event,
 }
 
 bool WatchReactor::EnqueueLocked(const WatchEvent& event) {
-  if (event->video().has_create_time()) {
-    create_time_ = absl::FromUnixNanos(
-        TimeUtil::TimestampToNanoseconds(event->video().create_time()));
-  }
+  if (event->video().has_create_time()) create_time_ = CreateTimeOf(event);
   // Already sent (or seen by the client before it reconnected).
   if (finish_called_ || event->sequence() <= last_sequence_) return false;
   last_sequence_ = event->sequence();
@@ -280,20 +271,8 @@ void WatchReactor::OnHeartbeatTimer() {
   const absl::Time now = scheduler_.Now();
   const absl::Time due = last_write_ + options_.heartbeat_interval;
   if (now >= due && !write_in_flight_ && queue_.empty()) {
-    auto event = std::make_shared<v1::WatchVideoResponse>();
-    event->set_sequence(last_sequence_);
-    *event->mutable_event_time() = ToTimestamp(now);
-    v1::Heartbeat* beat = event->mutable_heartbeat();
-    if (create_time_ != absl::InfinitePast()) {
-      *beat->mutable_elapsed() = TimeUtil::NanosecondsToDuration(
-          absl::ToInt64Nanoseconds(now - create_time_));
-    }
-    if (snapshot.last_contact != absl::InfinitePast()) {
-      *beat->mutable_last_upstream_contact() =
-          ToTimestamp(snapshot.last_contact);
-    }
-    beat->set_upstream_reachable(snapshot.upstream_reachable);
-    beat->set_upstream_error(snapshot.upstream_error);
+    WatchEvent event =
+        MakeHeartbeatEvent(last_sequence_, now, create_time_, snapshot);
     queue_.push_back(std::move(event));
     WriteNextLocked();  // counts as traffic: last_write_ = now
   }

@@ -2,7 +2,7 @@
 // types, offline: no cluster, no network. The types are the npm packages
 // kubernetes-models (generated from the Kubernetes OpenAPI document) and
 // @kubernetes-models/prometheus-operator (from the operator's CRDs),
-// installed by ./dev into .tools/.
+// installed by ./dev into .tools/deploy/.
 //
 // Two checks per object, both must pass:
 //  - TypeScript: each object becomes an object literal typed with its

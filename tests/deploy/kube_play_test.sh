@@ -16,7 +16,7 @@
 set -euo pipefail
 BIN=$1
 ROOT=$2
-TOOLS=$ROOT/.tools
+TOOLS=$ROOT/.tools/deploy
 PY=/usr/bin/python3
 source "$(dirname "$0")/../testing/process_helpers.sh"
 # shellcheck source=../../deploy/image/podman_env.sh

@@ -19,13 +19,13 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 if [ "${1:-}" = --write-prometheusrule ]; then
   ROOT=$(cd "$HERE/../.." && pwd)
-  exec node "$HERE/k8s_schema_check.mjs" "$ROOT/.tools" write-prometheusrule \
+  exec node "$HERE/k8s_schema_check.mjs" "$ROOT/.tools/deploy" write-prometheusrule \
     "$ROOT/deploy/monitoring/seedance.rules.yml" \
     "$ROOT/deploy/kubernetes/components/monitoring/prometheusrule.yaml"
 fi
 BIN=$1
 ROOT=$2
-TOOLS=$ROOT/.tools
+TOOLS=$ROOT/.tools/deploy
 KUSTOMIZE=$ROOT/deploy/kubernetes
 
 source "$HERE/../testing/process_helpers.sh"
