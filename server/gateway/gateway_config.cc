@@ -248,6 +248,12 @@ std::vector<ConfigOption> BuildOptions() {
                      &C::self_check_interval),
       BoolOption("log-calls", "SEEDANCE_LOG_CALLS",
                  "log one line per call to stderr", &C::log_calls),
+      // Operations (issue 16): metrics.
+      StringOption("metrics-listen", "SEEDANCE_METRICS_LISTEN",
+                   "serve Prometheus metrics at http://HOST:PORT/metrics "
+                   "(seedance_* names, docs/OPERATING.md); port 0: any free "
+                   "port; empty: off",
+                   &C::metrics_listen, "off"),
   };
 }
 

@@ -97,6 +97,9 @@ struct GatewayConfig {
   // Log every call (one line each) to stderr.
   bool log_calls = true;
 
+  // Prometheus metrics: HOST:PORT serving GET /metrics; empty: off.
+  std::string metrics_listen;
+
   // max_streams_per_peer with -1 resolved (half of max_streams, at least 1).
   int StreamsPerPeer() const {
     if (max_streams_per_peer >= 0) return max_streams_per_peer;

@@ -72,6 +72,9 @@ int main(int argc, char** argv) {
   }
   // For scripts that start the gateway on port 0.
   std::cout << "listening on port " << (*server)->port() << std::endl;
+  if ((*server)->metrics_port() != 0) {
+    std::cout << "metrics on port " << (*server)->metrics_port() << std::endl;
+  }
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

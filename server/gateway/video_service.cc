@@ -111,7 +111,8 @@ upstream::CallOptions VideoService::UpstreamOptions(
 grpc::ServerUnaryReactor* VideoService::CreateVideo(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  auto call = UnaryReactor::Create(context, "CreateVideo");
+  auto call =
+      UnaryReactor::Create(context, "CreateVideo", "", options_.metrics);
   v1::CreateVideoRequest parsed;
   if (absl::Status s = DecodeRequest(*request, parsed); !s.ok()) {
     call->Fail(s);
@@ -184,8 +185,8 @@ grpc::ServerUnaryReactor* VideoService::GetVideo(
   v1::GetVideoRequest parsed;
   absl::Status decoded = DecodeRequest(*request, parsed);
   // A request that did not parse may hold any bytes: keep them out of logs.
-  auto call = UnaryReactor::Create(context, "GetVideo",
-                                   decoded.ok() ? parsed.id() : "");
+  auto call = UnaryReactor::Create(
+      context, "GetVideo", decoded.ok() ? parsed.id() : "", options_.metrics);
   if (!decoded.ok()) {
     call->Fail(decoded);
   } else {
@@ -224,7 +225,7 @@ void VideoService::StartGet(grpc::CallbackServerContext* context,
 grpc::ServerUnaryReactor* VideoService::ListVideos(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  auto call = UnaryReactor::Create(context, "ListVideos");
+  auto call = UnaryReactor::Create(context, "ListVideos", "", options_.metrics);
   v1::ListVideosRequest parsed;
   if (absl::Status s = DecodeRequest(*request, parsed); !s.ok()) {
     call->Fail(s);
@@ -282,7 +283,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* VideoService::WatchVideo(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   v1::WatchVideoRequest parsed;
   if (absl::Status s = DecodeRequest(*request, parsed); !s.ok()) {
-    return WatchReactor::Reject(context, s);
+    return WatchReactor::Reject(context, s, options_.metrics);
   }
   return StartWatch(context, parsed);
 }
@@ -291,16 +292,18 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* VideoService::StartWatch(
     grpc::CallbackServerContext* context,
     const v1::WatchVideoRequest& request) {
   if (absl::Status s = ValidateWatchRequest(request); !s.ok()) {
-    return WatchReactor::Reject(context, s);
+    return WatchReactor::Reject(context, s, options_.metrics);
   }
   absl::StatusOr<std::string> key = CallerKey(context);
-  if (!key.ok()) return WatchReactor::Reject(context, key.status());
+  if (!key.ok())
+    return WatchReactor::Reject(context, key.status(), options_.metrics);
   if (absl::Status admitted = Admit(); !admitted.ok()) {
-    return WatchReactor::Reject(context, admitted);
+    return WatchReactor::Reject(context, admitted, options_.metrics);
   }
   absl::StatusOr<StreamAdmission::Ticket> ticket =
       admission_.Admit(context->peer());
-  if (!ticket.ok()) return WatchReactor::Reject(context, ticket.status());
+  if (!ticket.ok())
+    return WatchReactor::Reject(context, ticket.status(), options_.metrics);
   WatchOptions watch;
   watch.after_sequence = request.after_sequence();
   // Safe: ValidateWatchRequest bounded it to at most 1 h.
@@ -308,6 +311,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* VideoService::StartWatch(
       TimeUtil::DurationToNanoseconds(request.heartbeat_interval()));
   watch.max_watch_time = options_.max_watch_time;
   watch.write_timeout = options_.write_timeout;
+  watch.metrics = options_.metrics;
   return WatchReactor::Start(context, TaskKey{*std::move(key), request.id()},
                              watch, registry_, scheduler_, *std::move(ticket));
 }
