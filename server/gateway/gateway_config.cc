@@ -254,6 +254,34 @@ std::vector<ConfigOption> BuildOptions() {
                    "(seedance_* names, docs/OPERATING.md); port 0: any free "
                    "port; empty: off",
                    &C::metrics_listen, "off"),
+      // Operations (issue 16): logs.
+      {"log-format", "SEEDANCE_LOG_FORMAT",
+       "text (key=value lines) or json (one object per line: time, level, "
+       "message and the call's fields)",
+       "text",
+       [](const std::string& v, GatewayConfig& c, std::string& err) {
+         absl::StatusOr<LogFormat> format = ParseLogFormat(v);
+         if (!format.ok()) {
+           err = std::string(format.status().message());
+           return false;
+         }
+         c.log_format = *format;
+         return true;
+       }},
+      {"log-level", "SEEDANCE_LOG_LEVEL",
+       "lowest level logged: debug, info (calls, notices), warn (upstream "
+       "failures) or error (store failures, the gateway's own faults); "
+       "gRPC's debug lines (GRPC_VERBOSITY=debug) need debug",
+       "info",
+       [](const std::string& v, GatewayConfig& c, std::string& err) {
+         absl::StatusOr<LogLevel> level = ParseLogLevel(v);
+         if (!level.ok()) {
+           err = std::string(level.status().message());
+           return false;
+         }
+         c.log_level = *level;
+         return true;
+       }},
   };
 }
 

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/gateway/call_log.h"
 
 namespace seedance::gateway {
 
@@ -99,6 +100,10 @@ struct GatewayConfig {
 
   // Prometheus metrics: HOST:PORT serving GET /metrics; empty: off.
   std::string metrics_listen;
+  // Log lines as text (key=value) or JSON objects, and the lowest level
+  // written (call_log.h).
+  LogFormat log_format = LogFormat::kText;
+  LogLevel log_level = LogLevel::kInfo;
 
   // max_streams_per_peer with -1 resolved (half of max_streams, at least 1).
   int StreamsPerPeer() const {
