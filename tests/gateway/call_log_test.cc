@@ -103,8 +103,8 @@ TEST_F(JsonLogTest, ACallIsOneObjectWithTimeLevelMessageAndItsFields) {
       JsonLines(::testing::internal::GetCapturedStderr());
   ASSERT_EQ(lines.size(), 1u);
   const rapidjson::Document& line = lines[0];
-  EXPECT_THAT(Str(line, "time"), ::testing::MatchesRegex(
-                                     "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z"));
+  EXPECT_THAT(Str(line, "time"),
+              ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z"));
   EXPECT_EQ(Str(line, "level"), "info");
   EXPECT_EQ(Str(line, "message"), "call");
   EXPECT_EQ(Str(line, "method"), "GetVideo");
@@ -132,13 +132,14 @@ TEST_F(JsonLogTest, EveryKindOfLineHasItsLevel) {
   EXPECT_EQ(Str(lines[1], "level"), "info");
   EXPECT_EQ(Str(lines[1], "message"), "draining");
   EXPECT_EQ(Str(lines[2], "level"), "error");  // the gateway's own fault
-  EXPECT_EQ(Str(lines[2], "id"), "<absent>");   // empty fields are left out
+  EXPECT_EQ(Str(lines[2], "id"), "<absent>");  // empty fields are left out
   EXPECT_EQ(Str(lines[3], "message"), "cannot listen");
 }
 
 TEST_F(JsonLogTest, HostileTextStillMakesOneValidLine) {
   ::testing::internal::CaptureStderr();
-  LogCall("GetVideo", "cgt-\"}\n{\"x\":1", absl::InvalidArgumentError(
+  LogCall("GetVideo", "cgt-\"}\n{\"x\":1",
+          absl::InvalidArgumentError(
               std::string("bad \xff\xfe bytes \x01 and \\ \t")),
           absl::ZeroDuration(), "peer");
   std::string out = ::testing::internal::GetCapturedStderr();
