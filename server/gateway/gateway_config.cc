@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "server/gateway/tls_credentials.h"
 
 namespace seedance::gateway {
 namespace {
@@ -282,6 +283,24 @@ std::vector<ConfigOption> BuildOptions() {
          c.log_level = *level;
          return true;
        }},
+      // Operations (issue 16): TLS.
+      StringOption("tls-cert", "SEEDANCE_TLS_CERT",
+                   "PEM certificate chain for the gRPC listener (leaf "
+                   "first), e.g. a cert-manager Secret's tls.crt; with "
+                   "--tls-key, the listener speaks TLS only. Re-read when "
+                   "it changes; open streams keep their connection",
+                   &C::tls_cert, "none: plaintext"),
+      StringOption("tls-key", "SEEDANCE_TLS_KEY",
+                   "PEM private key of --tls-cert (tls.key)", &C::tls_key,
+                   "none"),
+      StringOption("tls-client-ca", "SEEDANCE_TLS_CLIENT_CA",
+                   "PEM CA bundle (ca.crt): every client must present a "
+                   "certificate issued by it (mutual TLS)",
+                   &C::tls_client_ca, "none: no client certificates"),
+      DurationOption("tls-refresh-interval", "SEEDANCE_TLS_REFRESH_INTERVAL",
+                     "how often the TLS files are checked for a new "
+                     "certificate (whole seconds, at least 1s)",
+                     &C::tls_refresh_interval),
   };
 }
 
@@ -377,6 +396,11 @@ absl::Status CheckConsistency(const GatewayConfig& c) {
 
 }  // namespace
 
+TlsFiles TlsFilesOf(const GatewayConfig& config) {
+  return TlsFiles{config.tls_cert, config.tls_key, config.tls_client_ca,
+                  config.tls_refresh_interval};
+}
+
 const std::vector<ConfigOption>& GatewayConfigOptions() {
   static const auto* options = new std::vector<ConfigOption>(BuildOptions());
   return *options;
@@ -456,6 +480,7 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(int argc,
   if (absl::Status s = LoadKeyFile(config); !s.ok()) return s;
   if (absl::Status s = LoadStorePasswordFile(config); !s.ok()) return s;
   if (absl::Status s = CheckConsistency(config); !s.ok()) return s;
+  if (absl::Status s = CheckTlsFiles(TlsFilesOf(config)); !s.ok()) return s;
   return config;
 }
 

@@ -153,7 +153,10 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   grpc::health::v1::HealthCheckResponse::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
+  const TlsFiles tls = TlsFilesOf(config);
+  builder.AddListeningPort(config.listen,
+                           tls.enabled() ? MakeServerCredentials(tls)
+                                         : grpc::InsecureServerCredentials(),
                            &g->port_);
   builder.RegisterService(g->service_.get());
   builder.SetMaxReceiveMessageSize(config.max_message_bytes);
@@ -203,9 +206,12 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
         jobs, *g->store_, *g->store_threads_, *g->registry_, *g->scheduler_);
     g->ledger_jobs_->Start();
   }
-  LogNotice(absl::StrCat("seedance-gateway ", SEEDANCE_VERSION, " serving on ",
-                         config.listen, " (port ", g->port_, "), upstream ",
-                         config.upstream, ", task store ",
+  LogNotice(absl::StrCat("seedance-gateway ", SEEDANCE_VERSION, " serving ",
+                         !tls.enabled() ? "plaintext"
+                         : tls.mutual() ? "mutual TLS"
+                                        : "TLS",
+                         " on ", config.listen, " (port ", g->port_,
+                         "), upstream ", config.upstream, ", task store ",
                          g->store_ ? StoreKind(config.store) : "none"));
   return g;
 }
@@ -272,9 +278,22 @@ void GatewayServer::StartFdMonitor(GatewayHooks hooks) {
   if (hooks.descriptors == nullptr) {
     hooks.descriptors = std::make_unique<ProcDescriptorCounter>();
   }
+  const TlsFiles tls = TlsFilesOf(config_);
+  if (tls.mutual() && options.self_check_interval > absl::ZeroDuration()) {
+    // The self-check connects with the gateway's own certificate: under
+    // mutual TLS that works only when the client CA issued it.
+    if (absl::Status s = VerifyChainsTo(tls.cert, tls.client_ca); !s.ok()) {
+      LogNotice(absl::StrCat(
+          "listener self-check off: the gateway's certificate is not issued "
+          "by --tls-client-ca (",
+          s.message(), ")"));
+      options.self_check_interval = absl::ZeroDuration();
+    }
+  }
   if (hooks.listener_probe == nullptr) {
     hooks.listener_probe = std::make_unique<GrpcListenerProbe>(
-        SelfCheckTarget(config_.listen, port_));
+        SelfCheckTarget(config_.listen, port_),
+        tls.enabled() ? MakeSelfCheckCredentials(tls) : nullptr);
   }
   FdMonitorCallbacks callbacks;
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
