@@ -70,7 +70,7 @@ for case in nocert stranger othertrust; do
       --tls-ca "$WORK/other-ca.pem" --tls-cert "$WORK/client.pem" --tls-key "$WORK/client.key") ;;
   esac
   rc=0
-  "$BIN/seedance" create "${args[@]}" --timeout 5s --prompt "a cat" --dry-run --json \
+  "$BIN/seedance" create "${args[@]}" --timeout 30s --prompt "a cat" --dry-run --json \
     >"$WORK/$case.out" 2>"$WORK/$case.err" </dev/null || rc=$?
   [ "$rc" -ne 0 ] || fail "$case: the call went through"
   grep -q UNAVAILABLE "$WORK/$case.err" || fail "$case: $(cat "$WORK/$case.err")"
