@@ -10,7 +10,7 @@ namespace seedance::gateway {
 
 absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
     const std::string& address,
-    std::shared_ptr<prometheus::Collectable> metrics) {
+    const std::shared_ptr<prometheus::Collectable>& metrics) {
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
     // One CivetWeb worker: scrapes come seconds apart, and each is cheap.

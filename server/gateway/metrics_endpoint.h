@@ -24,7 +24,7 @@ class MetricsEndpoint {
   // --metrics-listen when it cannot listen there.
   static absl::StatusOr<std::unique_ptr<MetricsEndpoint>> Start(
       const std::string& address,
-      std::shared_ptr<prometheus::Collectable> metrics);
+      const std::shared_ptr<prometheus::Collectable>& metrics);
 
   int port() const { return port_; }
 
