@@ -65,6 +65,14 @@ absl::string_view StoreOperationName(StoreOperation operation) {
       return "expire_before";
     case StoreOperation::kOwnerKey:
       return "owner_key";
+    case StoreOperation::kWriteBatch:
+      return "write_batch";
+    case StoreOperation::kClaimLeases:
+      return "claim_leases";
+    case StoreOperation::kRenewLeases:
+      return "renew_leases";
+    case StoreOperation::kReleaseLeases:
+      return "release_leases";
   }
   return "unknown";
 }

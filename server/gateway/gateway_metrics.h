@@ -44,8 +44,14 @@ enum class StoreOperation {
   kListUnfinished,
   kExpireBefore,
   kOwnerKey,
+  // The group commit and fleet mode's leases (issue 13), for the store
+  // interface that has them.
+  kWriteBatch,
+  kClaimLeases,
+  kRenewLeases,
+  kReleaseLeases,
 };
-inline constexpr int kStoreOperationCount = 10;
+inline constexpr int kStoreOperationCount = 14;
 
 absl::string_view UpstreamOperationName(UpstreamOperation operation);
 absl::string_view UpstreamOutcomeName(UpstreamOutcome outcome);
