@@ -295,15 +295,17 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* VideoService::StartWatch(
     return WatchReactor::Reject(context, s, options_.metrics);
   }
   absl::StatusOr<std::string> key = CallerKey(context);
-  if (!key.ok())
+  if (!key.ok()) {
     return WatchReactor::Reject(context, key.status(), options_.metrics);
+  }
   if (absl::Status admitted = Admit(); !admitted.ok()) {
     return WatchReactor::Reject(context, admitted, options_.metrics);
   }
   absl::StatusOr<StreamAdmission::Ticket> ticket =
       admission_.Admit(context->peer());
-  if (!ticket.ok())
+  if (!ticket.ok()) {
     return WatchReactor::Reject(context, ticket.status(), options_.metrics);
+  }
   WatchOptions watch;
   watch.after_sequence = request.after_sequence();
   // Safe: ValidateWatchRequest bounded it to at most 1 h.
