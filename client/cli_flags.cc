@@ -271,6 +271,34 @@ const std::vector<Flag>& GlobalFlags() {
          c.client.tls = true;
          return true;
        }},
+      {"tls-ca", "PEM", "the same as --ca-file",
+       [](const std::string& v, CliCommand& c, std::string&) {
+         c.client.ca_file = v;
+         c.client.tls = true;
+         return true;
+       }},
+      {"tls-cert", "PEM",
+       "your client certificate chain, for a gateway that requires one "
+       "(mutual TLS; with --tls-key; implies --tls)",
+       [](const std::string& v, CliCommand& c, std::string&) {
+         c.client.cert_file = v;
+         c.client.tls = true;
+         return true;
+       }},
+      {"tls-key", "PEM", "the private key of --tls-cert",
+       [](const std::string& v, CliCommand& c, std::string&) {
+         c.client.key_file = v;
+         c.client.tls = true;
+         return true;
+       }},
+      {"tls-server-name", "NAME",
+       "the name the gateway's certificate must carry, when --gateway is an "
+       "IP address or another name (implies --tls)",
+       [](const std::string& v, CliCommand& c, std::string&) {
+         c.client.server_name = v;
+         c.client.tls = true;
+         return true;
+       }},
       {"api-key-env", "NAME",
        "read your TokenHub key from this environment variable (default "
        "SEEDANCE_API_KEY); "

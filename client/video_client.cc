@@ -49,6 +49,19 @@ class ReconnectBackoff {
   std::mt19937_64 random_;
 };
 
+// A PEM file's text; the error names what it was for (never its content).
+absl::StatusOr<std::string> ReadPem(const std::string& path,
+                                    absl::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read ", what, " ", path));
+  }
+  std::ostringstream pem;
+  pem << in.rdbuf();
+  return pem.str();
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
@@ -57,14 +70,22 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
   if (options.tls) {
     grpc::SslCredentialsOptions ssl;
     if (!options.ca_file.empty()) {
-      std::ifstream in(options.ca_file, std::ios::binary);
-      if (!in) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("cannot read CA file ", options.ca_file));
-      }
-      std::ostringstream pem;
-      pem << in.rdbuf();
-      ssl.pem_root_certs = pem.str();
+      absl::StatusOr<std::string> pem = ReadPem(options.ca_file, "CA file");
+      if (!pem.ok()) return pem.status();
+      ssl.pem_root_certs = *std::move(pem);
+    }
+    if (options.cert_file.empty() != options.key_file.empty()) {
+      return absl::InvalidArgumentError(
+          "--tls-cert and --tls-key go together: give both or neither");
+    }
+    if (!options.cert_file.empty()) {
+      absl::StatusOr<std::string> cert =
+          ReadPem(options.cert_file, "certificate file");
+      if (!cert.ok()) return cert.status();
+      absl::StatusOr<std::string> key = ReadPem(options.key_file, "key file");
+      if (!key.ok()) return key.status();
+      ssl.pem_cert_chain = *std::move(cert);
+      ssl.pem_private_key = *std::move(key);
     }
     credentials = grpc::SslCredentials(ssl);
   } else {
@@ -75,6 +96,9 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  if (options.tls && !options.server_name.empty()) {
+    args.SetSslTargetNameOverride(options.server_name);
+  }
   return grpc::CreateCustomChannel(options.target, credentials, args);
 }
 

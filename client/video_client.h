@@ -40,6 +40,13 @@ struct ClientOptions {
   // TLS to the gateway; `ca_file` (PEM) replaces the system roots.
   bool tls = false;
   std::string ca_file;
+  // Mutual TLS: the client's own PEM certificate chain and key (both or
+  // neither), for a gateway run with --tls-client-ca.
+  std::string cert_file;
+  std::string key_file;
+  // The name the gateway's certificate must carry, when it is not the
+  // target's host (e.g. connecting by IP address). Empty: the host.
+  std::string server_name;
   // The caller's own TokenHub key, sent as `authorization: Bearer KEY`.
   // Empty: no metadata, the gateway uses its own key.
   std::string api_key;

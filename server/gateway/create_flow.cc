@@ -220,6 +220,11 @@ void CreateFlow::OnCreated(const CreateCall& call,
                            const store::TaskRecord& record, v1::Video video,
                            std::string flight, Done done) {
   const absl::Time now = store::StoredTime(scheduler_.Now());
+  if (options_.metrics != nullptr) {
+    options_.metrics->TaskCreated(call.request.model(),
+                                  call.request.resolution(),
+                                  call.price.estimated_micros());
+  }
   *video.mutable_price() = call.price;
   *video.mutable_update_time() =
       TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));

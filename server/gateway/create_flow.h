@@ -41,6 +41,7 @@
 #include "absl/time/time.h"
 #include "seedance/v1/video_service.pb.h"
 #include "server/common/scheduler.h"
+#include "server/gateway/gateway_metrics.h"
 #include "server/gateway/poller_registry.h"
 #include "server/store/async_task_store.h"
 #include "server/store/owner_hasher.h"
@@ -64,6 +65,8 @@ struct CreateFlowOptions {
   // A create still pending in the store after this long was cut short (its
   // gateway died mid-call): its outcome is unknown.
   absl::Duration stale_pending = absl::Minutes(2);
+  // Counts the tasks created and their estimated spend; null: not counted.
+  GatewayMetrics* metrics = nullptr;
 };
 
 // One validated, priced create.

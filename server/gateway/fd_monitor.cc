@@ -75,7 +75,8 @@ absl::Status GrpcListenerProbe::Probe(absl::Duration timeout) {
   // about the listener.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   auto channel = grpc::CreateCustomChannel(
-      target_, grpc::InsecureChannelCredentials(), args);
+      target_, credentials_ ? credentials_ : grpc::InsecureChannelCredentials(),
+      args);
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));

@@ -37,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "grpcpp/security/credentials.h"
 
 namespace seedance::gateway {
 
@@ -73,11 +74,17 @@ class ListenerProbe {
 // rides a connection that is already open) to `target`.
 class GrpcListenerProbe final : public ListenerProbe {
  public:
-  explicit GrpcListenerProbe(std::string target) : target_(std::move(target)) {}
+  // `credentials`: how to connect (TLS when the listener has it); null:
+  // plaintext.
+  explicit GrpcListenerProbe(
+      std::string target,
+      std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr)
+      : target_(std::move(target)), credentials_(std::move(credentials)) {}
   absl::Status Probe(absl::Duration timeout) override;
 
  private:
   const std::string target_;
+  const std::shared_ptr<grpc::ChannelCredentials> credentials_;
 };
 
 // The address to probe for a listen address: wildcards become loopback.

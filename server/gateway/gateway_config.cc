@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "server/gateway/tls_credentials.h"
 
 namespace seedance::gateway {
 namespace {
@@ -276,6 +277,58 @@ std::vector<ConfigOption> BuildOptions() {
          }
          return true;
        }},
+      // Operations (issue 16): metrics.
+      StringOption("metrics-listen", "SEEDANCE_METRICS_LISTEN",
+                   "serve Prometheus metrics at http://HOST:PORT/metrics "
+                   "(seedance_* names, docs/OPERATING.md); port 0: any free "
+                   "port; empty: off",
+                   &C::metrics_listen, "off"),
+      // Operations (issue 16): logs.
+      {"log-format", "SEEDANCE_LOG_FORMAT",
+       "text (key=value lines) or json (one object per line: time, level, "
+       "message and the call's fields)",
+       "text",
+       [](const std::string& v, GatewayConfig& c, std::string& err) {
+         absl::StatusOr<LogFormat> format = ParseLogFormat(v);
+         if (!format.ok()) {
+           err = std::string(format.status().message());
+           return false;
+         }
+         c.log_format = *format;
+         return true;
+       }},
+      {"log-level", "SEEDANCE_LOG_LEVEL",
+       "lowest level logged: debug, info (calls, notices), warn (upstream "
+       "failures) or error (store failures, the gateway's own faults); "
+       "gRPC's debug lines (GRPC_VERBOSITY=debug) need debug",
+       "info",
+       [](const std::string& v, GatewayConfig& c, std::string& err) {
+         absl::StatusOr<LogLevel> level = ParseLogLevel(v);
+         if (!level.ok()) {
+           err = std::string(level.status().message());
+           return false;
+         }
+         c.log_level = *level;
+         return true;
+       }},
+      // Operations (issue 16): TLS.
+      StringOption("tls-cert", "SEEDANCE_TLS_CERT",
+                   "PEM certificate chain for the gRPC listener (leaf "
+                   "first), e.g. a cert-manager Secret's tls.crt; with "
+                   "--tls-key, the listener speaks TLS only. Re-read when "
+                   "it changes; open streams keep their connection",
+                   &C::tls_cert, "none: plaintext"),
+      StringOption("tls-key", "SEEDANCE_TLS_KEY",
+                   "PEM private key of --tls-cert (tls.key)", &C::tls_key,
+                   "none"),
+      StringOption("tls-client-ca", "SEEDANCE_TLS_CLIENT_CA",
+                   "PEM CA bundle (ca.crt): every client must present a "
+                   "certificate issued by it (mutual TLS)",
+                   &C::tls_client_ca, "none: no client certificates"),
+      DurationOption("tls-refresh-interval", "SEEDANCE_TLS_REFRESH_INTERVAL",
+                     "how often the TLS files are checked for a new "
+                     "certificate (whole seconds, at least 1s)",
+                     &C::tls_refresh_interval),
   };
 }
 
@@ -371,6 +424,11 @@ absl::Status CheckConsistency(const GatewayConfig& c) {
 
 }  // namespace
 
+TlsFiles TlsFilesOf(const GatewayConfig& config) {
+  return TlsFiles{config.tls_cert, config.tls_key, config.tls_client_ca,
+                  config.tls_refresh_interval};
+}
+
 const std::vector<ConfigOption>& GatewayConfigOptions() {
   static const auto* options = new std::vector<ConfigOption>(BuildOptions());
   return *options;
@@ -450,6 +508,7 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(int argc,
   if (absl::Status s = LoadKeyFile(config); !s.ok()) return s;
   if (absl::Status s = LoadStorePasswordFile(config); !s.ok()) return s;
   if (absl::Status s = CheckConsistency(config); !s.ok()) return s;
+  if (absl::Status s = CheckTlsFiles(TlsFilesOf(config)); !s.ok()) return s;
   return config;
 }
 

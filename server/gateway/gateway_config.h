@@ -14,6 +14,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/gateway/call_log.h"
+#include "server/gateway/tls_credentials.h"
 
 namespace seedance::gateway {
 
@@ -102,6 +104,20 @@ struct GatewayConfig {
   std::string http_listen;
   // Exact origins whose pages may call the web face (CORS); none by default.
   std::vector<std::string> cors_origins;
+  // Prometheus metrics: HOST:PORT serving GET /metrics; empty: off.
+  std::string metrics_listen;
+  // Log lines as text (key=value) or JSON objects, and the lowest level
+  // written (call_log.h).
+  LogFormat log_format = LogFormat::kText;
+  LogLevel log_level = LogLevel::kInfo;
+
+  // TLS on the gRPC listener (tls_credentials.h): PEM files, re-read every
+  // tls_refresh_interval. Without tls_cert the listener is plaintext; with
+  // tls_client_ca every client must present a certificate from that CA.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  absl::Duration tls_refresh_interval = absl::Minutes(1);
 
   // max_streams_per_peer with -1 resolved (half of max_streams, at least 1).
   int StreamsPerPeer() const {
@@ -130,6 +146,9 @@ std::string GatewayUsage();
 
 // Looks up environment variables (getenv in production, a map in tests).
 using EnvLookup = std::function<const char*(const char* name)>;
+
+// The TLS settings of `config`, as tls_credentials.h takes them.
+TlsFiles TlsFilesOf(const GatewayConfig& config);
 
 // Parses flags (`--name=value`, `--name value`, `--flag`, `--no-flag`) over
 // environment variables over defaults, reads the key file, and checks the

@@ -14,9 +14,13 @@
 #include "server/gateway/log_throttle.h"
 #include "server/gateway/reflection_v1_service.h"
 #include "server/gateway/web_page.h"
+#include "server/gateway/metered_task_store.h"
 
 #ifndef SEEDANCE_VERSION
 #define SEEDANCE_VERSION "dev"
+#endif
+#ifndef SEEDANCE_COMMIT
+#define SEEDANCE_COMMIT "unknown"
 #endif
 
 namespace seedance::gateway {
@@ -48,12 +52,31 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   transport.default_timeout = config.upstream_timeout;
   transport.user_agent = absl::StrCat("seedance-gateway/", SEEDANCE_VERSION);
   g->transport_ = std::make_unique<upstream::CurlTransport>(transport);
+  upstream::HttpTransport* upstream_transport = g->transport_.get();
 
   upstream::TokenHubClientOptions client;
   client.base_url = config.upstream;
   client.api_key = config.api_key;
+  if (!config.metrics_listen.empty()) {
+    PrometheusMetricsOptions metrics;
+    metrics.version = SEEDANCE_VERSION;
+    metrics.commit = SEEDANCE_COMMIT;
+    metrics.max_streams = config.max_streams;
+    g->prometheus_ = std::make_shared<PrometheusMetrics>(
+        upstream::PriceTable::Default(), metrics);
+    g->metrics_ = g->prometheus_.get();
+    g->metered_transport_ =
+        std::make_unique<MeteredTransport>(*g->transport_, *g->metrics_);
+    upstream_transport = g->metered_transport_.get();
+    g->poll_scheduler_ =
+        std::make_unique<LatenessScheduler>(*g->scheduler_, *g->metrics_);
+    client.on_retry = [metrics = g->metrics_](absl::string_view method) {
+      metrics->UpstreamRetry(method == "POST" ? UpstreamOperation::kCreate
+                                              : UpstreamOperation::kGet);
+    };
+  }
   g->client_ = upstream::MakeTokenHubClient(
-      client, *g->transport_, *g->scheduler_,
+      client, *upstream_transport, *g->scheduler_,
       std::make_unique<upstream::ExponentialBackoffPolicy>(
           config.backoff_initial, config.backoff_max, 2.0));
 
@@ -72,6 +95,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   PollerEnvironment env;
   env.client = g->client_.get();
   env.scheduler = g->scheduler_.get();
+  if (g->poll_scheduler_ != nullptr) env.scheduler = g->poll_scheduler_.get();
   env.fanout = g->fanout_.get();
   env.polling = g->polling_.get();
   env.unwatched = g->unwatched_.get();
@@ -79,6 +103,11 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   env.upstream_timeout = config.upstream_timeout;
   env.track_for = config.track_for;
   env.recorder = g->recorder_.get();
+  if (g->prometheus_ != nullptr) {
+    g->spend_recorder_ =
+        std::make_unique<SpendRecorder>(g->recorder_.get(), *g->metrics_);
+    env.recorder = g->spend_recorder_.get();
+  }
   g->registry_ = std::make_unique<PollerRegistry>(env, g->async_store_.get(),
                                                   g->owners_.get());
   CreateFlowOptions creates;
@@ -86,6 +115,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   // A create's POST ends within upstream_timeout; a row still pending well
   // after that belongs to a gateway that died mid-call.
   creates.stale_pending = config.upstream_timeout + absl::Minutes(1);
+  creates.metrics = g->metrics_;
   g->creates_ = std::make_unique<CreateFlow>(
       creates, *g->client_, g->async_store_.get(), g->owners_.get(),
       *g->registry_, *g->scheduler_);
@@ -100,6 +130,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   service.fresh_for = config.fresh_for;
   service.upstream_timeout = config.upstream_timeout;
   service.max_watch_time = config.max_watch_time;
+  service.metrics = g->metrics_;
   service.admit = [g = g.get()] {
     if (!g->fd_pressure_.load(std::memory_order_acquire)) {
       return absl::OkStatus();
@@ -112,6 +143,11 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
       service, *g->creates_, *g->registry_, g->async_store_.get(),
       g->owners_.get(), *g->scheduler_, upstream::PriceTable::Default());
 
+  if (absl::Status s = g->StartMetrics(); !s.ok()) {
+    std::call_once(g->shutdown_once_, [] {});  // nothing to drain
+    return s;
+  }
+
   grpc::EnableDefaultHealthCheckService(true);
   // gRPC's health service is built on upb; touching our generated health
   // descriptor links it in, so reflection can describe grpc.health.v1 to
@@ -121,7 +157,10 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   grpc::ServerBuilder builder;
   // Reflection v1 beside gRPC's v1alpha: current clients ask v1 first.
   builder.SetOption(ReflectionV1Option());
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
+  const TlsFiles tls = TlsFilesOf(config);
+  builder.AddListeningPort(config.listen,
+                           tls.enabled() ? MakeServerCredentials(tls)
+                                         : grpc::InsecureServerCredentials(),
                            &g->port_);
   builder.RegisterService(g->service_.get());
   builder.SetMaxReceiveMessageSize(config.max_message_bytes);
@@ -175,9 +214,12 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
         jobs, *g->store_, *g->store_threads_, *g->registry_, *g->scheduler_);
     g->ledger_jobs_->Start();
   }
-  LogNotice(absl::StrCat("seedance-gateway ", SEEDANCE_VERSION, " serving on ",
-                         config.listen, " (port ", g->port_, "), upstream ",
-                         config.upstream, ", task store ",
+  LogNotice(absl::StrCat("seedance-gateway ", SEEDANCE_VERSION, " serving ",
+                         !tls.enabled() ? "plaintext"
+                         : tls.mutual() ? "mutual TLS"
+                                        : "TLS",
+                         " on ", config.listen, " (port ", g->port_,
+                         "), upstream ", config.upstream, ", task store ",
                          g->store_ ? StoreKind(config.store) : "none"));
   return g;
 }
@@ -215,6 +257,9 @@ absl::Status GatewayServer::OpenStore() {
                                      opened.status().message()));
   }
   store_ = *std::move(opened);
+  if (prometheus_ != nullptr) {
+    store_ = std::make_unique<MeteredTaskStore>(std::move(store_), *metrics_);
+  }
   absl::StatusOr<std::string> secret = store_->OwnerKey();
   if (!secret.ok()) {
     return absl::Status(secret.status().code(),
@@ -238,6 +283,22 @@ absl::Status GatewayServer::OpenStore() {
   return absl::OkStatus();
 }
 
+absl::Status GatewayServer::StartMetrics() {
+  if (prometheus_ == nullptr) return absl::OkStatus();
+  // Read at each scrape; both objects outlive the endpoint.
+  prometheus_->SetLiveSources(LiveSources{
+      [this] { return static_cast<int64_t>(service_->open_streams()); },
+      [this] { return static_cast<int64_t>(registry_->active_pollers()); }});
+  absl::StatusOr<std::unique_ptr<MetricsEndpoint>> endpoint =
+      MetricsEndpoint::Start(config_.metrics_listen, prometheus_);
+  if (!endpoint.ok()) return endpoint.status();
+  metrics_endpoint_ = *std::move(endpoint);
+  LogNotice(absl::StrCat("serving metrics at /metrics on ",
+                         config_.metrics_listen, " (port ",
+                         metrics_endpoint_->port(), ")"));
+  return absl::OkStatus();
+}
+
 void GatewayServer::StartFdMonitor(GatewayHooks hooks) {
   FdMonitorOptions options;
   options.reserve = config_.fd_reserve;
@@ -246,9 +307,22 @@ void GatewayServer::StartFdMonitor(GatewayHooks hooks) {
   if (hooks.descriptors == nullptr) {
     hooks.descriptors = std::make_unique<ProcDescriptorCounter>();
   }
+  const TlsFiles tls = TlsFilesOf(config_);
+  if (tls.mutual() && options.self_check_interval > absl::ZeroDuration()) {
+    // The self-check connects with the gateway's own certificate: under
+    // mutual TLS that works only when the client CA issued it.
+    if (absl::Status s = VerifyChainsTo(tls.cert, tls.client_ca); !s.ok()) {
+      LogNotice(absl::StrCat(
+          "listener self-check off: the gateway's certificate is not issued "
+          "by --tls-client-ca (",
+          s.message(), ")"));
+      options.self_check_interval = absl::ZeroDuration();
+    }
+  }
   if (hooks.listener_probe == nullptr) {
     hooks.listener_probe = std::make_unique<GrpcListenerProbe>(
-        SelfCheckTarget(config_.listen, port_));
+        SelfCheckTarget(config_.listen, port_),
+        tls.enabled() ? MakeSelfCheckCredentials(tls) : nullptr);
   }
   FdMonitorCallbacks callbacks;
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();

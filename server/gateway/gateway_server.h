@@ -22,8 +22,13 @@
 #include "server/gateway/fd_monitor.h"
 #include "server/gateway/gateway_config.h"
 #include "server/gateway/http_gateway.h"
+#include "server/gateway/lateness_scheduler.h"
 #include "server/gateway/ledger_jobs.h"
+#include "server/gateway/metered_transport.h"
+#include "server/gateway/metrics_endpoint.h"
 #include "server/gateway/poller_registry.h"
+#include "server/gateway/prometheus_metrics.h"
+#include "server/gateway/spend_recorder.h"
 #include "server/gateway/task_recorder.h"
 #include "server/gateway/video_service.h"
 #include "server/store/async_task_store.h"
@@ -72,6 +77,10 @@ class GatewayServer {
   int port() const { return port_; }
   // The web face's bound port; 0 when it is off.
   int http_port() const { return http_ ? http_->port() : 0; }
+  // The metrics port (--metrics-listen), or 0 when metrics are off.
+  int metrics_port() const {
+    return metrics_endpoint_ ? metrics_endpoint_->port() : 0;
+  }
 
   // Graceful stop: health turns NOT_SERVING, open watches end with
   // UNAVAILABLE (clients reconnect elsewhere), new calls are refused, calls
@@ -97,14 +106,26 @@ class GatewayServer {
   // Starts the web face when --http-listen is set.
   absl::Status StartHttp(const std::function<void(HttpGatewayOptions&)>& tune);
   void StartFdMonitor(GatewayHooks hooks);
+  // With --metrics-listen: the metrics, their decorators and the endpoint.
+  absl::Status StartMetrics();
 
   const GatewayConfig config_;
   int port_ = 0;
   std::once_flag shutdown_once_;
+  // Everything below records into it, so it goes last. Null metrics (and
+  // no decorators) without --metrics-listen.
+  std::shared_ptr<PrometheusMetrics> prometheus_;
+  GatewayMetrics* metrics_ = &GatewayMetrics::Null();
   // Destroyed bottom-up: the server first, the scheduler last.
   std::unique_ptr<ThreadScheduler> scheduler_;
+  // The pollers' view of scheduler_, timing each poll's lateness (metrics
+  // only; else the pollers use scheduler_ itself).
+  std::unique_ptr<LatenessScheduler> poll_scheduler_;
   // Outlives the registry, whose pollers post their announcements here.
   std::unique_ptr<ThreadPool> fanout_;
+  // Counts each upstream request (metrics only); outlives transport_ so its
+  // last callbacks still find it.
+  std::unique_ptr<MeteredTransport> metered_transport_;
   std::unique_ptr<upstream::CurlTransport> transport_;
   std::unique_ptr<upstream::TokenHubClient> client_;
   std::unique_ptr<upstream::PollingPolicy> polling_;
@@ -118,6 +139,8 @@ class GatewayServer {
   std::unique_ptr<ThreadPool> store_threads_;
   std::unique_ptr<store::AsyncTaskStore> async_store_;
   std::unique_ptr<StoreRecorder> recorder_;
+  // Counts actual spend, then records (metrics only).
+  std::unique_ptr<SpendRecorder> spend_recorder_;
   std::unique_ptr<PollerRegistry> registry_;
   std::unique_ptr<CreateFlow> creates_;
   std::unique_ptr<VideoService> service_;
@@ -130,6 +153,8 @@ class GatewayServer {
   std::unique_ptr<LedgerJobs> ledger_jobs_;
   // Stopped first: its callbacks touch the server's health service.
   std::unique_ptr<FdMonitor> fd_monitor_;
+  // Destroyed first: scrapes read the service and the registry.
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
 };
 
 }  // namespace seedance::gateway

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/stubs/logging.h"
 #include "grpc/support/log.h"
+#include "server/gateway/call_log.h"
 
 namespace seedance::gateway {
 namespace {
@@ -20,11 +21,6 @@ std::string SuppressedNote(int64_t suppressed) {
                       " more from this source suppressed since its last line]");
 }
 
-void Print(const std::string& line) {
-  // One fwrite per line so concurrent lines do not interleave.
-  std::fwrite(line.data(), 1, line.size(), stderr);
-}
-
 void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line,
                  const std::string& message) {
   static const char* const kNames[] = {"INFO", "WARNING", "ERROR", "FATAL"};
@@ -34,8 +30,14 @@ void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line,
                          &suppressed)) {
     return;
   }
-  Print(absl::StrCat("[libprotobuf ", kNames[level], " ", file, ":", line, "] ",
-                     message, SuppressedNote(suppressed), "\n"));
+  const std::string source = absl::StrCat("libprotobuf ", file, ":", line);
+  const std::string text = absl::StrCat(message, SuppressedNote(suppressed));
+  LogLibrary(level == google::protobuf::LOGLEVEL_INFO      ? LogLevel::kInfo
+             : level == google::protobuf::LOGLEVEL_WARNING ? LogLevel::kWarn
+                                                           : LogLevel::kError,
+             source, text,
+             absl::StrCat("[libprotobuf ", kNames[level], " ", file, ":", line,
+                          "] ", text));
 }
 
 void GrpcLog(gpr_log_func_args* args) {
@@ -48,11 +50,17 @@ void GrpcLog(gpr_log_func_args* args) {
                                     absl::Now(), &suppressed)) {
     return;
   }
-  Print(absl::StrCat(
-      absl::string_view(gpr_log_severity_string(args->severity), 1),
-      absl::FormatTime("%m%d %H:%M:%E6S", absl::Now(), absl::UTCTimeZone()),
-      " ", args->file, ":", args->line, "] ", args->message,
-      SuppressedNote(suppressed), "\n"));
+  const std::string text =
+      absl::StrCat(args->message, SuppressedNote(suppressed));
+  LogLibrary(
+      args->severity == GPR_LOG_SEVERITY_ERROR  ? LogLevel::kError
+      : args->severity == GPR_LOG_SEVERITY_INFO ? LogLevel::kInfo
+                                                : LogLevel::kDebug,
+      absl::StrCat("grpc ", args->file, ":", args->line), text,
+      absl::StrCat(
+          absl::string_view(gpr_log_severity_string(args->severity), 1),
+          absl::FormatTime("%m%d %H:%M:%E6S", absl::Now(), absl::UTCTimeZone()),
+          " ", args->file, ":", args->line, "] ", text));
 }
 
 }  // namespace

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  seedance::gateway::SetLogFormat(config->log_format);
+  seedance::gateway::SetLogLevel(config->log_level);
+
   // Debian's Abseil checks every lock for deadlock cycles, a measurable cost
   // on the hot path (docs/PERFORMANCE.md); the tests keep the checks on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
@@ -67,7 +70,7 @@ int main(int argc, char** argv) {
   auto server =
       seedance::gateway::GatewayServer::Start(*config, std::move(hooks));
   if (!server.ok()) {
-    std::cerr << "seedance-gateway: " << server.status().message() << "\n";
+    seedance::gateway::LogError(server.status().message());
     return 1;
   }
   // For scripts that start the gateway on port 0.
@@ -75,6 +78,9 @@ int main(int argc, char** argv) {
   if ((*server)->http_port() != 0) {
     std::cout << "http listening on port " << (*server)->http_port()
               << std::endl;
+  }
+  if ((*server)->metrics_port() != 0) {
+    std::cout << "metrics on port " << (*server)->metrics_port() << std::endl;
   }
 
   int signal_number = 0;

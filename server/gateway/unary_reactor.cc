@@ -9,16 +9,18 @@ namespace seedance::gateway {
 
 std::shared_ptr<UnaryReactor> UnaryReactor::Create(
     grpc::CallbackServerContext* context, std::string method,
-    std::string task_id) {
-  std::shared_ptr<UnaryReactor> call(
-      new UnaryReactor(context, std::move(method), std::move(task_id)));
+    std::string task_id, GatewayMetrics* metrics) {
+  std::shared_ptr<UnaryReactor> call(new UnaryReactor(
+      context, std::move(method), std::move(task_id), metrics));
   call->self_ = call;
   return call;
 }
 
 UnaryReactor::UnaryReactor(grpc::CallbackServerContext* context,
-                           std::string method, std::string task_id)
+                           std::string method, std::string task_id,
+                           GatewayMetrics* metrics)
     : method_(std::move(method)),
+      metrics_(metrics),
       peer_(context->peer()),
       task_id_(std::move(task_id)) {}
 
@@ -33,6 +35,10 @@ bool UnaryReactor::Complete(absl::FunctionRef<absl::Status()> fill) {
   finished_ = true;
   result_ = fill();
   Finish(ToGrpcStatus(result_));
+  if (metrics_ != nullptr) {
+    metrics_->RpcHandled(method_, result_.code());
+    metrics_->RpcLatency(method_, absl::Now() - start_);
+  }
   return true;
 }
 

@@ -25,16 +25,18 @@
 #include "absl/time/time.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
+#include "server/gateway/gateway_metrics.h"
 
 namespace seedance::gateway {
 
 class UnaryReactor final : public grpc::ServerUnaryReactor,
                            public std::enable_shared_from_this<UnaryReactor> {
  public:
-  // `method` and `task_id` name the call in the log line.
+  // `method` and `task_id` name the call in the log line; `metrics` (null:
+  // none; outlives the call) counts it.
   static std::shared_ptr<UnaryReactor> Create(
       grpc::CallbackServerContext* context, std::string method,
-      std::string task_id = "");
+      std::string task_id = "", GatewayMetrics* metrics = nullptr);
 
   // What to return to gRPC from the method handler.
   grpc::ServerUnaryReactor* reactor() { return this; }
@@ -55,9 +57,10 @@ class UnaryReactor final : public grpc::ServerUnaryReactor,
 
  private:
   UnaryReactor(grpc::CallbackServerContext* context, std::string method,
-               std::string task_id);
+               std::string task_id, GatewayMetrics* metrics);
 
   const std::string method_;
+  GatewayMetrics* const metrics_;
   const std::string peer_;
   const absl::Time start_ = absl::Now();
   absl::Mutex mu_;

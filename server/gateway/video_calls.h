@@ -24,6 +24,7 @@
 #include "seedance/v1/video_service.pb.h"
 #include "server/common/scheduler.h"
 #include "server/gateway/create_flow.h"
+#include "server/gateway/gateway_metrics.h"
 #include "server/gateway/poller_registry.h"
 #include "server/gateway/stream_admission.h"
 #include "server/gateway/task_key.h"
@@ -45,6 +46,8 @@ struct VideoServiceOptions {
   // Asked before a new watch or create: an error (RESOURCE_EXHAUSTED while
   // file descriptors are low) refuses the call with it. None: all admitted.
   std::function<absl::Status()> admit;
+  // Counts calls; null: not counted. Outlives the service.
+  GatewayMetrics* metrics = nullptr;
 };
 
 // Checks a WatchVideoRequest; INVALID_ARGUMENT with a BadRequest listing

@@ -39,12 +39,13 @@ VideoService::VideoService(const VideoServiceOptions& options,
                            const store::OwnerHasher* owners,
                            Scheduler& scheduler,
                            const upstream::PriceTable& prices)
-    : calls_(options, creates, registry, store, owners, scheduler, prices) {}
+    : metrics_(options.metrics),
+      calls_(options, creates, registry, store, owners, scheduler, prices) {}
 
 grpc::ServerUnaryReactor* VideoService::CreateVideo(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  auto call = UnaryReactor::Create(context, "CreateVideo");
+  auto call = UnaryReactor::Create(context, "CreateVideo", "", metrics_);
   v1::CreateVideoRequest parsed;
   if (absl::Status s = DecodeRequest(*request, parsed); !s.ok()) {
     call->Fail(s);
@@ -69,8 +70,8 @@ grpc::ServerUnaryReactor* VideoService::GetVideo(
   v1::GetVideoRequest parsed;
   absl::Status decoded = DecodeRequest(*request, parsed);
   // A request that did not parse may hold any bytes: keep them out of logs.
-  auto call = UnaryReactor::Create(context, "GetVideo",
-                                   decoded.ok() ? parsed.id() : "");
+  auto call = UnaryReactor::Create(
+      context, "GetVideo", decoded.ok() ? parsed.id() : "", metrics_);
   if (!decoded.ok()) {
     call->Fail(decoded);
     return call->reactor();
@@ -88,7 +89,7 @@ grpc::ServerUnaryReactor* VideoService::GetVideo(
 grpc::ServerUnaryReactor* VideoService::ListVideos(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  auto call = UnaryReactor::Create(context, "ListVideos");
+  auto call = UnaryReactor::Create(context, "ListVideos", "", metrics_);
   v1::ListVideosRequest parsed;
   if (absl::Status s = DecodeRequest(*request, parsed); !s.ok()) {
     call->Fail(s);
@@ -108,16 +109,19 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* VideoService::WatchVideo(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   v1::WatchVideoRequest parsed;
   if (absl::Status s = DecodeRequest(*request, parsed); !s.ok()) {
-    return WatchReactor::Reject(context, s);
+    return WatchReactor::Reject(context, s, metrics_);
   }
   absl::StatusOr<VideoCalls::WatchStart> start =
       calls_.StartWatch(InfoOf(context), parsed);
-  if (!start.ok()) return WatchReactor::Reject(context, start.status());
+  if (!start.ok()) {
+    return WatchReactor::Reject(context, start.status(), metrics_);
+  }
   WatchOptions watch;
   watch.after_sequence = start->after_sequence;
   watch.heartbeat_interval = start->heartbeat_interval;
   watch.max_watch_time = start->max_watch_time;
   watch.write_timeout = start->write_timeout;
+  watch.metrics = metrics_;
   return WatchReactor::Start(context, std::move(start->key), watch,
                              calls_.registry(), calls_.scheduler(),
                              std::move(start->ticket));

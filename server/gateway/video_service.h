@@ -70,6 +70,7 @@ class VideoService final : public RawVideoService {
   VideoCalls& calls() { return calls_; }
 
  private:
+  GatewayMetrics* const metrics_;  // may be null
   VideoCalls calls_;
 };
 

@@ -15,25 +15,29 @@ namespace {
 // A stream refused before it began: finishes at once, deletes itself.
 class RejectedWatch final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  RejectedWatch(grpc::CallbackServerContext* context, const absl::Status& s)
-      : status_(s), peer_(context->peer()) {
+  RejectedWatch(grpc::CallbackServerContext* context, const absl::Status& s,
+                GatewayMetrics* metrics)
+      : status_(s), peer_(context->peer()), metrics_(metrics) {
     Finish(ToGrpcStatus(status_));
   }
   void OnDone() override {
     LogCall("WatchVideo", "", status_, absl::ZeroDuration(), peer_);
+    if (metrics_ != nullptr) metrics_->RpcHandled("WatchVideo", status_.code());
     delete this;
   }
 
  private:
   const absl::Status status_;
   const std::string peer_;
+  GatewayMetrics* const metrics_;
 };
 
 }  // namespace
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchReactor::Reject(
-    grpc::CallbackServerContext* context, const absl::Status& status) {
-  return new RejectedWatch(context, status);
+    grpc::CallbackServerContext* context, const absl::Status& status,
+    GatewayMetrics* metrics) {
+  return new RejectedWatch(context, status, metrics);
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchReactor::Start(
@@ -164,6 +168,9 @@ void WatchReactor::OnDone() {
     watching = watching_;
     LogCall("WatchVideo", key_.task_id, result_, scheduler_.Now() - start_,
             peer_);
+    if (options_.metrics != nullptr) {
+      options_.metrics->RpcHandled("WatchVideo", result_.code());
+    }
   }
   // The registry is never called with our lock held.
   if (watching) registry_.Unwatch(key_, this);
@@ -181,6 +188,10 @@ void WatchReactor::WriteNextLocked() {
   write_in_flight_ = true;
   // A write counts as traffic (for heartbeats) when it starts.
   pending_since_ = last_write_ = scheduler_.Now();
+  if (!wrote_ && options_.metrics != nullptr) {
+    options_.metrics->RpcLatency("WatchVideo", last_write_ - start_);
+  }
+  wrote_ = true;
   StartWrite(&in_flight_bytes_);
   UpdateSendTimerLocked();
 }

@@ -33,6 +33,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "seedance/v1/video_service.pb.h"
 #include "server/common/scheduler.h"
+#include "server/gateway/gateway_metrics.h"
 #include "server/gateway/poller_registry.h"
 #include "server/gateway/stream_admission.h"
 #include "server/gateway/task_key.h"
@@ -50,6 +51,9 @@ struct WatchOptions {
   // this time (or write_timeout, if shorter), so a drain or the watch-time
   // limit is not held up by a client that does not read.
   absl::Duration end_grace = absl::Seconds(1);
+  // Where the stream's end and time to first message are counted; null:
+  // nowhere. Outlives the stream.
+  GatewayMetrics* metrics = nullptr;
 };
 
 // Writes serialized responses (VideoService's methods are raw; see
@@ -68,7 +72,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   // Ends a stream that never started watching (bad request, too many
   // streams) with `status`.
   static grpc::ServerWriteReactor<grpc::ByteBuffer>* Reject(
-      grpc::CallbackServerContext* context, const absl::Status& status);
+      grpc::CallbackServerContext* context, const absl::Status& status,
+      GatewayMetrics* metrics = nullptr);
 
   // WatchSink.
   void OnVideo(const WatchEvent& event) override;
@@ -138,6 +143,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   Scheduler::TimerId send_timer_ ABSL_GUARDED_BY(mu_) = 0;
   bool done_ ABSL_GUARDED_BY(mu_) = false;       // OnDone ran: context_ is gone
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;  // TryCancel was called
+  bool wrote_ ABSL_GUARDED_BY(mu_) = false;      // a first message started
   // Keeps this object alive until OnDone.
   std::shared_ptr<WatchReactor> self_;
 };

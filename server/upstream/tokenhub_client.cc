@@ -29,7 +29,8 @@ class RetryingCall : public std::enable_shared_from_this<RetryingCall> {
     HttpRequest request;  // sent as is on every attempt
     std::string api_key;  // only to scrub it from replies and errors
     absl::Time deadline;  // no retry wait ends past it
-    std::unique_ptr<RetryPolicy> retry;  // this call's own clone
+    std::unique_ptr<RetryPolicy> retry;               // this call's own clone
+    std::function<void(absl::string_view)> on_retry;  // may be empty
   };
 
   RetryingCall(HttpTransport& transport, Scheduler& scheduler,
@@ -70,6 +71,7 @@ class RetryingCall : public std::enable_shared_from_this<RetryingCall> {
     if (scheduler_.Now() + wait >= params_.deadline) {
       return Finish(std::move(result));
     }
+    if (params_.on_retry) params_.on_retry(params_.request.method);
     scheduler_.RunAfter(wait, [self = shared_from_this()] { self->Attempt(); });
   }
 
@@ -169,7 +171,7 @@ class TokenHubClientImpl final : public TokenHubClient {
     auto call = std::make_shared<RetryingCall>(
         transport_, scheduler_, backoff_->clone(),
         RetryingCall::Params{std::move(request), key, options.deadline,
-                             retry.clone()},
+                             retry.clone(), options_.on_retry},
         std::move(done));
     call->Attempt();
   }

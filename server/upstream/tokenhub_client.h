@@ -20,11 +20,13 @@
 #ifndef SEEDANCE_SERVER_UPSTREAM_TOKENHUB_CLIENT_H_
 #define SEEDANCE_SERVER_UPSTREAM_TOKENHUB_CLIENT_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "seedance/v1/video_service.pb.h"
 #include "server/common/scheduler.h"
@@ -43,6 +45,10 @@ struct TokenHubClientOptions {
   int max_get_attempts = 6;
   // Most attempts of one CreateVideo; only never-sent attempts are repeated.
   int max_create_attempts = 3;
+  // Called (on the transport's thread, so cheap) before each attempt after
+  // the first, with the request's method: "POST" (create) or "GET". For
+  // metrics; may be empty.
+  std::function<void(absl::string_view method)> on_retry;
 };
 
 // Per-call settings.
