@@ -374,6 +374,19 @@ class AnsweringStore final : public store::TaskStore {
   }
   absl::StatusOr<int64_t> ExpireBefore(absl::Time) override { return answer_; }
   absl::StatusOr<std::string> OwnerKey() override { return answer_; }
+  absl::StatusOr<std::vector<store::TaskRecord>> ClaimLeases(
+      const std::string&, const std::string&, absl::Time, absl::Duration,
+      int) override {
+    return answer_;
+  }
+  absl::StatusOr<std::vector<int64_t>> RenewLeases(const std::string&,
+                                                   absl::Time,
+                                                   absl::Duration) override {
+    return answer_;
+  }
+  absl::StatusOr<int64_t> ReleaseLeases(const std::string&) override {
+    return answer_;
+  }
 
  private:
   const absl::Status answer_;
