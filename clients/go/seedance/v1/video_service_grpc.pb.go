@@ -32,16 +32,22 @@ type VideoServiceClient interface {
 	// when the store cannot be written, the create fails with UNAVAILABLE and
 	// nothing is sent upstream. The gateway then follows the task to its final
 	// state whether or not anyone watches it (see ListVideos).
+	//
+	// HTTP (--http-listen): `POST /v1/videos` with the request as JSON.
 	CreateVideo(ctx context.Context, in *CreateVideoRequest, opts ...grpc.CallOption) (*CreateVideoResponse, error)
 	// Returns the task's current state. Served from the gateway's shared state
 	// when a poller is already following the task, otherwise by one upstream
 	// request.
+	//
+	// HTTP (--http-listen): `GET /v1/videos/{id}`.
 	GetVideo(ctx context.Context, in *GetVideoRequest, opts ...grpc.CallOption) (*GetVideoResponse, error)
 	// Lists the caller's tasks (those created through the gateway, and those
 	// first seen through GetVideo or WatchVideo), newest first (AIP-132).
 	// Only tasks of the caller's own TokenHub key are listed. Each carries the
 	// state the gateway last recorded and its price (estimate, and actual
 	// cost once known).
+	//
+	// HTTP (--http-listen): `GET /v1/videos?page_size=&page_token=&filter=`.
 	ListVideos(ctx context.Context, in *ListVideosRequest, opts ...grpc.CallOption) (*ListVideosResponse, error)
 	// Streams the task's status transitions.
 	//
@@ -55,6 +61,12 @@ type VideoServiceClient interface {
 	// ones end it with the mapped status. When a gateway replica drains, open
 	// watches end with UNAVAILABLE: reconnect (to any replica) with
 	// `after_sequence` set to the last sequence received.
+	//
+	// HTTP (--http-listen): `GET /v1/videos/{id}:watch` answers
+	// `text/event-stream` (Server-Sent Events): each message is an event whose
+	// `id:` is its sequence and `data:` its JSON; the browser's Last-Event-ID
+	// (or `?after_sequence=`) resumes; `?heartbeat=15s` asks for heartbeat
+	// events; `event: end` carries the final google.rpc.Status. See docs/WEB.md.
 	WatchVideo(ctx context.Context, in *WatchVideoRequest, opts ...grpc.CallOption) (VideoService_WatchVideoClient, error)
 }
 
@@ -144,16 +156,22 @@ type VideoServiceServer interface {
 	// when the store cannot be written, the create fails with UNAVAILABLE and
 	// nothing is sent upstream. The gateway then follows the task to its final
 	// state whether or not anyone watches it (see ListVideos).
+	//
+	// HTTP (--http-listen): `POST /v1/videos` with the request as JSON.
 	CreateVideo(context.Context, *CreateVideoRequest) (*CreateVideoResponse, error)
 	// Returns the task's current state. Served from the gateway's shared state
 	// when a poller is already following the task, otherwise by one upstream
 	// request.
+	//
+	// HTTP (--http-listen): `GET /v1/videos/{id}`.
 	GetVideo(context.Context, *GetVideoRequest) (*GetVideoResponse, error)
 	// Lists the caller's tasks (those created through the gateway, and those
 	// first seen through GetVideo or WatchVideo), newest first (AIP-132).
 	// Only tasks of the caller's own TokenHub key are listed. Each carries the
 	// state the gateway last recorded and its price (estimate, and actual
 	// cost once known).
+	//
+	// HTTP (--http-listen): `GET /v1/videos?page_size=&page_token=&filter=`.
 	ListVideos(context.Context, *ListVideosRequest) (*ListVideosResponse, error)
 	// Streams the task's status transitions.
 	//
@@ -167,6 +185,12 @@ type VideoServiceServer interface {
 	// ones end it with the mapped status. When a gateway replica drains, open
 	// watches end with UNAVAILABLE: reconnect (to any replica) with
 	// `after_sequence` set to the last sequence received.
+	//
+	// HTTP (--http-listen): `GET /v1/videos/{id}:watch` answers
+	// `text/event-stream` (Server-Sent Events): each message is an event whose
+	// `id:` is its sequence and `data:` its JSON; the browser's Last-Event-ID
+	// (or `?after_sequence=`) resumes; `?heartbeat=15s` asks for heartbeat
+	// events; `event: end` carries the final google.rpc.Status. See docs/WEB.md.
 	WatchVideo(*WatchVideoRequest, VideoService_WatchVideoServer) error
 	mustEmbedUnimplementedVideoServiceServer()
 }

@@ -57,6 +57,8 @@ class VideoServiceServicer(object):
         when the store cannot be written, the create fails with UNAVAILABLE and
         nothing is sent upstream. The gateway then follows the task to its final
         state whether or not anyone watches it (see ListVideos).
+
+        HTTP (--http-listen): `POST /v1/videos` with the request as JSON.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -66,6 +68,8 @@ class VideoServiceServicer(object):
         """Returns the task's current state. Served from the gateway's shared state
         when a poller is already following the task, otherwise by one upstream
         request.
+
+        HTTP (--http-listen): `GET /v1/videos/{id}`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -77,6 +81,8 @@ class VideoServiceServicer(object):
         Only tasks of the caller's own TokenHub key are listed. Each carries the
         state the gateway last recorded and its price (estimate, and actual
         cost once known).
+
+        HTTP (--http-listen): `GET /v1/videos?page_size=&page_token=&filter=`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -95,6 +101,12 @@ class VideoServiceServicer(object):
         ones end it with the mapped status. When a gateway replica drains, open
         watches end with UNAVAILABLE: reconnect (to any replica) with
         `after_sequence` set to the last sequence received.
+
+        HTTP (--http-listen): `GET /v1/videos/{id}:watch` answers
+        `text/event-stream` (Server-Sent Events): each message is an event whose
+        `id:` is its sequence and `data:` its JSON; the browser's Last-Event-ID
+        (or `?after_sequence=`) resumes; `?heartbeat=15s` asks for heartbeat
+        events; `event: end` carries the final google.rpc.Status. See docs/WEB.md.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
