@@ -36,6 +36,6 @@ expect_break() {
 }
 expect_break renamed_field 's/^  string prompt = 2 \[/  string text = 2 [/' 'changed name from "prompt" to "text"'
 expect_break renumbered_field 's/^  bool validate_only = 17;/  bool validate_only = 19;/' 'validate_only'
-expect_break removed_rpc '/^  rpc GetVideo(GetVideoRequest)/d' 'GetVideo'
+expect_break removed_rpc '/^  rpc GetVideo(GetVideoRequest)/,/^  }/d' 'GetVideo'
 expect_break go_package 's|clients/go/seedance/v1;seedancev1|clients/go/v1;seedancev1|' 'go_package'
 echo "PASS: buf breaking passes on the API and reports a renamed field, a renumbered field, a removed RPC and a changed go_package"
