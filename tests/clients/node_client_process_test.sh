@@ -22,6 +22,7 @@ for tool in "$BUF" "$TSC" "$TOOLS/node_modules/.bin/protoc-gen-es"; do
   [ -x "$tool" ] || { echo "$tool not installed (run ./dev setup): skipped"; exit 77; }
 done
 source "$SRC/tests/testing/process_helpers.sh"
+source "$SRC/tests/clients/example_run.sh"
 
 # 1. The committed generated code is current.
 mkdir -p "$WORK/gen/third_party"
@@ -53,34 +54,12 @@ rm "$WORK/pkg/examples/misspelled.ts"
 # 3. The example against the simulator and the gateway. The simulator's
 # next create answers 429 with Retry-After: 1; the task stays queued for
 # 2 s, so the first watch message is QUEUED however slow the machine.
-"$BIN/tokenhub-sim" --port 0 --time-scale 0.01 --seed 7 \
-  --fault '429,retry_after=1,method=POST,next=1' >"$WORK/sim.out" 2>"$WORK/sim.log" &
-PIDS+=($!)
-wait_for "$WORK/sim.out" '^listening on '
-SIM_URL=$(sed -n 's/^listening on //p' "$WORK/sim.out")
-TOKENHUB_API_KEY=th-sim-demo-key "$BIN/seedance-gateway" --listen 127.0.0.1:0 \
-  --upstream "$SIM_URL/api/v1" --poll-initial 20ms --poll-max 50ms \
-  --store "sqlite:$WORK/tasks.db" >"$WORK/gw.out" 2>"$WORK/gw.log" &
-PIDS+=($!)
-wait_for "$WORK/gw.out" '^listening on port [0-9]+'
-PORT=$(sed -n 's/^listening on port //p' "$WORK/gw.out")
+start_sim_and_gateway "$BIN"
 
 (cd "$WORK/pkg" && timeout 60 node dist/examples/quickstart.js \
-  --target "http://127.0.0.1:$PORT" --prompt '[sim:queued=2s,running=300ms] a red fox in snow') \
+  --target "http://127.0.0.1:$PORT" --prompt "$EXAMPLE_PROMPT") \
   >"$WORK/example.out" 2>"$WORK/example.err" || fail "the example failed"
 OUT="$WORK/example.out"
-expect() { grep -qE "$1" "$OUT" || fail "example output lacks /$1/"; }
-expect "^dry_run id='' currency=USD estimated_micros=[1-9]"
-expect "^bad_request code=INVALID_ARGUMENT field=duration "
-expect "^create_failed attempt=1 code=RESOURCE_EXHAUSTED reason=UPSTREAM_HTTP_429 retry_delay=1.0$"
-expect "^created id=cgt-[0-9a-f]+ status=VIDEO_STATUS_QUEUED request_id=[0-9a-f-]{36}$"
-expect "^same_request_id id=cgt-[0-9a-f]+ same=True$"
-expect "^disconnected after_sequence=10$"
-expect "^event sequence=30 status=VIDEO_STATUS_SUCCEEDED$"
-expect "^done status=VIDEO_STATUS_SUCCEEDED video_url=http://.*actual_micros=[1-9]"
-[ "$(grep -c '^event sequence=10 ' "$OUT")" -eq 1 ] || fail "QUEUED seen twice"
-curl -fsS "$SIM_URL/_sim/stats" >"$WORK/stats.json" || fail "sim stats"
-/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(s["creates"]!=1)' \
-  "$WORK/stats.json" || fail "expected exactly one task upstream: $(cat "$WORK/stats.json")"
+check_example_output "$OUT"
 cat "$OUT"
 echo "PASS: node package current, typed (a misspelled field does not compile), and its example runs end to end"
