@@ -12,9 +12,9 @@
 #include "grpcpp/server_builder.h"
 #include "server/gateway/call_log.h"
 #include "server/gateway/log_throttle.h"
+#include "server/gateway/metered_task_store.h"
 #include "server/gateway/reflection_v1_service.h"
 #include "server/gateway/web_page.h"
-#include "server/gateway/metered_task_store.h"
 
 #ifndef SEEDANCE_VERSION
 #define SEEDANCE_VERSION "dev"

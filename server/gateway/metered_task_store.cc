@@ -109,8 +109,7 @@ std::vector<store::WriteResult> MeteredTaskStore::WriteBatch(
         },
         result);
   }
-  metrics_.StoreCall(StoreOperation::kWriteBatch, absl::Now() - start,
-                     !failed);
+  metrics_.StoreCall(StoreOperation::kWriteBatch, absl::Now() - start, !failed);
   return results;
 }
 

@@ -70,8 +70,8 @@ grpc::ServerUnaryReactor* VideoService::GetVideo(
   v1::GetVideoRequest parsed;
   absl::Status decoded = DecodeRequest(*request, parsed);
   // A request that did not parse may hold any bytes: keep them out of logs.
-  auto call = UnaryReactor::Create(
-      context, "GetVideo", decoded.ok() ? parsed.id() : "", metrics_);
+  auto call = UnaryReactor::Create(context, "GetVideo",
+                                   decoded.ok() ? parsed.id() : "", metrics_);
   if (!decoded.ok()) {
     call->Fail(decoded);
     return call->reactor();

@@ -374,9 +374,11 @@ class AnsweringStore final : public store::TaskStore {
   }
   absl::StatusOr<int64_t> ExpireBefore(absl::Time) override { return answer_; }
   absl::StatusOr<std::string> OwnerKey() override { return answer_; }
-  absl::StatusOr<std::vector<store::TaskRecord>> ClaimLeases(
-      const std::string&, const std::string&, absl::Time, absl::Duration,
-      int) override {
+  absl::StatusOr<std::vector<store::TaskRecord>> ClaimLeases(const std::string&,
+                                                             const std::string&,
+                                                             absl::Time,
+                                                             absl::Duration,
+                                                             int) override {
     return answer_;
   }
   absl::StatusOr<std::vector<int64_t>> RenewLeases(const std::string&,
