@@ -80,9 +80,9 @@ class RecordingStore final : public TaskStore {
                                                       int) override {
     return absl::UnimplementedError("no leases");
   }
-  absl::StatusOr<std::vector<int64_t>> RenewLeases(const std::string&,
-                                                   absl::Time,
-                                                   absl::Duration) override {
+  absl::StatusOr<std::vector<HeldLease>> RenewLeases(const std::string&,
+                                                     absl::Time,
+                                                     absl::Duration) override {
     return absl::UnimplementedError("no leases");
   }
   absl::StatusOr<int64_t> ReleaseLeases(const std::string&) override {
