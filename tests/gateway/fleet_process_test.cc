@@ -190,6 +190,7 @@ class FleetProcessTest : public ::testing::Test {
 TEST_F(FleetProcessTest, KilledReplicasTasksAreTakenOverWithinTheLeaseTtl) {
   StartReplicas(3, absl::Seconds(2));
   std::vector<std::string> ids;
+  ids.reserve(4);
   for (int n = 0; n < 4; ++n) ids.push_back(CreateHeld(0, n));
   ASSERT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_RUNNING, kDeadline));
 
@@ -212,6 +213,7 @@ TEST_F(FleetProcessTest, KilledReplicasTasksAreTakenOverWithinTheLeaseTtl) {
 TEST_F(FleetProcessTest, StoppedReplicaHandsItsTasksOverWithoutTheTtl) {
   StartReplicas(2, absl::Seconds(60));
   std::vector<std::string> ids;
+  ids.reserve(3);
   for (int n = 10; n < 13; ++n) ids.push_back(CreateHeld(0, n));
   ASSERT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_RUNNING, kDeadline));
 

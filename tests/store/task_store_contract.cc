@@ -695,6 +695,7 @@ TEST_P(TaskStoreContract, ConcurrentClaimersNeverShareATask) {
   absl::Barrier start(kReplicas);
   std::vector<std::vector<std::string>> got(kReplicas);
   std::vector<std::thread> replicas;
+  replicas.reserve(kReplicas);
   for (int i = 0; i < kReplicas; ++i) {
     replicas.emplace_back([&, i] {
       start.Block();
