@@ -149,6 +149,11 @@ void CreateFlow::Create(CreateCall call, Done done) {
   create.request_hash = *hash;
   create.price = call.price;
   create.model = call.request.model();
+  if (!options_.lease_holder.empty() && !options_.own_api_key.empty() &&
+      call.api_key == options_.own_api_key) {
+    create.lease_holder = options_.lease_holder;
+    create.lease_ttl = options_.lease_ttl;
+  }
   store_->BeginCreate(
       std::move(create), store::StoredTime(scheduler_.Now()),
       [this, call = std::move(call), hash = *hash, flight,
@@ -234,6 +239,7 @@ void CreateFlow::OnCreated(const CreateCall& call,
   seed.price = call.price;
   seed.owner = record.owner;
   seed.follow = true;
+  seed.lease = record.lease;
   seed.created = store_ ? record.create_time : now;
   seed.video = video;
   auto follow = [this, call_key = TaskKey{call.api_key, video.id()},

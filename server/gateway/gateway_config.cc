@@ -225,6 +225,17 @@ std::vector<ConfigOption> BuildOptions() {
                      "poll cadence of a task nobody watches (still followed "
                      "to its end)",
                      &C::poll_unwatched),
+      // Fleet mode.
+      StringOption("replica-id", "SEEDANCE_REPLICA_ID",
+                   "this replica's name in the task store's leases (unique "
+                   "per live process; Kubernetes: the pod name)",
+                   &C::replica_id, "hostname/pid"),
+      DurationOption("lease-ttl", "SEEDANCE_LEASE_TTL",
+                     "a task's poll lease outlives its replica's last renewal "
+                     "by this much: another replica takes over the tasks of "
+                     "one that died within it (renewed every third of it, "
+                     "at most every 2s)",
+                     &C::lease_ttl),
       DurationOption("upstream-timeout", "SEEDANCE_UPSTREAM_TIMEOUT",
                      "upper bound of one upstream request",
                      &C::upstream_timeout),
@@ -418,6 +429,9 @@ absl::Status CheckConsistency(const GatewayConfig& c) {
       c.poll_unwatched <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "--track-for and --poll-unwatched must be positive");
+  }
+  if (c.lease_ttl < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("--lease-ttl must be at least 1s");
   }
   return absl::OkStatus();
 }

@@ -82,6 +82,11 @@ struct GatewayConfig {
   // Poll cadence of a task nobody watches (it is still followed to its
   // end); watched tasks use poll_initial .. poll_max.
   absl::Duration poll_unwatched = absl::Seconds(10);
+  // Fleet mode (lease_keeper.h): this replica's name in the store's task
+  // leases (empty: hostname/pid, made at start), and how long a lease
+  // outlives its last renewal (a dead replica's tasks wait this long).
+  std::string replica_id;
+  absl::Duration lease_ttl = absl::Seconds(10);
   // Upper bound of any single upstream request.
   absl::Duration upstream_timeout = absl::Seconds(30);
   // How long SIGTERM waits for calls in flight before cancelling them.

@@ -1,5 +1,7 @@
 #include "server/gateway/gateway_server.h"
 
+#include <unistd.h>
+
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -32,6 +34,16 @@ std::string StoreKind(const std::string& spec) {
   return absl::StartsWith(spec, "sqlite:") ? "sqlite" : "postgresql";
 }
 
+// --replica-id, or "<hostname>/<pid>": unique among live processes (the
+// hostname is the pod name on Kubernetes), so two replicas never share a
+// lease.
+std::string ReplicaId(const GatewayConfig& config) {
+  if (!config.replica_id.empty()) return config.replica_id;
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return absl::StrCat(host[0] != '\0' ? host : "gateway", "/", getpid());
+}
+
 }  // namespace
 
 GatewayServer::GatewayServer(const GatewayConfig& config) : config_(config) {}
@@ -45,6 +57,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   // Bad requests make libprotobuf and gRPC core log a line each: throttle
   // them per source so a hostile client cannot flood the log.
   InstallLibraryLogThrottle(absl::Seconds(10));
+  g->replica_id_ = ReplicaId(config);
   g->scheduler_ = std::make_unique<ThreadScheduler>();
   g->fanout_ = std::make_unique<ThreadPool>(config.fanout_threads);
 
@@ -116,6 +129,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   // after that belongs to a gateway that died mid-call.
   creates.stale_pending = config.upstream_timeout + absl::Minutes(1);
   creates.metrics = g->metrics_;
+  creates.own_api_key = config.api_key;
+  creates.lease_holder = g->replica_id_;
+  creates.lease_ttl = config.lease_ttl;
   g->creates_ = std::make_unique<CreateFlow>(
       creates, *g->client_, g->async_store_.get(), g->owners_.get(),
       *g->registry_, *g->scheduler_);
@@ -203,16 +219,22 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   g->StartFdMonitor(std::move(hooks));
   if (g->store_ != nullptr) {
     LedgerJobsOptions jobs;
-    jobs.api_key = config.api_key;
-    if (!config.api_key.empty()) {
-      absl::StatusOr<std::string> own = g->owners_->Owner(config.api_key);
-      if (own.ok()) jobs.own_owner = *own;
-    }
     jobs.track_for = config.track_for;
-    jobs.resume_spread = config.poll_unwatched;
     g->ledger_jobs_ = std::make_unique<LedgerJobs>(
         jobs, *g->store_, *g->store_threads_, *g->registry_, *g->scheduler_);
     g->ledger_jobs_->Start();
+    LeaseKeeperOptions leases;
+    leases.holder = g->replica_id_;
+    leases.api_key = config.api_key;
+    if (!config.api_key.empty()) {
+      absl::StatusOr<std::string> own = g->owners_->Owner(config.api_key);
+      if (own.ok()) leases.own_owner = *own;
+    }
+    leases.ttl = config.lease_ttl;
+    leases.first_poll_spread = config.poll_unwatched;
+    g->lease_keeper_ = std::make_unique<LeaseKeeper>(
+        leases, *g->store_, *g->store_threads_, *g->registry_, *g->scheduler_);
+    g->lease_keeper_->Start();
   }
   LogNotice(absl::StrCat("seedance-gateway ", SEEDANCE_VERSION, " serving ",
                          !tls.enabled() ? "plaintext"
@@ -358,6 +380,9 @@ void GatewayServer::ShutdownOnce() {
   // with after_sequence and miss nothing.
   registry_->Drain(absl::UnavailableError(
       "gateway replica is shutting down; reconnect with after_sequence"));
+  // Nothing is polled here any more: the other replicas take the tasks
+  // over at their next lease round, not after --lease-ttl.
+  if (lease_keeper_) lease_keeper_->Stop();
   // Let every watch deliver its UNAVAILABLE before connections close: a
   // stream cut before its status arrives looks CANCELLED to the client. A
   // stream whose client does not read cannot take it: its reactor cancels

@@ -23,6 +23,7 @@
 #include "server/gateway/gateway_config.h"
 #include "server/gateway/http_gateway.h"
 #include "server/gateway/lateness_scheduler.h"
+#include "server/gateway/lease_keeper.h"
 #include "server/gateway/ledger_jobs.h"
 #include "server/gateway/metered_transport.h"
 #include "server/gateway/metrics_endpoint.h"
@@ -151,6 +152,9 @@ class GatewayServer {
   std::atomic<bool> fd_pressure_{false};
   std::atomic<bool> listener_dead_{false};
   std::unique_ptr<LedgerJobs> ledger_jobs_;
+  std::unique_ptr<LeaseKeeper> lease_keeper_;
+  // This replica's name in the store's task leases (--replica-id).
+  std::string replica_id_;
   // Stopped first: its callbacks touch the server's health service.
   std::unique_ptr<FdMonitor> fd_monitor_;
   // Destroyed first: scrapes read the service and the registry.

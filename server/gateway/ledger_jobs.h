@@ -1,12 +1,11 @@
 // LedgerJobs: the task store's background work in a running gateway.
 //
-//   - Resume, once at start: every unfinished task the store holds for the
-//     gateway's own key is followed again (its poller seeded with the
-//     recorded state, sequence and price; first polls spread over the
-//     unwatched cadence). Tasks created with a caller's own key cannot be
-//     polled without it (the store keeps only its hash): they resume when
-//     their owner next asks for them (GetVideo, WatchVideo, or a create
-//     retried with its request_id).
+//   - Resuming unfinished tasks after a restart is LeaseKeeper's: a
+//     restarted gateway claims the leases of the tasks nobody polls.
+//     Tasks created with a caller's own key cannot be polled without it
+//     (the store keeps only its hash): they resume when their owner next
+//     asks for them (GetVideo, WatchVideo, or a create retried with its
+//     request_id).
 //   - Expire, at start and then every `sweep_every`: unfinished tasks older
 //     than --track-for are marked expired (the upstream has forgotten
 //     them; pollers stop following them by themselves).
@@ -29,12 +28,7 @@
 namespace seedance::gateway {
 
 struct LedgerJobsOptions {
-  // The gateway's own TokenHub key ("" if none) and its owner hash.
-  std::string api_key;
-  std::string own_owner;
   absl::Duration track_for = absl::Hours(48);
-  // First polls of resumed tasks are spread over this.
-  absl::Duration resume_spread = absl::Seconds(10);
   absl::Duration sweep_every = absl::Minutes(10);
 };
 
@@ -45,13 +39,12 @@ class LedgerJobs {
              Executor& store_executor, PollerRegistry& registry,
              Scheduler& scheduler);
 
-  // Posts the resume and the first sweep, and schedules the next sweeps.
+  // Posts the first sweep and schedules the next ones.
   void Start();
   // Cancels future sweeps (one already posted may still run).
   void Stop();
 
  private:
-  void Resume();
   void Sweep();
   void ScheduleSweep();
 

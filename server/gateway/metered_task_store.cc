@@ -121,7 +121,7 @@ absl::StatusOr<std::vector<store::TaskRecord>> MeteredTaskStore::ClaimLeases(
   });
 }
 
-absl::StatusOr<std::vector<int64_t>> MeteredTaskStore::RenewLeases(
+absl::StatusOr<std::vector<store::HeldLease>> MeteredTaskStore::RenewLeases(
     const std::string& holder, absl::Time now, absl::Duration ttl) {
   return Timed(StoreOperation::kRenewLeases,
                [&] { return store_->RenewLeases(holder, now, ttl); });

@@ -46,9 +46,8 @@ class MeteredTaskStore final : public store::TaskStore {
   absl::StatusOr<std::vector<store::TaskRecord>> ClaimLeases(
       const std::string& holder, const std::string& owner, absl::Time now,
       absl::Duration ttl, int limit) override;
-  absl::StatusOr<std::vector<int64_t>> RenewLeases(const std::string& holder,
-                                                   absl::Time now,
-                                                   absl::Duration ttl) override;
+  absl::StatusOr<std::vector<store::HeldLease>> RenewLeases(
+      const std::string& holder, absl::Time now, absl::Duration ttl) override;
   absl::StatusOr<int64_t> ReleaseLeases(const std::string& holder) override;
 
  private:

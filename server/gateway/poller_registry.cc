@@ -82,7 +82,7 @@ absl::optional<v1::Video> PollerRegistry::Follow(const TaskKey& key,
   absl::MutexLock lock(&mu_);
   if (draining_) return seed.video;
   if (std::shared_ptr<TaskPoller> poller = LivePollerLocked(key)) {
-    poller->Follow();
+    poller->Follow(seed.lease);
     PollerSnapshot now = poller->Snapshot();
     return now.video ? now.video : seed.video;
   }
@@ -114,6 +114,16 @@ void PollerRegistry::AttachWatcherLocked(
   // lookup and the call: the second round then starts a new one.
   for (;;) {
     if (PollerForLocked(key)->AddWatcher(sink)) return;
+  }
+}
+
+void PollerRegistry::Unfollow(const TaskKey& key) {
+  absl::MutexLock lock(&mu_);
+  auto it = pollers_.find(key);
+  if (it == pollers_.end()) return;
+  if (it->second->Unfollow()) {
+    it->second->Stop(absl::CancelledError("followed by another replica"));
+    pollers_.erase(it);
   }
 }
 

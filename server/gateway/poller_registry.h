@@ -58,6 +58,10 @@ class PollerRegistry {
   absl::optional<v1::Video> Follow(const TaskKey& key, TaskSeed seed,
                                    absl::Duration first_poll);
 
+  // Stops following the task (fleet mode: another replica holds its lease
+  // now). Its poller carries on only while someone watches or waits.
+  void Unfollow(const TaskKey& key);
+
   // Subscribes `sink` to the task: it gets the current state, every
   // transition, then the end (OK after a final state), never under a lock.
   // UNAVAILABLE once the registry drains.

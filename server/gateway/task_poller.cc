@@ -39,6 +39,7 @@ TaskPoller::TaskPoller(TaskKey key, const PollerEnvironment& env, TaskSeed seed,
       created_(seed.created),
       price_(std::move(seed.price)),
       followed_(seed.follow),
+      lease_(seed.lease),
       polling_(env.polling->clone()),
       unwatched_((env.unwatched ? env.unwatched : env.polling)->clone()),
       backoff_(env.backoff->clone()),
@@ -112,9 +113,17 @@ bool TaskPoller::RemoveWatcher(const WatchSink* sink) {
   return !ended_ && IdleLocked();
 }
 
-void TaskPoller::Follow() {
+void TaskPoller::Follow(const store::Lease& lease) {
   absl::MutexLock lock(&mu_);
   followed_ = true;
+  if (!lease.holder.empty()) lease_ = lease;
+}
+
+bool TaskPoller::Unfollow() {
+  absl::MutexLock lock(&mu_);
+  followed_ = false;
+  lease_ = store::Lease();
+  return !ended_ && IdleLocked();
 }
 
 TaskPoller::GetOutcome TaskPoller::Get(absl::Duration max_age,
@@ -389,6 +398,7 @@ void TaskPoller::RecordLocked() {
   observation.video = *state_.video;
   observation.sequence = state_.sequence;
   observation.observed = state_.observed_at;
+  observation.fence = lease_;
   env_.recorder->Record(owner_, key_.task_id, observation);
 }
 

@@ -48,6 +48,7 @@
 #include "server/gateway/task_key.h"
 #include "server/gateway/task_recorder.h"
 #include "server/gateway/watch_sink.h"
+#include "server/store/task_store.h"
 #include "server/upstream/backoff_policy.h"
 #include "server/upstream/polling_policy.h"
 #include "server/upstream/retry_policy.h"
@@ -85,6 +86,9 @@ struct TaskSeed {
   // When the gateway recorded the task; a followed task older than the
   // tracking window is no longer polled. InfinitePast: unknown.
   absl::Time created = absl::InfinitePast();
+  // Fleet mode: the lease under which this replica polls the task (its
+  // observations are recorded only while it holds); empty holder: none.
+  store::Lease lease;
 };
 
 // Shared, immutable parts every poller uses.
@@ -139,8 +143,14 @@ class TaskPoller : public std::enable_shared_from_this<TaskPoller> {
   // stops it.
   bool RemoveWatcher(const WatchSink* sink);
 
-  // From now on, polled to its end whether or not anyone watches.
-  void Follow();
+  // From now on, polled to its end whether or not anyone watches; with a
+  // lease (fleet mode), observations are recorded under it.
+  void Follow(const store::Lease& lease = {});
+
+  // No longer followed (its lease went to another replica): polled only
+  // while someone watches or waits, and recorded without a lease. Returns
+  // true when it is now idle: the caller stops it.
+  bool Unfollow();
 
   enum class GetOutcome {
     kAnswered,   // `answer` holds the state (or why the poller ended)
@@ -200,6 +210,7 @@ class TaskPoller : public std::enable_shared_from_this<TaskPoller> {
   mutable absl::Mutex mu_;
   absl::optional<v1::Price> price_ ABSL_GUARDED_BY(mu_);
   bool followed_ ABSL_GUARDED_BY(mu_);
+  store::Lease lease_ ABSL_GUARDED_BY(mu_);
   PollerSnapshot state_ ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<WatchSink>> sinks_ ABSL_GUARDED_BY(mu_);
   std::vector<Waiter> waiters_ ABSL_GUARDED_BY(mu_);

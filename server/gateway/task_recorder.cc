@@ -41,6 +41,11 @@ void StoreRecorder::Attempt(std::shared_ptr<Write> write) {
       std::move(owner), std::move(task_id), std::move(observation),
       [this, write](const absl::StatusOr<store::TaskRecord>& stored) mutable {
         if (stored.ok()) return;
+        if (absl::IsFailedPrecondition(stored.status())) {
+          // Recorded under a lease another replica holds now: that
+          // replica records the task; trying again cannot succeed.
+          return;
+        }
         // An older state arriving after a newer one is ignored by the
         // store, so a late retry cannot undo anything.
         if (write->attempts >= max_attempts_) {

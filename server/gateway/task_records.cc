@@ -18,6 +18,9 @@ TaskSeed SeedFromRecord(const store::TaskRecord& record) {
   seed.follow = record.create_state == store::CreateState::kCreated &&
                 !record.expired && !record.final;
   seed.created = record.create_time;
+  // No lease: only the replica that holds one (the creator, or a claimer)
+  // sets it, so that a replica merely looking a task up never writes as
+  // the holder.
   return seed;
 }
 

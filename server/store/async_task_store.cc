@@ -73,7 +73,7 @@ void AsyncTaskStore::Post(absl::AnyInvocable<absl::StatusOr<T>() &&> call,
 }
 
 template <size_t kIndex, typename Done>
-void AsyncTaskStore::Write(WriteCall call, Done done) {
+void AsyncTaskStore::Write(WriteCall&& call, Done done) {
   if (!Admit(done)) return;
   batcher_.Submit(std::move(call),
                   [this, done = std::move(done)](WriteResult result) mutable {

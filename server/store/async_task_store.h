@@ -68,7 +68,7 @@ class AsyncTaskStore {
   // Queues the write `call` (its result is alternative `kIndex` of
   // WriteResult) in the batcher and hands its result to `done`.
   template <size_t kIndex, typename Done>
-  void Write(WriteCall call, Done done);
+  void Write(WriteCall&& call, Done done);
 
   TaskStore& store_;
   Executor& executor_;

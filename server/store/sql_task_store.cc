@@ -540,20 +540,25 @@ absl::StatusOr<std::vector<TaskRecord>> SqlTaskStore::ClaimLeases(
       });
 }
 
-absl::StatusOr<std::vector<int64_t>> SqlTaskStore::RenewLeases(
+absl::StatusOr<std::vector<HeldLease>> SqlTaskStore::RenewLeases(
     const std::string& holder, absl::Time now, absl::Duration ttl) {
   absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
   absl::StatusOr<SqlResult> renewed = (*conn)->Query(
       "UPDATE tasks SET lease_expires = $2 WHERE lease_holder = $1 "
-      "AND final = 0 AND expired = 0 RETURNING row_id",
+      "AND final = 0 AND expired = 0 RETURNING row_id, task_id",
       {SqlValue::Text(holder), SqlValue::Int(ToMicros(now + ttl))});
   if (!renewed.ok()) return renewed.status();
-  std::vector<int64_t> rows;
-  rows.reserve(renewed->rows.size());
-  for (const SqlRow& row : renewed->rows) rows.push_back(row[0].AsInt());
-  std::sort(rows.begin(), rows.end());
-  return rows;
+  std::vector<HeldLease> held;
+  held.reserve(renewed->rows.size());
+  for (const SqlRow& row : renewed->rows) {
+    held.push_back(HeldLease{row[0].AsInt(), row[1].bytes});
+  }
+  std::sort(held.begin(), held.end(),
+            [](const HeldLease& a, const HeldLease& b) {
+              return a.row_id < b.row_id;
+            });
+  return held;
 }
 
 absl::StatusOr<int64_t> SqlTaskStore::ReleaseLeases(const std::string& holder) {

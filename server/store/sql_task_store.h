@@ -51,9 +51,8 @@ class SqlTaskStore final : public TaskStore {
                                                       absl::Time now,
                                                       absl::Duration ttl,
                                                       int limit) override;
-  absl::StatusOr<std::vector<int64_t>> RenewLeases(const std::string& holder,
-                                                   absl::Time now,
-                                                   absl::Duration ttl) override;
+  absl::StatusOr<std::vector<HeldLease>> RenewLeases(
+      const std::string& holder, absl::Time now, absl::Duration ttl) override;
   absl::StatusOr<int64_t> ReleaseLeases(const std::string& holder) override;
   absl::StatusOr<std::string> OwnerKey() override;
   // Group commit: the batch in one transaction on one connection.

@@ -71,6 +71,12 @@ struct Lease {
   absl::Time expires = absl::InfinitePast();
 };
 
+// A task whose lease a replica holds.
+struct HeldLease {
+  int64_t row_id = 0;
+  std::string task_id;
+};
+
 // A create about to be sent upstream.
 struct NewCreate {
   std::string owner;
@@ -263,8 +269,8 @@ class TaskStore {
 
   // Extends to `now + ttl` every lease `holder` still holds (not expired,
   // or expired but not claimed by another) on an unfinished task; returns
-  // those tasks' row ids. A lease missing from the answer is lost.
-  virtual absl::StatusOr<std::vector<int64_t>> RenewLeases(
+  // those tasks, by row id. A lease missing from the answer is lost.
+  virtual absl::StatusOr<std::vector<HeldLease>> RenewLeases(
       const std::string& holder, absl::Time now, absl::Duration ttl) = 0;
 
   // Gives up every lease of `holder` (a replica draining), so another

@@ -381,9 +381,8 @@ class AnsweringStore final : public store::TaskStore {
                                                              int) override {
     return answer_;
   }
-  absl::StatusOr<std::vector<int64_t>> RenewLeases(const std::string&,
-                                                   absl::Time,
-                                                   absl::Duration) override {
+  absl::StatusOr<std::vector<store::HeldLease>> RenewLeases(
+      const std::string&, absl::Time, absl::Duration) override {
     return answer_;
   }
   absl::StatusOr<int64_t> ReleaseLeases(const std::string&) override {

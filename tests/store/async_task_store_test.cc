@@ -46,7 +46,7 @@ class MockTaskStore : public TaskStore {
               (const std::string&, const std::string&, absl::Time,
                absl::Duration, int),
               (override));
-  MOCK_METHOD(absl::StatusOr<std::vector<int64_t>>, RenewLeases,
+  MOCK_METHOD(absl::StatusOr<std::vector<HeldLease>>, RenewLeases,
               (const std::string&, absl::Time, absl::Duration), (override));
   MOCK_METHOD(absl::StatusOr<int64_t>, ReleaseLeases, (const std::string&),
               (override));

@@ -623,7 +623,8 @@ TEST_P(TaskStoreContract, RenewKeepsLeasesUntilAnotherReplicaClaimsThem) {
   // Oldest first: replica-b took cgt-1; replica-a keeps cgt-2 only.
   ASSERT_EQ(claimed[0].task_id, "cgt-1");
   ASSERT_THAT(held, SizeIs(1));
-  EXPECT_NE(held[0], claimed[0].row_id);
+  EXPECT_NE(held[0].row_id, claimed[0].row_id);
+  EXPECT_EQ(held[0].task_id, "cgt-2");
   // A final task's lease is not renewed: nothing left to poll.
   ASSERT_OK(
       store_
@@ -694,6 +695,7 @@ TEST_P(TaskStoreContract, ConcurrentClaimersNeverShareATask) {
   absl::Barrier start(kReplicas);
   std::vector<std::vector<std::string>> got(kReplicas);
   std::vector<std::thread> replicas;
+  replicas.reserve(kReplicas);
   for (int i = 0; i < kReplicas; ++i) {
     replicas.emplace_back([&, i] {
       start.Block();

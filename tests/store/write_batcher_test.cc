@@ -80,9 +80,9 @@ class RecordingStore final : public TaskStore {
                                                       int) override {
     return absl::UnimplementedError("no leases");
   }
-  absl::StatusOr<std::vector<int64_t>> RenewLeases(const std::string&,
-                                                   absl::Time,
-                                                   absl::Duration) override {
+  absl::StatusOr<std::vector<HeldLease>> RenewLeases(const std::string&,
+                                                     absl::Time,
+                                                     absl::Duration) override {
     return absl::UnimplementedError("no leases");
   }
   absl::StatusOr<int64_t> ReleaseLeases(const std::string&) override {
@@ -143,7 +143,7 @@ TEST(WriteBatcherTest, BatchesAreCappedAndTheRestFollowsAsNewTasks) {
   WriteBatcher batcher(store, executor, /*max_running=*/1, /*max_batch=*/2);
   int answered = 0;
   for (int n = 1; n <= 5; ++n) {
-    batcher.Submit(Observe(n), [&](WriteResult) { ++answered; });
+    batcher.Submit(Observe(n), [&](const WriteResult&) { ++answered; });
   }
   // Each batch re-posts the drain, so reads queued on the same executor
   // take their turn in between.
@@ -156,13 +156,15 @@ TEST(WriteBatcherTest, SeveralBatchesRunAtOnceUpToTheLimit) {
   RecordingStore store;
   ManualExecutor executor;
   WriteBatcher batcher(store, executor, /*max_running=*/2, /*max_batch=*/64);
-  for (int n = 1; n <= 4; ++n) batcher.Submit(Observe(n), [](WriteResult) {});
+  for (int n = 1; n <= 4; ++n) {
+    batcher.Submit(Observe(n), [](const WriteResult&) {});
+  }
   EXPECT_EQ(executor.pending(), 2u);
   executor.RunAll();
   // The first drain took all four; the second found nothing left.
   EXPECT_THAT(store.batch_sizes, ElementsAre(4));
   // Both drains ended: a new write starts at once again.
-  batcher.Submit(Observe(5), [](WriteResult) {});
+  batcher.Submit(Observe(5), [](const WriteResult&) {});
   EXPECT_EQ(executor.pending(), 1u);
   executor.RunAll();
 }

@@ -1,0 +1,124 @@
+#include "server/gateway/lease_keeper.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "server/gateway/call_log.h"
+#include "server/gateway/task_records.h"
+
+namespace seedance::gateway {
+
+LeaseKeeper::LeaseKeeper(const LeaseKeeperOptions& options,
+                         store::TaskStore& store, Executor& store_executor,
+                         PollerRegistry& registry, Scheduler& scheduler)
+    : options_(options),
+      store_(store),
+      executor_(store_executor),
+      registry_(registry),
+      scheduler_(scheduler) {}
+
+void LeaseKeeper::Start() {
+  executor_.Run([this] { Round(); });
+}
+
+void LeaseKeeper::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    if (timer_ != 0) scheduler_.Cancel(timer_);
+    timer_ = 0;
+  }
+  executor_.Run([this] {
+    absl::StatusOr<int64_t> released = store_.ReleaseLeases(options_.holder);
+    if (!released.ok()) {
+      // They expire after the TTL instead.
+      LogStoreFailure("releasing this replica's task leases",
+                      released.status());
+    } else if (*released > 0) {
+      LogNotice(absl::StrCat("released ", *released,
+                             " task leases for the other replicas"));
+    }
+  });
+}
+
+void LeaseKeeper::ScheduleNext() {
+  absl::MutexLock lock(&mu_);
+  if (stopped_) return;
+  // A third of the TTL leaves two renewals' room before a lease expires;
+  // at most 2 s, so released leases are taken over soon even with a long
+  // TTL.
+  timer_ = scheduler_.RunAfter(std::min(options_.ttl / 3, absl::Seconds(2)),
+                               [this] { executor_.Run([this] { Round(); }); });
+}
+
+void LeaseKeeper::UnfollowAll() {
+  for (const auto& [row, task_id] : held_) {
+    registry_.Unfollow(TaskKey{options_.api_key, task_id});
+  }
+  held_.clear();
+}
+
+void LeaseKeeper::Round() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) return;
+  }
+  const absl::Time now = scheduler_.Now();
+  absl::StatusOr<std::vector<store::HeldLease>> renewed =
+      store_.RenewLeases(options_.holder, now, options_.ttl);
+  if (!renewed.ok()) {
+    LogStoreFailure("renewing this replica's task leases", renewed.status());
+    if (now - last_renewed_ > options_.ttl && !held_.empty()) {
+      LogNotice(
+          absl::StrCat("task leases not renewed for longer than "
+                       "--lease-ttl: stopped following ",
+                       held_.size(), " tasks (open watches stay open)"));
+      UnfollowAll();
+    }
+    ScheduleNext();
+    return;
+  }
+  last_renewed_ = now;
+  absl::flat_hash_map<int64_t, std::string> held;
+  held.reserve(renewed->size());
+  for (store::HeldLease& lease : *renewed) {
+    held.emplace(lease.row_id, std::move(lease.task_id));
+  }
+  for (const auto& [row, task_id] : held_) {
+    if (!held.contains(row)) {
+      // Another replica claimed it after this one's lease expired (or the
+      // task ended): that replica polls it now.
+      registry_.Unfollow(TaskKey{options_.api_key, task_id});
+    }
+  }
+  held_ = std::move(held);
+
+  if (!options_.api_key.empty()) {
+    absl::StatusOr<std::vector<store::TaskRecord>> claimed =
+        store_.ClaimLeases(options_.holder, options_.own_owner, now,
+                           options_.ttl, options_.claim_batch);
+    if (!claimed.ok()) {
+      LogStoreFailure("claiming task leases", claimed.status());
+    } else if (!claimed->empty()) {
+      const int64_t spread_ms = std::max<int64_t>(
+          1, absl::ToInt64Milliseconds(options_.first_poll_spread));
+      std::uniform_int_distribution<int64_t> delay_ms(0, spread_ms);
+      for (const store::TaskRecord& record : *claimed) {
+        TaskSeed seed = SeedFromRecord(record);
+        seed.lease = record.lease;  // this replica's, just claimed
+        registry_.Follow(TaskKey{options_.api_key, record.task_id},
+                         std::move(seed),
+                         absl::Milliseconds(delay_ms(random_)));
+        held_.emplace(record.row_id, record.task_id);
+      }
+      LogNotice(absl::StrCat("took the leases of ", claimed->size(),
+                             " unfinished tasks and follows them"));
+    }
+  }
+  ScheduleNext();
+}
+
+}  // namespace seedance::gateway

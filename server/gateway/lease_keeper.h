@@ -1,0 +1,91 @@
+// LeaseKeeper: fleet mode's per-replica loop. Replicas on one task store
+// poll each followed task once between them: the replica that polls a task
+// holds its lease in the store (TaskStore::ClaimLeases), with an epoch that
+// fences the observations it records.
+//
+// Every round (a third of the TTL, at most 2 s; on the store's executor):
+//   - Renew: every lease this replica holds is extended to now + ttl. A
+//     lease missing from the answer went to another replica (this one was
+//     paused or cut off past the TTL): its task is no longer followed here.
+//     If the store cannot be reached for longer than the TTL, every task is
+//     unfollowed: without a renewed lease this replica can no longer fence,
+//     and another replica may already poll them. Open watches stay open.
+//   - Claim: followed tasks of the gateway's own key whose lease is free
+//     or expired (their replica died, or drained and released them) are
+//     taken, at most `claim_batch` per round, and followed here, seeded
+//     with their recorded state; first polls spread over `first_poll_spread`.
+// Stop() releases every lease at once (SIGTERM), so the other replicas
+// take the tasks over at their next round instead of after the TTL.
+//
+// Tasks created here hold a lease from their create (CreateFlow); tasks of
+// callers' own keys hold none (no other replica has the key to poll them).
+//
+// Threads: the scheduler only posts rounds; a round runs on the store's
+// executor and schedules the next when it ends, so rounds never overlap.
+#ifndef SEEDANCE_SERVER_GATEWAY_LEASE_KEEPER_H_
+#define SEEDANCE_SERVER_GATEWAY_LEASE_KEEPER_H_
+
+#include <cstdint>
+#include <random>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/common/executor.h"
+#include "server/common/scheduler.h"
+#include "server/gateway/poller_registry.h"
+#include "server/store/task_store.h"
+
+namespace seedance::gateway {
+
+struct LeaseKeeperOptions {
+  // This replica's name in the store's leases (--replica-id).
+  std::string holder;
+  // The gateway's own TokenHub key and its owner hash: only its tasks can
+  // be polled by any replica.
+  std::string api_key;
+  std::string own_owner;
+  absl::Duration ttl = absl::Seconds(10);
+  int claim_batch = 100;
+  absl::Duration first_poll_spread = absl::Seconds(10);
+};
+
+class LeaseKeeper {
+ public:
+  // Everything passed outlives this object; Stop() before destroying it,
+  // and before the store's executor stops.
+  LeaseKeeper(const LeaseKeeperOptions& options, store::TaskStore& store,
+              Executor& store_executor, PollerRegistry& registry,
+              Scheduler& scheduler);
+
+  // Posts the first round (claims what is free at once).
+  void Start();
+  // No more rounds; posts the release of every lease this replica holds.
+  void Stop();
+
+ private:
+  void Round();
+  void ScheduleNext();
+  void UnfollowAll();
+
+  const LeaseKeeperOptions options_;
+  store::TaskStore& store_;
+  Executor& executor_;
+  PollerRegistry& registry_;
+  Scheduler& scheduler_;
+
+  absl::Mutex mu_;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  Scheduler::TimerId timer_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Only the round in progress uses these (rounds never overlap).
+  absl::flat_hash_map<int64_t, std::string> held_;  // row id -> task id
+  absl::Time last_renewed_ = absl::InfinitePast();
+  std::mt19937_64 random_{std::random_device{}()};
+};
+
+}  // namespace seedance::gateway
+
+#endif  // SEEDANCE_SERVER_GATEWAY_LEASE_KEEPER_H_

@@ -1,0 +1,230 @@
+// Fleet mode as an operator meets it: three seedance-gateway replicas on
+// one PostgreSQL 15 (of the test's own) and one tokenhub-sim, all real
+// processes on loopback. A task created through one replica is polled by
+// that replica under its lease; when it dies (kill -9) another replica
+// takes the task over within --lease-ttl and follows it to its end; when it
+// is stopped (SIGTERM) it releases its leases and the others take over at
+// once, well before the TTL.
+//
+// Waits are conditions with deadlines (the sim's held phases decide when a
+// task moves), never fixed sleeps.
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "bench/child_process.h"
+#include "bench/sim_control.h"
+#include "gmock/gmock.h"
+#include "seedance/v1/video_service.grpc.pb.h"
+#include "tests/testing/eventually.h"
+#include "tests/testing/scratch_dir.h"
+#include "tests/testing/scratch_postgres.h"
+#include "tests/testing/status_matchers.h"
+
+namespace seedance::gateway {
+namespace {
+
+using ::seedance::bench::ChildProcess;
+using ::seedance::bench::SimControl;
+using ::seedance::testing::GrpcStatusIs;
+using ::seedance::testing::ScratchPostgres;
+
+#define ASSERT_GRPC_OK(expr) \
+  ASSERT_THAT(expr, GrpcStatusIs(grpc::StatusCode::OK, ::testing::_))
+
+// A bound against hangs on a loaded 2-core machine, not a speed check.
+constexpr absl::Duration kDeadline = absl::Seconds(30);
+
+std::string BinDir() { return SEEDANCE_BIN_DIR; }
+
+std::string RequestId(int n) {
+  return absl::StrFormat("7a2d3c8f-4e5b-4d6c-8f9a-%012d", n);
+}
+
+// One gateway replica and a client of it.
+struct Replica {
+  std::unique_ptr<ChildProcess> process;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::VideoService::Stub> stub;
+};
+
+class FleetProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SEEDANCE_START_SCRATCH_POSTGRES_OR_SKIP(pg_);
+    work_dir_ = std::make_unique<::seedance::testing::ScratchDir>();
+    work_ = work_dir_->path();
+    ASSERT_FALSE(work_.empty());
+    ASSERT_OK_AND_ASSIGN(
+        sim_, ChildProcess::Start({BinDir() + "/tokenhub-sim", "--port", "0",
+                                   "--seed", "7", "--time-scale", "0.01"},
+                                  {}, work_ + "/sim.log"));
+    ASSERT_OK_AND_ASSIGN(std::string url,
+                         sim_->WaitForLine("listening on ", kDeadline));
+    sim_control_ = std::make_unique<SimControl>(url);
+  }
+
+  void TearDown() override {
+    for (size_t i = 0; i < replicas_.size(); ++i) {
+      Replica& r = replicas_[i];
+      r.stub.reset();
+      r.channel.reset();
+      if (r.process != nullptr) (void)r.process->Stop(kDeadline);
+      if (HasFailure()) ShowLog(absl::StrCat("/gateway-", i, ".log"));
+    }
+    if (HasFailure()) ShowLog("/sim.log");
+    sim_.reset();
+  }
+
+  void ShowLog(const std::string& name) {
+    std::ifstream in(work_ + name);
+    std::string text((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    if (text.size() > 3000) text = text.substr(text.size() - 3000);
+    std::cerr << "--- " << name << " (tail)\n" << text << "\n";
+  }
+
+  // Starts `n` replicas on the test's PostgreSQL, polling fast.
+  void StartReplicas(int n, absl::Duration lease_ttl) {
+    for (int i = 0; i < n; ++i) {
+      Replica r;
+      ASSERT_OK_AND_ASSIGN(
+          r.process,
+          ChildProcess::Start(
+              {BinDir() + "/seedance-gateway", "--listen", "127.0.0.1:0",
+               "--upstream", sim_control_->api_base(), "--store", pg_->uri(),
+               "--poll-initial", "20ms", "--poll-max", "50ms",
+               "--poll-unwatched", "50ms", "--shutdown-grace", "5s",
+               "--replica-id", absl::StrCat("replica-", i), "--lease-ttl",
+               absl::FormatDuration(lease_ttl)},
+              {"TOKENHUB_API_KEY=th-sim-demo-key"},
+              absl::StrCat(work_, "/gateway-", i, ".log")));
+      ASSERT_OK_AND_ASSIGN(
+          std::string port,
+          r.process->WaitForLine("listening on port ", kDeadline));
+      r.channel = grpc::CreateChannel("127.0.0.1:" + port,
+                                      grpc::InsecureChannelCredentials());
+      r.stub = v1::VideoService::NewStub(r.channel);
+      replicas_.push_back(std::move(r));
+    }
+  }
+
+  static std::unique_ptr<grpc::ClientContext> Context() {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(absl::ToChronoTime(absl::Now() + kDeadline));
+    return context;
+  }
+
+  // Creates a task held running (until advanced) through replica `i`.
+  std::string CreateHeld(int i, int n) {
+    v1::CreateVideoRequest request;
+    request.set_model("doubao-seedance-2.0");
+    request.set_prompt(
+        absl::StrCat("[sim:queued=10ms,hold=running] lighthouse ", n));
+    request.set_request_id(RequestId(n));
+    v1::CreateVideoResponse response;
+    grpc::Status status =
+        replicas_[i].stub->CreateVideo(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.video().id();
+  }
+
+  // The task's state as replica `i`'s ListVideos (the ledger) shows it.
+  bool Listed(int i, const std::string& id, v1::Video* video) {
+    v1::ListVideosRequest request;
+    request.set_page_size(100);
+    v1::ListVideosResponse response;
+    if (!replicas_[i]
+             .stub->ListVideos(Context().get(), request, &response)
+             .ok()) {
+      return false;
+    }
+    for (const v1::Video& v : response.videos()) {
+      if (v.id() == id) {
+        *video = v;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Waits, up to `deadline`, until replica `i`'s ledger shows every task
+  // of `ids` in `status`.
+  bool AllListedAs(int i, const std::vector<std::string>& ids,
+                   v1::VideoStatus status, absl::Duration deadline) {
+    return ::seedance::testing::Eventually(
+        [&] {
+          for (const std::string& id : ids) {
+            v1::Video video;
+            if (!Listed(i, id, &video) || video.status() != status) {
+              return false;
+            }
+          }
+          return true;
+        },
+        deadline);
+  }
+
+  std::unique_ptr<ScratchPostgres> pg_;
+  std::unique_ptr<::seedance::testing::ScratchDir> work_dir_;
+  std::string work_;
+  std::unique_ptr<ChildProcess> sim_;
+  std::unique_ptr<SimControl> sim_control_;
+  std::vector<Replica> replicas_;
+};
+
+// kill -9 of the replica that created (and polls) the tasks: another
+// replica claims their leases once the TTL has passed and follows them to
+// their end, priced, with nobody watching.
+TEST_F(FleetProcessTest, KilledReplicasTasksAreTakenOverWithinTheLeaseTtl) {
+  StartReplicas(3, absl::Seconds(2));
+  std::vector<std::string> ids;
+  ids.reserve(4);
+  for (int n = 0; n < 4; ++n) ids.push_back(CreateHeld(0, n));
+  ASSERT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_RUNNING, kDeadline));
+
+  ASSERT_EQ(kill(replicas_[0].process->pid(), SIGKILL), 0);
+  (void)replicas_[0].process->Stop(kDeadline);  // reaps it
+  replicas_[0].process.reset();
+  ASSERT_OK(sim_control_->Advance(ids));
+  EXPECT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_SUCCEEDED, kDeadline))
+      << "the survivors did not finish the dead replica's tasks";
+  for (const std::string& id : ids) {
+    v1::Video video;
+    ASSERT_TRUE(Listed(2, id, &video));
+    EXPECT_TRUE(video.price().has_actual_micros()) << video.ShortDebugString();
+  }
+}
+
+// SIGTERM: the replica releases its leases as it drains, so the others take
+// the tasks over at their next round, long before a TTL (60 s here) that
+// the test's deadline (30 s) could not wait for.
+TEST_F(FleetProcessTest, StoppedReplicaHandsItsTasksOverWithoutTheTtl) {
+  StartReplicas(2, absl::Seconds(60));
+  std::vector<std::string> ids;
+  ids.reserve(3);
+  for (int n = 10; n < 13; ++n) ids.push_back(CreateHeld(0, n));
+  ASSERT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_RUNNING, kDeadline));
+
+  replicas_[0].stub.reset();
+  replicas_[0].channel.reset();
+  ASSERT_OK(replicas_[0].process->Stop(kDeadline));
+  replicas_[0].process.reset();
+  ASSERT_OK(sim_control_->Advance(ids));
+  EXPECT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_SUCCEEDED, kDeadline))
+      << "the stopped replica's tasks were not taken over before the TTL";
+}
+
+}  // namespace
+}  // namespace seedance::gateway
