@@ -96,7 +96,12 @@ void LeaseKeeper::Round() {
   }
   held_ = std::move(held);
 
-  if (!options_.api_key.empty()) {
+  bool stopping = false;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping = stopped_;  // claims made now would outlive the release
+  }
+  if (!options_.api_key.empty() && !stopping) {
     absl::StatusOr<std::vector<store::TaskRecord>> claimed =
         store_.ClaimLeases(options_.holder, options_.own_owner, now,
                            options_.ttl, options_.claim_batch);
