@@ -22,15 +22,8 @@ source "$(dirname "$0")/../testing/process_helpers.sh"
 # shellcheck source=../../deploy/image/podman_env.sh
 source "$ROOT/deploy/image/podman_env.sh"
 
-# wait_long FILE REGEX SECONDS: wait_for with a longer deadline, for what a
-# container start adds on a loaded machine (runtime, mounts, a pause image).
-wait_long() {
-  local deadline=$((SECONDS + $3))
-  until grep -qE "$2" "$1" 2>/dev/null; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "timed out after $3 s waiting for /$2/ in $1"
-    sleep 0.05
-  done
-}
+# Container starts wait with wait_for's longer deadline (its third
+# argument): runtime, mounts and a pause image on a loaded machine.
 
 command -v podman >/dev/null || { echo "podman is not installed (Debian package podman): skipped"; exit 77; }
 [ "$(id -u)" -eq 0 ] || { echo "not root: rootless podman is not set up here: skipped"; exit 77; }
@@ -101,7 +94,7 @@ POD=seedance-gateway-$SUFFIX-pod-0
 CTR=$POD-gateway
 podman logs -f "$CTR" >"$WORK/gateway.log" 2>"$WORK/gateway-stderr.log" &
 PIDS+=($!)
-wait_long "$WORK/gateway.log" '^listening on port [0-9]+' 60
+wait_for "$WORK/gateway.log" '^listening on port [0-9]+' 60
 PORT=$(sed -n 's/^listening on port //p' "$WORK/gateway.log")
 export SEEDANCE_GATEWAY=127.0.0.1:$PORT
 unset SEEDANCE_API_KEY

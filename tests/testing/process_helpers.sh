@@ -24,11 +24,12 @@ fail() {
   exit 1
 }
 
-# wait_for FILE REGEX: waits (10 s at most) until FILE has a line matching.
+# wait_for FILE REGEX [SECONDS]: waits (SECONDS, default 10, at most) until
+# FILE has a line matching.
 wait_for() {
-  for _ in $(seq 1000); do
+  for _ in $(seq $((${3:-10} * 100))); do
     grep -qE "$2" "$1" 2>/dev/null && return 0
     sleep 0.01
   done
-  fail "timed out waiting for /$2/ in $1"
+  fail "timed out after ${3:-10} s waiting for /$2/ in $1"
 }
