@@ -101,8 +101,41 @@ bool ClosedWhileIdle(pg_conn* conn) {
 
 }  // namespace
 
-void PostgresConnection::ConnCloser::operator()(pg_conn* conn) const {
-  PQfinish(conn);
+void PgConnCloser::operator()(pg_conn* conn) const { PQfinish(conn); }
+
+absl::StatusOr<PgConnPtr> ConnectPostgres(const std::string& conninfo,
+                                          const PostgresOptions& options) {
+  const std::string timeout = absl::StrCat(
+      std::max<int64_t>(1, absl::ToInt64Seconds(options.connect_timeout)));
+  // Our defaults first: `dbname` is expanded last, so what the operator's
+  // URI says wins.
+  std::vector<const char*> keys = {"connect_timeout", "application_name"};
+  std::vector<const char*> values = {timeout.c_str(), "seedance-gateway"};
+  if (!options.password.empty()) {
+    keys.push_back("password");
+    values.push_back(options.password.c_str());
+  }
+  keys.push_back("dbname");
+  values.push_back(conninfo.c_str());
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  PgConnPtr conn(
+      PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1));
+  if (conn == nullptr) {
+    return absl::UnavailableError(
+        "task store (postgresql): cannot allocate a connection");
+  }
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("task store (postgresql): cannot connect: ",
+                     Trimmed(PQerrorMessage(conn.get()))));
+  }
+  // libpq prints server notices on stderr by default ("relation
+  // schema_migrations already exists, skipping" at every start, a session's
+  // goodbye): none is an error of ours, and the gateway's log is its own.
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
+  return conn;
 }
 void PostgresConnection::ResultClearer::operator()(PGresult* r) const {
   PQclear(r);
@@ -138,40 +171,12 @@ absl::Status PostgresConnection::EnsureConnected() {
     return absl::OkStatus();
   }
   conn_.reset();
-  const std::string timeout = absl::StrCat(
-      std::max<int64_t>(1, absl::ToInt64Seconds(options_.connect_timeout)));
-  // Our defaults first: `dbname` is expanded last, so what the operator's
-  // URI says wins.
-  std::vector<const char*> keys = {"connect_timeout", "application_name"};
-  std::vector<const char*> values = {timeout.c_str(), "seedance-gateway"};
-  if (!options_.password.empty()) {
-    keys.push_back("password");
-    values.push_back(options_.password.c_str());
-  }
-  keys.push_back("dbname");
-  values.push_back(conninfo_.c_str());
-  keys.push_back(nullptr);
-  values.push_back(nullptr);
-  ConnPtr conn(
-      PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1));
-  if (conn == nullptr) {
-    return absl::UnavailableError(
-        "task store (postgresql): cannot allocate a connection");
-  }
-  if (PQstatus(conn.get()) != CONNECTION_OK) {
-    return absl::UnavailableError(
-        absl::StrCat("task store (postgresql): cannot connect: ",
-                     Trimmed(PQerrorMessage(conn.get()))));
-  }
-  // libpq prints server notices on stderr by default ("relation
-  // schema_migrations already exists, skipping" at every start, a session's
-  // goodbye): none is an error of ours, and the gateway's log is its own.
-  PQsetNoticeProcessor(
-      conn.get(), [](void*, const char*) {}, nullptr);
+  absl::StatusOr<PgConnPtr> conn = ConnectPostgres(conninfo_, options_);
+  if (!conn.ok()) return conn.status();
   const std::string settings =
       absl::StrCat("SET statement_timeout = ",
                    absl::ToInt64Milliseconds(options_.statement_timeout));
-  conn_ = std::move(conn);
+  conn_ = *std::move(conn);
   ++connection_number_;
   if (PQsetnonblocking(conn_.get(), 1) != 0) {
     absl::Status error =

@@ -44,6 +44,18 @@ struct PostgresOptions {
   std::string password;
 };
 
+struct PgConnCloser {
+  void operator()(pg_conn* conn) const;
+};
+using PgConnPtr = std::unique_ptr<pg_conn, PgConnCloser>;
+
+// A new session with the options' connect timeout and password (the
+// connection string's own settings win), libpq's notices silenced.
+// UNAVAILABLE when the server cannot be reached or refuses; the message
+// never holds the connection string.
+absl::StatusOr<PgConnPtr> ConnectPostgres(const std::string& conninfo,
+                                          const PostgresOptions& options);
+
 class PostgresConnection final : public SqlConnection {
  public:
   // Connects. UNAVAILABLE when the server cannot be reached or refuses.
@@ -60,11 +72,6 @@ class PostgresConnection final : public SqlConnection {
   void Rollback() override;
 
  private:
-  struct ConnCloser {
-    void operator()(pg_conn* conn) const;
-  };
-  using ConnPtr = std::unique_ptr<pg_conn, ConnCloser>;
-
   PostgresConnection(std::string conninfo, const PostgresOptions& options);
 
   // Connects when there is no usable connection (first use, or after one
@@ -93,7 +100,7 @@ class PostgresConnection final : public SqlConnection {
 
   const std::string conninfo_;
   const PostgresOptions options_;
-  ConnPtr conn_;
+  PgConnPtr conn_;
   // Counts sessions made, so that statements prepared on a session that
   // broke are never named on the next one.
   int64_t connection_number_ = 0;

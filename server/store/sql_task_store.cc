@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/common/video_status.h"
+#include "server/store/change_feed.h"
 #include "server/store/owner_hasher.h"
 #include "server/store/schema.h"
 #include "server/store/task_rows.h"
@@ -402,6 +403,15 @@ absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservationIn(
         {SqlValue::Int(changed_row), SqlValue::Int(observation.sequence),
          SqlValue::Int(v.status()), SqlValue::Text(v.upstream_status()), at});
     if (!transition.ok()) return transition.status();
+  }
+  if (changed_row != 0 && conn.dialect() == SqlDialect::kPostgres) {
+    // Fleet mode: the other replicas' watchers of this task read it again
+    // (ChangeFeed). Sent at commit, so they read what was written; only the
+    // id travels, never the state.
+    absl::StatusOr<SqlResult> notified = conn.Query(
+        "SELECT pg_notify($1, $2)",
+        {SqlValue::Text(kTaskChangesChannel), SqlValue::Text(task_id)});
+    if (!notified.ok()) return notified.status();
   }
   absl::StatusOr<TaskRecord> record =
       OneTask(conn.Query(SelectTasks() + "WHERE owner = $1 AND task_id = $2",
