@@ -121,8 +121,17 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
         std::make_unique<SpendRecorder>(g->recorder_.get(), *g->metrics_);
     env.recorder = g->spend_recorder_.get();
   }
-  g->registry_ = std::make_unique<PollerRegistry>(env, g->async_store_.get(),
-                                                  g->owners_.get());
+  FleetIdentity fleet;
+  if (g->store_ != nullptr && !config.api_key.empty()) {
+    // Tasks of the gateway's own key hold leases: one replica polls each,
+    // the others read what it records.
+    g->reader_ = std::make_unique<StoreReader>(*g->async_store_);
+    env.reader = g->reader_.get();
+    fleet.replica_id = g->replica_id_;
+    fleet.api_key = config.api_key;
+  }
+  g->registry_ = std::make_unique<PollerRegistry>(
+      env, g->async_store_.get(), g->owners_.get(), std::move(fleet));
   CreateFlowOptions creates;
   creates.first_poll = config.poll_initial;
   // A create's POST ends within upstream_timeout; a row still pending well
@@ -235,6 +244,10 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     g->lease_keeper_ = std::make_unique<LeaseKeeper>(
         leases, *g->store_, *g->store_threads_, *g->registry_, *g->scheduler_);
     g->lease_keeper_->Start();
+    if (absl::Status s = g->StartChangeFeed(); !s.ok()) {
+      g->Shutdown();
+      return s;
+    }
   }
   LogNotice(absl::StrCat("seedance-gateway ", SEEDANCE_VERSION, " serving ",
                          !tls.enabled() ? "plaintext"
@@ -302,6 +315,40 @@ absl::Status GatewayServer::OpenStore() {
       *store_, *store_threads_, 10000, /*write_batches=*/threads);
   recorder_ =
       std::make_unique<StoreRecorder>(*async_store_, *scheduler_, *backoff_);
+  return absl::OkStatus();
+}
+
+absl::Status GatewayServer::StartChangeFeed() {
+  if (reader_ == nullptr) return absl::OkStatus();
+  store::StoreOptions options;
+  options.postgres_password = config_.store_password;
+  absl::StatusOr<std::unique_ptr<store::ChangeFeed>> feed =
+      store::OpenChangeFeed(config_.store, options);
+  if (!feed.ok()) return feed.status();
+  change_feed_ = *std::move(feed);
+  if (change_feed_ == nullptr) return absl::OkStatus();  // SQLite: no fleet
+  // Logged when the feed goes down and when it is back, not at every
+  // reconnection attempt in between. Both handlers run on its one thread.
+  auto down = std::make_shared<bool>(false);
+  store::ChangeFeed::Handlers handlers;
+  handlers.changed = [this](const std::string& task_id) {
+    registry_->TaskChanged(task_id);
+  };
+  handlers.resync = [this, down] {
+    if (*down) LogNotice("task change feed reconnected; re-reading tasks");
+    *down = false;
+    registry_->RefreshRemote();
+  };
+  handlers.failed = [down](const absl::Status& why) {
+    if (!*down) {
+      LogStoreFailure(
+          "task change feed (watchers here see other replicas' transitions "
+          "only every few seconds until it is back)",
+          why);
+    }
+    *down = true;
+  };
+  change_feed_->Start(std::move(handlers));
   return absl::OkStatus();
 }
 
@@ -383,6 +430,7 @@ void GatewayServer::ShutdownOnce() {
   // Nothing is polled here any more: the other replicas take the tasks
   // over at their next lease round, not after --lease-ttl.
   if (lease_keeper_) lease_keeper_->Stop();
+  if (change_feed_) change_feed_->Stop();
   // Let every watch deliver its UNAVAILABLE before connections close: a
   // stream cut before its status arrives looks CANCELLED to the client. A
   // stream whose client does not read cannot take it: its reactor cancels

@@ -30,9 +30,11 @@
 #include "server/gateway/poller_registry.h"
 #include "server/gateway/prometheus_metrics.h"
 #include "server/gateway/spend_recorder.h"
+#include "server/gateway/task_reader.h"
 #include "server/gateway/task_recorder.h"
 #include "server/gateway/video_service.h"
 #include "server/store/async_task_store.h"
+#include "server/store/change_feed.h"
 #include "server/store/owner_hasher.h"
 #include "server/store/task_store.h"
 #include "server/upstream/backoff_policy.h"
@@ -109,6 +111,7 @@ class GatewayServer {
   void StartFdMonitor(GatewayHooks hooks);
   // With --metrics-listen: the metrics, their decorators and the endpoint.
   absl::Status StartMetrics();
+  absl::Status StartChangeFeed();
 
   const GatewayConfig config_;
   int port_ = 0;
@@ -140,6 +143,9 @@ class GatewayServer {
   std::unique_ptr<ThreadPool> store_threads_;
   std::unique_ptr<store::AsyncTaskStore> async_store_;
   std::unique_ptr<StoreRecorder> recorder_;
+  // Fleet mode: where remote tasks are read (null without a store or own
+  // key).
+  std::unique_ptr<StoreReader> reader_;
   // Counts actual spend, then records (metrics only).
   std::unique_ptr<SpendRecorder> spend_recorder_;
   std::unique_ptr<PollerRegistry> registry_;
@@ -153,6 +159,10 @@ class GatewayServer {
   std::atomic<bool> listener_dead_{false};
   std::unique_ptr<LedgerJobs> ledger_jobs_;
   std::unique_ptr<LeaseKeeper> lease_keeper_;
+  // Fleet mode: the PostgreSQL feed that says when to read remote tasks
+  // (null on SQLite). Its thread calls the registry until Stop, so it is
+  // destroyed before it.
+  std::unique_ptr<store::ChangeFeed> change_feed_;
   // This replica's name in the store's task leases (--replica-id).
   std::string replica_id_;
   // Stopped first: its callbacks touch the server's health service.

@@ -25,8 +25,21 @@ void PollerRegistry::Deferred::Run() {
 
 PollerRegistry::PollerRegistry(const PollerEnvironment& env,
                                store::AsyncTaskStore* store,
-                               const store::OwnerHasher* owners)
-    : env_(env), store_(store), owners_(owners) {}
+                               const store::OwnerHasher* owners,
+                               FleetIdentity fleet)
+    : env_(env), store_(store), owners_(owners), fleet_(std::move(fleet)) {}
+
+bool PollerRegistry::RemoteFor(const TaskKey& key,
+                               const store::TaskRecord& record) const {
+  // Only the gateway's own tasks hold leases, and only followed ones (a
+  // final, expired or merely seen task is nobody's to poll). A free or
+  // expired lease counts as another's too: some replica's next lease
+  // round claims it (this one's, if no other is alive), and until then
+  // polling here would be a second poller.
+  return !fleet_.replica_id.empty() && env_.reader != nullptr &&
+         key.api_key == fleet_.api_key && SeedFromRecord(record).follow &&
+         record.lease.holder != fleet_.replica_id;
+}
 
 PollerRegistry::~PollerRegistry() {
   Drain(absl::UnavailableError("gateway shutting down"));
@@ -62,6 +75,7 @@ std::shared_ptr<TaskPoller> PollerRegistry::LivePollerLocked(
   seed.sequence = last.sequence;
   if (last.video && last.video->has_price()) seed.price = last.video->price();
   seed.owner = OwnerOf(key);
+  seed.remote = last.remote;
   return StartPollerLocked(key, std::move(seed), absl::ZeroDuration());
 }
 
@@ -125,6 +139,28 @@ void PollerRegistry::Unfollow(const TaskKey& key) {
     it->second->Stop(absl::CancelledError("followed by another replica"));
     pollers_.erase(it);
   }
+}
+
+void PollerRegistry::TaskChanged(const std::string& task_id) {
+  if (fleet_.replica_id.empty()) return;
+  std::shared_ptr<TaskPoller> poller;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = pollers_.find(TaskKey{fleet_.api_key, task_id});
+    if (it == pollers_.end()) return;
+    poller = it->second;
+  }
+  poller->Refresh();
+}
+
+void PollerRegistry::RefreshRemote() {
+  std::vector<std::shared_ptr<TaskPoller>> pollers;
+  {
+    absl::MutexLock lock(&mu_);
+    pollers.reserve(pollers_.size());
+    for (const auto& [key, poller] : pollers_) pollers.push_back(poller);
+  }
+  for (const auto& poller : pollers) poller->Refresh();
 }
 
 void PollerRegistry::Unwatch(const TaskKey& key, const WatchSink* sink) {
@@ -238,11 +274,17 @@ void PollerRegistry::OnLookup(const TaskKey& key, const std::string& owner,
         deferred.gets.emplace_back(std::move(g.done), video);
       }
     } else {
-      const bool follow = known && SeedFromRecord(*record).follow;
+      // A remote task is followed by its lease holder, not here.
+      const bool follow =
+          known && SeedFromRecord(*record).follow && !RemoteFor(key, *record);
       if (!pollers_.contains(key) &&
           (follow || !waiting.sinks.empty() || !waiting.gets.empty())) {
         TaskSeed seed;
-        if (known) seed = SeedFromRecord(*record);
+        if (known) {
+          seed = SeedFromRecord(*record);
+          seed.remote = RemoteFor(key, *record);
+          if (seed.remote) seed.follow = false;
+        }
         seed.owner = owner;
         StartPollerLocked(key, std::move(seed), absl::ZeroDuration());
       }

@@ -17,6 +17,12 @@
 // Memory is bounded by the work in progress: a poller lives while its task
 // is followed and unfinished, or someone watches it or waits for it.
 //
+// Fleet mode (FleetIdentity set, a TaskReader in the environment): a task
+// of the gateway's own key whose lease another replica holds gets a
+// remote poller here, which reads the holder's record instead of polling
+// the upstream; the store's change feed calls TaskChanged() so that it
+// reads at once.
+//
 // Lock order: registry -> poller. Pollers report their end through a
 // callback that takes the registry lock after releasing theirs; watchers
 // and GetVideo callbacks are never called under the registry's lock.
@@ -41,12 +47,21 @@
 
 namespace seedance::gateway {
 
+// Fleet mode: who this replica is among those sharing the store.
+struct FleetIdentity {
+  // This replica's name in the store's leases (--replica-id); "": not in
+  // fleet mode (no task is remote).
+  std::string replica_id;
+  // The gateway's own TokenHub key: only its tasks hold leases.
+  std::string api_key;
+};
+
 class PollerRegistry {
  public:
   // `store` and `owners` are null when the gateway runs without a task
   // store; otherwise they outlive the registry.
   PollerRegistry(const PollerEnvironment& env, store::AsyncTaskStore* store,
-                 const store::OwnerHasher* owners);
+                 const store::OwnerHasher* owners, FleetIdentity fleet = {});
   ~PollerRegistry();
 
   PollerRegistry(const PollerRegistry&) = delete;
@@ -59,8 +74,16 @@ class PollerRegistry {
                                    absl::Duration first_poll);
 
   // Stops following the task (fleet mode: another replica holds its lease
-  // now). Its poller carries on only while someone watches or waits.
+  // now). Its poller carries on only while someone watches or waits, as a
+  // remote one.
   void Unfollow(const TaskKey& key);
+
+  // Fleet mode: the store's change feed says the gateway's own task
+  // `task_id` changed: its remote poller, if any, reads it now.
+  void TaskChanged(const std::string& task_id);
+  // Fleet mode: changes may have gone unannounced (the feed reconnected):
+  // every remote poller reads its task now.
+  void RefreshRemote();
 
   // Subscribes `sink` to the task: it gets the current state, every
   // transition, then the end (OK after a final state), never under a lock.
@@ -132,9 +155,14 @@ class PollerRegistry {
   void OnPollerEnd(TaskPoller& poller, const PollerSnapshot& last,
                    const absl::Status& why);
 
+  // Whether a poller of `key` started from `record` is remote (another
+  // replica holds, or is about to hold, the task's lease).
+  bool RemoteFor(const TaskKey& key, const store::TaskRecord& record) const;
+
   const PollerEnvironment env_;
   store::AsyncTaskStore* const store_;
   const store::OwnerHasher* const owners_;
+  const FleetIdentity fleet_;
   mutable absl::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_map<TaskKey, std::shared_ptr<TaskPoller>> pollers_

@@ -7,6 +7,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "server/gateway/call_log.h"
 #include "server/gateway/sequence.h"
+#include "server/gateway/task_records.h"
 #include "server/upstream/error_mapping.h"
 #include "server/upstream/pricing.h"
 #include "server/upstream/retry_policy.h"
@@ -45,8 +46,9 @@ TaskPoller::TaskPoller(TaskKey key, const PollerEnvironment& env, TaskSeed seed,
       backoff_(env.backoff->clone()),
       retry_((env.retry ? *env.retry : DefaultRetry()).clone()),
       announcements_(*env.fanout) {
+  absl::MutexLock lock(&mu_);
+  state_.remote = seed.remote && env_.reader != nullptr && !owner_.empty();
   if (seed.video) {
-    absl::MutexLock lock(&mu_);
     state_.video = *std::move(seed.video);
     state_.sequence = seed.sequence;
     state_.observed_at = state_.video->has_update_time()
@@ -117,13 +119,46 @@ void TaskPoller::Follow(const store::Lease& lease) {
   absl::MutexLock lock(&mu_);
   followed_ = true;
   if (!lease.holder.empty()) lease_ = lease;
+  if (state_.remote) {
+    // This replica took the lease: it polls the upstream from now on (a
+    // read in flight finds it no longer remote and schedules the poll).
+    state_.remote = false;
+    read_again_ = false;
+    if (!ended_ && !poll_in_flight_ && timer_ != 0) {
+      env_.scheduler->Cancel(timer_);
+      ScheduleLocked(absl::ZeroDuration());
+    }
+  }
 }
 
 bool TaskPoller::Unfollow() {
   absl::MutexLock lock(&mu_);
   followed_ = false;
   lease_ = store::Lease();
+  if (env_.reader != nullptr && !owner_.empty() && !state_.remote) {
+    // Another replica polls it (or will, once it claims the lease): its
+    // record is the truth from now on. Read it now (a poll in flight is
+    // discarded when it returns).
+    state_.remote = true;
+    if (!ended_ && !poll_in_flight_ && timer_ != 0) {
+      env_.scheduler->Cancel(timer_);
+      ScheduleLocked(absl::ZeroDuration());
+    }
+  }
   return !ended_ && IdleLocked();
+}
+
+void TaskPoller::Refresh() {
+  absl::MutexLock lock(&mu_);
+  if (!state_.remote || ended_) return;
+  if (poll_in_flight_) {
+    read_again_ = true;
+    return;
+  }
+  if (timer_ != 0) {
+    env_.scheduler->Cancel(timer_);
+    ScheduleLocked(absl::ZeroDuration());
+  }
 }
 
 TaskPoller::GetOutcome TaskPoller::Get(absl::Duration max_age,
@@ -182,6 +217,13 @@ bool TaskPoller::ended_idle() const {
   return ended_idle_;
 }
 
+bool TaskPoller::EndIfIdleLocked() {
+  if (!IdleLocked()) return false;
+  ended_idle_ = true;
+  EndLocked(absl::CancelledError("nobody needs this poller"));
+  return true;
+}
+
 bool TaskPoller::IdleLocked() const {
   return sinks_.empty() && waiters_.empty() && !followed_;
 }
@@ -206,6 +248,7 @@ void TaskPoller::PollNow() {
   absl::optional<absl::Status> expired;
   std::vector<Waiter> waiters;
   PollerSnapshot last;
+  bool remote = false;
   {
     absl::MutexLock lock(&mu_);
     timer_ = 0;
@@ -225,6 +268,7 @@ void TaskPoller::PollNow() {
       last = state_;
     } else {
       poll_in_flight_ = true;
+      remote = state_.remote;
       options.deadline = now + env_.upstream_timeout;
       options.api_key = key_.api_key;
       // The poller has its own backoff and reports failures in heartbeats.
@@ -234,6 +278,14 @@ void TaskPoller::PollNow() {
   if (expired) {
     for (Waiter& w : waiters) std::move(w.done)(*expired);
     on_end_(*this, last, *expired);
+    return;
+  }
+  if (remote) {
+    env_.reader->Read(
+        owner_, key_.task_id,
+        [self = shared_from_this()](absl::StatusOr<store::TaskRecord> record) {
+          self->OnReadResult(std::move(record));
+        });
     return;
   }
   env_.client->GetVideo(
@@ -252,6 +304,12 @@ void TaskPoller::OnPollResult(absl::StatusOr<v1::Video> result) {
     absl::MutexLock lock(&mu_);
     poll_in_flight_ = false;
     if (ended_) return;  // stopped while the poll was in flight
+    if (state_.remote) {
+      // The lease went to another replica while this poll was out: what
+      // that replica records is the truth, so this answer is dropped.
+      ScheduleLocked(absl::ZeroDuration());
+      return;
+    }
     bool ended;
     if (result.ok()) {
       ended = HandleVideoLocked(*std::move(result));
@@ -261,12 +319,8 @@ void TaskPoller::OnPollResult(absl::StatusOr<v1::Video> result) {
       ended = HandleFailureLocked(result.status(), answer);
       reply = result.status();
     }
-    if (!ended && IdleLocked()) {
-      // Nobody needs it any more (a GetVideo's poller, answered).
-      ended_idle_ = true;
-      EndLocked(absl::CancelledError("nobody needs this poller"));
-      ended = true;
-    }
+    // Nobody needs it any more (a GetVideo's poller, answered)?
+    if (!ended) ended = EndIfIdleLocked();
     if (ended) {
       last = state_;
       why = *ended_;
@@ -280,6 +334,75 @@ void TaskPoller::OnPollResult(absl::StatusOr<v1::Video> result) {
     LogUpstreamFailure("poll", key_.task_id, *why);
   }
   on_end_(*this, last, *why);
+}
+
+void TaskPoller::OnReadResult(absl::StatusOr<store::TaskRecord> record) {
+  PollerSnapshot last;
+  absl::optional<absl::Status> why;
+  std::vector<Waiter> answer;
+  absl::StatusOr<v1::Video> reply = absl::UnknownError("no state");
+  {
+    absl::MutexLock lock(&mu_);
+    poll_in_flight_ = false;
+    if (ended_) return;  // stopped while the read was in flight
+    if (!state_.remote) {
+      // This replica took the lease meanwhile: it polls now.
+      ScheduleLocked(absl::ZeroDuration());
+      return;
+    }
+    bool ended = record.ok() && ApplyRecordLocked(*record);
+    // GetVideo waiters get what the fleet knows; a store that cannot
+    // answer keeps the watchers' streams open and is asked again later.
+    answer.swap(waiters_);
+    if (state_.video) {
+      reply = *state_.video;
+    } else if (!record.ok()) {
+      reply = record.status();
+    } else {
+      reply = absl::UnavailableError(absl::StrCat(
+          "task ", key_.task_id, " has no recorded state yet; retry"));
+    }
+    if (!ended) ended = EndIfIdleLocked();
+    if (!ended) {
+      ScheduleLocked(std::exchange(read_again_, false) ? absl::ZeroDuration()
+                                                       : env_.remote_refresh);
+    } else {
+      last = state_;
+      why = *ended_;
+    }
+  }
+  for (Waiter& w : answer) std::move(w.done)(reply);
+  if (why) on_end_(*this, last, *why);
+}
+
+bool TaskPoller::ApplyRecordLocked(const store::TaskRecord& record) {
+  if (record.sequence > state_.sequence) {
+    // A transition the lease holder recorded: announced with its sequence,
+    // update_time and price, as that replica announced it.
+    state_.video = RecordVideo(record);
+    state_.sequence = record.sequence;
+    state_.observed_at = record.update_time;
+    state_.event =
+        MakeWatchEvent(record.sequence, record.update_time, *state_.video);
+    AnnounceLocked(state_.event, record.final
+                                     ? absl::make_optional(absl::OkStatus())
+                                     : absl::nullopt);
+  } else if (record.sequence == state_.sequence && record.sequence > 0) {
+    // The same transition, refreshed (result urls, usage).
+    state_.video = RecordVideo(record);
+  }
+  if (record.final) {
+    EndLocked(absl::OkStatus());
+    return true;
+  }
+  if (record.expired) {
+    EndLocked(absl::DeadlineExceededError(absl::StrCat(
+        "task ", key_.task_id,
+        " is older than the gateway's tracking window; it is no longer "
+        "followed")));
+    return true;
+  }
+  return false;
 }
 
 bool TaskPoller::HandleVideoLocked(v1::Video video) {

@@ -17,6 +17,15 @@
 // when nobody needs it any more (not followed, no watcher, no GetVideo
 // waiting), or when stopped (the gateway drains).
 //
+// Fleet mode: a task whose lease another replica holds is "remote" here.
+// Its poller never asks the upstream: it reads the task's record from the
+// store (TaskReader) when the store's change feed says it changed
+// (Refresh), and every `remote_refresh` besides, and announces what the
+// holder recorded, with the holder's sequence, update_time and price, so
+// that every replica tells the same story. Follow(lease) (this replica
+// took the lease) turns it into the polling one; Unfollow() (the lease
+// went elsewhere) turns it remote.
+//
 // Threads: polls start on the scheduler thread, results arrive on the
 // transport thread; watchers and GetVideo calls come from gRPC threads. One
 // mutex guards the state. Every message to a watcher, its first state
@@ -46,6 +55,7 @@
 #include "server/common/scheduler.h"
 #include "server/common/serial_executor.h"
 #include "server/gateway/task_key.h"
+#include "server/gateway/task_reader.h"
 #include "server/gateway/task_recorder.h"
 #include "server/gateway/watch_sink.h"
 #include "server/store/task_store.h"
@@ -66,6 +76,8 @@ struct PollerSnapshot {
   absl::Time last_contact = absl::InfinitePast();  // last upstream answer
   bool upstream_reachable = true;
   std::string upstream_error;  // last transient failure, when unreachable
+  // Fleet mode: another replica polls the task; this one reads its record.
+  bool remote = false;
 };
 
 // What is already known of a task when its poller starts.
@@ -89,6 +101,9 @@ struct TaskSeed {
   // Fleet mode: the lease under which this replica polls the task (its
   // observations are recorded only while it holds); empty holder: none.
   store::Lease lease;
+  // Fleet mode: another replica holds the task's lease; read its record
+  // instead of polling (needs PollerEnvironment::reader).
+  bool remote = false;
 };
 
 // Shared, immutable parts every poller uses.
@@ -110,6 +125,11 @@ struct PollerEnvironment {
   absl::Duration track_for = absl::Hours(48);
   // Where observed transitions are recorded; null: nowhere.
   TaskRecorder* recorder = nullptr;
+  // Fleet mode: where remote tasks are read; null: no task is remote.
+  TaskReader* reader = nullptr;
+  // How often a remote task is read again without news from the change
+  // feed (a notification lost with a connection is caught up by then).
+  absl::Duration remote_refresh = absl::Seconds(5);
 };
 
 class TaskPoller : public std::enable_shared_from_this<TaskPoller> {
@@ -147,10 +167,15 @@ class TaskPoller : public std::enable_shared_from_this<TaskPoller> {
   // lease (fleet mode), observations are recorded under it.
   void Follow(const store::Lease& lease = {});
 
-  // No longer followed (its lease went to another replica): polled only
-  // while someone watches or waits, and recorded without a lease. Returns
-  // true when it is now idle: the caller stops it.
+  // No longer followed (its lease went to another replica): from now on
+  // remote (read from the store while someone watches or waits; without a
+  // reader, polled as an unfollowed task). Returns true when it is now
+  // idle: the caller stops it.
   bool Unfollow();
+
+  // Fleet mode: the task changed in the store. A remote poller reads it
+  // again now (after the read in flight, if any); others ignore it.
+  void Refresh();
 
   enum class GetOutcome {
     kAnswered,   // `answer` holds the state (or why the poller ended)
@@ -183,6 +208,13 @@ class TaskPoller : public std::enable_shared_from_this<TaskPoller> {
 
   void PollNow();
   void OnPollResult(absl::StatusOr<v1::Video> result);
+  void OnReadResult(absl::StatusOr<store::TaskRecord> record);
+  // A remote task's record: announces a newer transition. Returns true
+  // when the poller has ended (the task is final or expired).
+  bool ApplyRecordLocked(const store::TaskRecord& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends the poller if nobody needs it; true when it did.
+  bool EndIfIdleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Each returns true when the poller has ended.
   bool HandleVideoLocked(v1::Video video) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool HandleFailureLocked(const absl::Status& status,
@@ -221,6 +253,9 @@ class TaskPoller : public std::enable_shared_from_this<TaskPoller> {
   Scheduler::TimerId timer_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time next_poll_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   bool poll_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  // A Refresh came while a read was in flight: read again after it (the
+  // change may have been committed after that read began).
+  bool read_again_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status last_failure_ ABSL_GUARDED_BY(mu_);  // while unreachable
   // Set once the poller ends; then it only answers late callers.
   absl::optional<absl::Status> ended_ ABSL_GUARDED_BY(mu_);

@@ -4,7 +4,9 @@
 // that replica under its lease; when it dies (kill -9) another replica
 // takes the task over within --lease-ttl and follows it to its end; when it
 // is stopped (SIGTERM) it releases its leases and the others take over at
-// once, well before the TTL.
+// once, well before the TTL. Watchers on every replica see every
+// transition the holder observed, with the same sequence, update_time and
+// price, while only the holder asks the upstream.
 //
 // Waits are conditions with deadlines (the sim's held phases decide when a
 // task moves), never fixed sleeps.
@@ -17,13 +19,20 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "bench/child_process.h"
+#include "bench/curl_handles.h"
 #include "bench/sim_control.h"
 #include "gmock/gmock.h"
 #include "seedance/v1/video_service.grpc.pb.h"
@@ -57,6 +66,75 @@ struct Replica {
   std::unique_ptr<ChildProcess> process;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::VideoService::Stub> stub;
+  std::string metrics_url;  // http://127.0.0.1:PORT/metrics
+};
+
+// Upstream GETs a replica made (each attempt, any outcome), from its
+// /metrics; -1 when they cannot be read.
+int64_t UpstreamGets(const std::string& metrics_url) {
+  absl::StatusOr<::seedance::bench::HttpReply> reply =
+      ::seedance::bench::HttpCall("GET", metrics_url);
+  if (!reply.ok() || reply->status != 200) return -1;
+  int64_t total = 0;
+  for (absl::string_view line : absl::StrSplit(reply->body, '\n')) {
+    if (!absl::StartsWith(
+            line, "seedance_upstream_requests_total{operation=\"get\"")) {
+      continue;
+    }
+    double value = 0;
+    if (!absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &value)) return -1;
+    total += static_cast<int64_t>(value);
+  }
+  return total;
+}
+
+// Everything one WatchVideo stream received, read on a thread of its own.
+class StreamRecord {
+ public:
+  StreamRecord(v1::VideoService::Stub& stub, const std::string& id) {
+    context_.set_deadline(absl::ToChronoTime(absl::Now() + 2 * kDeadline));
+    v1::WatchVideoRequest request;
+    request.set_id(id);
+    reader_ = stub.WatchVideo(&context_, request);
+    thread_ = std::thread([this] {
+      v1::WatchVideoResponse message;
+      while (reader_->Read(&message)) {
+        if (!message.has_video()) continue;  // a heartbeat
+        absl::MutexLock lock(&mu_);
+        videos_.push_back(message);
+      }
+      grpc::Status status = reader_->Finish();
+      absl::MutexLock lock(&mu_);
+      end_ = status;
+    });
+  }
+  ~StreamRecord() {
+    context_.TryCancel();
+    thread_.join();
+  }
+  std::vector<v1::WatchVideoResponse> videos() {
+    absl::MutexLock lock(&mu_);
+    return videos_;
+  }
+  bool ended_ok() {
+    absl::MutexLock lock(&mu_);
+    return end_.has_value() && end_->ok();
+  }
+  bool Saw(v1::VideoStatus status) {
+    absl::MutexLock lock(&mu_);
+    for (const auto& m : videos_) {
+      if (m.video().status() == status) return true;
+    }
+    return false;
+  }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<v1::WatchVideoResponse>> reader_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::vector<v1::WatchVideoResponse> videos_ ABSL_GUARDED_BY(mu_);
+  absl::optional<grpc::Status> end_ ABSL_GUARDED_BY(mu_);
 };
 
 class FleetProcessTest : public ::testing::Test {
@@ -101,18 +179,37 @@ class FleetProcessTest : public ::testing::Test {
       Replica r;
       ASSERT_OK_AND_ASSIGN(
           r.process,
-          ChildProcess::Start(
-              {BinDir() + "/seedance-gateway", "--listen", "127.0.0.1:0",
-               "--upstream", sim_control_->api_base(), "--store", pg_->uri(),
-               "--poll-initial", "20ms", "--poll-max", "50ms",
-               "--poll-unwatched", "50ms", "--shutdown-grace", "5s",
-               "--replica-id", absl::StrCat("replica-", i), "--lease-ttl",
-               absl::FormatDuration(lease_ttl)},
-              {"TOKENHUB_API_KEY=th-sim-demo-key"},
-              absl::StrCat(work_, "/gateway-", i, ".log")));
+          ChildProcess::Start({BinDir() + "/seedance-gateway",
+                               "--listen",
+                               "127.0.0.1:0",
+                               "--upstream",
+                               sim_control_->api_base(),
+                               "--store",
+                               pg_->uri(),
+                               "--poll-initial",
+                               "20ms",
+                               "--poll-max",
+                               "50ms",
+                               "--poll-unwatched",
+                               "50ms",
+                               "--shutdown-grace",
+                               "5s",
+                               "--replica-id",
+                               absl::StrCat("replica-", i),
+                               "--lease-ttl",
+                               absl::FormatDuration(lease_ttl),
+                               "--metrics-listen",
+                               "127.0.0.1:0"},
+                              {"TOKENHUB_API_KEY=th-sim-demo-key"},
+                              absl::StrCat(work_, "/gateway-", i, ".log")));
       ASSERT_OK_AND_ASSIGN(
           std::string port,
           r.process->WaitForLine("listening on port ", kDeadline));
+      ASSERT_OK_AND_ASSIGN(
+          std::string metrics_port,
+          r.process->WaitForLine("metrics on port ", kDeadline));
+      r.metrics_url =
+          absl::StrCat("http://127.0.0.1:", metrics_port, "/metrics");
       r.channel = grpc::CreateChannel("127.0.0.1:" + port,
                                       grpc::InsecureChannelCredentials());
       r.stub = v1::VideoService::NewStub(r.channel);
@@ -224,6 +321,81 @@ TEST_F(FleetProcessTest, StoppedReplicaHandsItsTasksOverWithoutTheTtl) {
   ASSERT_OK(sim_control_->Advance(ids));
   EXPECT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_SUCCEEDED, kDeadline))
       << "the stopped replica's tasks were not taken over before the TTL";
+}
+
+// Watchers of the same tasks on all three replicas: only the lease holder
+// (the creating replica) asks the upstream; the others read what it
+// records, told by PostgreSQL's notifications, and their watchers get the
+// same transitions, numbered, timed and priced the same. On the old code
+// each replica polled for its own watchers (three times the GETs) and
+// stamped its own update_time.
+TEST_F(FleetProcessTest, WatchersOnEveryReplicaShareTheHoldersPolls) {
+  StartReplicas(3, absl::Seconds(10));
+  std::vector<std::string> ids = {CreateHeld(0, 20), CreateHeld(0, 21)};
+  std::vector<std::unique_ptr<StreamRecord>> streams;
+  for (int i = 0; i < 3; ++i) {
+    for (const std::string& id : ids) {
+      streams.push_back(std::make_unique<StreamRecord>(*replicas_[i].stub, id));
+    }
+  }
+  ASSERT_TRUE(::seedance::testing::Eventually(
+      [&] {
+        for (auto& s : streams) {
+          if (!s->Saw(v1::VIDEO_STATUS_RUNNING)) return false;
+        }
+        return true;
+      },
+      kDeadline))
+      << "not every replica's watchers saw the task running";
+  ASSERT_OK(sim_control_->Advance(ids));
+  ASSERT_TRUE(::seedance::testing::Eventually(
+      [&] {
+        for (auto& s : streams) {
+          if (!s->ended_ok()) return false;
+        }
+        return true;
+      },
+      kDeadline))
+      << "not every replica's watchers saw the task end";
+
+  EXPECT_GT(UpstreamGets(replicas_[0].metrics_url), 0);
+  EXPECT_EQ(UpstreamGets(replicas_[1].metrics_url), 0)
+      << "replica 1 polled the upstream for a task replica 0 holds";
+  EXPECT_EQ(UpstreamGets(replicas_[2].metrics_url), 0)
+      << "replica 2 polled the upstream for a task replica 0 holds";
+
+  // One story: each stream of a task got the same transitions, from its
+  // first to SUCCEEDED, with the same sequence, update_time and price.
+  for (size_t t = 0; t < ids.size(); ++t) {
+    const std::vector<v1::WatchVideoResponse> reference = streams[t]->videos();
+    ASSERT_FALSE(reference.empty());
+    EXPECT_EQ(reference.back().video().status(), v1::VIDEO_STATUS_SUCCEEDED);
+    EXPECT_TRUE(reference.back().video().price().has_actual_micros());
+    for (int i = 1; i < 3; ++i) {
+      const std::vector<v1::WatchVideoResponse> got =
+          streams[i * ids.size() + t]->videos();
+      // A watcher that attached after a transition starts from the state
+      // at hand: compare the transitions both saw.
+      for (const v1::WatchVideoResponse& m : got) {
+        bool matched = false;
+        for (const v1::WatchVideoResponse& r : reference) {
+          if (r.sequence() != m.sequence()) continue;
+          matched = true;
+          EXPECT_EQ(m.video().status(), r.video().status());
+          EXPECT_EQ(m.video().update_time().ShortDebugString(),
+                    r.video().update_time().ShortDebugString())
+              << "replica " << i << ", sequence " << m.sequence();
+          EXPECT_EQ(m.video().price().ShortDebugString(),
+                    r.video().price().ShortDebugString())
+              << "replica " << i << ", sequence " << m.sequence();
+        }
+        EXPECT_TRUE(matched || m.sequence() < reference.front().sequence())
+            << "replica " << i << " announced sequence " << m.sequence()
+            << " which the holder's watcher never got";
+      }
+      EXPECT_EQ(got.back().sequence(), reference.back().sequence());
+    }
+  }
 }
 
 }  // namespace

@@ -11,7 +11,9 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "server/gateway/task_reader.h"
 #include "server/gateway/task_recorder.h"
+#include "server/gateway/task_records.h"
 #include "server/store/task_store.h"
 #include "server/upstream/error_mapping.h"
 #include "tests/gateway/fake_tokenhub_client.h"
@@ -97,6 +99,49 @@ class PollerRegistryTest : public ::testing::Test {
     env_.recorder = recorder_.get();
     registry_ = std::make_unique<PollerRegistry>(env_, async_store_.get(),
                                                  owners_.get());
+  }
+
+  // UseStore, as replica `replica_id` of a fleet on that store: tasks of
+  // key_'s key whose lease another replica holds are read, not polled.
+  void UseFleetStore(const std::string& replica_id) {
+    UseStore();
+    reader_ = std::make_unique<StoreReader>(*async_store_);
+    env_.reader = reader_.get();
+    env_.remote_refresh = absl::Seconds(5);
+    registry_ = std::make_unique<PollerRegistry>(
+        env_, async_store_.get(), owners_.get(),
+        FleetIdentity{replica_id, key_.api_key});
+  }
+
+  // Another replica, `holder`, created key_'s task and holds its lease
+  // (epoch 1); returns that lease.
+  store::Lease CreatedElsewhere(const std::string& holder) {
+    store::NewCreate create;
+    create.owner = Owner(key_);
+    create.request_hash = "h";
+    create.price = Price();
+    create.model = "doubao-seedance-2.0";
+    create.lease_holder = holder;
+    create.lease_ttl = absl::Seconds(10);
+    auto begun = store_->BeginCreate(create, scheduler_.Now());
+    EXPECT_TRUE(begun.ok()) << begun.status();
+    EXPECT_OK(
+        store_->FinishCreate(begun->record.row_id, store::CreateState::kCreated,
+                             TaskIn(v1::VIDEO_STATUS_QUEUED, key_.task_id),
+                             absl::OkStatus(), scheduler_.Now()));
+    return begun->record.lease;
+  }
+
+  // What the holder records when its poll sees `status`.
+  void HolderRecords(const store::Lease& lease, v1::VideoStatus status,
+                     int64_t sequence) {
+    store::Observation seen;
+    seen.video = TaskIn(status, key_.task_id);
+    seen.sequence = sequence;
+    seen.observed = store::StoredTime(scheduler_.Now());
+    seen.fence = lease;
+    EXPECT_OK(
+        store_->RecordObservation(Owner(key_), key_.task_id, seen).status());
   }
 
   std::string Owner(const TaskKey& key) {
@@ -196,6 +241,7 @@ class PollerRegistryTest : public ::testing::Test {
   std::unique_ptr<store::OwnerHasher> owners_;
   std::unique_ptr<store::AsyncTaskStore> async_store_;
   std::unique_ptr<StoreRecorder> recorder_;
+  std::unique_ptr<StoreReader> reader_;
   PollerEnvironment env_;
   std::unique_ptr<PollerRegistry> registry_;
 };
@@ -512,6 +558,105 @@ TEST_F(PollerRegistryTest, ATaskSeenOnlyThroughGetVideoIsRecordedWithoutPrice) {
   ASSERT_TRUE(record.ok()) << record.status();
   EXPECT_EQ(record->create_state, store::CreateState::kSeen);
   EXPECT_FALSE(record->video.has_price());
+  EXPECT_EQ(record->video.status(), v1::VIDEO_STATUS_RUNNING);
+}
+
+// Fleet mode, as replica "r-b" while "r-a" holds the task's lease.
+TEST_F(PollerRegistryTest, AWatcherOfAnotherReplicasTaskReadsWhatItRecords) {
+  UseFleetStore("r-b");
+  const store::Lease lease = CreatedElsewhere("r-a");
+  auto sink = Watch(key_);
+  scheduler_.RunDue();
+  EXPECT_THAT(sink->sequences(), ElementsAre(10));
+
+  scheduler_.AdvanceTime(absl::Milliseconds(300));
+  HolderRecords(lease, v1::VIDEO_STATUS_RUNNING, 20);
+  registry_->TaskChanged(key_.task_id);  // the change feed's notification
+  scheduler_.RunDue();
+  EXPECT_THAT(sink->sequences(), ElementsAre(10, 20));
+  auto record = store_->GetTask(Owner(key_), key_.task_id);
+  ASSERT_OK(record.status());
+  // The holder's update_time and price, not this replica's own.
+  EXPECT_EQ(sink->last().update_time().ShortDebugString(),
+            RecordVideo(*record).update_time().ShortDebugString());
+  EXPECT_EQ(sink->last().price().ShortDebugString(),
+            Price().ShortDebugString());
+
+  HolderRecords(lease, v1::VIDEO_STATUS_SUCCEEDED, 30);
+  registry_->TaskChanged(key_.task_id);
+  scheduler_.RunDue();
+  EXPECT_THAT(sink->sequences(), ElementsAre(10, 20, 30));
+  ASSERT_TRUE(sink->end().has_value());
+  EXPECT_OK(*sink->end());
+  EXPECT_EQ(sink->last().price().actual_micros(), 1000000);
+  EXPECT_EQ(client_.gets(), 0) << "only the lease holder asks the upstream";
+  EXPECT_EQ(registry_->active_pollers(), 0u);
+}
+
+TEST_F(PollerRegistryTest, ALostNotificationIsMadeUpByThePeriodicRead) {
+  UseFleetStore("r-b");
+  const store::Lease lease = CreatedElsewhere("r-a");
+  auto sink = Watch(key_);
+  scheduler_.RunDue();
+  HolderRecords(lease, v1::VIDEO_STATUS_RUNNING, 20);  // nobody tells r-b
+  scheduler_.AdvanceTime(absl::Seconds(4));
+  EXPECT_THAT(sink->sequences(), ElementsAre(10));
+  scheduler_.AdvanceTime(absl::Seconds(1));  // remote_refresh
+  EXPECT_THAT(sink->sequences(), ElementsAre(10, 20));
+  EXPECT_EQ(client_.gets(), 0);
+}
+
+TEST_F(PollerRegistryTest, TakingTheLeaseTurnsTheReaderIntoThePoller) {
+  UseFleetStore("r-b");
+  CreatedElsewhere("r-a");
+  auto sink = Watch(key_);
+  scheduler_.RunDue();
+  ASSERT_EQ(client_.gets(), 0);
+  // r-a died; r-b's lease round claimed the task.
+  auto claimed = store_->ClaimLeases("r-b", Owner(key_),
+                                     scheduler_.Now() + absl::Seconds(11),
+                                     absl::Seconds(10), 10);
+  ASSERT_OK(claimed.status());
+  ASSERT_EQ(claimed->size(), 1u);
+  TaskSeed seed = SeedFromRecord(claimed->front());
+  seed.lease = claimed->front().lease;
+  registry_->Follow(key_, seed, absl::Seconds(3));
+  PollReplies(TaskIn(v1::VIDEO_STATUS_RUNNING));  // at once: it is watched
+  EXPECT_THAT(sink->sequences(), ElementsAre(10, 20));
+  // Recorded under r-b's lease.
+  auto record = store_->GetTask(Owner(key_), key_.task_id);
+  ASSERT_OK(record.status());
+  EXPECT_EQ(record->sequence, 20);
+}
+
+TEST_F(PollerRegistryTest, LosingTheLeaseTurnsThePollerIntoAReader) {
+  UseFleetStore("r-b");
+  CreatedElsewhere("r-b");
+  auto claimed = store_->GetTask(Owner(key_), key_.task_id);
+  ASSERT_OK(claimed.status());
+  TaskSeed seed = SeedFromRecord(*claimed);
+  seed.lease = claimed->lease;
+  registry_->Follow(key_, seed, absl::Seconds(1));
+  auto sink = Watch(key_);
+  scheduler_.AdvanceTime(absl::Seconds(1));
+  ASSERT_EQ(client_.waiting(), 1);  // a poll in flight...
+  // ...when r-b's lease expires and r-a claims the task and records.
+  auto taken = store_->ClaimLeases("r-a", Owner(key_),
+                                   scheduler_.Now() + absl::Seconds(11),
+                                   absl::Seconds(10), 10);
+  ASSERT_OK(taken.status());
+  ASSERT_EQ(taken->size(), 1u);
+  HolderRecords(taken->front().lease, v1::VIDEO_STATUS_RUNNING, 20);
+  registry_->Unfollow(key_);
+  // The late answer is not r-b's to announce or record any more.
+  client_.Reply(TaskIn(v1::VIDEO_STATUS_FAILED));
+  scheduler_.RunDue();
+  EXPECT_THAT(sink->statuses(),
+              ElementsAre(v1::VIDEO_STATUS_QUEUED, v1::VIDEO_STATUS_RUNNING));
+  scheduler_.AdvanceTime(absl::Seconds(30));
+  EXPECT_EQ(client_.gets(), 1) << "a reader never polls";
+  auto record = store_->GetTask(Owner(key_), key_.task_id);
+  ASSERT_OK(record.status());
   EXPECT_EQ(record->video.status(), v1::VIDEO_STATUS_RUNNING);
 }
 
