@@ -50,8 +50,9 @@ enum class StoreOperation {
   kClaimLeases,
   kRenewLeases,
   kReleaseLeases,
+  kRecordContacts,
 };
-inline constexpr int kStoreOperationCount = 14;
+inline constexpr int kStoreOperationCount = 15;
 
 absl::string_view UpstreamOperationName(UpstreamOperation operation);
 absl::string_view UpstreamOutcomeName(UpstreamOutcome outcome);

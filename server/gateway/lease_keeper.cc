@@ -61,6 +61,32 @@ void LeaseKeeper::UnfollowAll() {
   held_.clear();
 }
 
+void LeaseKeeper::RecordContacts() {
+  std::vector<store::TaskContact> changed;
+  absl::flat_hash_map<int64_t, absl::Time> written;
+  written.reserve(held_.size());
+  for (const auto& [row, task_id] : held_) {
+    const absl::Time contact =
+        registry_.Snapshot(TaskKey{options_.api_key, task_id}).last_contact;
+    auto it = contacts_.find(row);
+    const absl::Time known =
+        it != contacts_.end() ? it->second : absl::InfinitePast();
+    written[row] = known;  // rows no longer held are forgotten
+    if (contact > known) changed.push_back(store::TaskContact{row, contact});
+  }
+  contacts_ = std::move(written);
+  if (changed.empty()) return;
+  if (absl::Status s = store_.RecordContacts(options_.holder, changed);
+      !s.ok()) {
+    // Only heartbeats elsewhere show an older contact meanwhile.
+    LogStoreFailure("recording the last upstream contact of held tasks", s);
+    return;
+  }
+  for (const store::TaskContact& c : changed) {
+    contacts_[c.row_id] = c.last_contact;
+  }
+}
+
 void LeaseKeeper::Round() {
   {
     absl::MutexLock lock(&mu_);
@@ -95,6 +121,7 @@ void LeaseKeeper::Round() {
     }
   }
   held_ = std::move(held);
+  RecordContacts();
 
   bool stopping = false;
   {

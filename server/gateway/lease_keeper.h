@@ -10,6 +10,9 @@
 //     If the store cannot be reached for longer than the TTL, every task is
 //     unfollowed: without a renewed lease this replica can no longer fence,
 //     and another replica may already poll them. Open watches stay open.
+//   - Contact: for each held task whose poller heard from the upstream
+//     since the last round, that time goes to the store (one statement),
+//     so heartbeats on every replica report the fleet's last contact.
 //   - Claim: followed tasks of the gateway's own key whose lease is free
 //     or expired (their replica died, or drained and released them) are
 //     taken, at most `claim_batch` per round, and followed here, seeded
@@ -69,6 +72,7 @@ class LeaseKeeper {
   void Round();
   void ScheduleNext();
   void UnfollowAll();
+  void RecordContacts();
 
   const LeaseKeeperOptions options_;
   store::TaskStore& store_;
@@ -83,6 +87,8 @@ class LeaseKeeper {
   // Only the round in progress uses these (rounds never overlap).
   absl::flat_hash_map<int64_t, std::string> held_;  // row id -> task id
   absl::Time last_renewed_ = absl::InfinitePast();
+  // Last upstream contact recorded per held row.
+  absl::flat_hash_map<int64_t, absl::Time> contacts_;
   std::mt19937_64 random_{std::random_device{}()};
 };
 

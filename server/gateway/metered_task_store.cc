@@ -127,6 +127,12 @@ absl::StatusOr<std::vector<store::HeldLease>> MeteredTaskStore::RenewLeases(
                [&] { return store_->RenewLeases(holder, now, ttl); });
 }
 
+absl::Status MeteredTaskStore::RecordContacts(
+    const std::string& holder, absl::Span<const store::TaskContact> contacts) {
+  return Timed(StoreOperation::kRecordContacts,
+               [&] { return store_->RecordContacts(holder, contacts); });
+}
+
 absl::StatusOr<int64_t> MeteredTaskStore::ReleaseLeases(
     const std::string& holder) {
   return Timed(StoreOperation::kReleaseLeases,

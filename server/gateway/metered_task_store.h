@@ -48,6 +48,9 @@ class MeteredTaskStore final : public store::TaskStore {
       absl::Duration ttl, int limit) override;
   absl::StatusOr<std::vector<store::HeldLease>> RenewLeases(
       const std::string& holder, absl::Time now, absl::Duration ttl) override;
+  absl::Status RecordContacts(
+      const std::string& holder,
+      absl::Span<const store::TaskContact> contacts) override;
   absl::StatusOr<int64_t> ReleaseLeases(const std::string& holder) override;
 
  private:

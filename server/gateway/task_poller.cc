@@ -376,6 +376,9 @@ void TaskPoller::OnReadResult(absl::StatusOr<store::TaskRecord> record) {
 }
 
 bool TaskPoller::ApplyRecordLocked(const store::TaskRecord& record) {
+  // Heartbeats here report when the fleet (the holder) last heard from
+  // the upstream.
+  state_.last_contact = std::max(state_.last_contact, record.last_contact);
   if (record.sequence > state_.sequence) {
     // A transition the lease holder recorded: announced with its sequence,
     // update_time and price, as that replica announced it.

@@ -22,9 +22,10 @@
 // store (TaskReader) when the store's change feed says it changed
 // (Refresh), and every `remote_refresh` besides, and announces what the
 // holder recorded, with the holder's sequence, update_time and price, so
-// that every replica tells the same story. Follow(lease) (this replica
-// took the lease) turns it into the polling one; Unfollow() (the lease
-// went elsewhere) turns it remote.
+// that every replica tells the same story; its heartbeats carry the
+// holder's last upstream contact (recorded at each lease round). Follow(lease)
+// (this replica took the lease) turns it into the polling one; Unfollow() (the
+// lease went elsewhere) turns it remote.
 //
 // Threads: polls start on the scheduler thread, results arrive on the
 // transport thread; watchers and GetVideo calls come from gRPC threads. One

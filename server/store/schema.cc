@@ -126,6 +126,12 @@ ALTER TABLE tasks ADD COLUMN lease_expires BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX tasks_by_lease_holder ON tasks (lease_holder)
   WHERE lease_holder IS NOT NULL;
 )sql"},
+    // Fleet mode: when the lease holder last heard from the upstream about
+    // the task (Unix microseconds; 0: never), for every replica's
+    // heartbeats.
+    {4, "last upstream contact per task",
+     "ALTER TABLE tasks ADD COLUMN last_contact INTEGER NOT NULL DEFAULT 0;",
+     "ALTER TABLE tasks ADD COLUMN last_contact BIGINT NOT NULL DEFAULT 0;"},
 };
 
 // Any 64-bit number, the same in every build: the advisory lock that

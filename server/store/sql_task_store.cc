@@ -16,7 +16,7 @@ namespace {
 
 // The record in a row that selected kTaskColumnList.
 absl::StatusOr<TaskRecord> ReadTask(const SqlRow& row) {
-  if (row.size() != 18) {
+  if (row.size() != 19) {
     return absl::InternalError("task store: unexpected task row shape");
   }
   TaskColumns c;
@@ -38,6 +38,7 @@ absl::StatusOr<TaskRecord> ReadTask(const SqlRow& row) {
   c.lease_holder = row[15].bytes;
   c.lease_epoch = row[16].AsInt();
   c.lease_expires_micros = row[17].AsInt();
+  c.last_contact_micros = row[18].AsInt();
   return RecordFromColumns(c);
 }
 
@@ -569,6 +570,35 @@ absl::StatusOr<std::vector<HeldLease>> SqlTaskStore::RenewLeases(
               return a.row_id < b.row_id;
             });
   return held;
+}
+
+absl::Status SqlTaskStore::RecordContacts(
+    const std::string& holder, absl::Span<const TaskContact> contacts) {
+  if (contacts.empty()) return absl::OkStatus();
+  // One statement for the whole round: the pairs travel as one JSON array
+  // of [row_id, micros], which each engine unpacks itself.
+  std::string pairs = "[";
+  for (const TaskContact& c : contacts) {
+    if (pairs.size() > 1) pairs += ",";
+    absl::StrAppend(&pairs, "[", c.row_id, ",", ToMicros(c.last_contact), "]");
+  }
+  pairs += "]";
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  const char* unpacked =
+      (*conn)->dialect() == SqlDialect::kPostgres
+          ? "SELECT (e->>0)::bigint AS row_id, (e->>1)::bigint AS at "
+            "FROM jsonb_array_elements($2::jsonb) AS e"
+          : "SELECT value ->> 0 AS row_id, value ->> 1 AS at "
+            "FROM json_each($2)";
+  // Only the holder's own leases, and never backwards (a late round of a
+  // replica that lost the lease cannot undo the new holder's figure).
+  absl::StatusOr<SqlResult> updated = (*conn)->Query(
+      absl::StrCat("UPDATE tasks SET last_contact = c.at FROM (", unpacked,
+                   ") AS c WHERE tasks.row_id = c.row_id "
+                   "AND tasks.lease_holder = $1 AND tasks.last_contact < c.at"),
+      {SqlValue::Text(holder), SqlValue::Text(pairs)});
+  return updated.status();
 }
 
 absl::StatusOr<int64_t> SqlTaskStore::ReleaseLeases(const std::string& holder) {

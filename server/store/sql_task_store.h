@@ -53,6 +53,8 @@ class SqlTaskStore final : public TaskStore {
                                                       int limit) override;
   absl::StatusOr<std::vector<HeldLease>> RenewLeases(
       const std::string& holder, absl::Time now, absl::Duration ttl) override;
+  absl::Status RecordContacts(const std::string& holder,
+                              absl::Span<const TaskContact> contacts) override;
   absl::StatusOr<int64_t> ReleaseLeases(const std::string& holder) override;
   absl::StatusOr<std::string> OwnerKey() override;
   // Group commit: the batch in one transaction on one connection.

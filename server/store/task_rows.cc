@@ -106,6 +106,9 @@ absl::StatusOr<TaskRecord> RecordFromColumns(const TaskColumns& c) {
   r.lease.holder = c.lease_holder;
   r.lease.epoch = c.lease_epoch;
   r.lease.expires = FromMicros(c.lease_expires_micros);
+  if (c.last_contact_micros > 0) {
+    r.last_contact = FromMicros(c.last_contact_micros);
+  }
   return r;
 }
 

@@ -53,6 +53,7 @@ struct TaskColumns {
   std::string lease_holder;  // "" (NULL): none
   int64_t lease_epoch = 0;
   int64_t lease_expires_micros = 0;
+  int64_t last_contact_micros = 0;  // 0: never
 };
 
 // The record a row stands for: the video with its id, update_time and the
@@ -80,7 +81,7 @@ inline constexpr char kTaskColumnList[] =
     "row_id, owner, task_id, request_id, request_hash, create_state, "
     "create_error_code, create_error_message, sequence, video, price, "
     "create_time, update_time, final, expired, lease_holder, lease_epoch, "
-    "lease_expires";
+    "lease_expires, last_contact";
 
 }  // namespace seedance::store
 

@@ -77,6 +77,12 @@ struct HeldLease {
   std::string task_id;
 };
 
+// When the lease holder last heard from the upstream about a task.
+struct TaskContact {
+  int64_t row_id = 0;
+  absl::Time last_contact;
+};
+
 // A create about to be sent upstream.
 struct NewCreate {
   std::string owner;
@@ -116,6 +122,9 @@ struct TaskRecord {
   // No longer followed (past the upstream's retention).
   bool expired = false;
   Lease lease;
+  // Fleet mode: when the lease holder last heard from the upstream about
+  // the task (as of its last lease round); InfinitePast: never.
+  absl::Time last_contact = absl::InfinitePast();
 };
 
 // What the upstream said about a task at one moment.
@@ -272,6 +281,12 @@ class TaskStore {
   // those tasks, by row id. A lease missing from the answer is lost.
   virtual absl::StatusOr<std::vector<HeldLease>> RenewLeases(
       const std::string& holder, absl::Time now, absl::Duration ttl) = 0;
+
+  // Records when `holder` last heard from the upstream about each of
+  // `contacts`' tasks, for the heartbeats of every replica. Only on tasks
+  // whose lease it holds; a time never moves backwards.
+  virtual absl::Status RecordContacts(
+      const std::string& holder, absl::Span<const TaskContact> contacts) = 0;
 
   // Gives up every lease of `holder` (a replica draining), so another
   // replica may claim them at once instead of after the TTL.

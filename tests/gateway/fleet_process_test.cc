@@ -91,17 +91,23 @@ int64_t UpstreamGets(const std::string& metrics_url) {
 // Everything one WatchVideo stream received, read on a thread of its own.
 class StreamRecord {
  public:
-  StreamRecord(v1::VideoService::Stub& stub, const std::string& id) {
+  StreamRecord(v1::VideoService::Stub& stub, const std::string& id,
+               absl::Duration heartbeat = absl::ZeroDuration()) {
     context_.set_deadline(absl::ToChronoTime(absl::Now() + 2 * kDeadline));
     v1::WatchVideoRequest request;
     request.set_id(id);
+    request.mutable_heartbeat_interval()->set_seconds(
+        absl::ToInt64Seconds(heartbeat));
     reader_ = stub.WatchVideo(&context_, request);
     thread_ = std::thread([this] {
       v1::WatchVideoResponse message;
       while (reader_->Read(&message)) {
-        if (!message.has_video()) continue;  // a heartbeat
         absl::MutexLock lock(&mu_);
-        videos_.push_back(message);
+        if (message.has_heartbeat()) {
+          heartbeats_.push_back(message.heartbeat());
+        } else {
+          videos_.push_back(message);
+        }
       }
       grpc::Status status = reader_->Finish();
       absl::MutexLock lock(&mu_);
@@ -115,6 +121,10 @@ class StreamRecord {
   std::vector<v1::WatchVideoResponse> videos() {
     absl::MutexLock lock(&mu_);
     return videos_;
+  }
+  std::vector<v1::Heartbeat> heartbeats() {
+    absl::MutexLock lock(&mu_);
+    return heartbeats_;
   }
   bool ended_ok() {
     absl::MutexLock lock(&mu_);
@@ -134,6 +144,7 @@ class StreamRecord {
   std::thread thread_;
   absl::Mutex mu_;
   std::vector<v1::WatchVideoResponse> videos_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::Heartbeat> heartbeats_ ABSL_GUARDED_BY(mu_);
   absl::optional<grpc::Status> end_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -396,6 +407,30 @@ TEST_F(FleetProcessTest, WatchersOnEveryReplicaShareTheHoldersPolls) {
       EXPECT_EQ(got.back().sequence(), reference.back().sequence());
     }
   }
+}
+
+// A replica that does not poll a task still tells its watchers when the
+// fleet last heard from the upstream about it: the holder records its
+// last contact at every lease round (1 s here), and the reader's
+// heartbeats carry it, moving forward while the task runs.
+TEST_F(FleetProcessTest, HeartbeatsOnEveryReplicaCarryTheHoldersLastContact) {
+  StartReplicas(2, absl::Seconds(3));
+  const std::string id = CreateHeld(0, 30);
+  StreamRecord watch(*replicas_[1].stub, id, absl::Seconds(1));
+  auto latest_contact = [&]() -> int64_t {
+    std::vector<v1::Heartbeat> beats = watch.heartbeats();
+    if (beats.empty() || !beats.back().has_last_upstream_contact()) return 0;
+    return beats.back().last_upstream_contact().seconds() * 1000000000 +
+           beats.back().last_upstream_contact().nanos();
+  };
+  ASSERT_TRUE(::seedance::testing::Eventually(
+      [&] { return latest_contact() > 0; }, kDeadline))
+      << "replica 1's heartbeats never carried an upstream contact";
+  const int64_t first = latest_contact();
+  EXPECT_TRUE(::seedance::testing::Eventually(
+      [&] { return latest_contact() > first; }, kDeadline))
+      << "the fleet's last contact did not move forward";
+  EXPECT_EQ(UpstreamGets(replicas_[1].metrics_url), 0);
 }
 
 }  // namespace

@@ -388,6 +388,10 @@ class AnsweringStore final : public store::TaskStore {
   absl::StatusOr<int64_t> ReleaseLeases(const std::string&) override {
     return answer_;
   }
+  absl::Status RecordContacts(const std::string&,
+                              absl::Span<const store::TaskContact>) override {
+    return answer_;
+  }
 
  private:
   const absl::Status answer_;

@@ -50,6 +50,8 @@ class MockTaskStore : public TaskStore {
               (const std::string&, absl::Time, absl::Duration), (override));
   MOCK_METHOD(absl::StatusOr<int64_t>, ReleaseLeases, (const std::string&),
               (override));
+  MOCK_METHOD(absl::Status, RecordContacts,
+              (const std::string&, absl::Span<const TaskContact>), (override));
   MOCK_METHOD(absl::StatusOr<std::string>, OwnerKey, (), (override));
 };
 

@@ -684,6 +684,33 @@ TEST_P(TaskStoreContract, ReleasedLeasesAreClaimableAtOnce) {
   EXPECT_THAT(held, SizeIs(0));
 }
 
+TEST_P(TaskStoreContract, TheHoldersLastContactIsRecordedForEveryReplica) {
+  CreateLeasedTask(*store_, 1, "replica-a");
+  CreateLeasedTask(*store_, 2, "replica-a");
+  ASSERT_OK_AND_ASSIGN(TaskRecord before, store_->GetTask("owner-a", "cgt-1"));
+  EXPECT_EQ(before.last_contact, absl::InfinitePast()) << "never heard yet";
+  const int64_t row1 = before.row_id;
+  ASSERT_OK_AND_ASSIGN(TaskRecord other, store_->GetTask("owner-a", "cgt-2"));
+  const int64_t row2 = other.row_id;
+
+  const TaskContact contacts[] = {{row1, kT0 + absl::Seconds(7)},
+                                  {row2, kT0 + absl::Seconds(8)}};
+  ASSERT_OK(store_->RecordContacts("replica-a", contacts));
+  ASSERT_OK_AND_ASSIGN(TaskRecord one, store_->GetTask("owner-a", "cgt-1"));
+  ASSERT_OK_AND_ASSIGN(TaskRecord two, store_->GetTask("owner-a", "cgt-2"));
+  EXPECT_EQ(one.last_contact, kT0 + absl::Seconds(7));
+  EXPECT_EQ(two.last_contact, kT0 + absl::Seconds(8));
+
+  // Never backwards, and never by a replica that does not hold the lease.
+  const TaskContact older[] = {{row1, kT0 + absl::Seconds(1)}};
+  ASSERT_OK(store_->RecordContacts("replica-a", older));
+  const TaskContact stranger[] = {{row1, kT0 + absl::Seconds(99)}};
+  ASSERT_OK(store_->RecordContacts("replica-b", stranger));
+  ASSERT_OK_AND_ASSIGN(one, store_->GetTask("owner-a", "cgt-1"));
+  EXPECT_EQ(one.last_contact, kT0 + absl::Seconds(7));
+  ASSERT_OK(store_->RecordContacts("replica-a", {}));
+}
+
 TEST_P(TaskStoreContract, ConcurrentClaimersNeverShareATask) {
   for (int n = 1; n <= 30; ++n) CreateTask(*store_, n);
   constexpr int kReplicas = 3;

@@ -88,6 +88,10 @@ class RecordingStore final : public TaskStore {
   absl::StatusOr<int64_t> ReleaseLeases(const std::string&) override {
     return absl::UnimplementedError("no leases");
   }
+  absl::Status RecordContacts(const std::string&,
+                              absl::Span<const TaskContact>) override {
+    return absl::UnimplementedError("no leases");
+  }
   absl::StatusOr<std::string> OwnerKey() override {
     return absl::UnimplementedError("no reads");
   }
