@@ -50,29 +50,36 @@ ABSL_FLAG(bool, json, false, "JSON on stdout instead of the table");
 ABSL_FLAG(RepeatedText, scenario, {},
           "fanout | delay | capacity | create | create-store | create-rss | "
           "sse (repeatable, or comma-separated; default all)");
-ABSL_FLAG(PositiveInt, watchers, PositiveInt{F().watchers}, "fan-out watchers (10000)");
+ABSL_FLAG(PositiveInt, watchers, PositiveInt{F().watchers},
+          "fan-out watchers (10000)");
 ABSL_FLAG(PositiveInt, tasks, PositiveInt{F().tasks}, "fan-out tasks (100)");
-ABSL_FLAG(PositiveDuration, hold, PositiveDuration{F().hold}, "fan-out GET-counting window (3s)");
+ABSL_FLAG(PositiveDuration, hold, PositiveDuration{F().hold},
+          "fan-out GET-counting window (3s)");
 ABSL_FLAG(PositiveInt, naive_clients, PositiveInt{F().naive_clients},
           "scaled-down naive REST pollers (200)");
-ABSL_FLAG(PositiveInt, naive_tasks, PositiveInt{F().naive_tasks}, "tasks they poll (2)");
-ABSL_FLAG(PositiveDuration, naive_period,
-          PositiveDuration{F().naive_period},
+ABSL_FLAG(PositiveInt, naive_tasks, PositiveInt{F().naive_tasks},
+          "tasks they poll (2)");
+ABSL_FLAG(PositiveDuration, naive_period, PositiveDuration{F().naive_period},
           "naive polling period (5s, TokenHub's examples)");
 ABSL_FLAG(NonNegativeDuration, delay_spread,
           NonNegativeDuration{F().delay_spread},
           "second event-delay run with the tasks' changes spread evenly over "
           "DUR (1s; 0 skips it)");
 ABSL_FLAG(PositiveInt, streams,
-          PositiveInt{seedance::bench::CapacityOptions().streams}, "idle streams (10000)");
+          PositiveInt{seedance::bench::CapacityOptions().streams},
+          "idle streams (10000)");
 ABSL_FLAG(PositiveInt, sse_streams,
-          PositiveInt{seedance::bench::SseOptions().streams}, "SSE streams on the web face (10000)");
+          PositiveInt{seedance::bench::SseOptions().streams},
+          "SSE streams on the web face (10000)");
 ABSL_FLAG(PositiveDuration, idle,
-          PositiveDuration{seedance::bench::CapacityOptions().idle}, "idle window for CPU (5s)");
+          PositiveDuration{seedance::bench::CapacityOptions().idle},
+          "idle window for CPU (5s)");
 ABSL_FLAG(PositiveInt, concurrency,
-          PositiveInt{seedance::bench::CreateOptions().concurrency}, "create-path calls in flight (32)");
+          PositiveInt{seedance::bench::CreateOptions().concurrency},
+          "create-path calls in flight (32)");
 ABSL_FLAG(PositiveDuration, duration,
-          PositiveDuration{seedance::bench::CreateOptions().duration}, "create-path time per path (10s)");
+          PositiveDuration{seedance::bench::CreateOptions().duration},
+          "create-path time per path (10s)");
 ABSL_FLAG(PositiveDuration, store_duration,
           PositiveDuration{seedance::bench::StoreCreateOptions().duration},
           "create-store: time per store over all rounds (10s)");
@@ -97,7 +104,8 @@ ABSL_FLAG(PositiveDuration, poll_period,
           PositiveDuration{seedance::bench::BenchEnvOptions().poll_period},
           "the gateway's --poll-initial and --poll-max (200ms)");
 ABSL_FLAG(PositiveInt, channels,
-          PositiveInt{seedance::bench::BenchEnvOptions().channels}, "gRPC connections to the gateway (8)");
+          PositiveInt{seedance::bench::BenchEnvOptions().channels},
+          "gRPC connections to the gateway (8)");
 ABSL_FLAG(std::string, sim, "", "tokenhub-sim (default: next to this binary)");
 ABSL_FLAG(std::string, gateway, "",
           "seedance-gateway (default: next to this binary)");
@@ -219,8 +227,9 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
     }
   }
   // Only the bench's own settings; the servers' environment is their own.
-  absl::StatusOr<ParsedArgs> args = ParseFlags(
-      kBenchFlags, argc, argv, [](const char*) -> const char* { return nullptr; });
+  absl::StatusOr<ParsedArgs> args =
+      ParseFlags(kBenchFlags, argc, argv,
+                 [](const char*) -> const char* { return nullptr; });
   if (!args.ok()) return args.status();
   if (!args->positional.empty()) {
     return absl::InvalidArgumentError(
@@ -229,8 +238,8 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
   auto given = [&](const char* name) { return args->Given(name); };
 
   const std::string dir = SelfDir(argv[0]);
-  options.env.sim_path = given("sim") ? absl::GetFlag(FLAGS_sim)
-                                      : dir + "/tokenhub-sim";
+  options.env.sim_path =
+      given("sim") ? absl::GetFlag(FLAGS_sim) : dir + "/tokenhub-sim";
   options.env.gateway_path = given("gateway") ? absl::GetFlag(FLAGS_gateway)
                                               : dir + "/seedance-gateway";
   options.env.log_dir = absl::GetFlag(FLAGS_log_dir);
@@ -240,7 +249,8 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
   }
   if (scratch.empty()) {
     // Read before any thread of ours starts.
-    const char* tmpdir = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
+    const char* tmpdir =
+        std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
     scratch = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
   }
   options.store_create.scratch_parent = scratch;
@@ -282,8 +292,7 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc,
   set_duration("hold", FLAGS_hold, options.fanout.hold);
   set_int("naive-clients", FLAGS_naive_clients, options.fanout.naive_clients);
   set_int("naive-tasks", FLAGS_naive_tasks, options.fanout.naive_tasks);
-  set_duration("naive-period", FLAGS_naive_period,
-               options.fanout.naive_period);
+  set_duration("naive-period", FLAGS_naive_period, options.fanout.naive_period);
   if (given("delay-spread")) {
     options.fanout.delay_spread = absl::GetFlag(FLAGS_delay_spread).value;
   }

@@ -50,8 +50,9 @@ using ::seedance::client::SecondsFlag;
 }  // namespace
 
 // Create flags (one per CreateVideoRequest field).
-ABSL_FLAG(std::string, model, "doubao-seedance-2.0",
-          "model id (default doubao-seedance-2.0; or doubao-seedance-2.0-fast)");
+ABSL_FLAG(
+    std::string, model, "doubao-seedance-2.0",
+    "model id (default doubao-seedance-2.0; or doubao-seedance-2.0-fast)");
 ABSL_FLAG(std::string, prompt, "",
           "text description; `-` reads stdin (also the default when stdin is "
           "not a terminal)");
@@ -310,8 +311,7 @@ absl::Status BuildOptions(const ParsedArgs& args, CliCommand& c) {
   o.key_file = absl::GetFlag(FLAGS_tls_key);
   o.server_name = absl::GetFlag(FLAGS_tls_server_name);
   o.tls = absl::GetFlag(FLAGS_tls) || !o.ca_file.empty() ||
-          !o.cert_file.empty() || !o.key_file.empty() ||
-          !o.server_name.empty();
+          !o.cert_file.empty() || !o.key_file.empty() || !o.server_name.empty();
   o.timeout = absl::GetFlag(FLAGS_timeout).value;
   if (o.timeout <= absl::ZeroDuration()) {
     return UsageError("--timeout wants a positive duration such as 30s");
@@ -332,10 +332,10 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
 void AppendHelp(absl::Span<const FlagDoc> flags, std::string& out) {
   for (const FlagDoc& flag : flags) {
     absl::string_view value_name = flag.value_name;
-    std::string left = value_name == "[no-]" ? absl::StrCat("--[no-]", flag.name)
-                       : value_name.empty()
-                           ? absl::StrCat("--", flag.name)
-                           : absl::StrCat("--", flag.name, " ", value_name);
+    std::string left =
+        value_name == "[no-]" ? absl::StrCat("--[no-]", flag.name)
+        : value_name.empty()  ? absl::StrCat("--", flag.name)
+                              : absl::StrCat("--", flag.name, " ", value_name);
     absl::StrAppend(&out, "  ", left,
                     std::string(left.size() < 28 ? 28 - left.size() : 1, ' '),
                     WrapText(FlagOf(flag).Help(), 30), "\n");

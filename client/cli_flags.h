@@ -9,8 +9,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "client/video_client.h"
-#include "server/common/command_line.h"
 #include "seedance/v1/video_service.pb.h"
+#include "server/common/command_line.h"
 
 namespace seedance::client {
 

@@ -91,18 +91,12 @@ namespace {
 using ::seedance::FlagDoc;
 
 constexpr FlagDoc kSimFlags[] = {
-    {"port", "", nullptr, "N"},
-    {"host", "", nullptr, "ADDR"},
-    {"keys", "", nullptr, "LIST"},
-    {"time-scale", "", nullptr, "X"},
-    {"queued-for", "", nullptr, "DUR"},
-    {"running-for", "", nullptr, "DUR"},
-    {"seed", "", nullptr, "N"},
-    {"threads", "", nullptr, "N"},
-    {"fault", "", nullptr, "SPEC"},
-    {"max-body-bytes", "", nullptr, "N"},
-    {"idle-timeout", "", nullptr, "DUR"},
-    {"stall-cap", "", nullptr, "DUR"},
+    {"port", "", nullptr, "N"},           {"host", "", nullptr, "ADDR"},
+    {"keys", "", nullptr, "LIST"},        {"time-scale", "", nullptr, "X"},
+    {"queued-for", "", nullptr, "DUR"},   {"running-for", "", nullptr, "DUR"},
+    {"seed", "", nullptr, "N"},           {"threads", "", nullptr, "N"},
+    {"fault", "", nullptr, "SPEC"},       {"max-body-bytes", "", nullptr, "N"},
+    {"idle-timeout", "", nullptr, "DUR"}, {"stall-cap", "", nullptr, "DUR"},
     {"verbose", "", nullptr, ""},
 };
 
@@ -116,8 +110,9 @@ void AppendRow(absl::string_view left, absl::string_view help,
 }  // namespace
 
 absl::StatusOr<SimOptions> ParseSimFlags(int argc, const char* const* argv) {
-  absl::StatusOr<seedance::ParsedArgs> args = seedance::ParseFlags(
-      kSimFlags, argc, argv, [](const char*) -> const char* { return nullptr; });
+  absl::StatusOr<seedance::ParsedArgs> args =
+      seedance::ParseFlags(kSimFlags, argc, argv,
+                           [](const char*) -> const char* { return nullptr; });
   if (!args.ok()) return args.status();
   if (!args->positional.empty()) {
     return absl::InvalidArgumentError(

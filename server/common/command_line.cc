@@ -17,8 +17,8 @@ namespace seedance {
 namespace {
 
 absl::CommandLineFlag* Find(const FlagDoc& doc) {
-  absl::CommandLineFlag* flag = absl::FindCommandLineFlag(
-      absl::StrReplaceAll(doc.name, {{"-", "_"}}));
+  absl::CommandLineFlag* flag =
+      absl::FindCommandLineFlag(absl::StrReplaceAll(doc.name, {{"-", "_"}}));
   if (flag == nullptr) {
     // A table row without its ABSL_FLAG: a programming error, not input.
     std::cerr << "flag table names --" << doc.name
@@ -33,9 +33,9 @@ absl::CommandLineFlag* Find(const FlagDoc& doc) {
 std::string Reason(const absl::CommandLineFlag& flag, absl::string_view value,
                    absl::string_view abseil_error) {
   absl::string_view reason = abseil_error;
-  absl::ConsumePrefix(&reason, absl::StrCat("Illegal value '", value,
-                                            "' specified for flag '",
-                                            flag.Name(), "'"));
+  absl::ConsumePrefix(
+      &reason, absl::StrCat("Illegal value '", value, "' specified for flag '",
+                            flag.Name(), "'"));
   absl::ConsumePrefix(&reason, "; ");
   if (!reason.empty()) return std::string(reason);
   if (flag.IsOfType<bool>()) return "must be true or false";
@@ -46,7 +46,8 @@ std::string Reason(const absl::CommandLineFlag& flag, absl::string_view value,
       flag.IsOfType<uint64_t>()) {
     return absl::StrCat("'", value, "' is not an integer");
   }
-  if (flag.IsOfType<double>()) return absl::StrCat("'", value, "' is not a number");
+  if (flag.IsOfType<double>())
+    return absl::StrCat("'", value, "' is not a number");
   return absl::StrCat("'", value, "' is not a valid value");
 }
 
@@ -87,8 +88,8 @@ std::string ShownDefault(const FlagDoc& doc) {
   return FlagOf(doc).DefaultValue();
 }
 
-absl::StatusOr<ParsedArgs> ParseFlags(absl::Span<const FlagDoc> flags,
-                                      int argc, const char* const* argv,
+absl::StatusOr<ParsedArgs> ParseFlags(absl::Span<const FlagDoc> flags, int argc,
+                                      const char* const* argv,
                                       const EnvLookup& env) {
   ParsedArgs parsed;
   for (const FlagDoc& doc : flags) {

@@ -32,8 +32,8 @@ namespace seedance {
 
 // One documented flag. Its Abseil flag is `name` with '-' as '_'.
 struct FlagDoc {
-  const char* name;              // as typed, without "--": "max-streams"
-  const char* env = "";          // variable read when the flag is absent
+  const char* name;                     // as typed, without "--": "max-streams"
+  const char* env = "";                 // variable read when the flag is absent
   const char* shown_default = nullptr;  // for --help; null: Abseil's default
   const char* value_name = "VALUE";     // for --help: --name VALUE
 };
@@ -56,8 +56,8 @@ struct ParsedArgs {
 // `--bool=true|false`; a RepeatedText flag collects every occurrence. A flag
 // beats its variable, which beats the default. Unknown flags and bad values
 // are InvalidArgument naming `--name` (or the variable).
-absl::StatusOr<ParsedArgs> ParseFlags(absl::Span<const FlagDoc> flags,
-                                      int argc, const char* const* argv,
+absl::StatusOr<ParsedArgs> ParseFlags(absl::Span<const FlagDoc> flags, int argc,
+                                      const char* const* argv,
                                       const EnvLookup& env);
 
 // The Abseil flag behind a row (its Help(), DefaultValue(), IsOfType<>()).

@@ -38,8 +38,7 @@ std::string AbslUnparseFlag(PollScaling v) {
 struct StoreSpec {
   std::string value;
 };
-bool AbslParseFlag(absl::string_view text, StoreSpec* out,
-                   std::string* error) {
+bool AbslParseFlag(absl::string_view text, StoreSpec* out, std::string* error) {
   if (text != "none" && !absl::StartsWith(text, "sqlite:") &&
       !absl::StartsWith(text, "postgresql://") &&
       !absl::StartsWith(text, "postgres://")) {
@@ -80,8 +79,7 @@ std::string AbslUnparseFlag(const OriginList& v) {
   return absl::StrJoin(v.values, ",");
 }
 
-bool AbslParseFlag(absl::string_view text, LogFormat* out,
-                   std::string* error) {
+bool AbslParseFlag(absl::string_view text, LogFormat* out, std::string* error) {
   absl::StatusOr<LogFormat> format = ParseLogFormat(text);
   if (!format.ok()) {
     *error = std::string(format.status().message());
@@ -103,9 +101,7 @@ bool AbslParseFlag(absl::string_view text, LogLevel* out, std::string* error) {
   *out = *level;
   return true;
 }
-std::string AbslUnparseFlag(LogLevel v) {
-  return std::string(LogLevelName(v));
-}
+std::string AbslUnparseFlag(LogLevel v) { return std::string(LogLevelName(v)); }
 
 }  // namespace seedance::gateway
 

@@ -128,8 +128,7 @@ TEST(BenchOptionsTest, ErrorsNameTheFlag) {
   for (const auto& [arg, message] : cases) {
     absl::StatusOr<BenchOptions> options = Parse({arg});
     ASSERT_FALSE(options.ok()) << arg;
-    EXPECT_NE(options.status().message().find(message),
-              absl::string_view::npos)
+    EXPECT_NE(options.status().message().find(message), absl::string_view::npos)
         << arg << ": " << options.status();
   }
 }

@@ -1,5 +1,3 @@
-#include "server/gateway/gateway_flags.h"
-
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -11,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/gateway/gateway_flags.h"
 #include "tests/testing/status_matchers.h"
 
 namespace seedance::gateway {
@@ -240,9 +239,9 @@ TEST_F(GatewayConfigTest, MalformedCommandLinesAreClearErrors) {
   EXPECT_THAT(Parse({"--cors-origins=*"}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("--cors-origins: '*' is not an origin")));
-  EXPECT_THAT(Parse({"--log-level=loud"}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("--log-level")));
+  EXPECT_THAT(
+      Parse({"--log-level=loud"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--log-level")));
   env_["SEEDANCE_POLL_SCALING"] = "0.5";
   EXPECT_THAT(Parse({}), StatusIs(absl::StatusCode::kInvalidArgument,
                                   HasSubstr("SEEDANCE_POLL_SCALING: must be")));
@@ -252,8 +251,9 @@ TEST_F(GatewayConfigTest, HelpShowsDefaultsAndWrapsTheText) {
   std::string help = GatewayUsage();
   EXPECT_THAT(help, HasSubstr("  --listen=VALUE  [$SEEDANCE_LISTEN]  (default "
                               "0.0.0.0:50051)\n"));
-  EXPECT_THAT(help, HasSubstr("  --allow-caller-keys  "
-                              "[$SEEDANCE_ALLOW_CALLER_KEYS]  (default false)"));
+  EXPECT_THAT(help,
+              HasSubstr("  --allow-caller-keys  "
+                        "[$SEEDANCE_ALLOW_CALLER_KEYS]  (default false)"));
   EXPECT_THAT(help, HasSubstr("(default 30s)"));
   EXPECT_THAT(help, HasSubstr("(default half of --max-streams)"));
   EXPECT_THAT(help, HasSubstr("[$SEEDANCE_POLL_SCALING]  (default 1.25)"));

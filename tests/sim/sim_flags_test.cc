@@ -35,12 +35,12 @@ TEST(SimFlagsTest, DefaultsAreSimOptions) {
 }
 
 TEST(SimFlagsTest, EveryFlagSetsItsOption) {
-  auto o = Parse({"--port", "8080", "--host=0.0.0.0", "--keys=ci=th-a,th-b",
-                  "--time-scale", "0.01", "--queued-for=2s",
-                  "--running-for=3s", "--seed=42", "--threads=2",
-                  "--fault", "503,method=GET,rate=0.1",
-                  "--fault=429,retry_after=2,seq=2-3", "--max-body-bytes=99",
-                  "--idle-timeout=5s", "--stall-cap=1s", "--verbose"});
+  auto o =
+      Parse({"--port", "8080", "--host=0.0.0.0", "--keys=ci=th-a,th-b",
+             "--time-scale", "0.01", "--queued-for=2s", "--running-for=3s",
+             "--seed=42", "--threads=2", "--fault", "503,method=GET,rate=0.1",
+             "--fault=429,retry_after=2,seq=2-3", "--max-body-bytes=99",
+             "--idle-timeout=5s", "--stall-cap=1s", "--verbose"});
   ASSERT_OK(o.status());
   EXPECT_EQ(o->port, 8080);
   EXPECT_EQ(o->host, "0.0.0.0");
@@ -72,15 +72,14 @@ TEST(SimFlagsTest, BadValuesNameTheFlag) {
   EXPECT_THAT(Parse({"--keys", ","}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("--keys: is empty")));
-  EXPECT_THAT(Parse({"--fault", "teapot"}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("--fault: ")));
+  EXPECT_THAT(
+      Parse({"--fault", "teapot"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--fault: ")));
   EXPECT_THAT(Parse({"--queued-for=-1s"}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("--queued-for: must be a duration")));
-  EXPECT_THAT(Parse({"--seed=-3"}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("--seed")));
+  EXPECT_THAT(Parse({"--seed=-3"}), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("--seed")));
   EXPECT_THAT(Parse({"--threads", "0"}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("threads must be in 1..64")));
