@@ -46,8 +46,9 @@ std::string Reason(const absl::CommandLineFlag& flag, absl::string_view value,
       flag.IsOfType<uint64_t>()) {
     return absl::StrCat("'", value, "' is not an integer");
   }
-  if (flag.IsOfType<double>())
+  if (flag.IsOfType<double>()) {
     return absl::StrCat("'", value, "' is not a number");
+  }
   return absl::StrCat("'", value, "' is not a valid value");
 }
 

@@ -25,6 +25,7 @@ class CliFlagsTest : public ::testing::Test {
   absl::StatusOr<CliCommand> Parse(std::vector<std::string> args) {
     args.insert(args.begin(), "seedance");
     std::vector<const char*> argv;
+    argv.reserve(args.size());
     for (const auto& a : args) argv.push_back(a.c_str());
     return ParseCommandLine(static_cast<int>(argv.size()), argv.data(),
                             [this](const char* name) -> const char* {

@@ -37,6 +37,7 @@ class CommandLineTest : public ::testing::Test {
   absl::StatusOr<ParsedArgs> Parse(std::vector<std::string> args) {
     args.insert(args.begin(), "prog");
     std::vector<const char*> argv;
+    argv.reserve(args.size());
     for (const auto& a : args) argv.push_back(a.c_str());
     return ParseFlags(kFlags, static_cast<int>(argv.size()), argv.data(),
                       [this](const char* name) -> const char* {

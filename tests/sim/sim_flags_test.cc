@@ -18,6 +18,7 @@ using ::testing::HasSubstr;
 absl::StatusOr<SimOptions> Parse(std::vector<std::string> args) {
   args.insert(args.begin(), "tokenhub-sim");
   std::vector<const char*> argv;
+  argv.reserve(args.size());
   for (const auto& a : args) argv.push_back(a.c_str());
   return ParseSimFlags(static_cast<int>(argv.size()), argv.data());
 }
