@@ -157,7 +157,9 @@ absl::StatusOr<ParsedArgs> ParseFlags(absl::Span<const FlagDoc> flags, int argc,
     }
     if (flag.IsOfType<RepeatedText>() && repeated_seen.insert(doc).second) {
       std::string error;
-      flag.ParseFrom("", &error);  // drop the variable's values
+      if (!flag.ParseFrom("", &error)) {  // drop the variable's values
+        return absl::InternalError(absl::StrCat(label, ": ", error));
+      }
     }
     if (absl::Status s = Set(flag, value, label); !s.ok()) return s;
     parsed.given.insert(doc->name);
