@@ -1,4 +1,5 @@
-// The flag table of the `seedance` CLI, its parser and its --help text.
+// The flags of the `seedance` CLI (Abseil flags), the request they build and
+// the --help text.
 #include "client/cli_flags.h"
 
 #include <fstream>
@@ -6,37 +7,176 @@
 #include <utility>
 #include <vector>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "client/exit_codes.h"
+#include "server/common/command_line.h"
+
+namespace seedance::client {
+
+// A duration flag that also takes a bare number of seconds: 5s, 1.5s,
+// 500ms, 5.
+struct SecondsFlag {
+  absl::Duration value;
+};
+bool AbslParseFlag(absl::string_view text, SecondsFlag* out,
+                   std::string* error) {
+  double seconds = 0;
+  if (absl::SimpleAtod(text, &seconds)) {
+    out->value = absl::Seconds(seconds);
+  } else if (!absl::ParseDuration(text, &out->value)) {
+    *error = "wants a duration such as 5s, 500ms or 5";
+    return false;
+  }
+  if (out->value < absl::ZeroDuration()) {
+    *error = "wants a duration such as 5s, 500ms or 5";
+    return false;
+  }
+  return true;
+}
+std::string AbslUnparseFlag(SecondsFlag v) {
+  return absl::FormatDuration(v.value);
+}
+
+}  // namespace seedance::client
+
+namespace {
+using ::seedance::RepeatedText;
+using ::seedance::client::SecondsFlag;
+}  // namespace
+
+// Create flags (one per CreateVideoRequest field).
+ABSL_FLAG(
+    std::string, model, "doubao-seedance-2.0",
+    "model id (default doubao-seedance-2.0; or doubao-seedance-2.0-fast)");
+ABSL_FLAG(std::string, prompt, "",
+          "text description; `-` reads stdin (also the default when stdin is "
+          "not a terminal)");
+ABSL_FLAG(std::string, duration, "",
+          "output length, 4 to 15 (default: upstream's, 5)");
+ABSL_FLAG(std::string, resolution, "",
+          "output resolution (default: upstream's, 720p)");
+ABSL_FLAG(std::string, aspect_ratio, "", "adaptive, 16:9, 9:16, 1:1, 4:3, ...");
+ABSL_FLAG(std::string, image_url, "", "one reference image (image_url)");
+ABSL_FLAG(RepeatedText, image_urls, {},
+          "a reference image, repeatable (image_urls)");
+ABSL_FLAG(std::string, video_url, "", "one reference video (video_url)");
+ABSL_FLAG(RepeatedText, video_urls, {},
+          "a reference video, repeatable (video_urls)");
+ABSL_FLAG(std::string, audio_url, "", "one reference audio (audio_url)");
+ABSL_FLAG(RepeatedText, audio_urls, {},
+          "a reference audio, repeatable (audio_urls)");
+ABSL_FLAG(RepeatedText, video_duration, {},
+          "length of each reference video in order, repeatable "
+          "(video_durations), e.g. 5s");
+ABSL_FLAG(SecondsFlag, input_video_duration, {},
+          "total length of the reference videos, e.g. 12s");
+ABSL_FLAG(bool, generate_audio, false,
+          "generate sound (default: upstream's, on)");
+ABSL_FLAG(bool, watermark, false, "add a watermark (default: upstream's, off)");
+ABSL_FLAG(RepeatedText, content, {},
+          "typed media reference, repeatable; TYPE image|video|audio, ROLE "
+          "first_frame|last_frame|reference_image|reference_video|"
+          "reference_audio or empty (e.g. image:first_frame:https://...)");
+ABSL_FLAG(std::string, request_id, "",
+          "idempotency key (request_id, AIP-155): creates with it make one "
+          "task however often they are sent, so the CLI retries UNAVAILABLE "
+          "and timeouts by itself (for up to a minute)");
+ABSL_FLAG(bool, dry_run, false,
+          "validate and price only (validate_only): spends nothing");
+ABSL_FLAG(bool, watch, false, "follow the new task until it ends");
+// Follow and output flags.
+ABSL_FLAG(std::string, download, "",
+          "save the result video to FILE when it succeeds (implies --watch)");
+ABSL_FLAG(SecondsFlag, heartbeat, {},
+          "ask for heartbeats after DUR without news (default 1s on a "
+          "terminal, else none)");
+ABSL_FLAG(bool, json, false,
+          "newline-delimited JSON events on stdout (default when stdout is "
+          "not a terminal)");
+// Connection flags.
+ABSL_FLAG(std::string, gateway, "127.0.0.1:50051",
+          "gateway address (env SEEDANCE_GATEWAY; default 127.0.0.1:50051)");
+ABSL_FLAG(bool, tls, false, "connect with TLS");
+ABSL_FLAG(std::string, ca_file, "",
+          "trust these CA certificates instead of the system's (implies "
+          "--tls)");
+ABSL_FLAG(std::string, tls_ca, "", "the same as --ca-file");
+ABSL_FLAG(std::string, tls_cert, "",
+          "your client certificate chain, for a gateway that requires one "
+          "(mutual TLS; with --tls-key; implies --tls)");
+ABSL_FLAG(std::string, tls_key, "", "the private key of --tls-cert");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "the name the gateway's certificate must carry, when --gateway is "
+          "an IP address or another name (implies --tls)");
+ABSL_FLAG(std::string, api_key_env, "SEEDANCE_API_KEY",
+          "read your TokenHub key from this environment variable (default "
+          "SEEDANCE_API_KEY); sent as `authorization: Bearer ...`, never "
+          "printed");
+ABSL_FLAG(std::string, api_key_file, "",
+          "read your TokenHub key from this file instead");
+ABSL_FLAG(SecondsFlag, timeout, SecondsFlag{absl::Seconds(30)},
+          "deadline of create and get calls (default 30s)");
+ABSL_FLAG(SecondsFlag, reconnect_for, SecondsFlag{absl::Seconds(60)},
+          "how long a watch keeps reconnecting to an unreachable gateway "
+          "(default 60s)");
 
 namespace seedance::client {
 namespace {
 
-// One flag: `--name VALUE` / `--name=VALUE`, or for a switch `--name` and,
-// when negatable, `--no-name`.
-struct Flag {
-  const char* name;
-  const char* value_name;  // nullptr: a switch
-  const char* help;
-  // Applies the value ("true"/"false" for switches); false + error when bad.
-  std::function<bool(const std::string& value, CliCommand& command,
-                     std::string& error)>
-      set;
-  bool negatable = false;
+// --help shows these rows in three groups; value_name "" marks a switch.
+constexpr FlagDoc kCreateFlags[] = {
+    {"model", "", nullptr, "ID"},
+    {"prompt", "", nullptr, "TEXT"},
+    {"duration", "", nullptr, "SECONDS"},
+    {"resolution", "", nullptr, "480p|720p"},
+    {"aspect-ratio", "", nullptr, "W:H"},
+    {"image-url", "", nullptr, "URL"},
+    {"image-urls", "", nullptr, "URL"},
+    {"video-url", "", nullptr, "URL"},
+    {"video-urls", "", nullptr, "URL"},
+    {"audio-url", "", nullptr, "URL"},
+    {"audio-urls", "", nullptr, "URL"},
+    {"video-duration", "", nullptr, "DUR"},
+    {"input-video-duration", "", nullptr, "DUR"},
+    {"generate-audio", "", nullptr, "[no-]"},
+    {"watermark", "", nullptr, "[no-]"},
+    {"content", "", nullptr, "TYPE:ROLE:URL"},
+    {"request-id", "", nullptr, "UUID"},
+    {"dry-run", "", nullptr, ""},
+    {"watch", "", nullptr, ""},
+};
+constexpr FlagDoc kFollowFlags[] = {
+    {"download", "", nullptr, "FILE"},
+    {"heartbeat", "", nullptr, "DUR"},
+    {"json", "", nullptr, ""},
+};
+constexpr FlagDoc kConnectionFlags[] = {
+    {"gateway", "SEEDANCE_GATEWAY", nullptr, "HOST:PORT"},
+    {"tls", "", nullptr, ""},
+    {"ca-file", "", nullptr, "PEM"},
+    {"tls-ca", "", nullptr, "PEM"},
+    {"tls-cert", "", nullptr, "PEM"},
+    {"tls-key", "", nullptr, "PEM"},
+    {"tls-server-name", "", nullptr, "NAME"},
+    {"api-key-env", "", nullptr, "NAME"},
+    {"api-key-file", "", nullptr, "PATH"},
+    {"timeout", "", nullptr, "DUR"},
+    {"reconnect-for", "", nullptr, "DUR"},
 };
 
-// "5s", "1.5s", "500ms", or a bare number of seconds.
-bool ParseSeconds(const std::string& text, absl::Duration& out) {
-  double seconds = 0;
-  if (absl::SimpleAtod(text, &seconds)) {
-    out = absl::Seconds(seconds);
-    return true;
+std::vector<FlagDoc> AllFlags() {
+  std::vector<FlagDoc> all;
+  for (absl::Span<const FlagDoc> group :
+       {absl::MakeConstSpan(kCreateFlags), absl::MakeConstSpan(kFollowFlags),
+        absl::MakeConstSpan(kConnectionFlags)}) {
+    all.insert(all.end(), group.begin(), group.end());
   }
-  return absl::ParseDuration(text, &out);
+  return all;
 }
 
 void SetDuration(absl::Duration d, google::protobuf::Duration& out) {
@@ -67,278 +207,116 @@ bool ParseRole(absl::string_view text, v1::ContentRole& out) {
   return v1::ContentRole_Parse(name, &out);
 }
 
-// The value setters below share this shape; `Text` copies into a string
-// field, `Repeated` appends to a repeated one.
-using Setter =
-    std::function<bool(const std::string&, CliCommand&, std::string&)>;
-
-template <typename Mutable>
-Setter Text(Mutable field) {
-  return [field](const std::string& v, CliCommand& c, std::string&) {
-    *field(c) = v;
-    return true;
-  };
-}
-
-Setter DurationFlag(absl::Duration CliCommand::*field,
-                    bool CliCommand::*given) {
-  return [field, given](const std::string& v, CliCommand& c, std::string& e) {
-    if (!ParseSeconds(v, c.*field) || c.*field < absl::ZeroDuration()) {
-      e = "wants a duration such as 5s, 500ms or 5";
-      return false;
-    }
-    if (given) c.*given = true;
-    return true;
-  };
-}
-
-const std::vector<Flag>& CreateFlags() {
-  static const auto* flags = new std::vector<Flag>{
-      {"model", "ID",
-       "model id (default doubao-seedance-2.0; or doubao-seedance-2.0-fast)",
-       Text([](CliCommand& c) { return c.request.mutable_model(); })},
-      {"prompt", "TEXT",
-       "text description; `-` reads stdin (also the default when stdin is not "
-       "a terminal)",
-       [](const std::string& v, CliCommand& c, std::string&) {
-         c.prompt_given = true;
-         c.prompt_from_stdin = v == "-";
-         if (!c.prompt_from_stdin) c.request.set_prompt(v);
-         return true;
-       }},
-      {"duration", "SECONDS", "output length, 4 to 15 (default: upstream's, 5)",
-       [](const std::string& v, CliCommand& c, std::string& e) {
-         int seconds = 0;
-         if (!absl::SimpleAtoi(absl::StripSuffix(v, "s"), &seconds)) {
-           e = "wants whole seconds, e.g. 5";
-           return false;
-         }
-         c.request.set_duration(seconds);
-         return true;
-       }},
-      {"resolution", "480p|720p",
-       "output resolution (default: upstream's, 720p)",
-       [](const std::string& v, CliCommand& c, std::string& e) {
-         if (v == "480p") {
-           c.request.set_resolution(v1::RESOLUTION_480P);
-         } else if (v == "720p") {
-           c.request.set_resolution(v1::RESOLUTION_720P);
-         } else {
-           e = "wants 480p or 720p";
-           return false;
-         }
-         return true;
-       }},
-      {"aspect-ratio", "W:H", "adaptive, 16:9, 9:16, 1:1, 4:3, ...",
-       Text([](CliCommand& c) { return c.request.mutable_aspect_ratio(); })},
-      {"image-url", "URL", "one reference image (image_url)",
-       Text([](CliCommand& c) { return c.request.mutable_image_url(); })},
-      {"image-urls", "URL", "a reference image, repeatable (image_urls)",
-       Text([](CliCommand& c) { return c.request.add_image_urls(); })},
-      {"video-url", "URL", "one reference video (video_url)",
-       Text([](CliCommand& c) { return c.request.mutable_video_url(); })},
-      {"video-urls", "URL", "a reference video, repeatable (video_urls)",
-       Text([](CliCommand& c) { return c.request.add_video_urls(); })},
-      {"audio-url", "URL", "one reference audio (audio_url)",
-       Text([](CliCommand& c) { return c.request.mutable_audio_url(); })},
-      {"audio-urls", "URL", "a reference audio, repeatable (audio_urls)",
-       Text([](CliCommand& c) { return c.request.add_audio_urls(); })},
-      {"video-duration", "DUR",
-       "length of each reference video in order, repeatable (video_durations), "
-       "e.g. 5s",
-       [](const std::string& v, CliCommand& c, std::string& e) {
-         absl::Duration d;
-         if (!ParseSeconds(v, d)) {
-           e = "wants a duration such as 5s";
-           return false;
-         }
-         SetDuration(d, *c.request.add_video_durations());
-         return true;
-       }},
-      {"input-video-duration", "DUR",
-       "total length of the reference videos, e.g. 12s",
-       [](const std::string& v, CliCommand& c, std::string& e) {
-         absl::Duration d;
-         if (!ParseSeconds(v, d)) {
-           e = "wants a duration such as 5s";
-           return false;
-         }
-         SetDuration(d, *c.request.mutable_input_video_duration());
-         return true;
-       }},
-      {"generate-audio", nullptr, "generate sound (default: upstream's, on)",
-       [](const std::string& v, CliCommand& c, std::string&) {
-         c.request.set_generate_audio(v == "true");
-         return true;
-       },
-       true},
-      {"watermark", nullptr, "add a watermark (default: upstream's, off)",
-       [](const std::string& v, CliCommand& c, std::string&) {
-         c.request.set_watermark(v == "true");
-         return true;
-       },
-       true},
-      {"content", "TYPE:ROLE:URL",
-       "typed media reference, repeatable; TYPE image|video|audio, ROLE "
-       "first_frame|"
-       "last_frame|reference_image|reference_video|reference_audio or empty "
-       "(e.g. image:first_frame:https://...)",
-       [](const std::string& v, CliCommand& c, std::string& e) {
-         std::vector<std::string> parts =
-             absl::StrSplit(v, absl::MaxSplits(':', 2));
-         v1::ContentItem item;
-         v1::MediaType type;
-         v1::ContentRole role;
-         if (parts.size() != 3 || !ParseMediaType(parts[0], type) ||
-             !ParseRole(parts[1], role)) {
-           e = "wants TYPE:ROLE:URL, e.g. "
-               "image:first_frame:https://example.com/a.png";
-           return false;
-         }
-         item.set_type(type);
-         item.set_role(role);
-         item.set_url(parts[2]);
-         *c.request.add_content() = std::move(item);
-         return true;
-       }},
-      {"request-id", "UUID",
-       "idempotency key (request_id, AIP-155): creates with it make one task "
-       "however often they are sent, so the CLI retries UNAVAILABLE and "
-       "timeouts by itself (for up to a minute)",
-       [](const std::string& v, CliCommand& c, std::string&) {
-         c.request.set_request_id(v);
-         return true;
-       }},
-      {"dry-run", nullptr,
-       "validate and price only (validate_only): spends nothing",
-       [](const std::string& v, CliCommand& c, std::string&) {
-         c.request.set_validate_only(v == "true");
-         return true;
-       }},
-      {"watch", nullptr, "follow the new task until it ends",
-       [](const std::string& v, CliCommand& c, std::string&) {
-         c.watch = v == "true";
-         return true;
-       }},
-  };
-  return *flags;
-}
-
-const std::vector<Flag>& FollowFlags() {
-  static const auto* flags = new std::vector<Flag>{
-      {"download", "FILE",
-       "save the result video to FILE when it succeeds (implies --watch)",
-       [](const std::string& v, CliCommand& c, std::string&) {
-         c.download_path = v;
-         c.watch = true;
-         return true;
-       }},
-      {"heartbeat", "DUR",
-       "ask for heartbeats after DUR without news (default 1s on a terminal, "
-       "else none)",
-       DurationFlag(&CliCommand::heartbeat, &CliCommand::heartbeat_given)},
-      {"json", nullptr,
-       "newline-delimited JSON events on stdout (default when stdout is not a "
-       "terminal)",
-       [](const std::string& v, CliCommand& c, std::string&) {
-         c.json = v == "true";
-         return true;
-       }},
-  };
-  return *flags;
-}
-
-// Connection flags; the key itself is read after parsing (see below).
-struct KeySource {
-  std::string env_name = "SEEDANCE_API_KEY";
-  std::string file;
-};
-
-const std::vector<Flag>& GlobalFlags() {
-  static const auto* flags = new std::vector<Flag>{
-      {"gateway", "HOST:PORT",
-       "gateway address (env SEEDANCE_GATEWAY; default 127.0.0.1:50051)",
-       Text([](CliCommand& c) { return &c.client.target; })},
-      {"tls", nullptr, "connect with TLS",
-       [](const std::string& v, CliCommand& c, std::string&) {
-         c.client.tls = v == "true";
-         return true;
-       }},
-      {"ca-file", "PEM",
-       "trust these CA certificates instead of the system's (implies --tls)",
-       [](const std::string& v, CliCommand& c, std::string&) {
-         c.client.ca_file = v;
-         c.client.tls = true;
-         return true;
-       }},
-      {"tls-ca", "PEM", "the same as --ca-file",
-       [](const std::string& v, CliCommand& c, std::string&) {
-         c.client.ca_file = v;
-         c.client.tls = true;
-         return true;
-       }},
-      {"tls-cert", "PEM",
-       "your client certificate chain, for a gateway that requires one "
-       "(mutual TLS; with --tls-key; implies --tls)",
-       [](const std::string& v, CliCommand& c, std::string&) {
-         c.client.cert_file = v;
-         c.client.tls = true;
-         return true;
-       }},
-      {"tls-key", "PEM", "the private key of --tls-cert",
-       [](const std::string& v, CliCommand& c, std::string&) {
-         c.client.key_file = v;
-         c.client.tls = true;
-         return true;
-       }},
-      {"tls-server-name", "NAME",
-       "the name the gateway's certificate must carry, when --gateway is an "
-       "IP address or another name (implies --tls)",
-       [](const std::string& v, CliCommand& c, std::string&) {
-         c.client.server_name = v;
-         c.client.tls = true;
-         return true;
-       }},
-      {"api-key-env", "NAME",
-       "read your TokenHub key from this environment variable (default "
-       "SEEDANCE_API_KEY); "
-       "sent as `authorization: Bearer ...`, never printed",
-       nullptr},
-      {"api-key-file", "PATH", "read your TokenHub key from this file instead",
-       nullptr},
-      {"timeout", "DUR", "deadline of create and get calls (default 30s)",
-       nullptr},
-      {"reconnect-for", "DUR",
-       "how long a watch keeps reconnecting to an unreachable gateway (default "
-       "60s)",
-       DurationFlag(&CliCommand::reconnect_for, nullptr)},
-  };
-  return *flags;
-}
-
-const Flag* FindFlag(absl::string_view name) {
-  for (const auto* table : {&CreateFlags(), &FollowFlags(), &GlobalFlags()}) {
-    for (const Flag& flag : *table) {
-      if (name == flag.name) return &flag;
-    }
-  }
-  return nullptr;
-}
-
-void AppendHelp(const std::vector<Flag>& flags, std::string& out) {
-  for (const Flag& flag : flags) {
-    std::string left = flag.value_name
-                           ? absl::StrCat("--", flag.name, " ", flag.value_name)
-                       : flag.negatable ? absl::StrCat("--[no-]", flag.name)
-                                        : absl::StrCat("--", flag.name);
-    absl::StrAppend(&out, "  ", left,
-                    std::string(left.size() < 28 ? 28 - left.size() : 1, ' '),
-                    flag.help, "\n");
-  }
-}
-
 absl::Status UsageError(absl::string_view message) {
   return absl::InvalidArgumentError(message);
+}
+
+// The CreateVideoRequest the create flags describe; fields not given stay
+// unset (the upstream's defaults).
+absl::Status BuildRequest(const ParsedArgs& args, CliCommand& c) {
+  v1::CreateVideoRequest& r = c.request;
+  r.set_model(absl::GetFlag(FLAGS_model));
+  if (args.Given("prompt")) {
+    c.prompt_given = true;
+    c.prompt_from_stdin = absl::GetFlag(FLAGS_prompt) == "-";
+    if (!c.prompt_from_stdin) r.set_prompt(absl::GetFlag(FLAGS_prompt));
+  }
+  if (args.Given("duration")) {
+    int seconds = 0;
+    if (!absl::SimpleAtoi(absl::StripSuffix(absl::GetFlag(FLAGS_duration), "s"),
+                          &seconds)) {
+      return UsageError("--duration wants whole seconds, e.g. 5");
+    }
+    r.set_duration(seconds);
+  }
+  if (args.Given("resolution")) {
+    std::string v = absl::GetFlag(FLAGS_resolution);
+    if (v == "480p") {
+      r.set_resolution(v1::RESOLUTION_480P);
+    } else if (v == "720p") {
+      r.set_resolution(v1::RESOLUTION_720P);
+    } else {
+      return UsageError("--resolution wants 480p or 720p");
+    }
+  }
+  if (args.Given("aspect-ratio")) {
+    r.set_aspect_ratio(absl::GetFlag(FLAGS_aspect_ratio));
+  }
+  if (args.Given("image-url")) r.set_image_url(absl::GetFlag(FLAGS_image_url));
+  if (args.Given("video-url")) r.set_video_url(absl::GetFlag(FLAGS_video_url));
+  if (args.Given("audio-url")) r.set_audio_url(absl::GetFlag(FLAGS_audio_url));
+  for (const std::string& url : absl::GetFlag(FLAGS_image_urls).values) {
+    r.add_image_urls(url);
+  }
+  for (const std::string& url : absl::GetFlag(FLAGS_video_urls).values) {
+    r.add_video_urls(url);
+  }
+  for (const std::string& url : absl::GetFlag(FLAGS_audio_urls).values) {
+    r.add_audio_urls(url);
+  }
+  for (const std::string& text : absl::GetFlag(FLAGS_video_duration).values) {
+    SecondsFlag d;
+    std::string error;
+    if (!AbslParseFlag(text, &d, &error)) {
+      return UsageError("--video-duration wants a duration such as 5s");
+    }
+    SetDuration(d.value, *r.add_video_durations());
+  }
+  if (args.Given("input-video-duration")) {
+    SetDuration(absl::GetFlag(FLAGS_input_video_duration).value,
+                *r.mutable_input_video_duration());
+  }
+  if (args.Given("generate-audio")) {
+    r.set_generate_audio(absl::GetFlag(FLAGS_generate_audio));
+  }
+  if (args.Given("watermark")) r.set_watermark(absl::GetFlag(FLAGS_watermark));
+  for (const std::string& text : absl::GetFlag(FLAGS_content).values) {
+    std::vector<std::string> parts =
+        absl::StrSplit(text, absl::MaxSplits(':', 2));
+    v1::MediaType type;
+    v1::ContentRole role;
+    if (parts.size() != 3 || !ParseMediaType(parts[0], type) ||
+        !ParseRole(parts[1], role)) {
+      return UsageError(
+          "--content wants TYPE:ROLE:URL, e.g. "
+          "image:first_frame:https://example.com/a.png");
+    }
+    v1::ContentItem& item = *r.add_content();
+    item.set_type(type);
+    item.set_role(role);
+    item.set_url(parts[2]);
+  }
+  if (args.Given("request-id")) {
+    r.set_request_id(absl::GetFlag(FLAGS_request_id));
+  }
+  r.set_validate_only(absl::GetFlag(FLAGS_dry_run));
+  return absl::OkStatus();
+}
+
+// Output and connection settings.
+absl::Status BuildOptions(const ParsedArgs& args, CliCommand& c) {
+  c.watch = absl::GetFlag(FLAGS_watch);
+  c.download_path = absl::GetFlag(FLAGS_download);
+  if (!c.download_path.empty()) c.watch = true;
+  c.heartbeat = absl::GetFlag(FLAGS_heartbeat).value;
+  c.heartbeat_given = args.Given("heartbeat");
+  c.json = absl::GetFlag(FLAGS_json);
+  c.reconnect_for = absl::GetFlag(FLAGS_reconnect_for).value;
+
+  ClientOptions& o = c.client;
+  o.target = absl::GetFlag(FLAGS_gateway);
+  o.ca_file = absl::GetFlag(FLAGS_ca_file);
+  if (args.Given("tls-ca")) o.ca_file = absl::GetFlag(FLAGS_tls_ca);
+  o.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  o.key_file = absl::GetFlag(FLAGS_tls_key);
+  o.server_name = absl::GetFlag(FLAGS_tls_server_name);
+  o.tls = absl::GetFlag(FLAGS_tls) || !o.ca_file.empty() ||
+          !o.cert_file.empty() || !o.key_file.empty() || !o.server_name.empty();
+  o.timeout = absl::GetFlag(FLAGS_timeout).value;
+  if (o.timeout <= absl::ZeroDuration()) {
+    return UsageError("--timeout wants a positive duration such as 30s");
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
@@ -351,73 +329,43 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
   return std::string(absl::StripAsciiWhitespace(text.str()));
 }
 
+void AppendHelp(absl::Span<const FlagDoc> flags, std::string& out) {
+  for (const FlagDoc& flag : flags) {
+    absl::string_view value_name = flag.value_name;
+    std::string left =
+        value_name == "[no-]" ? absl::StrCat("--[no-]", flag.name)
+        : value_name.empty()  ? absl::StrCat("--", flag.name)
+                              : absl::StrCat("--", flag.name, " ", value_name);
+    absl::StrAppend(&out, "  ", left,
+                    std::string(left.size() < 28 ? 28 - left.size() : 1, ' '),
+                    WrapText(FlagOf(flag).Help(), 30), "\n");
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<CliCommand> ParseCommandLine(int argc, const char* const* argv,
                                             const EnvLookup& env) {
   CliCommand command;
-  command.request.set_model("doubao-seedance-2.0");
-  if (const char* gateway = env("SEEDANCE_GATEWAY"); gateway && *gateway) {
-    command.client.target = gateway;
-  }
-  KeySource key;
-  std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h" || arg == "help") {
-      command.verb = CliCommand::Verb::kHelp;
-      return command;
-    }
-    if (!absl::StartsWith(arg, "--")) {
-      positional.push_back(arg);
-      continue;
-    }
-    std::string name = arg.substr(2);
-    std::string value;
-    bool has_value = false;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-      has_value = true;
-    }
-    const Flag* flag = FindFlag(name);
-    bool negated = false;
-    if (!flag && absl::StartsWith(name, "no-")) {
-      flag = FindFlag(name.substr(3));
-      negated = flag && flag->negatable;
-      if (!negated) flag = nullptr;
-    }
-    if (!flag) return UsageError(absl::StrCat("unknown flag --", name));
-    if (flag->value_name == nullptr) {
-      if (has_value) {
-        return UsageError(absl::StrCat("--", name, " takes no value"));
-      }
-      value = negated ? "false" : "true";
-    } else if (!has_value) {
-      if (i + 1 >= argc) {
-        return UsageError(absl::StrCat("--", name, " needs a value"));
-      }
-      value = argv[++i];
-    }
-    std::string error;
-    if (name == "api-key-env") {
-      key.env_name = value;
-    } else if (name == "api-key-file") {
-      key.file = value;
-    } else if (name == "timeout") {
-      if (!ParseSeconds(value, command.client.timeout) ||
-          command.client.timeout <= absl::ZeroDuration()) {
-        return UsageError("--timeout wants a positive duration such as 30s");
-      }
-    } else if (!flag->set(value, command, error)) {
-      return UsageError(absl::StrCat("--", name, " ", error));
-    }
+    absl::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") return command;  // Verb::kHelp
   }
+  static const auto* const flags = new std::vector<FlagDoc>(AllFlags());
+  absl::StatusOr<ParsedArgs> args = ParseFlags(*flags, argc, argv, env);
+  if (!args.ok()) return args.status();
+  if (absl::Status s = BuildRequest(*args, command); !s.ok()) return s;
+  if (absl::Status s = BuildOptions(*args, command); !s.ok()) return s;
 
+  const std::vector<std::string>& positional = args->positional;
   if (positional.empty()) {
     return UsageError("missing command: create, get or watch");
   }
   const std::string& verb = positional[0];
+  if (verb == "help") {
+    command.verb = CliCommand::Verb::kHelp;
+    return command;
+  }
   if (verb == "create") {
     command.verb = CliCommand::Verb::kCreate;
     if (positional.size() > 1) {
@@ -438,11 +386,13 @@ absl::StatusOr<CliCommand> ParseCommandLine(int argc, const char* const* argv,
     return UsageError(absl::StrCat("unknown command ", verb));
   }
 
-  if (!key.file.empty()) {
-    auto text = ReadKeyFile(key.file);
+  const std::string key_file = absl::GetFlag(FLAGS_api_key_file);
+  if (!key_file.empty()) {
+    auto text = ReadKeyFile(key_file);
     if (!text.ok()) return text.status();
     command.client.api_key = *text;
-  } else if (const char* value = env(key.env_name.c_str()); value && *value) {
+  } else if (const char* value = env(absl::GetFlag(FLAGS_api_key_env).c_str());
+             value && *value) {
     command.client.api_key = value;
   }
   return command;
@@ -465,11 +415,11 @@ std::string CliUsage() {
       "stdout carries one JSON object per event. Errors go to stderr.\n"
       "\n"
       "Create flags (one per CreateVideoRequest field):\n";
-  AppendHelp(CreateFlags(), out);
+  AppendHelp(kCreateFlags, out);
   absl::StrAppend(&out, "\nFollow and output flags (create, get, watch):\n");
-  AppendHelp(FollowFlags(), out);
+  AppendHelp(kFollowFlags, out);
   absl::StrAppend(&out, "\nConnection flags:\n");
-  AppendHelp(GlobalFlags(), out);
+  AppendHelp(kConnectionFlags, out);
   absl::StrAppend(&out, "\n", ExitCodeHelp());
   return out;
 }

@@ -1,16 +1,16 @@
 // Command line of the `seedance` CLI: the verbs (create, get, watch), one
-// flag per CreateVideoRequest field, the connection flags, and the --help
-// text generated from the same table so the two never drift apart.
+// Abseil flag per CreateVideoRequest field, the connection flags, and the
+// --help text made from the same flags so the two never drift apart.
 #ifndef SEEDANCE_CLIENT_CLI_FLAGS_H_
 #define SEEDANCE_CLIENT_CLI_FLAGS_H_
 
-#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "client/video_client.h"
 #include "seedance/v1/video_service.pb.h"
+#include "server/common/command_line.h"
 
 namespace seedance::client {
 
@@ -40,7 +40,7 @@ struct CliCommand {
   ClientOptions client;
 };
 
-using EnvLookup = std::function<const char*(const char* name)>;
+using ::seedance::EnvLookup;
 
 // Parses argv (argv[0] is the program). Errors (exit code 2) name the flag.
 // Reads the API key from --api-key-file or the --api-key-env variable

@@ -1,14 +1,12 @@
-// GatewayConfig: every setting of seedance-gateway, read from command-line
-// flags and environment variables through one table, which also writes
-// `--help`. A flag beats its environment variable, which beats the default.
-//
-//   absl::StatusOr<GatewayConfig> config = ParseGatewayConfig(argc, argv, env);
-//   if (!config.ok()) { std::cerr << config.status().message(); return 2; }
+// GatewayConfig: every setting of seedance-gateway, with its default. The
+// flags and environment variables that set them are in gateway_flags.h
+// (kept out of this library, so programs linking the server define no
+// command line); FinishGatewayConfig reads the secret files and checks the
+// combination wherever the values came from.
 #ifndef SEEDANCE_SERVER_GATEWAY_GATEWAY_CONFIG_H_
 #define SEEDANCE_SERVER_GATEWAY_GATEWAY_CONFIG_H_
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -131,36 +129,13 @@ struct GatewayConfig {
   }
 };
 
-// One documented setting: flag `--name`, environment variable `env`.
-struct ConfigOption {
-  std::string name;
-  std::string env;
-  std::string help;
-  std::string default_value;  // as shown by --help
-  std::function<bool(const std::string& value, GatewayConfig& config,
-                     std::string& error)>
-      set;
-  bool is_bool = false;
-};
-
-// The option table, in --help order.
-const std::vector<ConfigOption>& GatewayConfigOptions();
-
-// Text for `seedance-gateway --help`.
-std::string GatewayUsage();
-
-// Looks up environment variables (getenv in production, a map in tests).
-using EnvLookup = std::function<const char*(const char* name)>;
-
 // The TLS settings of `config`, as tls_credentials.h takes them.
 TlsFiles TlsFilesOf(const GatewayConfig& config);
 
-// Parses flags (`--name=value`, `--name value`, `--flag`, `--no-flag`) over
-// environment variables over defaults, reads the key file, and checks the
-// result. Errors name the flag. `--help` is handled by the caller.
-absl::StatusOr<GatewayConfig> ParseGatewayConfig(int argc,
-                                                 const char* const* argv,
-                                                 const EnvLookup& env);
+// Reads the key and store password files, then checks values that only make
+// sense together (poll-initial <= poll-max, TLS files readable, ...). Errors
+// name the flag.
+absl::Status FinishGatewayConfig(GatewayConfig& config);
 
 }  // namespace seedance::gateway
 

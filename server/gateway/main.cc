@@ -10,7 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "server/gateway/call_log.h"
 #include "server/gateway/fd_monitor.h"
-#include "server/gateway/gateway_config.h"
+#include "server/gateway/gateway_flags.h"
 #include "server/gateway/gateway_server.h"
 
 int main(int argc, char** argv) {

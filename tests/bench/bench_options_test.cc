@@ -2,6 +2,7 @@
 // explicit sizes overriding --quick, and loud errors.
 #include "bench/bench_options.h"
 
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -109,6 +110,41 @@ TEST(BenchOptionsTest, BadInputIsAnError) {
   EXPECT_FALSE(Parse({"--store-duration", "-1s"}).ok());
   EXPECT_FALSE(Parse({"--store="}).ok());
   EXPECT_FALSE(Parse({"--scenario", "create-stores"}).ok());
+}
+
+TEST(BenchOptionsTest, ErrorsNameTheFlag) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"--watchers=-3", "--watchers: must be a positive integer"},
+      {"--duration=soon", "--duration: must be a positive duration"},
+      {"--store-rounds=0", "--store-rounds: must be a positive integer"},
+      {"--rss-creates=many", "--rss-creates: 'many' is not an integer"},
+      {"--rss-creates=0", "--rss-creates: must be a positive integer"},
+      {"--server-env=NOEQUALS", "--server-env: wants NAME=VALUE"},
+      {"--scenario=nope", "--scenario: unknown scenario nope"},
+      {"--delay-spread=-1s", "--delay-spread: must be a duration"},
+      {"--tasks", "--tasks needs a value"},
+      {"--frobnicate", "unknown flag --frobnicate"},
+  };
+  for (const auto& [arg, message] : cases) {
+    absl::StatusOr<BenchOptions> options = Parse({arg});
+    ASSERT_FALSE(options.ok()) << arg;
+    EXPECT_NE(options.status().message().find(message), absl::string_view::npos)
+        << arg << ": " << options.status();
+  }
+}
+
+TEST(BenchOptionsTest, EachParseStartsFromTheDefaults) {
+  ASSERT_TRUE(Parse({"--quick", "--watchers=7", "--scenario=sse",
+                     "--server-env=A=1", "--no-request-ids"})
+                  .ok());
+  absl::StatusOr<BenchOptions> options = Parse({});
+  ASSERT_TRUE(options.ok());
+  EXPECT_FALSE(options->quick);
+  EXPECT_EQ(options->fanout.watchers, 10000);
+  EXPECT_TRUE(options->Runs("fanout"));
+  EXPECT_TRUE(options->env.server_env.empty());
+  EXPECT_TRUE(options->store_create.request_ids);
+  EXPECT_TRUE(Parse({"--help"})->help);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "server/gateway/fd_monitor.h"
 #include "server/gateway/gateway_config.h"
+#include "server/gateway/gateway_flags.h"
 #include "server/gateway/gateway_server.h"
 #include "sim/sim_server.h"
 #include "tests/gateway/watch_collector.h"

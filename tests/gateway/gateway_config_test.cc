@@ -1,13 +1,15 @@
-#include "server/gateway/gateway_config.h"
-
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/gateway/gateway_flags.h"
 #include "tests/testing/status_matchers.h"
 
 namespace seedance::gateway {
@@ -172,9 +174,94 @@ TEST_F(GatewayConfigTest, MalformedKeyIsRejectedWithoutPrintingIt) {
 
 TEST_F(GatewayConfigTest, HelpListsEveryFlagWithItsVariable) {
   std::string help = GatewayUsage();
-  for (const ConfigOption& o : GatewayConfigOptions()) {
-    EXPECT_THAT(help, HasSubstr("--" + o.name)) << o.name;
-    EXPECT_THAT(help, HasSubstr("$" + o.env)) << o.name;
+  for (const FlagDoc& o : GatewayFlags()) {
+    EXPECT_THAT(help, HasSubstr(absl::StrCat("\n  --", o.name))) << o.name;
+    EXPECT_THAT(help, HasSubstr(absl::StrCat("[$", o.env, "]"))) << o.name;
+  }
+}
+
+TEST_F(GatewayConfigTest, EachParseStartsFromTheDefaults) {
+  // The flags are process-wide Abseil flags: a second parse must not see the
+  // first one's values.
+  ASSERT_OK(Parse({"--max-streams=7", "--no-log-calls",
+                   "--cors-origins=https://a.example"})
+                .status());
+  auto c = Parse({});
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->max_streams, 20000);
+  EXPECT_TRUE(c->log_calls);
+  EXPECT_TRUE(c->cors_origins.empty());
+  EXPECT_EQ(c->max_streams_per_peer, -1);
+}
+
+TEST_F(GatewayConfigTest, ValuesOfEveryKindParse) {
+  auto c = Parse({"--poll-scaling=2.5", "--log-format", "json",
+                  "--log-level=warn", "--max-streams-per-peer=3",
+                  "--cors-origins=https://a.example, http://b.example:8080",
+                  "--allow-caller-keys=false", "--shutdown-grace=1m30s"});
+  ASSERT_OK(c.status());
+  EXPECT_EQ(c->poll_scaling, 2.5);
+  EXPECT_EQ(c->log_format, LogFormat::kJson);
+  EXPECT_EQ(c->log_level, LogLevel::kWarn);
+  EXPECT_EQ(c->StreamsPerPeer(), 3);
+  EXPECT_THAT(c->cors_origins, ::testing::ElementsAre("https://a.example",
+                                                      "http://b.example:8080"));
+  EXPECT_FALSE(c->allow_caller_keys);
+  EXPECT_EQ(c->shutdown_grace, absl::Seconds(90));
+}
+
+TEST_F(GatewayConfigTest, MalformedCommandLinesAreClearErrors) {
+  EXPECT_THAT(Parse({"--listen"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--listen needs a value")));
+  EXPECT_THAT(Parse({"--no-log-calls=yes"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--no-log-calls takes no value")));
+  EXPECT_THAT(Parse({"--no-listen"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unknown flag --no-listen")));
+  EXPECT_THAT(Parse({"serve"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unexpected argument 'serve'")));
+  // Abseil's own names (underscores) and built-in flags are not ours.
+  EXPECT_THAT(Parse({"--max_streams=5"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unknown flag --max_streams")));
+  EXPECT_THAT(Parse({"--flagfile=/etc/passwd"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unknown flag --flagfile")));
+  EXPECT_THAT(Parse({"--log-calls=maybe"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--log-calls: must be true or false")));
+  EXPECT_THAT(Parse({"--poll-scaling=11"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--poll-scaling: must be a number from 1")));
+  EXPECT_THAT(Parse({"--cors-origins=*"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--cors-origins: '*' is not an origin")));
+  EXPECT_THAT(
+      Parse({"--log-level=loud"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--log-level")));
+  env_["SEEDANCE_POLL_SCALING"] = "0.5";
+  EXPECT_THAT(Parse({}), StatusIs(absl::StatusCode::kInvalidArgument,
+                                  HasSubstr("SEEDANCE_POLL_SCALING: must be")));
+}
+
+TEST_F(GatewayConfigTest, HelpShowsDefaultsAndWrapsTheText) {
+  std::string help = GatewayUsage();
+  EXPECT_THAT(help, HasSubstr("  --listen=VALUE  [$SEEDANCE_LISTEN]  (default "
+                              "0.0.0.0:50051)\n"));
+  EXPECT_THAT(help,
+              HasSubstr("  --allow-caller-keys  "
+                        "[$SEEDANCE_ALLOW_CALLER_KEYS]  (default false)"));
+  EXPECT_THAT(help, HasSubstr("(default 30s)"));
+  EXPECT_THAT(help, HasSubstr("(default half of --max-streams)"));
+  EXPECT_THAT(help, HasSubstr("[$SEEDANCE_POLL_SCALING]  (default 1.25)"));
+  EXPECT_THAT(help, HasSubstr("[$SEEDANCE_LOG_LEVEL]  (default info)"));
+  for (absl::string_view line : absl::StrSplit(help, '\n')) {
+    if (absl::StartsWith(line, "      ")) {
+      EXPECT_LE(line.size(), 79u) << line;
+    }
   }
 }
 
