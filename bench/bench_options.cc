@@ -18,7 +18,7 @@ namespace {
 
 const char* const kAllScenarios[] = {"fanout", "delay",        "capacity",
                                      "create", "create-store", "create-rss",
-                                     "sse"};
+                                     "sse",    "fleet"};
 
 std::string SelfDir(const char* argv0) {
   char path[PATH_MAX];
@@ -61,6 +61,12 @@ void ApplyQuickSizes(BenchOptions& options) {
   options.store_create.warmup = absl::Milliseconds(200);
   options.create_rss.creates = 2000;
   options.env.channels = 2;
+  options.fleet.tasks = 6;
+  options.fleet.hold = absl::Seconds(2);
+  options.fleet.running = absl::Milliseconds(300);
+  options.fleet.spread = absl::Milliseconds(200);
+  options.fleet.lease_ttl = absl::Seconds(2);
+  options.fleet.failover_tasks = 3;
 }
 
 }  // namespace
@@ -73,8 +79,8 @@ gateway (docs/PERFORMANCE.md). Prints a table; --json prints JSON instead.
   --quick              tiny sizes (a smoke test, seconds)
   --json               JSON on stdout instead of the table
   --scenario NAME      fanout | delay | capacity | create | create-store |
-                       create-rss | sse (repeatable, or comma-separated;
-                       default all)
+                       create-rss | sse | fleet (repeatable, or
+                       comma-separated; default all)
   --watchers N         fan-out watchers (10000)
   --tasks N            fan-out tasks (100)
   --hold DUR           fan-out GET-counting window (3s)
@@ -99,7 +105,9 @@ gateway (docs/PERFORMANCE.md). Prints a table; --json prints JSON instead.
                        scenarios run their own gateways: none, sqlite and,
                        when PGHOST is set, postgresql://USER@HOST:PORT/DB
                        from PGHOST/PGPORT/PGUSER/PGDATABASE (the password
-                       only from PGPASSWORD or PGPASSFILE, never a flag)
+                       only from PGPASSWORD or PGPASSFILE, never a flag);
+                       fleet runs 3 replicas on a database of its own on
+                       that server (100 tasks, skipped without PGHOST)
   --poll-period DUR    the gateway's --poll-initial and --poll-max (200ms)
   --channels N         gRPC connections to the gateway (8)
   --sim PATH           tokenhub-sim (default: next to this binary)
