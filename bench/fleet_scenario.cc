@@ -227,7 +227,9 @@ absl::StatusOr<FleetResult> RunFleet(const BenchEnv& env,
   }
   result.watchers = static_cast<int>(fleet.watchers().size());
 
-  // Held, every watcher attached: GETs and transactions over a window.
+  // Held, every watcher attached: GETs and transactions over a window,
+  // once the store's statistics have heard of the creates and lookups.
+  absl::SleepFor(options.stats_settle);
   absl::StatusOr<SimSnapshot> before = env.sim().Stats();
   absl::StatusOr<int64_t> xacts_before = (*db)->Transactions();
   const absl::Time start = absl::Now();
@@ -262,8 +264,7 @@ absl::StatusOr<FleetResult> RunFleet(const BenchEnv& env,
       !done.ok()) {
     return done;
   }
-  // pg_stat_database hears of a backend's transactions up to a second late.
-  absl::SleepFor(absl::Milliseconds(1500));
+  absl::SleepFor(options.stats_settle);
   absl::StatusOr<int64_t> xacts_done = (*db)->Transactions();
   const absl::Time done_at = absl::Now();
   if (!xacts_done.ok()) return xacts_done.status();

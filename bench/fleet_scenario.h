@@ -36,6 +36,12 @@ struct FleetOptions {
   absl::Duration spread = absl::Seconds(1);      // advances spread over this
   absl::Duration lease_ttl = absl::Seconds(10);  // the gateway's default
   int failover_tasks = 30;
+  // pg_stat_database hears of a backend's transactions late: at most once
+  // a second while it is busy, and up to 10 s after it went idle
+  // (PostgreSQL 15's PGSTAT_IDLE_INTERVAL). The counts are read only this
+  // long after a burst (opening the watches, the transitions), so the
+  // burst is not counted in the window after it.
+  absl::Duration stats_settle = absl::Seconds(11);
 };
 
 struct FleetResult {
