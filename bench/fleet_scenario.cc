@@ -242,7 +242,7 @@ absl::StatusOr<FleetResult> RunFleet(const BenchEnv& env,
   if (!xacts_before.ok()) return xacts_before.status();
   if (!xacts_after.ok()) return xacts_after.status();
   result.window = end - start;
-  const double periods = result.window / result.period;
+  const double periods = absl::FDivDuration(result.window, result.period);
   int64_t gets = 0;
   for (const std::string& id : ids) {
     const int64_t task_gets = GetsOf(*after, id) - GetsOf(*before, id);
@@ -271,7 +271,7 @@ absl::StatusOr<FleetResult> RunFleet(const BenchEnv& env,
   // Less what the steady state (lease rounds) spent meanwhile.
   const double transition_xacts =
       static_cast<double>(*xacts_done - *xacts_after) -
-      steady_xacts * ((done_at - end) / result.window);
+      steady_xacts * absl::FDivDuration(done_at - end, result.window);
   result.pg_xacts_per_task_transitions =
       std::max(0.0, transition_xacts) / tasks;
   absl::StatusOr<SimSnapshot> final_stats = env.sim().Stats();

@@ -26,9 +26,9 @@ absl::StatusOr<std::unique_ptr<ScratchDatabase>> ScratchDatabase::Create(
   absl::StatusOr<store::SqlResult> created =
       (*admin)->Query(absl::StrCat("CREATE DATABASE ", name), {});
   if (!created.ok()) return created.status();
-  const std::string database = name;
-  EnvLookup ours = [&env, database](const char* variable) -> const char* {
-    if (std::string(variable) == "PGDATABASE") return database.c_str();
+  // Used only below, while `name` lives.
+  EnvLookup ours = [&env, &name](const char* variable) -> const char* {
+    if (std::string(variable) == "PGDATABASE") return name.c_str();
     return env(variable);
   };
   absl::StatusOr<std::string> uri = PostgresUriFromEnv(ours);

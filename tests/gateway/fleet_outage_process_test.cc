@@ -10,6 +10,7 @@
 // Two outages: one shorter than --lease-ttl (the leases survive it) and
 // one longer (every replica has stopped following its tasks, as it must
 // when it can no longer renew their leases, and must take them up again).
+// And one replica's newest task when the store goes away at once.
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
@@ -201,6 +202,31 @@ void FleetOutageProcessTest::RestartPostgresMidTask(bool past_ttl) {
 
   ASSERT_OK(sim_control_->Advance(left));
   AssertAllSucceededAndPriced(all);
+}
+
+// A replica cut off from the store for longer than the TTL stops polling
+// every task it holds, including one it created just before the outage
+// began (before its next lease round): past the TTL another replica may
+// poll that task, and this one could no longer fence its writes. Nobody
+// watches the task, so nothing else keeps a poller alive.
+TEST_F(FleetOutageProcessTest, CutOffReplicaStopsPollingEvenItsNewestTask) {
+  StartReplicas(1, kLeaseTtl);
+  const std::string id = CreateHeld(0, 300);
+  ASSERT_FALSE(id.empty());
+  ASSERT_OK(pg_->Stop());
+  const int64_t gets_at_stop = SimStats().gets_by_task[id];
+  double pollers = -1;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        pollers = Metric(0, "seedance_pollers_active").value_or(-1);
+        return pollers == 0;
+      },
+      kFleetDeadline))
+      << "with the store gone past --lease-ttl the replica still runs "
+      << pollers << " pollers; the task got "
+      << SimStats().gets_by_task[id] - gets_at_stop
+      << " GETs since the store stopped";
+  ASSERT_OK(pg_->Start());
 }
 
 TEST_F(FleetOutageProcessTest, RestartShorterThanTheLeaseTtl) {
