@@ -49,7 +49,7 @@ ABSL_FLAG(bool, quick, false, "tiny sizes (a smoke test, seconds)");
 ABSL_FLAG(bool, json, false, "JSON on stdout instead of the table");
 ABSL_FLAG(RepeatedText, scenario, {},
           "fanout | delay | capacity | create | create-store | create-rss | "
-          "sse (repeatable, or comma-separated; default all)");
+          "sse | fleet (repeatable, or comma-separated; default all)");
 ABSL_FLAG(PositiveInt, watchers, PositiveInt{F().watchers},
           "fan-out watchers (10000)");
 ABSL_FLAG(PositiveInt, tasks, PositiveInt{F().tasks}, "fan-out tasks (100)");
@@ -99,7 +99,8 @@ ABSL_FLAG(std::string, store, "none",
           "run their own gateways: none, sqlite and, when PGHOST is set, "
           "postgresql://USER@HOST:PORT/DB from PGHOST/PGPORT/PGUSER/"
           "PGDATABASE (the password only from PGPASSWORD or PGPASSFILE, never "
-          "a flag)");
+          "a flag); fleet runs 3 replicas on a database of its own on that "
+          "server (100 tasks, skipped without PGHOST)");
 ABSL_FLAG(PositiveDuration, poll_period,
           PositiveDuration{seedance::bench::BenchEnvOptions().poll_period},
           "the gateway's --poll-initial and --poll-max (200ms)");
@@ -150,7 +151,7 @@ constexpr FlagDoc kBenchFlags[] = {
 
 const char* const kAllScenarios[] = {"fanout", "delay",        "capacity",
                                      "create", "create-store", "create-rss",
-                                     "sse"};
+                                     "sse",    "fleet"};
 
 std::string SelfDir(const char* argv0) {
   char path[PATH_MAX];
@@ -193,6 +194,13 @@ void ApplyQuickSizes(BenchOptions& options) {
   options.store_create.warmup = absl::Milliseconds(200);
   options.create_rss.creates = 2000;
   options.env.channels = 2;
+  options.fleet.tasks = 6;
+  options.fleet.hold = absl::Seconds(2);
+  options.fleet.running = absl::Milliseconds(300);
+  options.fleet.spread = absl::Milliseconds(200);
+  options.fleet.lease_ttl = absl::Seconds(2);
+  options.fleet.failover_tasks = 3;
+  options.fleet.stats_settle = absl::Seconds(1);  // its counts are not quoted
 }
 
 }  // namespace

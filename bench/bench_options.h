@@ -12,6 +12,7 @@
 #include "bench/create_rss_scenario.h"
 #include "bench/create_scenario.h"
 #include "bench/fanout_scenario.h"
+#include "bench/fleet_scenario.h"
 #include "bench/sse_scenario.h"
 #include "bench/store_create_scenario.h"
 
@@ -21,7 +22,7 @@ struct BenchOptions {
   bool quick = false;
   bool json = false;
   bool help = false;
-  // fanout, delay, capacity, create, create-store, create-rss
+  // fanout, delay, capacity, create, create-store, create-rss, sse, fleet
   std::set<std::string> scenarios;
   BenchEnvOptions env;
   FanoutOptions fanout;
@@ -31,6 +32,7 @@ struct BenchOptions {
   // Their concurrency is create.concurrency (--concurrency).
   StoreCreateOptions store_create;
   CreateRssOptions create_rss;
+  FleetOptions fleet;
 
   bool Runs(const std::string& scenario) const {
     return scenarios.count(scenario) > 0;

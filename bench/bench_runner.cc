@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "bench/store_variants.h"
 #include "bench/watch_experiment.h"
 
 namespace seedance::bench {
@@ -123,6 +124,15 @@ absl::StatusOr<Report> RunBench(const BenchOptions& options) {
     absl::StatusOr<SseResult> sse = RunSse(**env, options.sse);
     if (!sse.ok()) return sse.status();
     report.sse = *sse;
+  }
+  if (options.Runs("fleet")) {
+    Progress(absl::StrCat("fleet: ", options.fleet.replicas,
+                          " replicas on one PostgreSQL, ", options.fleet.tasks,
+                          " tasks watched on every replica, kill -9 failover"));
+    absl::StatusOr<FleetResult> fleet =
+        RunFleet(**env, options.fleet, ProcessEnvironment());
+    if (!fleet.ok()) return fleet.status();
+    report.fleet = *fleet;
   }
   if (absl::Status stopped = (*env)->Stop(); !stopped.ok()) return stopped;
   return report;

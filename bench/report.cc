@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/fleet_report.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
@@ -385,6 +386,7 @@ std::string FormatTable(const Report& report) {
   }
   if (report.store_create) StoreCreateTable(out, *report.store_create);
   if (report.create_rss) CreateRssTable(out, *report.create_rss);
+  if (report.fleet) FleetTable(out, *report.fleet);
   return out;
 }
 
@@ -509,6 +511,10 @@ std::string FormatJson(const Report& report) {
   if (report.create_rss) {
     json.Key("create_rss");
     CreateRssJson(json, *report.create_rss);
+  }
+  if (report.fleet) {
+    json.Key("fleet");
+    FleetJson(json, *report.fleet);
   }
   json.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";

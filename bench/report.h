@@ -13,6 +13,7 @@
 #include "bench/create_scenario.h"
 #include "bench/delay_scenario.h"
 #include "bench/fanout_scenario.h"
+#include "bench/fleet_scenario.h"
 #include "bench/sse_scenario.h"
 #include "bench/store_create_scenario.h"
 
@@ -28,7 +29,8 @@ struct Report {
   std::optional<CreateResult> create;
   std::optional<StoreCreateResult> store_create;
   std::optional<CreateRssResult> create_rss;
-  std::optional<SseResult> sse;  // the web face's SSE streams
+  std::optional<SseResult> sse;      // the web face's SSE streams
+  std::optional<FleetResult> fleet;  // replicas on one PostgreSQL
 };
 
 std::string FormatTable(const Report& report);

@@ -13,6 +13,11 @@ WatchFleet::~WatchFleet() { CancelAll().IgnoreError(); }
 
 absl::Status WatchFleet::Open(const BenchEnv& env,
                               const std::vector<std::string>& ids, int count) {
+  return Open(env.gateway(), ids, count);
+}
+
+absl::Status WatchFleet::Open(const GatewayProcess& gateway,
+                              const std::vector<std::string>& ids, int count) {
   if (ids.empty()) return absl::InvalidArgumentError("no tasks to watch");
   const std::size_t first = watchers_.size();
   watchers_.reserve(first + static_cast<std::size_t>(count));
@@ -20,7 +25,7 @@ absl::Status WatchFleet::Open(const BenchEnv& env,
     auto index = static_cast<std::size_t>(i);
     watchers_.push_back(
         std::make_unique<Watcher>(&group_, ids[index % ids.size()]));
-    watchers_.back()->Start(env.stub(index), queues_->queue(index));
+    watchers_.back()->Start(gateway.stub(index), queues_->queue(first + index));
   }
   if (!group_.WaitStarted(static_cast<int>(watchers_.size()),
                           StreamsTimeout(count))) {

@@ -31,6 +31,10 @@ class WatchFleet {
   // each has its first message; an error if any failed or timed out.
   absl::Status Open(const BenchEnv& env, const std::vector<std::string>& ids,
                     int count);
+  // The same through `gateway` (one of several): more streams in the same
+  // fleet, watcher size()+i on ids[i % ids.size()].
+  absl::Status Open(const GatewayProcess& gateway,
+                    const std::vector<std::string>& ids, int count);
 
   // Waits until every stream ended by itself.
   absl::Status WaitAllDone(absl::Duration timeout);

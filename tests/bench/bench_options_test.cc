@@ -57,6 +57,21 @@ TEST(BenchOptionsTest, StoreScenariosRunByDefaultAtFullSize) {
   EXPECT_EQ(options->env.store, "none");
 }
 
+TEST(BenchOptionsTest, FleetRunsByDefaultAtFullSizeAndQuickShrinksIt) {
+  absl::StatusOr<BenchOptions> full = Parse({});
+  ASSERT_TRUE(full.ok());
+  EXPECT_TRUE(full->Runs("fleet"));
+  EXPECT_EQ(full->fleet.replicas, 3);
+  EXPECT_EQ(full->fleet.tasks, 100);
+  EXPECT_EQ(full->fleet.lease_ttl, absl::Seconds(10));
+  absl::StatusOr<BenchOptions> quick = Parse({"--quick", "--scenario=fleet"});
+  ASSERT_TRUE(quick.ok());
+  EXPECT_TRUE(quick->Runs("fleet"));
+  EXPECT_FALSE(quick->Runs("fanout"));
+  EXPECT_LT(quick->fleet.tasks, 10);
+  EXPECT_LT(quick->fleet.lease_ttl, absl::Seconds(10));
+}
+
 TEST(BenchOptionsTest, StoreFlagsReachTheirScenarios) {
   absl::StatusOr<BenchOptions> options =
       Parse({"--scenario=create-store,create-rss", "--store-duration", "3s",
