@@ -75,6 +75,10 @@ absl::string_view StoreOperationName(StoreOperation operation) {
       return "release_leases";
     case StoreOperation::kRecordContacts:
       return "record_contacts";
+    case StoreOperation::kShareLeases:
+      return "share_leases";
+    case StoreOperation::kShedLeases:
+      return "shed_leases";
   }
   return "unknown";
 }

@@ -51,8 +51,10 @@ enum class StoreOperation {
   kRenewLeases,
   kReleaseLeases,
   kRecordContacts,
+  kShareLeases,
+  kShedLeases,
 };
-inline constexpr int kStoreOperationCount = 15;
+inline constexpr int kStoreOperationCount = 17;
 
 absl::string_view UpstreamOperationName(UpstreamOperation operation);
 absl::string_view UpstreamOutcomeName(UpstreamOutcome outcome);

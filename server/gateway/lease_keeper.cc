@@ -55,10 +55,29 @@ void LeaseKeeper::ScheduleNext() {
 }
 
 void LeaseKeeper::UnfollowAll() {
-  for (const auto& [row, task_id] : held_) {
-    registry_.Unfollow(TaskKey{options_.api_key, task_id});
-  }
+  // Every leased task, also those created since the last renewal (not in
+  // held_ yet): none of their leases can be renewed from here.
+  registry_.UnfollowLeased(nullptr, absl::InfiniteFuture());
   held_.clear();
+}
+
+void LeaseKeeper::Shed(int count) {
+  absl::StatusOr<std::vector<store::HeldLease>> shed =
+      store_.ShedLeases(options_.holder, count);
+  if (!shed.ok()) {
+    LogStoreFailure("giving up task leases beyond a fair share", shed.status());
+    return;
+  }
+  // Released in the store first: its next holder's epoch fences whatever
+  // this replica's poller still records before it stops following.
+  for (const store::HeldLease& lease : *shed) {
+    registry_.Unfollow(TaskKey{options_.api_key, lease.task_id});
+    held_.erase(lease.row_id);
+  }
+  if (!shed->empty()) {
+    LogNotice(absl::StrCat("gave up ", shed->size(),
+                           " task leases beyond this replica's fair share"));
+  }
 }
 
 void LeaseKeeper::RecordContacts() {
@@ -97,29 +116,34 @@ void LeaseKeeper::Round() {
       store_.RenewLeases(options_.holder, now, options_.ttl);
   if (!renewed.ok()) {
     LogStoreFailure("renewing this replica's task leases", renewed.status());
-    if (now - last_renewed_ > options_.ttl && !held_.empty()) {
+    if (now - last_renewed_ > options_.ttl && !unfollowed_all_) {
       LogNotice(
-          absl::StrCat("task leases not renewed for longer than "
-                       "--lease-ttl: stopped following ",
-                       held_.size(), " tasks (open watches stay open)"));
+          "task leases not renewed for longer than --lease-ttl: stopped "
+          "following this replica's tasks (open watches stay open)");
       UnfollowAll();
+      unfollowed_all_ = true;
     }
     ScheduleNext();
     return;
   }
   last_renewed_ = now;
+  unfollowed_all_ = false;
   absl::flat_hash_map<int64_t, std::string> held;
+  absl::flat_hash_set<std::string> kept;
   held.reserve(renewed->size());
+  kept.reserve(renewed->size());
   for (store::HeldLease& lease : *renewed) {
+    kept.insert(lease.task_id);
     held.emplace(lease.row_id, std::move(lease.task_id));
   }
-  for (const auto& [row, task_id] : held_) {
-    if (!held.contains(row)) {
-      // Another replica claimed it after this one's lease expired (or the
-      // task ended): that replica polls it now.
-      registry_.Unfollow(TaskKey{options_.api_key, task_id});
-    }
-  }
+  // A lease not renewed expired (this replica was paused or cut off past
+  // the TTL; another replica may hold it now) or its task ended: whatever
+  // this replica still follows under it, created before or since the last
+  // round, stops being polled here. An expired lease nobody took is
+  // claimed again below, under a new epoch.
+  // Only leases taken at least a TTL ago can have expired: one taken
+  // since (a create racing this round) is not this round's to judge.
+  registry_.UnfollowLeased(&kept, now);
   held_ = std::move(held);
   RecordContacts();
 
@@ -129,9 +153,31 @@ void LeaseKeeper::Round() {
     stopping = stopped_;  // claims made now would outlive the release
   }
   if (!options_.api_key.empty() && !stopping) {
-    absl::StatusOr<std::vector<store::TaskRecord>> claimed =
-        store_.ClaimLeases(options_.holder, options_.own_owner, now,
-                           options_.ttl, options_.claim_batch);
+    // Towards a fair share: the followed tasks over the live replicas. One
+    // holding more than its share (it was alone when the others came)
+    // gives the excess up for them to claim; one holding less claims up
+    // to its share, so a dead replica's tasks spread over the survivors.
+    absl::StatusOr<store::LeaseShare> share = store_.ShareLeases(
+        options_.holder, options_.own_owner, now, options_.ttl);
+    if (!share.ok()) {
+      LogStoreFailure("counting the fleet's tasks", share.status());
+      ScheduleNext();
+      return;
+    }
+    const int64_t fair = share->fair();
+    // One task of slack: shares that differ by one never move back and
+    // forth.
+    if (share->held > fair + 1) {
+      Shed(static_cast<int>(share->held - fair));
+    }
+    const int64_t room = fair - share->held;
+    if (room <= 0) {
+      ScheduleNext();
+      return;
+    }
+    absl::StatusOr<std::vector<store::TaskRecord>> claimed = store_.ClaimLeases(
+        options_.holder, options_.own_owner, now, options_.ttl,
+        static_cast<int>(std::min<int64_t>(room, options_.claim_batch)));
     if (!claimed.ok()) {
       LogStoreFailure("claiming task leases", claimed.status());
     } else if (!claimed->empty()) {

@@ -7,16 +7,24 @@
 //   - Renew: every lease this replica holds is extended to now + ttl. A
 //     lease missing from the answer went to another replica (this one was
 //     paused or cut off past the TTL): its task is no longer followed here.
-//     If the store cannot be reached for longer than the TTL, every task is
-//     unfollowed: without a renewed lease this replica can no longer fence,
-//     and another replica may already poll them. Open watches stay open.
+//     If the store cannot be reached for longer than the TTL, every task
+//     followed under a lease (also one created since the last round) is
+//     unfollowed: without a renewed lease this replica can no longer
+//     fence, and another replica may already poll them. Open watches stay
+//     open. An expired lease is never renewed, only claimed again.
 //   - Contact: for each held task whose poller heard from the upstream
 //     since the last round, that time goes to the store (one statement),
 //     so heartbeats on every replica report the fleet's last contact.
-//   - Claim: followed tasks of the gateway's own key whose lease is free
-//     or expired (their replica died, or drained and released them) are
-//     taken, at most `claim_batch` per round, and followed here, seeded
-//     with their recorded state; first polls spread over `first_poll_spread`.
+//   - Share: the replica says it is alive (ShareLeases) and learns how
+//     many tasks the fleet follows and how many replicas are alive; its
+//     fair share is their quotient, rounded up.
+//   - Shed: holding more than a fair share plus one (it ran alone when
+//     the others started), it gives the newest excess up for the others.
+//   - Claim: up to its fair share (and at most `claim_batch` per round),
+//     followed tasks of the gateway's own key whose lease is free or
+//     expired (their replica died, or drained and released them) are
+//     taken and followed here, seeded with their recorded state; first
+//     polls spread over `first_poll_spread`.
 // Stop() releases every lease at once (SIGTERM), so the other replicas
 // take the tasks over at their next round instead of after the TTL.
 //
@@ -73,6 +81,8 @@ class LeaseKeeper {
   void ScheduleNext();
   void UnfollowAll();
   void RecordContacts();
+  // Releases `count` leases (the newest tasks) and stops following them.
+  void Shed(int count);
 
   const LeaseKeeperOptions options_;
   store::TaskStore& store_;
@@ -87,6 +97,8 @@ class LeaseKeeper {
   // Only the round in progress uses these (rounds never overlap).
   absl::flat_hash_map<int64_t, std::string> held_;  // row id -> task id
   absl::Time last_renewed_ = absl::InfinitePast();
+  // Everything was unfollowed for want of a renewal (until the next one).
+  bool unfollowed_all_ = false;
   // Last upstream contact recorded per held row.
   absl::flat_hash_map<int64_t, absl::Time> contacts_;
   std::mt19937_64 random_{std::random_device{}()};

@@ -133,6 +133,19 @@ absl::Status MeteredTaskStore::RecordContacts(
                [&] { return store_->RecordContacts(holder, contacts); });
 }
 
+absl::StatusOr<store::LeaseShare> MeteredTaskStore::ShareLeases(
+    const std::string& holder, const std::string& owner, absl::Time now,
+    absl::Duration ttl) {
+  return Timed(StoreOperation::kShareLeases,
+               [&] { return store_->ShareLeases(holder, owner, now, ttl); });
+}
+
+absl::StatusOr<std::vector<store::HeldLease>> MeteredTaskStore::ShedLeases(
+    const std::string& holder, int count) {
+  return Timed(StoreOperation::kShedLeases,
+               [&] { return store_->ShedLeases(holder, count); });
+}
+
 absl::StatusOr<int64_t> MeteredTaskStore::ReleaseLeases(
     const std::string& holder) {
   return Timed(StoreOperation::kReleaseLeases,

@@ -51,6 +51,12 @@ class MeteredTaskStore final : public store::TaskStore {
   absl::Status RecordContacts(
       const std::string& holder,
       absl::Span<const store::TaskContact> contacts) override;
+  absl::StatusOr<store::LeaseShare> ShareLeases(const std::string& holder,
+                                                const std::string& owner,
+                                                absl::Time now,
+                                                absl::Duration ttl) override;
+  absl::StatusOr<std::vector<store::HeldLease>> ShedLeases(
+      const std::string& holder, int count) override;
   absl::StatusOr<int64_t> ReleaseLeases(const std::string& holder) override;
 
  private:

@@ -141,6 +141,22 @@ void PollerRegistry::Unfollow(const TaskKey& key) {
   }
 }
 
+void PollerRegistry::UnfollowLeased(
+    const absl::flat_hash_set<std::string>* keep, absl::Time taken_by_expiry) {
+  absl::MutexLock lock(&mu_);
+  for (auto it = pollers_.begin(); it != pollers_.end();) {
+    auto current = it++;
+    TaskPoller& poller = *current->second;
+    const store::Lease lease = poller.lease();
+    if (lease.holder.empty() || lease.expires > taken_by_expiry) continue;
+    if (keep != nullptr && keep->contains(current->first.task_id)) continue;
+    if (poller.Unfollow()) {
+      poller.Stop(absl::CancelledError("followed by another replica"));
+      pollers_.erase(current);
+    }
+  }
+}
+
 void PollerRegistry::TaskChanged(const std::string& task_id) {
   if (fleet_.replica_id.empty()) return;
   std::shared_ptr<TaskPoller> poller;

@@ -36,6 +36,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "seedance/v1/video_service.pb.h"
@@ -77,6 +78,14 @@ class PollerRegistry {
   // now). Its poller carries on only while someone watches or waits, as a
   // remote one.
   void Unfollow(const TaskKey& key);
+
+  // Fleet mode: unfollows every task followed here under a lease whose
+  // first term ended by `taken_by_expiry` (the lease round passes its
+  // `now`: a lease taken less than a TTL ago cannot have expired), except
+  // those of `keep` (by task id; null: none kept), the leases the store
+  // just renewed.
+  void UnfollowLeased(const absl::flat_hash_set<std::string>* keep,
+                      absl::Time taken_by_expiry);
 
   // Fleet mode: the store's change feed says the gateway's own task
   // `task_id` changed: its remote poller, if any, reads it now.

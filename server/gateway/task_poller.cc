@@ -212,6 +212,11 @@ PollerSnapshot TaskPoller::Snapshot() const {
   return state_;
 }
 
+store::Lease TaskPoller::lease() const {
+  absl::MutexLock lock(&mu_);
+  return followed_ ? lease_ : store::Lease();
+}
+
 bool TaskPoller::ended_idle() const {
   absl::MutexLock lock(&mu_);
   return ended_idle_;

@@ -198,6 +198,8 @@ class TaskPoller : public std::enable_shared_from_this<TaskPoller> {
 
   PollerSnapshot Snapshot() const;
   const TaskKey& key() const { return key_; }
+  // The lease it polls under (fleet mode); empty holder: none.
+  store::Lease lease() const;
   // Whether it ended only because nobody needed it.
   bool ended_idle() const;
 

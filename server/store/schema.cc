@@ -132,6 +132,11 @@ CREATE INDEX tasks_by_lease_holder ON tasks (lease_holder)
     {4, "last upstream contact per task",
      "ALTER TABLE tasks ADD COLUMN last_contact INTEGER NOT NULL DEFAULT 0;",
      "ALTER TABLE tasks ADD COLUMN last_contact BIGINT NOT NULL DEFAULT 0;"},
+    // Fleet mode: the replicas alive (seen by their lease rounds), so that
+    // each takes a fair share of the tasks to poll.
+    {5, "replicas",
+     "CREATE TABLE replicas (name TEXT PRIMARY KEY, seen INTEGER NOT NULL);",
+     "CREATE TABLE replicas (name TEXT PRIMARY KEY, seen BIGINT NOT NULL);"},
 };
 
 // Any 64-bit number, the same in every build: the advisory lock that

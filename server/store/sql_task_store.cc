@@ -557,8 +557,10 @@ absl::StatusOr<std::vector<HeldLease>> SqlTaskStore::RenewLeases(
   if (!conn.ok()) return conn.status();
   absl::StatusOr<SqlResult> renewed = (*conn)->Query(
       "UPDATE tasks SET lease_expires = $2 WHERE lease_holder = $1 "
-      "AND final = 0 AND expired = 0 RETURNING row_id, task_id",
-      {SqlValue::Text(holder), SqlValue::Int(ToMicros(now + ttl))});
+      "AND lease_expires >= $3 AND final = 0 AND expired = 0 "
+      "RETURNING row_id, task_id",
+      {SqlValue::Text(holder), SqlValue::Int(ToMicros(now + ttl)),
+       SqlValue::Int(ToMicros(now))});
   if (!renewed.ok()) return renewed.status();
   std::vector<HeldLease> held;
   held.reserve(renewed->rows.size());
@@ -601,15 +603,75 @@ absl::Status SqlTaskStore::RecordContacts(
   return updated.status();
 }
 
-absl::StatusOr<int64_t> SqlTaskStore::ReleaseLeases(const std::string& holder) {
+absl::StatusOr<LeaseShare> SqlTaskStore::ShareLeases(const std::string& holder,
+                                                     const std::string& owner,
+                                                     absl::Time now,
+                                                     absl::Duration ttl) {
+  if (holder.empty()) return absl::InvalidArgumentError("holder: required");
+  return InTransaction<LeaseShare>(
+      [&](SqlConnection& conn) -> absl::StatusOr<LeaseShare> {
+        absl::StatusOr<SqlResult> seen = conn.Query(
+            "INSERT INTO replicas (name, seen) VALUES ($1, $2) "
+            "ON CONFLICT (name) DO UPDATE SET seen = excluded.seen",
+            {SqlValue::Text(holder), SqlValue::Int(ToMicros(now))});
+        if (!seen.ok()) return seen.status();
+        absl::StatusOr<SqlResult> live =
+            conn.Query("SELECT count(*) FROM replicas WHERE seen >= $1",
+                       {SqlValue::Int(ToMicros(now - ttl))});
+        if (!live.ok()) return live.status();
+        absl::StatusOr<SqlResult> work = conn.Query(
+            "SELECT count(*), coalesce(sum(CASE WHEN lease_holder = $2 AND "
+            "lease_expires >= $3 THEN 1 ELSE 0 END), 0) FROM tasks "
+            "WHERE create_state = 2 AND final = 0 AND expired = 0 "
+            "AND owner = $1",
+            {SqlValue::Text(owner), SqlValue::Text(holder),
+             SqlValue::Int(ToMicros(now))});
+        if (!work.ok()) return work.status();
+        if (live->rows.size() != 1 || work->rows.size() != 1) {
+          return absl::InternalError("task store: unexpected count shape");
+        }
+        LeaseShare share;
+        share.live_replicas = std::max<int64_t>(1, live->rows[0][0].AsInt());
+        share.followed = work->rows[0][0].AsInt();
+        share.held = work->rows[0][1].AsInt();
+        return share;
+      });
+}
+
+absl::StatusOr<std::vector<HeldLease>> SqlTaskStore::ShedLeases(
+    const std::string& holder, int count) {
+  if (count <= 0) return std::vector<HeldLease>();
   absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
-  absl::StatusOr<SqlResult> released = (*conn)->Query(
+  absl::StatusOr<SqlResult> shed = (*conn)->Query(
       "UPDATE tasks SET lease_holder = NULL, lease_expires = 0 "
-      "WHERE lease_holder = $1",
-      {SqlValue::Text(holder)});
-  if (!released.ok()) return released.status();
-  return released->affected;
+      "WHERE row_id IN (SELECT row_id FROM tasks WHERE lease_holder = $1 "
+      "AND final = 0 AND expired = 0 ORDER BY row_id DESC LIMIT $2) "
+      "RETURNING row_id, task_id",
+      {SqlValue::Text(holder), SqlValue::Int(count)});
+  if (!shed.ok()) return shed.status();
+  std::vector<HeldLease> out;
+  out.reserve(shed->rows.size());
+  for (const SqlRow& row : shed->rows) {
+    out.push_back(HeldLease{row[0].AsInt(), row[1].bytes});
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> SqlTaskStore::ReleaseLeases(const std::string& holder) {
+  return InTransaction<int64_t>(
+      [&](SqlConnection& conn) -> absl::StatusOr<int64_t> {
+        absl::StatusOr<SqlResult> released = conn.Query(
+            "UPDATE tasks SET lease_holder = NULL, lease_expires = 0 "
+            "WHERE lease_holder = $1",
+            {SqlValue::Text(holder)});
+        if (!released.ok()) return released.status();
+        // Gone: the others' fair shares no longer count it.
+        absl::StatusOr<SqlResult> gone = conn.Query(
+            "DELETE FROM replicas WHERE name = $1", {SqlValue::Text(holder)});
+        if (!gone.ok()) return gone.status();
+        return released->affected;
+      });
 }
 
 absl::StatusOr<std::string> SqlTaskStore::OwnerKey() {

@@ -55,6 +55,12 @@ class SqlTaskStore final : public TaskStore {
       const std::string& holder, absl::Time now, absl::Duration ttl) override;
   absl::Status RecordContacts(const std::string& holder,
                               absl::Span<const TaskContact> contacts) override;
+  absl::StatusOr<LeaseShare> ShareLeases(const std::string& holder,
+                                         const std::string& owner,
+                                         absl::Time now,
+                                         absl::Duration ttl) override;
+  absl::StatusOr<std::vector<HeldLease>> ShedLeases(const std::string& holder,
+                                                    int count) override;
   absl::StatusOr<int64_t> ReleaseLeases(const std::string& holder) override;
   absl::StatusOr<std::string> OwnerKey() override;
   // Group commit: the batch in one transaction on one connection.

@@ -77,6 +77,21 @@ struct HeldLease {
   std::string task_id;
 };
 
+// The fleet's work, as one replica's lease round sees it.
+struct LeaseShare {
+  int64_t live_replicas = 1;  // seen within the TTL, this one included
+  int64_t followed = 0;       // the owner's tasks to poll (created,
+                              // unfinished, not expired)
+  int64_t held = 0;           // of those, leased to this replica now
+
+  // What a fair share is: the followed tasks over the live replicas,
+  // rounded up.
+  int64_t fair() const {
+    const int64_t n = live_replicas > 0 ? live_replicas : 1;
+    return (followed + n - 1) / n;
+  }
+};
+
 // When the lease holder last heard from the upstream about a task.
 struct TaskContact {
   int64_t row_id = 0;
@@ -276,9 +291,11 @@ class TaskStore {
       const std::string& holder, const std::string& owner, absl::Time now,
       absl::Duration ttl, int limit) = 0;
 
-  // Extends to `now + ttl` every lease `holder` still holds (not expired,
-  // or expired but not claimed by another) on an unfinished task; returns
-  // those tasks, by row id. A lease missing from the answer is lost.
+  // Extends to `now + ttl` every lease `holder` still holds (not expired)
+  // on an unfinished task; returns those tasks, by row id. A lease missing
+  // from the answer is lost, also an expired one nobody claimed: its
+  // holder may have stopped following the task meanwhile (cut off from
+  // the store), so it claims it again under a new epoch.
   virtual absl::StatusOr<std::vector<HeldLease>> RenewLeases(
       const std::string& holder, absl::Time now, absl::Duration ttl) = 0;
 
@@ -288,8 +305,22 @@ class TaskStore {
   virtual absl::Status RecordContacts(
       const std::string& holder, absl::Span<const TaskContact> contacts) = 0;
 
+  // Says `holder` is alive at `now` (it counts as live for `ttl`) and
+  // returns the fleet's work for `owner`'s tasks, so that it claims (or
+  // gives up) towards a fair share.
+  virtual absl::StatusOr<LeaseShare> ShareLeases(const std::string& holder,
+                                                 const std::string& owner,
+                                                 absl::Time now,
+                                                 absl::Duration ttl) = 0;
+
+  // Gives up `count` of `holder`'s leases (the newest tasks), for the
+  // other replicas to claim; returns those tasks.
+  virtual absl::StatusOr<std::vector<HeldLease>> ShedLeases(
+      const std::string& holder, int count) = 0;
+
   // Gives up every lease of `holder` (a replica draining), so another
-  // replica may claim them at once instead of after the TTL.
+  // replica may claim them at once instead of after the TTL; the replica
+  // no longer counts as live.
   virtual absl::StatusOr<int64_t> ReleaseLeases(const std::string& holder) = 0;
 
   // The secret that keys owner hashes (OwnerHasher): made at random by the

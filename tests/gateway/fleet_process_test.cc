@@ -313,6 +313,10 @@ TEST_F(FleetProcessTest, KilledReplicasTasksAreTakenOverWithinTheLeaseTtl) {
     ASSERT_TRUE(Listed(2, id, &video));
     EXPECT_TRUE(video.price().has_actual_micros()) << video.ShortDebugString();
   }
+  // Spread: each survivor claimed its fair share (2 of the 4), so both
+  // polled the upstream (nobody watches: only lease holders poll).
+  EXPECT_GT(UpstreamGets(replicas_[1].metrics_url), 0);
+  EXPECT_GT(UpstreamGets(replicas_[2].metrics_url), 0);
 }
 
 // SIGTERM: the replica releases its leases as it drains, so the others take

@@ -392,6 +392,15 @@ class AnsweringStore final : public store::TaskStore {
                               absl::Span<const store::TaskContact>) override {
     return answer_;
   }
+  absl::StatusOr<store::LeaseShare> ShareLeases(const std::string&,
+                                                const std::string&, absl::Time,
+                                                absl::Duration) override {
+    return answer_;
+  }
+  absl::StatusOr<std::vector<store::HeldLease>> ShedLeases(const std::string&,
+                                                           int) override {
+    return answer_;
+  }
 
  private:
   const absl::Status answer_;

@@ -52,6 +52,12 @@ class MockTaskStore : public TaskStore {
               (override));
   MOCK_METHOD(absl::Status, RecordContacts,
               (const std::string&, absl::Span<const TaskContact>), (override));
+  MOCK_METHOD(absl::StatusOr<LeaseShare>, ShareLeases,
+              (const std::string&, const std::string&, absl::Time,
+               absl::Duration),
+              (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<HeldLease>>, ShedLeases,
+              (const std::string&, int), (override));
   MOCK_METHOD(absl::StatusOr<std::string>, OwnerKey, (), (override));
 };
 

@@ -599,7 +599,7 @@ TEST_P(TaskStoreContract, LiveLeasesAreNotClaimedExpiredOnesAre) {
   EXPECT_THAT(claimed, SizeIs(0));
 }
 
-TEST_P(TaskStoreContract, RenewKeepsLeasesUntilAnotherReplicaClaimsThem) {
+TEST_P(TaskStoreContract, RenewKeepsLeasesOnlyUntilTheyExpire) {
   CreateLeasedTask(*store_, 1, "replica-a");
   CreateLeasedTask(*store_, 2, "replica-a");
   ASSERT_OK_AND_ASSIGN(auto held,
@@ -617,13 +617,24 @@ TEST_P(TaskStoreContract, RenewKeepsLeasesUntilAnotherReplicaClaimsThem) {
                                                     kT0 + absl::Seconds(20),
                                                     absl::Seconds(10), 1));
   ASSERT_THAT(claimed, SizeIs(1));
+  EXPECT_EQ(claimed[0].task_id, "cgt-1");  // oldest first
+  // The other expired lease is lost too, though nobody took it: replica-a
+  // may have stopped following its task meanwhile (cut off from the
+  // store), so it must claim it again, under a new epoch.
   ASSERT_OK_AND_ASSIGN(held,
                        store_->RenewLeases("replica-a", kT0 + absl::Seconds(21),
                                            absl::Seconds(10)));
-  // Oldest first: replica-b took cgt-1; replica-a keeps cgt-2 only.
-  ASSERT_EQ(claimed[0].task_id, "cgt-1");
+  EXPECT_THAT(held, SizeIs(0));
+  ASSERT_OK_AND_ASSIGN(claimed, store_->ClaimLeases("replica-a", "owner-a",
+                                                    kT0 + absl::Seconds(21),
+                                                    absl::Seconds(10), 10));
+  ASSERT_THAT(claimed, SizeIs(1));
+  EXPECT_EQ(claimed[0].task_id, "cgt-2");
+  EXPECT_EQ(claimed[0].lease.epoch, 2);
+  ASSERT_OK_AND_ASSIGN(held,
+                       store_->RenewLeases("replica-a", kT0 + absl::Seconds(22),
+                                           absl::Seconds(10)));
   ASSERT_THAT(held, SizeIs(1));
-  EXPECT_NE(held[0].row_id, claimed[0].row_id);
   EXPECT_EQ(held[0].task_id, "cgt-2");
   // A final task's lease is not renewed: nothing left to poll.
   ASSERT_OK(
@@ -709,6 +720,49 @@ TEST_P(TaskStoreContract, TheHoldersLastContactIsRecordedForEveryReplica) {
   ASSERT_OK_AND_ASSIGN(one, store_->GetTask("owner-a", "cgt-1"));
   EXPECT_EQ(one.last_contact, kT0 + absl::Seconds(7));
   ASSERT_OK(store_->RecordContacts("replica-a", {}));
+}
+
+TEST_P(TaskStoreContract, SharesCountTheLiveReplicasAndTheirLeases) {
+  for (int n = 1; n <= 5; ++n) CreateLeasedTask(*store_, n, "replica-a");
+  ASSERT_OK_AND_ASSIGN(LeaseShare a, store_->ShareLeases("replica-a", "owner-a",
+                                                         kT0 + absl::Seconds(6),
+                                                         absl::Seconds(10)));
+  EXPECT_EQ(a.live_replicas, 1);
+  EXPECT_EQ(a.followed, 5);
+  EXPECT_EQ(a.held, 5);
+  EXPECT_EQ(a.fair(), 5);
+  ASSERT_OK_AND_ASSIGN(LeaseShare b, store_->ShareLeases("replica-b", "owner-a",
+                                                         kT0 + absl::Seconds(7),
+                                                         absl::Seconds(10)));
+  EXPECT_EQ(b.live_replicas, 2);
+  EXPECT_EQ(b.held, 0);
+  EXPECT_EQ(b.fair(), 3);
+  // replica-a gives up its newest two; replica-b may claim them.
+  ASSERT_OK_AND_ASSIGN(auto shed, store_->ShedLeases("replica-a", 2));
+  ASSERT_THAT(shed, SizeIs(2));
+  ASSERT_OK_AND_ASSIGN(
+      auto claimed,
+      store_->ClaimLeases("replica-b", "owner-a", kT0 + absl::Seconds(8),
+                          absl::Seconds(10), 10));
+  ASSERT_THAT(claimed, SizeIs(2));
+  EXPECT_THAT(
+      (std::vector<std::string>{claimed[0].task_id, claimed[1].task_id}),
+      ::testing::UnorderedElementsAre("cgt-4", "cgt-5"));
+  // A replica not seen within the TTL no longer counts; one that drained
+  // (released its leases) stops counting at once.
+  ASSERT_OK_AND_ASSIGN(
+      b, store_->ShareLeases("replica-b", "owner-a", kT0 + absl::Seconds(18),
+                             absl::Seconds(10)));
+  EXPECT_EQ(b.live_replicas, 1) << "replica-a was last seen at 6 s";
+  ASSERT_OK_AND_ASSIGN(
+      a, store_->ShareLeases("replica-a", "owner-a", kT0 + absl::Seconds(18),
+                             absl::Seconds(10)));
+  EXPECT_EQ(a.live_replicas, 2);
+  ASSERT_OK(store_->ReleaseLeases("replica-a").status());
+  ASSERT_OK_AND_ASSIGN(
+      b, store_->ShareLeases("replica-b", "owner-a", kT0 + absl::Seconds(19),
+                             absl::Seconds(10)));
+  EXPECT_EQ(b.live_replicas, 1);
 }
 
 TEST_P(TaskStoreContract, ConcurrentClaimersNeverShareATask) {

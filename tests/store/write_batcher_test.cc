@@ -92,6 +92,14 @@ class RecordingStore final : public TaskStore {
                               absl::Span<const TaskContact>) override {
     return absl::UnimplementedError("no leases");
   }
+  absl::StatusOr<LeaseShare> ShareLeases(const std::string&, const std::string&,
+                                         absl::Time, absl::Duration) override {
+    return absl::UnimplementedError("no leases");
+  }
+  absl::StatusOr<std::vector<HeldLease>> ShedLeases(const std::string&,
+                                                    int) override {
+    return absl::UnimplementedError("no leases");
+  }
   absl::StatusOr<std::string> OwnerKey() override {
     return absl::UnimplementedError("no reads");
   }
