@@ -50,8 +50,14 @@ void LeaseKeeper::ScheduleNext() {
   // A third of the TTL leaves two renewals' room before a lease expires;
   // at most 2 s, so released leases are taken over soon even with a long
   // TTL.
-  timer_ = scheduler_.RunAfter(std::min(options_.ttl / 3, absl::Seconds(2)),
-                               [this] { executor_.Run([this] { Round(); }); });
+  absl::Duration wait = std::min(options_.ttl / 3, absl::Seconds(2));
+  // Just after another replica's lease runs out, if sooner: a replica that
+  // died is taken over at its TTL, not up to a round later.
+  const absl::Duration to_expiry =
+      next_expiry_ - scheduler_.Now() + absl::Milliseconds(5);
+  if (to_expiry < wait) wait = std::max(to_expiry, absl::Milliseconds(5));
+  timer_ =
+      scheduler_.RunAfter(wait, [this] { executor_.Run([this] { Round(); }); });
 }
 
 void LeaseKeeper::UnfollowAll() {
@@ -159,6 +165,7 @@ void LeaseKeeper::Round() {
     // to its share, so a dead replica's tasks spread over the survivors.
     absl::StatusOr<store::LeaseShare> share = store_.ShareLeases(
         options_.holder, options_.own_owner, now, options_.ttl);
+    if (share.ok()) next_expiry_ = share->next_expiry;
     if (!share.ok()) {
       LogStoreFailure("counting the fleet's tasks", share.status());
       ScheduleNext();

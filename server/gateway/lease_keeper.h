@@ -97,6 +97,8 @@ class LeaseKeeper {
   // Only the round in progress uses these (rounds never overlap).
   absl::flat_hash_map<int64_t, std::string> held_;  // row id -> task id
   absl::Time last_renewed_ = absl::InfinitePast();
+  // The soonest another replica's lease runs out (from the last share).
+  absl::Time next_expiry_ = absl::InfiniteFuture();
   // Everything was unfollowed for want of a renewal (until the next one).
   bool unfollowed_all_ = false;
   // Last upstream contact recorded per held row.

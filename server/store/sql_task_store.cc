@@ -621,7 +621,9 @@ absl::StatusOr<LeaseShare> SqlTaskStore::ShareLeases(const std::string& holder,
         if (!live.ok()) return live.status();
         absl::StatusOr<SqlResult> work = conn.Query(
             "SELECT count(*), coalesce(sum(CASE WHEN lease_holder = $2 AND "
-            "lease_expires >= $3 THEN 1 ELSE 0 END), 0) FROM tasks "
+            "lease_expires >= $3 THEN 1 ELSE 0 END), 0), "
+            "min(CASE WHEN lease_holder <> $2 AND lease_expires >= $3 "
+            "THEN lease_expires END) FROM tasks "
             "WHERE create_state = 2 AND final = 0 AND expired = 0 "
             "AND owner = $1",
             {SqlValue::Text(owner), SqlValue::Text(holder),
@@ -634,6 +636,9 @@ absl::StatusOr<LeaseShare> SqlTaskStore::ShareLeases(const std::string& holder,
         share.live_replicas = std::max<int64_t>(1, live->rows[0][0].AsInt());
         share.followed = work->rows[0][0].AsInt();
         share.held = work->rows[0][1].AsInt();
+        if (!work->rows[0][2].null) {
+          share.next_expiry = FromMicros(work->rows[0][2].AsInt());
+        }
         return share;
       });
 }

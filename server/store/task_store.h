@@ -83,6 +83,9 @@ struct LeaseShare {
   int64_t followed = 0;       // the owner's tasks to poll (created,
                               // unfinished, not expired)
   int64_t held = 0;           // of those, leased to this replica now
+  // The soonest a lease of another replica on those tasks runs out
+  // (InfiniteFuture: none held): a replica that died is taken over then.
+  absl::Time next_expiry = absl::InfiniteFuture();
 
   // What a fair share is: the followed tasks over the live replicas,
   // rounded up.
