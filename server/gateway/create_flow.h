@@ -82,6 +82,8 @@ struct CreateCall {
   v1::Price price;
   std::string api_key;
   upstream::CallOptions upstream;  // deadline and key of the POST
+  // Tenants: the task's owner when that is not api_key (TaskKey::principal).
+  std::string principal;
 };
 
 class CreateFlow {

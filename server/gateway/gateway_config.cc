@@ -340,6 +340,12 @@ std::vector<ConfigOption> BuildOptions() {
                      "how often the TLS files are checked for a new "
                      "certificate (whole seconds, at least 1s)",
                      &C::tls_refresh_interval),
+      // Tenants (tenant_directory.h).
+      StringOption("tenants-file", "SEEDANCE_TENANTS_FILE",
+                   "JSON file of tenants (docs/TENANTS.md): every call then "
+                   "needs 'authorization: Bearer <caller key>' of a tenant, "
+                   "whose limits apply; re-read when it changes",
+                   &C::tenants_file, "none: no tenants"),
   };
 }
 
@@ -523,6 +529,12 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(int argc,
   if (absl::Status s = LoadStorePasswordFile(config); !s.ok()) return s;
   if (absl::Status s = CheckConsistency(config); !s.ok()) return s;
   if (absl::Status s = CheckTlsFiles(TlsFilesOf(config)); !s.ok()) return s;
+  if (!config.tenants_file.empty() && config.allow_caller_keys) {
+    // Both read 'authorization': one header cannot be both.
+    return absl::InvalidArgumentError(
+        "--tenants-file and --allow-caller-keys exclude each other: with "
+        "tenants, 'authorization' carries the tenant's caller key");
+  }
   return config;
 }
 

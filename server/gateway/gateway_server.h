@@ -18,6 +18,7 @@
 #include "grpcpp/server.h"
 #include "server/common/thread_pool.h"
 #include "server/common/thread_scheduler.h"
+#include "server/gateway/tenant_directory.h"
 #include "server/gateway/create_flow.h"
 #include "server/gateway/fd_monitor.h"
 #include "server/gateway/gateway_config.h"
@@ -104,6 +105,10 @@ class GatewayServer {
   void ShutdownOnce();
   // Opens config_.store (unless "none") and what runs on it.
   absl::Status OpenStore();
+  // With --tenants-file: reads it and starts watching it.
+  absl::Status OpenTenants();
+  // Stops re-reading the tenants file; idempotent.
+  void StopTenants();
   // Starts the web face when --http-listen is set.
   absl::Status StartHttp(const std::function<void(HttpGatewayOptions&)>& tune);
   void StartFdMonitor(GatewayHooks hooks);
@@ -117,6 +122,12 @@ class GatewayServer {
   // no decorators) without --metrics-listen.
   std::shared_ptr<PrometheusMetrics> prometheus_;
   GatewayMetrics* metrics_ = &GatewayMetrics::Null();
+  // Tenants (--tenants-file); null without. Outlive the service. The file
+  // is re-read on a scheduler thread of its own (file I/O never waits on
+  // the gateway's timers), stopped first
+  // (StopTenants).
+  std::unique_ptr<ThreadScheduler> tenant_scheduler_;
+  std::unique_ptr<FileTenantDirectory> tenants_;
   // Destroyed bottom-up: the server first, the scheduler last.
   std::unique_ptr<ThreadScheduler> scheduler_;
   // The pollers' view of scheduler_, timing each poll's lateness (metrics

@@ -75,9 +75,23 @@ VideoCalls::VideoCalls(const VideoServiceOptions& options, CreateFlow& creates,
                                  options.max_streams_per_peer,
                                  options.max_streams_per_connection}) {}
 
-absl::StatusOr<std::string> VideoCalls::CallerKey(const CallInfo& info) const {
-  return ResolveApiKey(info.authorization, options_.api_key,
-                       options_.allow_caller_keys);
+absl::StatusOr<VideoCalls::Caller> VideoCalls::CallerOf(
+    const CallInfo& info) const {
+  Caller caller;
+  if (options_.tenants != nullptr) {
+    absl::StatusOr<std::shared_ptr<const Tenant>> tenant =
+        options_.tenants->Authenticate(info.authorization);
+    if (!tenant.ok()) return tenant.status();
+    caller.tenant = *std::move(tenant);
+    caller.api_key = caller.tenant->upstream_key;
+    caller.principal = absl::StrCat("tenant:", caller.tenant->name);
+    return caller;
+  }
+  absl::StatusOr<std::string> key = ResolveApiKey(
+      info.authorization, options_.api_key, options_.allow_caller_keys);
+  if (!key.ok()) return key.status();
+  caller.api_key = *std::move(key);
+  return caller;
 }
 
 upstream::CallOptions VideoCalls::UpstreamOptions(const CallInfo& info,
@@ -92,6 +106,17 @@ upstream::CallOptions VideoCalls::UpstreamOptions(const CallInfo& info,
 void VideoCalls::Create(const CallInfo& info,
                         const v1::CreateVideoRequest& request,
                         CreateDone done) {
+  // Under tenants nothing is answered to a caller without a key, not even
+  // a free price check.
+  absl::optional<Caller> tenant_caller;
+  if (options_.tenants != nullptr) {
+    absl::StatusOr<Caller> caller = CallerOf(info);
+    if (!caller.ok()) {
+      done(caller.status());
+      return;
+    }
+    tenant_caller = *std::move(caller);
+  }
   if (absl::Status s = upstream::ValidateCreateVideoRequest(request, prices_);
       !s.ok()) {
     done(s);
@@ -114,16 +139,18 @@ void VideoCalls::Create(const CallInfo& info,
     done(admitted);
     return;
   }
-  absl::StatusOr<std::string> key = CallerKey(info);
-  if (!key.ok()) {
-    done(key.status());
+  absl::StatusOr<Caller> caller =
+      tenant_caller ? *std::move(tenant_caller) : CallerOf(info);
+  if (!caller.ok()) {
+    done(caller.status());
     return;
   }
   CreateCall create;
   create.request = request;
   create.price = *price;
-  create.upstream = UpstreamOptions(info, *key);
-  create.api_key = *std::move(key);
+  create.upstream = UpstreamOptions(info, caller->api_key);
+  create.api_key = caller->api_key;
+  create.principal = caller->principal;
   creates_.Create(std::move(create),
                   [done = std::move(done)](absl::StatusOr<v1::Video> video) {
                     if (!video.ok()) {
@@ -149,14 +176,15 @@ void VideoCalls::Get(const CallInfo& info, const v1::GetVideoRequest& request,
     done(s);
     return;
   }
-  absl::StatusOr<std::string> key = CallerKey(info);
-  if (!key.ok()) {
-    done(key.status());
+  absl::StatusOr<Caller> caller = CallerOf(info);
+  if (!caller.ok()) {
+    done(caller.status());
     return;
   }
   // The poller answers: from its state when fresh, else after one poll,
   // or the store holds the (final) answer.
-  registry_.Get(TaskKey{*std::move(key), request.id()}, options_.fresh_for,
+  registry_.Get(TaskKey{caller->api_key, request.id(), caller->principal},
+                options_.fresh_for,
                 UpstreamOptions(info, "").deadline,
                 [done = std::move(done)](absl::StatusOr<v1::Video> video) {
                   if (!video.ok()) {
@@ -178,12 +206,13 @@ void VideoCalls::List(const CallInfo& info,
         "without one (--store=none)"));
     return;
   }
-  absl::StatusOr<std::string> key = CallerKey(info);
-  if (!key.ok()) {
-    done(key.status());
+  absl::StatusOr<Caller> caller = CallerOf(info);
+  if (!caller.ok()) {
+    done(caller.status());
     return;
   }
-  absl::StatusOr<std::string> owner = owners_->Owner(*key);
+  absl::StatusOr<std::string> owner = owners_->Owner(
+      caller->principal.empty() ? caller->api_key : caller->principal);
   if (!owner.ok()) {
     done(owner.status());
     return;
@@ -216,13 +245,13 @@ void VideoCalls::List(const CallInfo& info,
 absl::StatusOr<VideoCalls::WatchStart> VideoCalls::StartWatch(
     const CallInfo& info, const v1::WatchVideoRequest& request) {
   if (absl::Status s = ValidateWatchRequest(request); !s.ok()) return s;
-  absl::StatusOr<std::string> key = CallerKey(info);
-  if (!key.ok()) return key.status();
+  absl::StatusOr<Caller> caller = CallerOf(info);
+  if (!caller.ok()) return caller.status();
   if (absl::Status admitted = Admit(); !admitted.ok()) return admitted;
   absl::StatusOr<StreamAdmission::Ticket> ticket = admission_.Admit(info.peer);
   if (!ticket.ok()) return ticket.status();
   WatchStart watch;
-  watch.key = TaskKey{*std::move(key), request.id()};
+  watch.key = TaskKey{caller->api_key, request.id(), caller->principal};
   watch.after_sequence = request.after_sequence();
   // Safe: ValidateWatchRequest bounded it to at most 1 h.
   watch.heartbeat_interval = absl::Nanoseconds(

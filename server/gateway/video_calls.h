@@ -28,6 +28,7 @@
 #include "server/gateway/poller_registry.h"
 #include "server/gateway/stream_admission.h"
 #include "server/gateway/task_key.h"
+#include "server/gateway/tenant_directory.h"
 #include "server/upstream/pricing.h"
 #include "server/upstream/tokenhub_client.h"
 
@@ -48,6 +49,10 @@ struct VideoServiceOptions {
   std::function<absl::Status()> admit;
   // Counts calls; null: not counted. Outlives the service.
   GatewayMetrics* metrics = nullptr;
+  // Tenants (--tenants-file): every call needs a tenant's caller key, and
+  // the tenant (not the key) owns its tasks. Null: no tenants. Outlives the
+  // service.
+  const TenantDirectory* tenants = nullptr;
 };
 
 // Checks a WatchVideoRequest; INVALID_ARGUMENT with a BadRequest listing
@@ -112,7 +117,14 @@ class VideoCalls {
   int open_streams() const { return admission_.open(); }
 
  private:
-  absl::StatusOr<std::string> CallerKey(const CallInfo& info) const;
+  // Who calls: the upstream key its calls use and, under tenants, the
+  // tenant that owns its tasks.
+  struct Caller {
+    std::string api_key;
+    std::string principal;  // "tenant:<name>"; "": the key owns its tasks
+    std::shared_ptr<const Tenant> tenant;
+  };
+  absl::StatusOr<Caller> CallerOf(const CallInfo& info) const;
   absl::Status Admit() const {
     return options_.admit ? options_.admit() : absl::OkStatus();
   }
