@@ -12,6 +12,7 @@
 #include "server/gateway/call_log.h"
 #include "server/gateway/sequence.h"
 #include "server/gateway/task_records.h"
+#include "server/gateway/tenant_limits.h"
 #include "server/upstream/backoff_policy.h"
 #include "server/upstream/error_mapping.h"
 
@@ -150,6 +151,7 @@ void CreateFlow::Create(CreateCall call, Done done) {
   create.request_hash = *hash;
   create.price = call.price;
   create.model = call.request.model();
+  create.quota = call.quota;
   // A tenant's task is not leased: LeaseKeeper follows the gateway's own
   // owner only, so it is polled by the replica that created it (like a
   // caller key's).
@@ -173,6 +175,11 @@ void CreateFlow::Create(CreateCall call, Done done) {
                                             "upstream (nothing was created "
                                             "or billed): ",
                                             begun.status().message())));
+          return;
+        }
+        if (begun->refused.has_value()) {
+          Resolve(flight, std::move(done),
+                  QuotaRefused(call.tenant, *begun->refused));
           return;
         }
         if (!begun->send) {

@@ -73,6 +73,8 @@ absl::string_view StoreOperationName(StoreOperation operation) {
       return "renew_leases";
     case StoreOperation::kReleaseLeases:
       return "release_leases";
+    case StoreOperation::kGetTenantUsage:
+      return "get_tenant_usage";
   }
   return "unknown";
 }

@@ -50,8 +50,10 @@ enum class StoreOperation {
   kClaimLeases,
   kRenewLeases,
   kReleaseLeases,
+  // Tenants (issue 17).
+  kGetTenantUsage,
 };
-inline constexpr int kStoreOperationCount = 14;
+inline constexpr int kStoreOperationCount = 15;
 
 absl::string_view UpstreamOperationName(UpstreamOperation operation);
 absl::string_view UpstreamOutcomeName(UpstreamOutcome outcome);

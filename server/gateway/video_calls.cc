@@ -151,6 +151,17 @@ void VideoCalls::Create(const CallInfo& info,
   create.upstream = UpstreamOptions(info, caller->api_key);
   create.api_key = caller->api_key;
   create.principal = caller->principal;
+  if (caller->tenant != nullptr) {
+    const Tenant& tenant = *caller->tenant;
+    if (absl::Status s = create_rates_.Admit(tenant, scheduler_.Now());
+        !s.ok()) {
+      done(s);
+      return;
+    }
+    create.tenant = tenant.name;
+    create.quota = store::TenantQuota{tenant.max_unfinished,
+                                      tenant.daily_budget_micros};
+  }
   creates_.Create(std::move(create),
                   [done = std::move(done)](absl::StatusOr<v1::Video> video) {
                     if (!video.ok()) {

@@ -29,6 +29,7 @@
 #include "server/gateway/stream_admission.h"
 #include "server/gateway/task_key.h"
 #include "server/gateway/tenant_directory.h"
+#include "server/gateway/tenant_limits.h"
 #include "server/upstream/pricing.h"
 #include "server/upstream/tokenhub_client.h"
 
@@ -139,6 +140,8 @@ class VideoCalls {
   Scheduler& scheduler_;
   const upstream::PriceTable& prices_;
   StreamAdmission admission_;
+  // Tenants' creates_per_minute, on this replica.
+  CreateRateLimiter create_rates_;
 };
 
 }  // namespace seedance::gateway

@@ -4,8 +4,11 @@
 // reload that adds and removes keys, and no caller key in any log line.
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -16,6 +19,9 @@
 #include "gtest/gtest.h"
 #include "server/gateway/gateway_server.h"
 #include "server/gateway/tenant_config.h"
+#include "server/upstream/pricing.h"
+#include "google/rpc/error_details.pb.h"
+#include "server/common/status_details.h"
 #include "sim/sim_server.h"
 #include "tests/gateway/watch_collector.h"
 #include "tests/testing/eventually.h"
@@ -29,10 +35,14 @@ using ::seedance::testing::Eventually;
 using ::seedance::testing::WatchCollector;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::seedance::GetDetail;
 
 constexpr char kKeyA[] = "sk-tenant-a-0123456789abcdef";
 constexpr char kKeyB[] = "sk-tenant-b-fedcba9876543210";
 constexpr char kKeyC[] = "sk-tenant-c-added-later-42";
+constexpr char kKeyRate[] = "sk-tenant-rate-limited-7";
+constexpr char kKeyOne[] = "sk-tenant-one-at-a-time-8";
+constexpr char kKeyBudget[] = "sk-tenant-two-video-budget-9";
 
 std::string Hex(const std::string& key) {
   std::string out;
@@ -42,9 +52,10 @@ std::string Hex(const std::string& key) {
   return out;
 }
 
-std::string TenantJson(const std::string& name, const std::string& key) {
+std::string TenantJson(const std::string& name, const std::string& key,
+                       const std::string& limits = "") {
   return absl::StrCat(R"({"name": ")", name, R"(", "key_sha256": [")",
-                      Hex(key), R"("]})");
+                      Hex(key), "\"]", limits, "}");
 }
 
 v1::CreateVideoRequest Request(bool validate_only = false) {
@@ -56,6 +67,30 @@ v1::CreateVideoRequest Request(bool validate_only = false) {
   return request;
 }
 
+int64_t Estimate() {
+  return upstream::EstimatePrice(Request(), upstream::PriceTable::Default())
+      ->estimated_micros();
+}
+
+// The tenants of the tests: two without limits, three with one each.
+std::string AllTenants() {
+  return absl::StrCat(
+      R"({"tenants": [)", TenantJson("team-a", kKeyA), ", ",
+      TenantJson("team-b", kKeyB), ", ",
+      TenantJson("team-rate", kKeyRate, R"(, "creates_per_minute": 2)"), ", ",
+      TenantJson("team-one", kKeyOne, R"(, "max_unfinished": 1)"), ", ",
+      TenantJson("team-budget", kKeyBudget,
+                 absl::StrCat(R"(, "daily_budget_micros": )", 2 * Estimate())),
+      "]}");
+}
+
+// The QuotaFailure's description, or "".
+std::string QuotaViolation(const grpc::Status& status) {
+  auto failure = GetDetail<google::rpc::QuotaFailure>(FromGrpcStatus(status));
+  if (!failure || failure->violations_size() == 0) return "";
+  return failure->violations(0).description();
+}
+
 class TenantE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -63,8 +98,7 @@ class TenantE2eTest : public ::testing::Test {
     ASSERT_TRUE(started.ok()) << started.status();
     sim_ = *std::move(started);
     ASSERT_FALSE(dir_.path().empty());
-    WriteTenants(absl::StrCat(R"({"tenants": [)", TenantJson("team-a", kKeyA),
-                              ", ", TenantJson("team-b", kKeyB), "]}"));
+    WriteTenants(AllTenants());
     GatewayConfig config = ::seedance::testing::FastGatewayConfig(*sim_);
     config.store = absl::StrCat("sqlite:", dir_.path(), "/tasks.db");
     config.tenants_file = Path();
@@ -82,7 +116,8 @@ class TenantE2eTest : public ::testing::Test {
     stub_.reset();
     gateway_.reset();  // every log line is written by now
     const std::string log = ::testing::internal::GetCapturedStderr();
-    for (const char* key : {kKeyA, kKeyB, kKeyC}) {
+    for (const char* key : {kKeyA, kKeyB, kKeyC, kKeyRate, kKeyOne,
+                            kKeyBudget}) {
       EXPECT_THAT(log, Not(HasSubstr(key))) << log;
     }
   }
@@ -191,6 +226,52 @@ TEST_F(TenantE2eTest, ReloadAddsAndRemovesKeysWithoutARestart) {
                          absl::Seconds(20)));
   EXPECT_EQ(Create(kKeyB).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(Create(kKeyA).ok());
+}
+
+TEST_F(TenantE2eTest, OverCreatesPerMinuteIsResourceExhaustedWithRetryInfo) {
+  EXPECT_TRUE(Create(kKeyRate).ok());
+  EXPECT_TRUE(Create(kKeyRate).ok());
+  grpc::Status third = Create(kKeyRate);
+  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  auto retry = GetDetail<google::rpc::RetryInfo>(FromGrpcStatus(third));
+  ASSERT_TRUE(retry.has_value()) << third.error_message();
+  EXPECT_GE(retry->retry_delay().seconds(), 1);
+  // A price check is not a create.
+  EXPECT_TRUE(Create(kKeyRate, nullptr, /*validate_only=*/true).ok());
+}
+
+TEST_F(TenantE2eTest, OverMaxUnfinishedIsRefusedUntilATaskEnds) {
+  EXPECT_TRUE(Create(kKeyOne).ok());  // held running by the simulator
+  grpc::Status second = Create(kKeyOne);
+  EXPECT_EQ(second.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(QuotaViolation(second), HasSubstr("max_unfinished"));
+}
+
+TEST_F(TenantE2eTest, TenConcurrentCreatesAgainstATwoVideoBudgetMakeTwo) {
+  constexpr int kCallers = 10;
+  std::atomic<int> created{0};
+  std::atomic<int> over_budget{0};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&] {
+      grpc::Status s = Create(kKeyBudget);
+      if (s.ok()) {
+        created.fetch_add(1);
+      } else if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+                 absl::StrContains(QuotaViolation(s), "daily_budget_micros")) {
+        over_budget.fetch_add(1);
+      } else {
+        ADD_FAILURE() << s.error_code() << " " << s.error_message();
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(created.load(), 2);
+  EXPECT_EQ(over_budget.load(), kCallers - 2);
+  // Only those two reached the upstream: team-budget lists two tasks.
+  v1::ListVideosResponse listed;
+  ASSERT_TRUE(List(kKeyBudget, &listed).ok());
+  EXPECT_EQ(listed.videos_size(), 2);
 }
 
 }  // namespace
