@@ -130,6 +130,13 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     g->spend_recorder_ =
         std::make_unique<SpendRecorder>(g->recorder_.get(), *g->metrics_);
     env.recorder = g->spend_recorder_.get();
+    if (!config.tenants_file.empty()) {
+      g->tenant_metrics_ =
+          std::make_unique<TenantMetrics>(g->prometheus_->registry());
+      g->tenant_spend_recorder_ = std::make_unique<TenantSpendRecorder>(
+          env.recorder, *g->tenant_metrics_);
+      env.recorder = g->tenant_spend_recorder_.get();
+    }
   }
   g->registry_ = std::make_unique<PollerRegistry>(env, g->async_store_.get(),
                                                   g->owners_.get());
@@ -162,6 +169,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     return s;
   }
   service.tenants = g->tenants_.get();
+  service.tenant_metrics = g->tenant_metrics_.get();
   service.admit = [g = g.get()] {
     if (!g->fd_pressure_.load(std::memory_order_acquire)) {
       return absl::OkStatus();
@@ -272,6 +280,18 @@ absl::Status GatewayServer::OpenTenants() {
   TenantFileOptions options;
   options.path = config_.tenants_file;
   options.own_key = config_.api_key;
+  if (tenant_metrics_ != nullptr) {
+    options.on_change = [metrics = tenant_metrics_.get(),
+                         owners = owners_.get()](const TenantConfig& config) {
+      absl::flat_hash_map<std::string, std::string> tenant_of_owner;
+      for (const Tenant& t : config.tenants) {
+        absl::StatusOr<std::string> owner =
+            owners->Owner(absl::StrCat("tenant:", t.name));
+        if (owner.ok()) tenant_of_owner[*owner] = t.name;
+      }
+      metrics->SetTenants(config, tenant_of_owner);
+    };
+  }
   absl::StatusOr<std::unique_ptr<FileTenantDirectory>> tenants =
       FileTenantDirectory::Open(std::move(options), *tenant_scheduler_);
   if (!tenants.ok()) return tenants.status();

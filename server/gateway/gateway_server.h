@@ -19,6 +19,7 @@
 #include "server/common/thread_pool.h"
 #include "server/common/thread_scheduler.h"
 #include "server/gateway/tenant_directory.h"
+#include "server/gateway/tenant_metrics.h"
 #include "server/gateway/create_flow.h"
 #include "server/gateway/fd_monitor.h"
 #include "server/gateway/gateway_config.h"
@@ -128,6 +129,10 @@ class GatewayServer {
   // (StopTenants).
   std::unique_ptr<ThreadScheduler> tenant_scheduler_;
   std::unique_ptr<FileTenantDirectory> tenants_;
+  // With tenants and metrics: their series, and the recorder counting
+  // their spend (ahead of spend_recorder_).
+  std::unique_ptr<TenantMetrics> tenant_metrics_;
+  std::unique_ptr<TenantSpendRecorder> tenant_spend_recorder_;
   // Destroyed bottom-up: the server first, the scheduler last.
   std::unique_ptr<ThreadScheduler> scheduler_;
   // The pollers' view of scheduler_, timing each poll's lateness (metrics

@@ -103,6 +103,26 @@ upstream::CallOptions VideoCalls::UpstreamOptions(const CallInfo& info,
   return call;
 }
 
+VideoCalls::CreateDone VideoCalls::CountedForTenant(std::string tenant,
+                                                   CreateDone done) const {
+  TenantMetrics* metrics = options_.tenant_metrics;
+  if (metrics == nullptr) return done;
+  return [metrics, tenant = std::move(tenant), done = std::move(done)](
+             absl::StatusOr<v1::CreateVideoResponse> out) {
+    if (out.ok()) {
+      metrics->Created(tenant, out->video().price().estimated_micros());
+    } else if (auto info = GetDetail<google::rpc::ErrorInfo>(out.status());
+               info && (info->reason() == kReasonTenantRateLimited ||
+                        info->reason() == kReasonTenantQuotaExceeded)) {
+      auto limit = info->metadata().find("limit");
+      if (limit != info->metadata().end()) {
+        metrics->Refused(tenant, limit->second);
+      }
+    }
+    return done(std::move(out));
+  };
+}
+
 void VideoCalls::Create(const CallInfo& info,
                         const v1::CreateVideoRequest& request,
                         CreateDone done) {
@@ -153,6 +173,7 @@ void VideoCalls::Create(const CallInfo& info,
   create.principal = caller->principal;
   if (caller->tenant != nullptr) {
     const Tenant& tenant = *caller->tenant;
+    done = CountedForTenant(tenant.name, std::move(done));
     if (absl::Status s = create_rates_.Admit(tenant, scheduler_.Now());
         !s.ok()) {
       done(s);

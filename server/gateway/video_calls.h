@@ -30,6 +30,7 @@
 #include "server/gateway/task_key.h"
 #include "server/gateway/tenant_directory.h"
 #include "server/gateway/tenant_limits.h"
+#include "server/gateway/tenant_metrics.h"
 #include "server/upstream/pricing.h"
 #include "server/upstream/tokenhub_client.h"
 
@@ -54,6 +55,8 @@ struct VideoServiceOptions {
   // the tenant (not the key) owns its tasks. Null: no tenants. Outlives the
   // service.
   const TenantDirectory* tenants = nullptr;
+  // Counts tenants' creates and refusals; null: not counted.
+  TenantMetrics* tenant_metrics = nullptr;
 };
 
 // Checks a WatchVideoRequest; INVALID_ARGUMENT with a BadRequest listing
@@ -126,6 +129,8 @@ class VideoCalls {
     std::shared_ptr<const Tenant> tenant;
   };
   absl::StatusOr<Caller> CallerOf(const CallInfo& info) const;
+  // `done`, counting the tenant's create or refusal in its metrics first.
+  CreateDone CountedForTenant(std::string tenant, CreateDone done) const;
   absl::Status Admit() const {
     return options_.admit ? options_.admit() : absl::OkStatus();
   }

@@ -102,6 +102,7 @@ class TenantE2eTest : public ::testing::Test {
     GatewayConfig config = ::seedance::testing::FastGatewayConfig(*sim_);
     config.store = absl::StrCat("sqlite:", dir_.path(), "/tasks.db");
     config.tenants_file = Path();
+    config.metrics_listen = "127.0.0.1:0";  // tenants' series are fed too
     config.log_calls = true;  // call lines are checked too
     ::testing::internal::CaptureStderr();
     auto gateway = GatewayServer::Start(config);
