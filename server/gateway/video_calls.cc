@@ -274,6 +274,73 @@ void VideoCalls::List(const CallInfo& info,
       });
 }
 
+void VideoCalls::Usage(const CallInfo& info, const v1::GetUsageRequest& request,
+                       UsageDone done) {
+  if (options_.tenants == nullptr || store_ == nullptr) {
+    done(absl::FailedPreconditionError(
+        "GetUsage answers only on a gateway with tenants (--tenants-file)"));
+    return;
+  }
+  absl::StatusOr<Caller> caller = CallerOf(info);
+  if (!caller.ok()) {
+    done(caller.status());
+    return;
+  }
+  const absl::Time now = scheduler_.Now();
+  absl::Time day = now;
+  if (!request.day().empty()) {
+    std::string error;
+    if (request.day().size() != 10 ||
+        !absl::ParseTime("%Y-%m-%d", request.day(), absl::UTCTimeZone(), &day,
+                         &error)) {
+      absl::Status status = absl::InvalidArgumentError(
+          "day: must be a UTC date YYYY-MM-DD, or empty for today");
+      google::rpc::BadRequest bad;
+      auto* v = bad.add_field_violations();
+      v->set_field("day");
+      v->set_description("must be a UTC date YYYY-MM-DD, or empty for today");
+      AddDetail(status, bad);
+      done(status);
+      return;
+    }
+  }
+  absl::StatusOr<std::string> owner = owners_->Owner(caller->principal);
+  if (!owner.ok()) {
+    done(owner.status());
+    return;
+  }
+  v1::GetUsageResponse out;
+  const Tenant& tenant = *caller->tenant;
+  out.set_tenant(tenant.name);
+  v1::TenantLimits* limits = out.mutable_limits();
+  if (tenant.creates_per_minute) {
+    limits->set_creates_per_minute(*tenant.creates_per_minute);
+  }
+  if (tenant.max_unfinished) limits->set_max_unfinished(*tenant.max_unfinished);
+  if (tenant.daily_budget_micros) {
+    limits->set_daily_budget_micros(*tenant.daily_budget_micros);
+  }
+  store_->GetTenantUsage(
+      *std::move(owner), day, now,
+      [out = std::move(out),
+       done = std::move(done)](absl::StatusOr<store::TenantUsage> usage) mutable {
+        if (!usage.ok()) {
+          LogStoreFailure("reading tenant usage", usage.status());
+          done(upstream::UpstreamError(
+              absl::StatusCode::kUnavailable, kReasonStoreUnavailable,
+              absl::StrCat("the task store cannot be read: ",
+                           usage.status().message())));
+          return;
+        }
+        out.set_day(absl::FormatTime("%Y-%m-%d", usage->day,
+                                     absl::UTCTimeZone()));
+        out.set_reserved_micros(usage->reserved_micros);
+        out.set_spent_micros(usage->spent_micros);
+        out.set_unfinished(usage->unfinished);
+        done(std::move(out));
+      });
+}
+
 absl::StatusOr<VideoCalls::WatchStart> VideoCalls::StartWatch(
     const CallInfo& info, const v1::WatchVideoRequest& request) {
   if (absl::Status s = ValidateWatchRequest(request); !s.ok()) return s;

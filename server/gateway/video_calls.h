@@ -92,6 +92,7 @@ class VideoCalls {
       std::function<bool(absl::StatusOr<v1::CreateVideoResponse>)>;
   using GetDone = std::function<void(absl::StatusOr<v1::GetVideoResponse>)>;
   using ListDone = std::function<void(absl::StatusOr<v1::ListVideosResponse>)>;
+  using UsageDone = std::function<void(absl::StatusOr<v1::GetUsageResponse>)>;
 
   // `store` and `owners` are null without a task store (List then answers
   // FAILED_PRECONDITION).
@@ -108,6 +109,9 @@ class VideoCalls {
            GetDone done);
   void List(const CallInfo& info, const v1::ListVideosRequest& request,
             ListDone done);
+  // Tenants: the caller's tenant's usage for a day (GetUsage).
+  void Usage(const CallInfo& info, const v1::GetUsageRequest& request,
+             UsageDone done);
   // Validation, the caller's key, the descriptor reserve and the stream
   // limits; the transport then registers its WatchSink with registry().
   absl::StatusOr<WatchStart> StartWatch(const CallInfo& info,

@@ -275,5 +275,40 @@ TEST_F(TenantE2eTest, TenConcurrentCreatesAgainstATwoVideoBudgetMakeTwo) {
   EXPECT_EQ(listed.videos_size(), 2);
 }
 
+TEST_F(TenantE2eTest, GetUsageShowsTheTenantsDayAndLimits) {
+  ASSERT_TRUE(Create(kKeyBudget).ok());
+  grpc::ClientContext context;
+  Authorize(context, kKeyBudget);
+  v1::GetUsageResponse usage;
+  grpc::Status s =
+      stub_->GetUsage(&context, v1::GetUsageRequest(), &usage);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(usage.tenant(), "team-budget");
+  EXPECT_EQ(usage.day().size(), 10u);
+  EXPECT_EQ(usage.reserved_micros(), Estimate());  // held running
+  EXPECT_EQ(usage.spent_micros(), 0);
+  EXPECT_EQ(usage.unfinished(), 1);
+  EXPECT_EQ(usage.limits().daily_budget_micros(), 2 * Estimate());
+  EXPECT_FALSE(usage.limits().has_max_unfinished());
+  // Another tenant's day is its own; a bad day names the field; no key, no
+  // usage.
+  grpc::ClientContext other;
+  Authorize(other, kKeyA);
+  ASSERT_TRUE(stub_->GetUsage(&other, v1::GetUsageRequest(), &usage).ok());
+  EXPECT_EQ(usage.tenant(), "team-a");
+  EXPECT_EQ(usage.reserved_micros(), 0);
+  grpc::ClientContext bad;
+  Authorize(bad, kKeyA);
+  v1::GetUsageRequest request;
+  request.set_day("yesterday");
+  grpc::Status refused = stub_->GetUsage(&bad, request, &usage);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), HasSubstr("day"));
+  grpc::ClientContext anonymous;
+  EXPECT_EQ(stub_->GetUsage(&anonymous, v1::GetUsageRequest(), &usage)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
 }  // namespace
 }  // namespace seedance::gateway
