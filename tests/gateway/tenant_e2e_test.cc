@@ -23,6 +23,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "server/common/status_details.h"
 #include "sim/sim_server.h"
+#include "tests/gateway/http_test_client.h"
 #include "tests/gateway/watch_collector.h"
 #include "tests/testing/eventually.h"
 #include "tests/testing/loopback_stack.h"
@@ -103,6 +104,7 @@ class TenantE2eTest : public ::testing::Test {
     config.store = absl::StrCat("sqlite:", dir_.path(), "/tasks.db");
     config.tenants_file = Path();
     config.metrics_listen = "127.0.0.1:0";  // tenants' series are fed too
+    config.http_listen = "127.0.0.1:0";
     config.log_calls = true;  // call lines are checked too
     ::testing::internal::CaptureStderr();
     auto gateway = GatewayServer::Start(config);
@@ -308,6 +310,28 @@ TEST_F(TenantE2eTest, GetUsageShowsTheTenantsDayAndLimits) {
   EXPECT_EQ(stub_->GetUsage(&anonymous, v1::GetUsageRequest(), &usage)
                 .error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(TenantE2eTest, TheWebFaceNeedsTheCallerKeyToo) {
+  using ::seedance::testing::Fetch;
+  const int port = gateway_->http_port();
+  const std::string body =
+      R"({"model": "doubao-seedance-2.0", "prompt": "a fox", "duration": 5})";
+  const std::string json = "Content-Type: application/json";
+  EXPECT_EQ(Fetch(port, "POST", "/v1/videos", body, {json}).status, 401);
+  EXPECT_EQ(Fetch(port, "GET", "/v1/videos").status, 401);
+  EXPECT_EQ(Fetch(port, "GET", "/v1/usage",  "",
+                  {"Authorization: Bearer sk-wrong"})
+                .status,
+            401);
+  const std::string auth = absl::StrCat("Authorization: Bearer ", kKeyA);
+  EXPECT_EQ(Fetch(port, "POST", "/v1/videos", body, {json, auth}).status,
+            200);
+  ::seedance::testing::HttpAnswer usage =
+      Fetch(port, "GET", "/v1/usage", "", {auth});
+  EXPECT_EQ(usage.status, 200) << usage.body;
+  EXPECT_THAT(usage.body, HasSubstr("\"tenant\":\"team-a\""));
+  EXPECT_EQ(Fetch(port, "GET", "/v1/usage?month=1", "", {auth}).status, 400);
 }
 
 }  // namespace
