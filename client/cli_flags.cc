@@ -252,6 +252,8 @@ const std::vector<Flag>& FollowFlags() {
 struct KeySource {
   std::string env_name = "SEEDANCE_API_KEY";
   std::string file;
+  // Tenants (docs/TENANTS.md): the gateway's caller key instead.
+  std::string caller_file;
 };
 
 const std::vector<Flag>& GlobalFlags() {
@@ -306,6 +308,11 @@ const std::vector<Flag>& GlobalFlags() {
        nullptr},
       {"api-key-file", "PATH", "read your TokenHub key from this file instead",
        nullptr},
+      {"caller-key-file", "PATH",
+       "read your caller key for a gateway with tenants from this file "
+       "(env SEEDANCE_CALLER_KEY); sent as `authorization: Bearer ...` "
+       "instead of a TokenHub key, never printed",
+       nullptr},
       {"timeout", "DUR", "deadline of create and get calls (default 30s)",
        nullptr},
       {"reconnect-for", "DUR",
@@ -341,10 +348,11 @@ absl::Status UsageError(absl::string_view message) {
   return absl::InvalidArgumentError(message);
 }
 
-absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
+absl::StatusOr<std::string> ReadKeyFile(const std::string& path,
+                                        absl::string_view flag) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return UsageError(absl::StrCat("--api-key-file: cannot read ", path));
+    return UsageError(absl::StrCat("--", flag, ": cannot read ", path));
   }
   std::ostringstream text;
   text << in.rdbuf();
@@ -404,6 +412,8 @@ absl::StatusOr<CliCommand> ParseCommandLine(int argc, const char* const* argv,
       key.env_name = value;
     } else if (name == "api-key-file") {
       key.file = value;
+    } else if (name == "caller-key-file") {
+      key.caller_file = value;
     } else if (name == "timeout") {
       if (!ParseSeconds(value, command.client.timeout) ||
           command.client.timeout <= absl::ZeroDuration()) {
@@ -438,10 +448,23 @@ absl::StatusOr<CliCommand> ParseCommandLine(int argc, const char* const* argv,
     return UsageError(absl::StrCat("unknown command ", verb));
   }
 
-  if (!key.file.empty()) {
-    auto text = ReadKeyFile(key.file);
+  // One `authorization` header: a caller key (tenants) or a TokenHub key.
+  if (!key.caller_file.empty() && !key.file.empty()) {
+    return UsageError(
+        "--caller-key-file and --api-key-file exclude each other: a gateway "
+        "with tenants takes only its caller keys");
+  }
+  if (!key.caller_file.empty()) {
+    auto text = ReadKeyFile(key.caller_file, "caller-key-file");
     if (!text.ok()) return text.status();
     command.client.api_key = *text;
+  } else if (!key.file.empty()) {
+    auto text = ReadKeyFile(key.file, "api-key-file");
+    if (!text.ok()) return text.status();
+    command.client.api_key = *text;
+  } else if (const char* caller = env("SEEDANCE_CALLER_KEY");
+             caller && *caller) {
+    command.client.api_key = caller;
   } else if (const char* value = env(key.env_name.c_str()); value && *value) {
     command.client.api_key = value;
   }
