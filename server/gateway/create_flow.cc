@@ -115,8 +115,8 @@ void CreateFlow::Create(CreateCall call, Done done) {
     Send(std::move(call), std::move(none), "", std::move(done));
     return;
   }
-  absl::StatusOr<std::string> owner = owners_->Owner(
-      call.principal.empty() ? call.api_key : call.principal);
+  absl::StatusOr<std::string> owner =
+      owners_->Owner(call.principal.empty() ? call.api_key : call.principal);
   absl::StatusOr<std::string> hash =
       owners_->Digest(FingerprintBytes(call.request));
   if (!owner.ok() || !hash.ok()) {
@@ -253,7 +253,8 @@ void CreateFlow::OnCreated(const CreateCall& call,
   seed.lease = record.lease;
   seed.created = store_ ? record.create_time : now;
   seed.video = video;
-  auto follow = [this, call_key = TaskKey{call.api_key, video.id(), call.principal},
+  auto follow = [this,
+                 call_key = TaskKey{call.api_key, video.id(), call.principal},
                  seed = std::move(seed), flight = std::move(flight),
                  done = std::move(done), video]() mutable {
     absl::optional<v1::Video> state =
@@ -319,9 +320,9 @@ absl::StatusOr<v1::Video> CreateFlow::FromEarlier(
       if (seed.follow) {
         // Followed here unless it already is (e.g. after a restart, a task
         // created with the caller's own key waits for its owner).
-        absl::optional<v1::Video> state =
-            registry_.Follow(TaskKey{call.api_key, earlier.task_id, call.principal},
-                             std::move(seed), absl::ZeroDuration());
+        absl::optional<v1::Video> state = registry_.Follow(
+            TaskKey{call.api_key, earlier.task_id, call.principal},
+            std::move(seed), absl::ZeroDuration());
         if (state) video = *std::move(state);
       }
       return video;

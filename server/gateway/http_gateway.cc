@@ -344,8 +344,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Usage() {
     method_ = "GetUsage/http";
-    absl::StatusOr<v1::GetUsageRequest> request =
-        UsageRequestFromQuery(query_);
+    absl::StatusOr<v1::GetUsageRequest> request = UsageRequestFromQuery(query_);
     if (!request.ok()) {
       Finish(request.status());
       return;

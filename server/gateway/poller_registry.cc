@@ -208,12 +208,12 @@ void PollerRegistry::StartLookup(const TaskKey& key) {
 static absl::Status TenantLookupRefusal(const TaskKey& key,
                                         const absl::Status& why) {
   if (absl::IsNotFound(why)) {
-    return absl::NotFoundError(absl::StrCat("task ", key.task_id,
-                                            " not found"));
+    return absl::NotFoundError(
+        absl::StrCat("task ", key.task_id, " not found"));
   }
-  return absl::UnavailableError(absl::StrCat(
-      "the task store cannot be read, so task ", key.task_id,
-      " cannot be shown: ", why.message()));
+  return absl::UnavailableError(
+      absl::StrCat("the task store cannot be read, so task ", key.task_id,
+                   " cannot be shown: ", why.message()));
 }
 
 void PollerRegistry::OnLookup(const TaskKey& key, const std::string& owner,
@@ -244,7 +244,7 @@ void PollerRegistry::OnLookup(const TaskKey& key, const std::string& owner,
         deferred.gets.emplace_back(std::move(g.done), refused);
       }
     } else if (!pollers_.contains(key) && known &&
-        (record->final || record->expired)) {
+               (record->final || record->expired)) {
       // Nothing more will happen to it: the record is the answer.
       v1::Video video = RecordVideo(*record);
       recorded_end =

@@ -100,9 +100,8 @@ absl::StatusOr<std::unique_ptr<FileTenantDirectory>> FileTenantDirectory::Open(
   std::unique_ptr<FileTenantDirectory> dir(
       new FileTenantDirectory(std::move(options), scheduler));
   if (absl::Status s = dir->Load(); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--tenants-file ",
-                                                   dir->options_.path, ": ",
-                                                   s.message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tenants-file ", dir->options_.path, ": ", s.message()));
   }
   return dir;
 }
@@ -150,14 +149,13 @@ absl::Status FileTenantDirectory::CheckNow() {
   absl::Status loaded = Load();
   std::shared_ptr<const TenantConfig> config = Current();
   if (!loaded.ok()) {
-    LogError(absl::StrCat("tenants file ", options_.path,
-                          " refused, keeping the previous ",
-                          config->tenants.size(), " tenant(s): ",
-                          loaded.message()));
+    LogError(absl::StrCat(
+        "tenants file ", options_.path, " refused, keeping the previous ",
+        config->tenants.size(), " tenant(s): ", loaded.message()));
     return loaded;
   }
-  LogNotice(absl::StrCat("tenants file ", options_.path, " reloaded: ",
-                         config->tenants.size(), " tenant(s)"));
+  LogNotice(absl::StrCat("tenants file ", options_.path,
+                         " reloaded: ", config->tenants.size(), " tenant(s)"));
   return absl::OkStatus();
 }
 
@@ -191,8 +189,7 @@ void FileTenantDirectory::Stop() {
   if (timer != 0) scheduler_.Cancel(timer);
 }
 
-absl::StatusOr<std::shared_ptr<const Tenant>>
-FileTenantDirectory::Authenticate(
+absl::StatusOr<std::shared_ptr<const Tenant>> FileTenantDirectory::Authenticate(
     const absl::optional<std::string>& authorization) const {
   return FindTenant(Current(), authorization);
 }

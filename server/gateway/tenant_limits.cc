@@ -24,8 +24,8 @@ absl::Status CreateRateLimiter::Admit(const Tenant& tenant, absl::Time now) {
       b.refilled = now;
     } else if (now > b.refilled) {
       b.tokens = std::min(
-          capacity, b.tokens + absl::ToDoubleSeconds(now - b.refilled) *
-                                   per_second);
+          capacity,
+          b.tokens + absl::ToDoubleSeconds(now - b.refilled) * per_second);
       b.refilled = now;
     }
     // A limit lowered by a reload applies at once.
@@ -36,8 +36,8 @@ absl::Status CreateRateLimiter::Admit(const Tenant& tenant, absl::Time now) {
     }
     if (per_second > 0) wait_seconds = (1.0 - b.tokens) / per_second;
   }
-  const int64_t retry = std::max<int64_t>(
-      1, static_cast<int64_t>(std::ceil(wait_seconds)));
+  const int64_t retry =
+      std::max<int64_t>(1, static_cast<int64_t>(std::ceil(wait_seconds)));
   absl::Status status = upstream::UpstreamError(
       absl::StatusCode::kResourceExhausted, kReasonTenantRateLimited,
       absl::StrCat("tenant ", tenant.name, " is over its creates_per_minute (",

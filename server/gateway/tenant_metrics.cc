@@ -7,8 +7,8 @@
 namespace seedance::gateway {
 namespace {
 
-constexpr absl::string_view kLimits[] = {
-    "creates_per_minute", "max_unfinished", "daily_budget_micros"};
+constexpr absl::string_view kLimits[] = {"creates_per_minute", "max_unfinished",
+                                         "daily_budget_micros"};
 
 }  // namespace
 

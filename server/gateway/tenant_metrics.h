@@ -35,9 +35,9 @@ class TenantMetrics {
 
   // The tenants now, and the store owner of each (the keyed hash of
   // "tenant:<name>"), for Spent. Series of tenants no longer listed go.
-  void SetTenants(const TenantConfig& config,
-                  const absl::flat_hash_map<std::string, std::string>&
-                      tenant_of_owner);
+  void SetTenants(
+      const TenantConfig& config,
+      const absl::flat_hash_map<std::string, std::string>& tenant_of_owner);
 
   void Refused(absl::string_view tenant, absl::string_view limit);
   void Created(absl::string_view tenant, int64_t estimated_micros);

@@ -104,11 +104,11 @@ upstream::CallOptions VideoCalls::UpstreamOptions(const CallInfo& info,
 }
 
 VideoCalls::CreateDone VideoCalls::CountedForTenant(std::string tenant,
-                                                   CreateDone done) const {
+                                                    CreateDone done) const {
   TenantMetrics* metrics = options_.tenant_metrics;
   if (metrics == nullptr) return done;
-  return [metrics, tenant = std::move(tenant), done = std::move(done)](
-             absl::StatusOr<v1::CreateVideoResponse> out) {
+  return [metrics, tenant = std::move(tenant),
+          done = std::move(done)](absl::StatusOr<v1::CreateVideoResponse> out) {
     if (out.ok()) {
       metrics->Created(tenant, out->video().price().estimated_micros());
     } else if (auto info = GetDetail<google::rpc::ErrorInfo>(out.status());
@@ -180,8 +180,8 @@ void VideoCalls::Create(const CallInfo& info,
       return;
     }
     create.tenant = tenant.name;
-    create.quota = store::TenantQuota{tenant.max_unfinished,
-                                      tenant.daily_budget_micros};
+    create.quota =
+        store::TenantQuota{tenant.max_unfinished, tenant.daily_budget_micros};
   }
   creates_.Create(std::move(create),
                   [done = std::move(done)](absl::StatusOr<v1::Video> video) {
@@ -216,8 +216,7 @@ void VideoCalls::Get(const CallInfo& info, const v1::GetVideoRequest& request,
   // The poller answers: from its state when fresh, else after one poll,
   // or the store holds the (final) answer.
   registry_.Get(TaskKey{caller->api_key, request.id(), caller->principal},
-                options_.fresh_for,
-                UpstreamOptions(info, "").deadline,
+                options_.fresh_for, UpstreamOptions(info, "").deadline,
                 [done = std::move(done)](absl::StatusOr<v1::Video> video) {
                   if (!video.ok()) {
                     done(video.status());
@@ -322,8 +321,8 @@ void VideoCalls::Usage(const CallInfo& info, const v1::GetUsageRequest& request,
   }
   store_->GetTenantUsage(
       *std::move(owner), day, now,
-      [out = std::move(out),
-       done = std::move(done)](absl::StatusOr<store::TenantUsage> usage) mutable {
+      [out = std::move(out), done = std::move(done)](
+          absl::StatusOr<store::TenantUsage> usage) mutable {
         if (!usage.ok()) {
           LogStoreFailure("reading tenant usage", usage.status());
           done(upstream::UpstreamError(
@@ -332,8 +331,8 @@ void VideoCalls::Usage(const CallInfo& info, const v1::GetUsageRequest& request,
                            usage.status().message())));
           return;
         }
-        out.set_day(absl::FormatTime("%Y-%m-%d", usage->day,
-                                     absl::UTCTimeZone()));
+        out.set_day(
+            absl::FormatTime("%Y-%m-%d", usage->day, absl::UTCTimeZone()));
         out.set_reserved_micros(usage->reserved_micros);
         out.set_spent_micros(usage->spent_micros);
         out.set_unfinished(usage->unfinished);

@@ -151,9 +151,8 @@ absl::StatusOr<BeginResult> SqlTaskStore::BeginCreateIn(SqlConnection& conn,
                                                         const NewCreate& create,
                                                         absl::Time now) {
   // Tenants: limits checked and the estimate reserved around the record.
-  return BeginWithinQuota(conn, create, now, [&] {
-    return BeginCreateRowIn(conn, create, now);
-  });
+  return BeginWithinQuota(conn, create, now,
+                          [&] { return BeginCreateRowIn(conn, create, now); });
 }
 
 absl::StatusOr<BeginResult> SqlTaskStore::BeginCreateRowIn(

@@ -96,9 +96,9 @@ struct QuotaRefusal {
 
 // One tenant's spend on one UTC day, and its unfinished tasks now.
 struct TenantUsage {
-  absl::Time day;                // 00:00 UTC of the day
-  int64_t reserved_micros = 0;   // estimates of tasks not yet ended
-  int64_t spent_micros = 0;      // actual costs of tasks that ended
+  absl::Time day;               // 00:00 UTC of the day
+  int64_t reserved_micros = 0;  // estimates of tasks not yet ended
+  int64_t spent_micros = 0;     // actual costs of tasks that ended
   int64_t unfinished = 0;
 };
 

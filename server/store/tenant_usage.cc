@@ -59,8 +59,8 @@ struct Reservation {
   int64_t micros = 0;
 };
 
-absl::StatusOr<absl::optional<Reservation>> OpenReservation(
-    SqlConnection& conn, int64_t row_id) {
+absl::StatusOr<absl::optional<Reservation>> OpenReservation(SqlConnection& conn,
+                                                            int64_t row_id) {
   absl::StatusOr<SqlResult> r = conn.Query(
       "SELECT owner, usage_day, reserved_micros FROM tasks "
       "WHERE row_id = $1 AND usage_day IS NOT NULL",
@@ -141,8 +141,7 @@ absl::StatusOr<BeginResult> BeginWithinQuota(
         "daily_budget_micros",
         absl::StrCat("today (UTC) ", *used, " micros are spent or reserved; ",
                      "this create's estimate of ", estimate,
-                     " would pass the budget of ",
-                     *quota.daily_budget_micros)};
+                     " would pass the budget of ", *quota.daily_budget_micros)};
     return refused;
   }
   absl::StatusOr<BeginResult> begun = record();

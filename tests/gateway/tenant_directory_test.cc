@@ -56,9 +56,9 @@ void Write(const std::string& path, const std::string& text) {
 }
 
 TEST(TenantConfigTest, FullTenantParses) {
-  absl::StatusOr<TenantConfig> config = Parse(OneTenant(
-      "team-a", "sk-a",
-      R"(, "creates_per_minute": 60, "max_unfinished": 20,
+  absl::StatusOr<TenantConfig> config =
+      Parse(OneTenant("team-a", "sk-a",
+                      R"(, "creates_per_minute": 60, "max_unfinished": 20,
           "daily_budget_micros": 50000000, "upstream_key_file": "/keys/a")"));
   ASSERT_TRUE(config.ok()) << config.status();
   ASSERT_EQ(config->tenants.size(), 1u);
@@ -111,8 +111,7 @@ TEST(TenantConfigTest, ErrorsNameTheField) {
       {OneTenant("a", "k", R"(, "upstream_key_file": "/nope")"),
        "tenants[0].upstream_key_file: cannot read /nope"},
       {R"({"tenants": [{"name": "a", "key_sha256": [")" + ok_key +
-           R"("]}, {"name": "a", "key_sha256": [")" + Hex("other") +
-           R"("]}]})",
+           R"("]}, {"name": "a", "key_sha256": [")" + Hex("other") + R"("]}]})",
        "tenants[1].name: 'a' appears twice"},
       {R"({"tenants": [{"name": "a", "key_sha256": [")" + ok_key +
            R"("]}, {"name": "b", "key_sha256": [")" + ok_key + R"("]}]})",
@@ -169,9 +168,9 @@ TEST_F(TenantDirectoryTest, MissingMalformedOrUnknownKeysAreUnauthenticated) {
               StatusCodeIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT((*dir)->Authenticate(std::string("Bearer ")),
               StatusCodeIs(absl::StatusCode::kUnauthenticated));
-  EXPECT_THAT((*dir)->Authenticate(std::string("Bearer ") +
-                                   std::string(600, 'x')),
-              StatusCodeIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(
+      (*dir)->Authenticate(std::string("Bearer ") + std::string(600, 'x')),
+      StatusCodeIs(absl::StatusCode::kUnauthenticated));
   absl::StatusOr<std::shared_ptr<const Tenant>> wrong =
       (*dir)->Authenticate(std::string("Bearer sk-guess-1234"));
   EXPECT_THAT(wrong, StatusCodeIs(absl::StatusCode::kUnauthenticated));
@@ -251,19 +250,19 @@ TEST_F(TenantDirectoryTest, BadReloadKeepsThePreviousTenants) {
 TEST_F(TenantDirectoryTest, ChangedUpstreamKeyFileIsReRead) {
   const std::string key_file = dir_.path() + "/upstream";
   Write(key_file, "th-first\n");
-  Write(Path(), OneTenant("team-a", "sk-alpha",
-                          absl::StrCat(R"(, "upstream_key_file": ")",
-                                       key_file, "\"")));
+  Write(Path(),
+        OneTenant("team-a", "sk-alpha",
+                  absl::StrCat(R"(, "upstream_key_file": ")", key_file, "\"")));
   auto dir = Open();
   ASSERT_TRUE(dir.ok()) << dir.status();
-  EXPECT_EQ((*(*dir)->Authenticate(std::string("Bearer sk-alpha")))
-                ->upstream_key,
-            "th-first");
+  EXPECT_EQ(
+      (*(*dir)->Authenticate(std::string("Bearer sk-alpha")))->upstream_key,
+      "th-first");
   Write(key_file, "th-second\n");
   EXPECT_TRUE((*dir)->CheckNow().ok());
-  EXPECT_EQ((*(*dir)->Authenticate(std::string("Bearer sk-alpha")))
-                ->upstream_key,
-            "th-second");
+  EXPECT_EQ(
+      (*(*dir)->Authenticate(std::string("Bearer sk-alpha")))->upstream_key,
+      "th-second");
 }
 
 }  // namespace

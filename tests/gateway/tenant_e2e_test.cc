@@ -2,9 +2,9 @@
 // front of the in-process simulator. Caller keys (missing, unknown, valid),
 // isolation between tenants that share the gateway's upstream key, a
 // reload that adds and removes keys, and no caller key in any log line.
+#include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -13,15 +13,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/common/status_details.h"
 #include "server/gateway/gateway_server.h"
 #include "server/gateway/tenant_config.h"
 #include "server/upstream/pricing.h"
-#include "google/rpc/error_details.pb.h"
-#include "server/common/status_details.h"
 #include "sim/sim_server.h"
 #include "tests/gateway/http_test_client.h"
 #include "tests/gateway/watch_collector.h"
@@ -32,11 +32,11 @@
 namespace seedance::gateway {
 namespace {
 
+using ::seedance::GetDetail;
 using ::seedance::testing::Eventually;
 using ::seedance::testing::WatchCollector;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using ::seedance::GetDetail;
 
 constexpr char kKeyA[] = "sk-tenant-a-0123456789abcdef";
 constexpr char kKeyB[] = "sk-tenant-b-fedcba9876543210";
@@ -55,8 +55,8 @@ std::string Hex(const std::string& key) {
 
 std::string TenantJson(const std::string& name, const std::string& key,
                        const std::string& limits = "") {
-  return absl::StrCat(R"({"name": ")", name, R"(", "key_sha256": [")",
-                      Hex(key), "\"]", limits, "}");
+  return absl::StrCat(R"({"name": ")", name, R"(", "key_sha256": [")", Hex(key),
+                      "\"]", limits, "}");
 }
 
 v1::CreateVideoRequest Request(bool validate_only = false) {
@@ -119,8 +119,8 @@ class TenantE2eTest : public ::testing::Test {
     stub_.reset();
     gateway_.reset();  // every log line is written by now
     const std::string log = ::testing::internal::GetCapturedStderr();
-    for (const char* key : {kKeyA, kKeyB, kKeyC, kKeyRate, kKeyOne,
-                            kKeyBudget}) {
+    for (const char* key :
+         {kKeyA, kKeyB, kKeyC, kKeyRate, kKeyOne, kKeyBudget}) {
       EXPECT_THAT(log, Not(HasSubstr(key))) << log;
     }
   }
@@ -192,8 +192,7 @@ TEST_F(TenantE2eTest, EveryCallNeedsAKnownCallerKey) {
     EXPECT_EQ(Get(key, video.id()).error_code(),
               grpc::StatusCode::UNAUTHENTICATED);
     v1::ListVideosResponse list;
-    EXPECT_EQ(List(key, &list).error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(List(key, &list).error_code(), grpc::StatusCode::UNAUTHENTICATED);
     EXPECT_EQ(Watch(key, video.id()).error_code(),
               grpc::StatusCode::UNAUTHENTICATED);
   }
@@ -225,8 +224,8 @@ TEST_F(TenantE2eTest, ReloadAddsAndRemovesKeysWithoutARestart) {
   WriteTenants(absl::StrCat(R"({"tenants": [)", TenantJson("team-a", kKeyA),
                             ", ", TenantJson("team-c", kKeyC), "]}"));
   // The file is checked every 2 s.
-  EXPECT_TRUE(Eventually([&] { return Create(kKeyC).ok(); },
-                         absl::Seconds(20)));
+  EXPECT_TRUE(
+      Eventually([&] { return Create(kKeyC).ok(); }, absl::Seconds(20)));
   EXPECT_EQ(Create(kKeyB).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(Create(kKeyA).ok());
 }
@@ -282,8 +281,7 @@ TEST_F(TenantE2eTest, GetUsageShowsTheTenantsDayAndLimits) {
   grpc::ClientContext context;
   Authorize(context, kKeyBudget);
   v1::GetUsageResponse usage;
-  grpc::Status s =
-      stub_->GetUsage(&context, v1::GetUsageRequest(), &usage);
+  grpc::Status s = stub_->GetUsage(&context, v1::GetUsageRequest(), &usage);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(usage.tenant(), "team-budget");
   EXPECT_EQ(usage.day().size(), 10u);
@@ -307,9 +305,9 @@ TEST_F(TenantE2eTest, GetUsageShowsTheTenantsDayAndLimits) {
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(refused.error_message(), HasSubstr("day"));
   grpc::ClientContext anonymous;
-  EXPECT_EQ(stub_->GetUsage(&anonymous, v1::GetUsageRequest(), &usage)
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      stub_->GetUsage(&anonymous, v1::GetUsageRequest(), &usage).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(TenantE2eTest, TheWebFaceNeedsTheCallerKeyToo) {
@@ -320,13 +318,12 @@ TEST_F(TenantE2eTest, TheWebFaceNeedsTheCallerKeyToo) {
   const std::string json = "Content-Type: application/json";
   EXPECT_EQ(Fetch(port, "POST", "/v1/videos", body, {json}).status, 401);
   EXPECT_EQ(Fetch(port, "GET", "/v1/videos").status, 401);
-  EXPECT_EQ(Fetch(port, "GET", "/v1/usage",  "",
-                  {"Authorization: Bearer sk-wrong"})
-                .status,
-            401);
+  EXPECT_EQ(
+      Fetch(port, "GET", "/v1/usage", "", {"Authorization: Bearer sk-wrong"})
+          .status,
+      401);
   const std::string auth = absl::StrCat("Authorization: Bearer ", kKeyA);
-  EXPECT_EQ(Fetch(port, "POST", "/v1/videos", body, {json, auth}).status,
-            200);
+  EXPECT_EQ(Fetch(port, "POST", "/v1/videos", body, {json, auth}).status, 200);
   ::seedance::testing::HttpAnswer usage =
       Fetch(port, "GET", "/v1/usage", "", {auth});
   EXPECT_EQ(usage.status, 200) << usage.body;

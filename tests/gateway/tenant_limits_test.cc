@@ -1,7 +1,7 @@
 #include "server/gateway/tenant_limits.h"
 
-#include "google/rpc/error_details.pb.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "server/common/status_details.h"
 #include "tests/testing/status_matchers.h"
@@ -63,9 +63,9 @@ TEST(CreateRateLimiterTest, ZeroPerMinuteRefusesEveryCreate) {
 }
 
 TEST(QuotaRefusedTest, SaysWhichLimit) {
-  absl::Status s =
-      QuotaRefused("team-a", store::QuotaRefusal{"daily_budget_micros",
-                                                 "2000000 spent or reserved"});
+  absl::Status s = QuotaRefused(
+      "team-a",
+      store::QuotaRefusal{"daily_budget_micros", "2000000 spent or reserved"});
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kResourceExhausted,
                           HasSubstr("daily_budget_micros")));
   auto failure = GetDetail<google::rpc::QuotaFailure>(s);

@@ -125,10 +125,9 @@ TEST_P(TaskStoreContract, TenantReservationIsReleasedWhenTheCreateIsRefused) {
   ASSERT_OK_AND_ASSIGN(BeginResult begun,
                        store_->BeginCreate(TenantCreate(budget), kT0));
   ASSERT_TRUE(begun.send);
-  ASSERT_OK(store_->FinishCreate(begun.record.row_id, CreateState::kRejected,
-                                 v1::Video(),
-                                 absl::InvalidArgumentError("bad prompt"),
-                                 kT0));
+  ASSERT_OK(store_->FinishCreate(
+      begun.record.row_id, CreateState::kRejected, v1::Video(),
+      absl::InvalidArgumentError("bad prompt"), kT0));
   ASSERT_OK_AND_ASSIGN(TenantUsage usage,
                        store_->GetTenantUsage("tenant-a", kT0, kT0));
   EXPECT_EQ(usage.reserved_micros, 0);
@@ -138,8 +137,9 @@ TEST_P(TaskStoreContract, TenantReservationIsReleasedWhenTheCreateIsRefused) {
 TEST_P(TaskStoreContract, TenantMaxUnfinishedCountsTasksNotYetEnded) {
   Created(*store_, TenantCreate(absl::nullopt, 2), "cgt-1");
   Created(*store_, TenantCreate(absl::nullopt, 2), "cgt-2");
-  ASSERT_OK_AND_ASSIGN(BeginResult third,
-                       store_->BeginCreate(TenantCreate(absl::nullopt, 2), kT0));
+  ASSERT_OK_AND_ASSIGN(
+      BeginResult third,
+      store_->BeginCreate(TenantCreate(absl::nullopt, 2), kT0));
   ASSERT_TRUE(third.refused.has_value());
   EXPECT_EQ(third.refused->limit, "max_unfinished");
   Ends(*store_, "cgt-1", v1::VIDEO_STATUS_SUCCEEDED, 5);
