@@ -8,7 +8,10 @@
 // time), so ten replicas racing against a budget for two videos make
 // exactly two. The unfinished count is read after that lock, so it holds
 // for max_unfinished too (two creates straddling midnight lock different
-// days' rows: the one place it may be exceeded, by one).
+// days' rows: the one place it may be exceeded, by one). A group-commit
+// batch holding creates of several tenants locks their rows in its order;
+// two replicas' batches may then deadlock, which PostgreSQL breaks by
+// failing one batch, whose writes then run one by one (WriteBatch).
 //
 // Called only by SqlTaskStore, inside its transactions.
 #ifndef SEEDANCE_SERVER_STORE_TENANT_USAGE_H_
