@@ -119,6 +119,11 @@ ABSL_FLAG(std::string, api_key_env, "SEEDANCE_API_KEY",
           "printed");
 ABSL_FLAG(std::string, api_key_file, "",
           "read your TokenHub key from this file instead");
+// Tenants (docs/TENANTS.md): the gateway's caller key instead.
+ABSL_FLAG(std::string, caller_key_file, "",
+          "read your caller key for a gateway with tenants from this file "
+          "(env SEEDANCE_CALLER_KEY); sent as `authorization: Bearer ...` "
+          "instead of a TokenHub key, never printed");
 ABSL_FLAG(SecondsFlag, timeout, SecondsFlag{absl::Seconds(30)},
           "deadline of create and get calls (default 30s)");
 ABSL_FLAG(SecondsFlag, reconnect_for, SecondsFlag{absl::Seconds(60)},
@@ -165,6 +170,7 @@ constexpr FlagDoc kConnectionFlags[] = {
     {"tls-server-name", "", nullptr, "NAME"},
     {"api-key-env", "", nullptr, "NAME"},
     {"api-key-file", "", nullptr, "PATH"},
+    {"caller-key-file", "", nullptr, "PATH"},
     {"timeout", "", nullptr, "DUR"},
     {"reconnect-for", "", nullptr, "DUR"},
 };
@@ -319,10 +325,11 @@ absl::Status BuildOptions(const ParsedArgs& args, CliCommand& c) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
+absl::StatusOr<std::string> ReadKeyFile(const std::string& path,
+                                        absl::string_view flag) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return UsageError(absl::StrCat("--api-key-file: cannot read ", path));
+    return UsageError(absl::StrCat("--", flag, ": cannot read ", path));
   }
   std::ostringstream text;
   text << in.rdbuf();
@@ -386,11 +393,25 @@ absl::StatusOr<CliCommand> ParseCommandLine(int argc, const char* const* argv,
     return UsageError(absl::StrCat("unknown command ", verb));
   }
 
+  // One `authorization` header: a caller key (tenants) or a TokenHub key.
   const std::string key_file = absl::GetFlag(FLAGS_api_key_file);
-  if (!key_file.empty()) {
-    auto text = ReadKeyFile(key_file);
+  const std::string caller_file = absl::GetFlag(FLAGS_caller_key_file);
+  if (!caller_file.empty() && !key_file.empty()) {
+    return UsageError(
+        "--caller-key-file and --api-key-file exclude each other: a gateway "
+        "with tenants takes only its caller keys");
+  }
+  if (!caller_file.empty()) {
+    auto text = ReadKeyFile(caller_file, "caller-key-file");
     if (!text.ok()) return text.status();
     command.client.api_key = *text;
+  } else if (!key_file.empty()) {
+    auto text = ReadKeyFile(key_file, "api-key-file");
+    if (!text.ok()) return text.status();
+    command.client.api_key = *text;
+  } else if (const char* caller = env("SEEDANCE_CALLER_KEY");
+             caller && *caller) {
+    command.client.api_key = caller;
   } else if (const char* value = env(absl::GetFlag(FLAGS_api_key_env).c_str());
              value && *value) {
     command.client.api_key = value;

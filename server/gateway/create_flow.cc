@@ -12,6 +12,7 @@
 #include "server/gateway/call_log.h"
 #include "server/gateway/sequence.h"
 #include "server/gateway/task_records.h"
+#include "server/gateway/tenant_limits.h"
 #include "server/upstream/backoff_policy.h"
 #include "server/upstream/error_mapping.h"
 
@@ -114,7 +115,8 @@ void CreateFlow::Create(CreateCall call, Done done) {
     Send(std::move(call), std::move(none), "", std::move(done));
     return;
   }
-  absl::StatusOr<std::string> owner = owners_->Owner(call.api_key);
+  absl::StatusOr<std::string> owner =
+      owners_->Owner(call.principal.empty() ? call.api_key : call.principal);
   absl::StatusOr<std::string> hash =
       owners_->Digest(FingerprintBytes(call.request));
   if (!owner.ok() || !hash.ok()) {
@@ -149,8 +151,12 @@ void CreateFlow::Create(CreateCall call, Done done) {
   create.request_hash = *hash;
   create.price = call.price;
   create.model = call.request.model();
+  create.quota = call.quota;
+  // A tenant's task is not leased: LeaseKeeper follows the gateway's own
+  // owner only, so it is polled by the replica that created it (like a
+  // caller key's).
   if (!options_.lease_holder.empty() && !options_.own_api_key.empty() &&
-      call.api_key == options_.own_api_key) {
+      call.api_key == options_.own_api_key && call.principal.empty()) {
     create.lease_holder = options_.lease_holder;
     create.lease_ttl = options_.lease_ttl;
   }
@@ -169,6 +175,11 @@ void CreateFlow::Create(CreateCall call, Done done) {
                                             "upstream (nothing was created "
                                             "or billed): ",
                                             begun.status().message())));
+          return;
+        }
+        if (begun->refused.has_value()) {
+          Resolve(flight, std::move(done),
+                  QuotaRefused(call.tenant, *begun->refused));
           return;
         }
         if (!begun->send) {
@@ -242,7 +253,8 @@ void CreateFlow::OnCreated(const CreateCall& call,
   seed.lease = record.lease;
   seed.created = store_ ? record.create_time : now;
   seed.video = video;
-  auto follow = [this, call_key = TaskKey{call.api_key, video.id()},
+  auto follow = [this,
+                 call_key = TaskKey{call.api_key, video.id(), call.principal},
                  seed = std::move(seed), flight = std::move(flight),
                  done = std::move(done), video]() mutable {
     absl::optional<v1::Video> state =
@@ -308,9 +320,9 @@ absl::StatusOr<v1::Video> CreateFlow::FromEarlier(
       if (seed.follow) {
         // Followed here unless it already is (e.g. after a restart, a task
         // created with the caller's own key waits for its owner).
-        absl::optional<v1::Video> state =
-            registry_.Follow(TaskKey{call.api_key, earlier.task_id},
-                             std::move(seed), absl::ZeroDuration());
+        absl::optional<v1::Video> state = registry_.Follow(
+            TaskKey{call.api_key, earlier.task_id, call.principal},
+            std::move(seed), absl::ZeroDuration());
         if (state) video = *std::move(state);
       }
       return video;

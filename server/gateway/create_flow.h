@@ -82,6 +82,11 @@ struct CreateCall {
   v1::Price price;
   std::string api_key;
   upstream::CallOptions upstream;  // deadline and key of the POST
+  // Tenants: the task's owner when that is not api_key (TaskKey::principal),
+  // the tenant's name and the limits the store holds the create to.
+  std::string principal;
+  std::string tenant;
+  absl::optional<store::TenantQuota> quota;
 };
 
 class CreateFlow {

@@ -103,7 +103,14 @@ absl::Status FinishGatewayConfig(GatewayConfig& config) {
   if (absl::Status s = LoadKeyFile(config); !s.ok()) return s;
   if (absl::Status s = LoadStorePasswordFile(config); !s.ok()) return s;
   if (absl::Status s = CheckConsistency(config); !s.ok()) return s;
-  return CheckTlsFiles(TlsFilesOf(config));
+  if (absl::Status s = CheckTlsFiles(TlsFilesOf(config)); !s.ok()) return s;
+  if (!config.tenants_file.empty() && config.allow_caller_keys) {
+    // Both read 'authorization': one header cannot be both.
+    return absl::InvalidArgumentError(
+        "--tenants-file and --allow-caller-keys exclude each other: with "
+        "tenants, 'authorization' carries the tenant's caller key");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace seedance::gateway

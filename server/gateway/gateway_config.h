@@ -122,6 +122,10 @@ struct GatewayConfig {
   std::string tls_client_ca;
   absl::Duration tls_refresh_interval = absl::Minutes(1);
 
+  // Tenants (tenant_directory.h): JSON file of caller keys and limits,
+  // re-read when it changes; empty: no tenants.
+  std::string tenants_file;
+
   // max_streams_per_peer with -1 resolved (half of max_streams, at least 1).
   int StreamsPerPeer() const {
     if (max_streams_per_peer >= 0) return max_streams_per_peer;

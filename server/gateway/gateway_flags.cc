@@ -248,6 +248,11 @@ ABSL_FLAG(NonNegativeDuration, tls_refresh_interval,
           NonNegativeDuration{C().tls_refresh_interval},
           "how often the TLS files are checked for a new certificate (whole "
           "seconds, at least 1s)");
+// Tenants (tenant_directory.h).
+ABSL_FLAG(std::string, tenants_file, "",
+          "JSON file of tenants (docs/TENANTS.md): every call then needs "
+          "'authorization: Bearer <caller key>' of a tenant, whose limits "
+          "apply; re-read when it changes");
 
 namespace seedance::gateway {
 namespace {
@@ -297,6 +302,7 @@ constexpr FlagDoc kGatewayFlags[] = {
     {"tls-key", "SEEDANCE_TLS_KEY", "none"},
     {"tls-client-ca", "SEEDANCE_TLS_CLIENT_CA", "none: no client certificates"},
     {"tls-refresh-interval", "SEEDANCE_TLS_REFRESH_INTERVAL"},
+    {"tenants-file", "SEEDANCE_TENANTS_FILE", "none: no tenants"},
 };
 
 GatewayConfig ConfigFromFlags() {
@@ -345,6 +351,7 @@ GatewayConfig ConfigFromFlags() {
   c.tls_key = absl::GetFlag(FLAGS_tls_key);
   c.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   c.tls_refresh_interval = absl::GetFlag(FLAGS_tls_refresh_interval).value;
+  c.tenants_file = absl::GetFlag(FLAGS_tenants_file);
   return c;
 }
 

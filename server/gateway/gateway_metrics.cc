@@ -79,6 +79,8 @@ absl::string_view StoreOperationName(StoreOperation operation) {
       return "share_leases";
     case StoreOperation::kShedLeases:
       return "shed_leases";
+    case StoreOperation::kGetTenantUsage:
+      return "get_tenant_usage";
   }
   return "unknown";
 }

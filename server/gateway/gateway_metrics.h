@@ -53,8 +53,10 @@ enum class StoreOperation {
   kRecordContacts,
   kShareLeases,
   kShedLeases,
+  // Tenants (issue 17).
+  kGetTenantUsage,
 };
-inline constexpr int kStoreOperationCount = 17;
+inline constexpr int kStoreOperationCount = 18;
 
 absl::string_view UpstreamOperationName(UpstreamOperation operation);
 absl::string_view UpstreamOutcomeName(UpstreamOutcome outcome);

@@ -48,7 +48,17 @@ std::string ReplicaId(const GatewayConfig& config) {
 
 GatewayServer::GatewayServer(const GatewayConfig& config) : config_(config) {}
 
-GatewayServer::~GatewayServer() { Shutdown(); }
+GatewayServer::~GatewayServer() {
+  Shutdown();
+  StopTenants();  // also when Start failed after opening them
+}
+
+void GatewayServer::StopTenants() {
+  if (tenants_ == nullptr) return;
+  tenants_->Stop();
+  // Joins the thread: no check of the file runs after this.
+  tenant_scheduler_->Shutdown();
+}
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     const GatewayConfig& config, GatewayHooks hooks) {
@@ -120,6 +130,13 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     g->spend_recorder_ =
         std::make_unique<SpendRecorder>(g->recorder_.get(), *g->metrics_);
     env.recorder = g->spend_recorder_.get();
+    if (!config.tenants_file.empty()) {
+      g->tenant_metrics_ =
+          std::make_unique<TenantMetrics>(g->prometheus_->registry());
+      g->tenant_spend_recorder_ = std::make_unique<TenantSpendRecorder>(
+          env.recorder, *g->tenant_metrics_);
+      env.recorder = g->tenant_spend_recorder_.get();
+    }
   }
   FleetIdentity fleet;
   if (g->store_ != nullptr && !config.api_key.empty()) {
@@ -156,6 +173,12 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   service.upstream_timeout = config.upstream_timeout;
   service.max_watch_time = config.max_watch_time;
   service.metrics = g->metrics_;
+  if (absl::Status s = g->OpenTenants(); !s.ok()) {
+    std::call_once(g->shutdown_once_, [] {});  // nothing to drain
+    return s;
+  }
+  service.tenants = g->tenants_.get();
+  service.tenant_metrics = g->tenant_metrics_.get();
   service.admit = [g = g.get()] {
     if (!g->fd_pressure_.load(std::memory_order_acquire)) {
       return absl::OkStatus();
@@ -257,6 +280,40 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
                          "), upstream ", config.upstream, ", task store ",
                          g->store_ ? StoreKind(config.store) : "none"));
   return g;
+}
+
+absl::Status GatewayServer::OpenTenants() {
+  if (config_.tenants_file.empty()) return absl::OkStatus();
+  if (store_ == nullptr) {
+    // Only the store says whose a task is when tenants share a key.
+    return absl::InvalidArgumentError(
+        "--tenants-file needs a task store (--store), not --store=none");
+  }
+  tenant_scheduler_ = std::make_unique<ThreadScheduler>();
+  TenantFileOptions options;
+  options.path = config_.tenants_file;
+  options.own_key = config_.api_key;
+  if (tenant_metrics_ != nullptr) {
+    options.on_change = [metrics = tenant_metrics_.get(),
+                         owners = owners_.get()](const TenantConfig& config) {
+      absl::flat_hash_map<std::string, std::string> tenant_of_owner;
+      for (const Tenant& t : config.tenants) {
+        absl::StatusOr<std::string> owner =
+            owners->Owner(absl::StrCat("tenant:", t.name));
+        if (owner.ok()) tenant_of_owner[*owner] = t.name;
+      }
+      metrics->SetTenants(config, tenant_of_owner);
+    };
+  }
+  absl::StatusOr<std::unique_ptr<FileTenantDirectory>> tenants =
+      FileTenantDirectory::Open(std::move(options), *tenant_scheduler_);
+  if (!tenants.ok()) return tenants.status();
+  tenants_ = *std::move(tenants);
+  tenants_->Start();
+  LogNotice(absl::StrCat("tenants file ", config_.tenants_file, ": ",
+                         tenants_->Current()->tenants.size(),
+                         " tenant(s); every call needs a caller key"));
+  return absl::OkStatus();
 }
 
 absl::Status GatewayServer::StartHttp(
@@ -443,6 +500,7 @@ void GatewayServer::ShutdownOnce() {
   server_->Shutdown(absl::ToChronoTime(deadline));
   server_->Wait();
   if (ledger_jobs_) ledger_jobs_->Stop();
+  StopTenants();
   // Stop timers before the transport: its last callbacks may still try to
   // schedule retries, which a stopped scheduler drops.
   scheduler_->Shutdown();

@@ -32,6 +32,8 @@
 #include "server/gateway/spend_recorder.h"
 #include "server/gateway/task_reader.h"
 #include "server/gateway/task_recorder.h"
+#include "server/gateway/tenant_directory.h"
+#include "server/gateway/tenant_metrics.h"
 #include "server/gateway/video_service.h"
 #include "server/store/async_task_store.h"
 #include "server/store/change_feed.h"
@@ -106,6 +108,10 @@ class GatewayServer {
   void ShutdownOnce();
   // Opens config_.store (unless "none") and what runs on it.
   absl::Status OpenStore();
+  // With --tenants-file: reads it and starts watching it.
+  absl::Status OpenTenants();
+  // Stops re-reading the tenants file; idempotent.
+  void StopTenants();
   // Starts the web face when --http-listen is set.
   absl::Status StartHttp(const std::function<void(HttpGatewayOptions&)>& tune);
   void StartFdMonitor(GatewayHooks hooks);
@@ -120,6 +126,16 @@ class GatewayServer {
   // no decorators) without --metrics-listen.
   std::shared_ptr<PrometheusMetrics> prometheus_;
   GatewayMetrics* metrics_ = &GatewayMetrics::Null();
+  // Tenants (--tenants-file); null without. Outlive the service. The file
+  // is re-read on a scheduler thread of its own (file I/O never waits on
+  // the gateway's timers), stopped first
+  // (StopTenants).
+  std::unique_ptr<ThreadScheduler> tenant_scheduler_;
+  std::unique_ptr<FileTenantDirectory> tenants_;
+  // With tenants and metrics: their series, and the recorder counting
+  // their spend (ahead of spend_recorder_).
+  std::unique_ptr<TenantMetrics> tenant_metrics_;
+  std::unique_ptr<TenantSpendRecorder> tenant_spend_recorder_;
   // Destroyed bottom-up: the server first, the scheduler last.
   std::unique_ptr<ThreadScheduler> scheduler_;
   // The pollers' view of scheduler_, timing each poll's lateness (metrics

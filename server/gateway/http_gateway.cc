@@ -257,6 +257,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       case HttpRoute::kWatch:
         if (!get) return MethodNotAllowed(route);
         return Watch(route.id);
+      case HttpRoute::kUsage:
+        if (!get) return MethodNotAllowed(route);
+        return Usage();
       case HttpRoute::kNone:
         break;
     }
@@ -337,6 +340,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     gateway_.calls().List(Info(), *request, Back<v1::ListVideosResponse>());
+  }
+
+  void Usage() {
+    method_ = "GetUsage/http";
+    absl::StatusOr<v1::GetUsageRequest> request = UsageRequestFromQuery(query_);
+    if (!request.ok()) {
+      Finish(request.status());
+      return;
+    }
+    gateway_.calls().Usage(Info(), *request, Back<v1::GetUsageResponse>());
   }
 
   void Watch(const std::string& id) {

@@ -6,6 +6,7 @@
 //   POST /v1/videos                 CreateVideo (CreateVideoRequest JSON)
 //   GET  /v1/videos/{id}            GetVideo
 //   GET  /v1/videos                 ListVideos (page_size, page_token, filter)
+//   GET  /v1/usage                  GetUsage (day; tenants only)
 //   GET  /v1/videos/{id}:watch      WatchVideo as text/event-stream
 //   (sse_stream.h) GET  /                          the progress page
 //   (web_page.h)

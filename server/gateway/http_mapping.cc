@@ -101,6 +101,11 @@ HttpRoute RouteFor(absl::string_view path) {
     route.allow = "GET, HEAD";
     return route;
   }
+  if (path == "/v1/usage") {
+    route.kind = HttpRoute::kUsage;
+    route.allow = "GET, OPTIONS";
+    return route;
+  }
   if (path == "/v1/videos") {
     route.kind = HttpRoute::kCollection;
     route.allow = "GET, POST, OPTIONS";
@@ -265,6 +270,23 @@ absl::StatusOr<v1::ListVideosRequest> ListRequestFromQuery(
                                    "page_token and filter)"),
                       "no such parameter");
     }
+  }
+  return request;
+}
+
+absl::StatusOr<v1::GetUsageRequest> UsageRequestFromQuery(
+    absl::string_view query) {
+  auto params = ParseQuery(query);
+  if (!params.ok()) return params.status();
+  v1::GetUsageRequest request;
+  for (const auto& [name, value] : *params) {
+    if (name != "day") {
+      return BadField(name,
+                      absl::StrCat("unknown query parameter '", name,
+                                   "' (GET /v1/usage takes day)"),
+                      "no such parameter");
+    }
+    request.set_day(value);
   }
   return request;
 }

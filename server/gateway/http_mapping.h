@@ -26,11 +26,16 @@ namespace seedance::gateway {
 // What a request path names: the routes of the proto's google.api.http
 // annotations (tests check that they agree), and the page.
 struct HttpRoute {
-  enum Kind { kNone, kPage, kCollection, kVideo, kWatch } kind = kNone;
+  enum Kind { kNone, kPage, kCollection, kVideo, kWatch, kUsage } kind = kNone;
   std::string id;          // the task id in the path (kVideo, kWatch)
   const char* allow = "";  // the methods it takes, for 405's Allow
 };
 HttpRoute RouteFor(absl::string_view path);
+
+// GET /v1/usage's query (`day`): INVALID_ARGUMENT naming an unknown
+// parameter.
+absl::StatusOr<v1::GetUsageRequest> UsageRequestFromQuery(
+    absl::string_view query);
 
 // Parses a request body into `message`. Unknown fields are refused, so a
 // misspelt `validate_only` cannot create a billed task. INVALID_ARGUMENT

@@ -156,4 +156,10 @@ absl::StatusOr<std::string> MeteredTaskStore::OwnerKey() {
   return Timed(StoreOperation::kOwnerKey, [&] { return store_->OwnerKey(); });
 }
 
+absl::StatusOr<store::TenantUsage> MeteredTaskStore::GetTenantUsage(
+    const std::string& owner, absl::Time day, absl::Time now) {
+  return Timed(StoreOperation::kGetTenantUsage,
+               [&] { return store_->GetTenantUsage(owner, day, now); });
+}
+
 }  // namespace seedance::gateway

@@ -41,6 +41,10 @@ class MeteredTaskStore final : public store::TaskStore {
       int64_t after_row, int limit) override;
   absl::StatusOr<int64_t> ExpireBefore(absl::Time cutoff) override;
   absl::StatusOr<std::string> OwnerKey() override;
+  // Tenants (issue 17).
+  absl::StatusOr<store::TenantUsage> GetTenantUsage(const std::string& owner,
+                                                    absl::Time day,
+                                                    absl::Time now) override;
   std::vector<store::WriteResult> WriteBatch(
       absl::Span<const store::WriteCall> batch) override;
   absl::StatusOr<std::vector<store::TaskRecord>> ClaimLeases(

@@ -36,8 +36,10 @@ bool PollerRegistry::RemoteFor(const TaskKey& key,
   // expired lease counts as another's too: some replica's next lease
   // round claims it (this one's, if no other is alive), and until then
   // polling here would be a second poller.
+  // Tenants' tasks hold none (yet), even on the gateway's own key.
   return !fleet_.replica_id.empty() && env_.reader != nullptr &&
-         key.api_key == fleet_.api_key && SeedFromRecord(record).follow &&
+         key.api_key == fleet_.api_key && key.principal.empty() &&
+         SeedFromRecord(record).follow &&
          record.lease.holder != fleet_.replica_id;
 }
 
@@ -47,7 +49,7 @@ PollerRegistry::~PollerRegistry() {
 
 std::string PollerRegistry::OwnerOf(const TaskKey& key) const {
   if (owners_ == nullptr) return "";
-  absl::StatusOr<std::string> owner = owners_->Owner(key.api_key);
+  absl::StatusOr<std::string> owner = owners_->Owner(OwnerIdentity(key));
   return owner.ok() ? *owner : "";
 }
 
@@ -255,6 +257,19 @@ void PollerRegistry::StartLookup(const TaskKey& key) {
                   });
 }
 
+// A tenant's task the store does not show it: NOT_FOUND (whoever else's it
+// may be), or UNAVAILABLE while the store cannot say.
+static absl::Status TenantLookupRefusal(const TaskKey& key,
+                                        const absl::Status& why) {
+  if (absl::IsNotFound(why)) {
+    return absl::NotFoundError(
+        absl::StrCat("task ", key.task_id, " not found"));
+  }
+  return absl::UnavailableError(
+      absl::StrCat("the task store cannot be read, so task ", key.task_id,
+                   " cannot be shown: ", why.message()));
+}
+
 void PollerRegistry::OnLookup(const TaskKey& key, const std::string& owner,
                               absl::StatusOr<store::TaskRecord> record) {
   if (!record.ok() && !absl::IsNotFound(record.status())) {
@@ -267,6 +282,7 @@ void PollerRegistry::OnLookup(const TaskKey& key, const std::string& owner,
   Deferred deferred;
   WatchEvent recorded_end;
   absl::Status end_status;
+  absl::Status refused;
   {
     absl::MutexLock lock(&mu_);
     auto it = lookups_.find(key);
@@ -274,8 +290,15 @@ void PollerRegistry::OnLookup(const TaskKey& key, const std::string& owner,
     waiting = std::move(it->second);
     lookups_.erase(it);
     const bool known = record.ok();
-    if (!pollers_.contains(key) && known &&
-        (record->final || record->expired)) {
+    if (!pollers_.contains(key) && !known && !key.principal.empty()) {
+      // Tenants: only the store says whose a task is (tenants may share an
+      // upstream key, which would show it to any of them).
+      refused = TenantLookupRefusal(key, record.status());
+      for (PendingGet& g : waiting.gets) {
+        deferred.gets.emplace_back(std::move(g.done), refused);
+      }
+    } else if (!pollers_.contains(key) && known &&
+               (record->final || record->expired)) {
       // Nothing more will happen to it: the record is the answer.
       v1::Video video = RecordVideo(*record);
       recorded_end =
@@ -314,6 +337,12 @@ void PollerRegistry::OnLookup(const TaskKey& key, const std::string& owner,
     }
   }
   deferred.Run();
+  if (!refused.ok() && !waiting.sinks.empty()) {
+    env_.fanout->Run([sinks = std::move(waiting.sinks), refused] {
+      for (const auto& sink : sinks) sink->OnEnd(refused);
+    });
+    return;
+  }
   if (recorded_end && !waiting.sinks.empty()) {
     // Through the fan-out executor like every other message to a watcher,
     // never on the store's thread.

@@ -60,6 +60,9 @@ class PrometheusMetrics final : public GatewayMetrics,
   // objects go away.
   void SetLiveSources(LiveSources sources);
 
+  // Where further families register (tenant_metrics.h).
+  prometheus::Registry& registry() { return *registry_; }
+
   // The text exposition format (what /metrics answers).
   std::string Scrape() const;
 

@@ -13,15 +13,25 @@ namespace seedance::gateway {
 struct TaskKey {
   std::string api_key;
   std::string task_id;
+  // Tenants (tenant_directory.h): who owns the task when that is not the
+  // API key itself ("tenant:<name>"; tenants may share an upstream key).
+  // Such a key sees only tasks the store records for its principal.
+  std::string principal;
 
   friend bool operator==(const TaskKey& a, const TaskKey& b) {
-    return a.task_id == b.task_id && a.api_key == b.api_key;
+    return a.task_id == b.task_id && a.api_key == b.api_key &&
+           a.principal == b.principal;
   }
   template <typename H>
   friend H AbslHashValue(H h, const TaskKey& k) {
-    return H::combine(std::move(h), k.api_key, k.task_id);
+    return H::combine(std::move(h), k.api_key, k.task_id, k.principal);
   }
 };
+
+// What the store's owner hash is made of: the principal, else the key.
+inline const std::string& OwnerIdentity(const TaskKey& key) {
+  return key.principal.empty() ? key.api_key : key.principal;
+}
 
 }  // namespace seedance::gateway
 

@@ -75,9 +75,23 @@ VideoCalls::VideoCalls(const VideoServiceOptions& options, CreateFlow& creates,
                                  options.max_streams_per_peer,
                                  options.max_streams_per_connection}) {}
 
-absl::StatusOr<std::string> VideoCalls::CallerKey(const CallInfo& info) const {
-  return ResolveApiKey(info.authorization, options_.api_key,
-                       options_.allow_caller_keys);
+absl::StatusOr<VideoCalls::Caller> VideoCalls::CallerOf(
+    const CallInfo& info) const {
+  Caller caller;
+  if (options_.tenants != nullptr) {
+    absl::StatusOr<std::shared_ptr<const Tenant>> tenant =
+        options_.tenants->Authenticate(info.authorization);
+    if (!tenant.ok()) return tenant.status();
+    caller.tenant = *std::move(tenant);
+    caller.api_key = caller.tenant->upstream_key;
+    caller.principal = absl::StrCat("tenant:", caller.tenant->name);
+    return caller;
+  }
+  absl::StatusOr<std::string> key = ResolveApiKey(
+      info.authorization, options_.api_key, options_.allow_caller_keys);
+  if (!key.ok()) return key.status();
+  caller.api_key = *std::move(key);
+  return caller;
 }
 
 upstream::CallOptions VideoCalls::UpstreamOptions(const CallInfo& info,
@@ -89,9 +103,40 @@ upstream::CallOptions VideoCalls::UpstreamOptions(const CallInfo& info,
   return call;
 }
 
+VideoCalls::CreateDone VideoCalls::CountedForTenant(std::string tenant,
+                                                    CreateDone done) const {
+  TenantMetrics* metrics = options_.tenant_metrics;
+  if (metrics == nullptr) return done;
+  return [metrics, tenant = std::move(tenant),
+          done = std::move(done)](absl::StatusOr<v1::CreateVideoResponse> out) {
+    if (out.ok()) {
+      metrics->Created(tenant, out->video().price().estimated_micros());
+    } else if (auto info = GetDetail<google::rpc::ErrorInfo>(out.status());
+               info && (info->reason() == kReasonTenantRateLimited ||
+                        info->reason() == kReasonTenantQuotaExceeded)) {
+      auto limit = info->metadata().find("limit");
+      if (limit != info->metadata().end()) {
+        metrics->Refused(tenant, limit->second);
+      }
+    }
+    return done(std::move(out));
+  };
+}
+
 void VideoCalls::Create(const CallInfo& info,
                         const v1::CreateVideoRequest& request,
                         CreateDone done) {
+  // Under tenants nothing is answered to a caller without a key, not even
+  // a free price check.
+  absl::optional<Caller> tenant_caller;
+  if (options_.tenants != nullptr) {
+    absl::StatusOr<Caller> caller = CallerOf(info);
+    if (!caller.ok()) {
+      done(caller.status());
+      return;
+    }
+    tenant_caller = *std::move(caller);
+  }
   if (absl::Status s = upstream::ValidateCreateVideoRequest(request, prices_);
       !s.ok()) {
     done(s);
@@ -114,16 +159,30 @@ void VideoCalls::Create(const CallInfo& info,
     done(admitted);
     return;
   }
-  absl::StatusOr<std::string> key = CallerKey(info);
-  if (!key.ok()) {
-    done(key.status());
+  absl::StatusOr<Caller> caller =
+      tenant_caller ? *std::move(tenant_caller) : CallerOf(info);
+  if (!caller.ok()) {
+    done(caller.status());
     return;
   }
   CreateCall create;
   create.request = request;
   create.price = *price;
-  create.upstream = UpstreamOptions(info, *key);
-  create.api_key = *std::move(key);
+  create.upstream = UpstreamOptions(info, caller->api_key);
+  create.api_key = caller->api_key;
+  create.principal = caller->principal;
+  if (caller->tenant != nullptr) {
+    const Tenant& tenant = *caller->tenant;
+    done = CountedForTenant(tenant.name, std::move(done));
+    if (absl::Status s = create_rates_.Admit(tenant, scheduler_.Now());
+        !s.ok()) {
+      done(s);
+      return;
+    }
+    create.tenant = tenant.name;
+    create.quota =
+        store::TenantQuota{tenant.max_unfinished, tenant.daily_budget_micros};
+  }
   creates_.Create(std::move(create),
                   [done = std::move(done)](absl::StatusOr<v1::Video> video) {
                     if (!video.ok()) {
@@ -149,15 +208,15 @@ void VideoCalls::Get(const CallInfo& info, const v1::GetVideoRequest& request,
     done(s);
     return;
   }
-  absl::StatusOr<std::string> key = CallerKey(info);
-  if (!key.ok()) {
-    done(key.status());
+  absl::StatusOr<Caller> caller = CallerOf(info);
+  if (!caller.ok()) {
+    done(caller.status());
     return;
   }
   // The poller answers: from its state when fresh, else after one poll,
   // or the store holds the (final) answer.
-  registry_.Get(TaskKey{*std::move(key), request.id()}, options_.fresh_for,
-                UpstreamOptions(info, "").deadline,
+  registry_.Get(TaskKey{caller->api_key, request.id(), caller->principal},
+                options_.fresh_for, UpstreamOptions(info, "").deadline,
                 [done = std::move(done)](absl::StatusOr<v1::Video> video) {
                   if (!video.ok()) {
                     done(video.status());
@@ -178,12 +237,13 @@ void VideoCalls::List(const CallInfo& info,
         "without one (--store=none)"));
     return;
   }
-  absl::StatusOr<std::string> key = CallerKey(info);
-  if (!key.ok()) {
-    done(key.status());
+  absl::StatusOr<Caller> caller = CallerOf(info);
+  if (!caller.ok()) {
+    done(caller.status());
     return;
   }
-  absl::StatusOr<std::string> owner = owners_->Owner(*key);
+  absl::StatusOr<std::string> owner = owners_->Owner(
+      caller->principal.empty() ? caller->api_key : caller->principal);
   if (!owner.ok()) {
     done(owner.status());
     return;
@@ -213,16 +273,83 @@ void VideoCalls::List(const CallInfo& info,
       });
 }
 
+void VideoCalls::Usage(const CallInfo& info, const v1::GetUsageRequest& request,
+                       UsageDone done) {
+  if (options_.tenants == nullptr || store_ == nullptr) {
+    done(absl::FailedPreconditionError(
+        "GetUsage answers only on a gateway with tenants (--tenants-file)"));
+    return;
+  }
+  absl::StatusOr<Caller> caller = CallerOf(info);
+  if (!caller.ok()) {
+    done(caller.status());
+    return;
+  }
+  const absl::Time now = scheduler_.Now();
+  absl::Time day = now;
+  if (!request.day().empty()) {
+    std::string error;
+    if (request.day().size() != 10 ||
+        !absl::ParseTime("%Y-%m-%d", request.day(), absl::UTCTimeZone(), &day,
+                         &error)) {
+      absl::Status status = absl::InvalidArgumentError(
+          "day: must be a UTC date YYYY-MM-DD, or empty for today");
+      google::rpc::BadRequest bad;
+      auto* v = bad.add_field_violations();
+      v->set_field("day");
+      v->set_description("must be a UTC date YYYY-MM-DD, or empty for today");
+      AddDetail(status, bad);
+      done(status);
+      return;
+    }
+  }
+  absl::StatusOr<std::string> owner = owners_->Owner(caller->principal);
+  if (!owner.ok()) {
+    done(owner.status());
+    return;
+  }
+  v1::GetUsageResponse out;
+  const Tenant& tenant = *caller->tenant;
+  out.set_tenant(tenant.name);
+  v1::TenantLimits* limits = out.mutable_limits();
+  if (tenant.creates_per_minute) {
+    limits->set_creates_per_minute(*tenant.creates_per_minute);
+  }
+  if (tenant.max_unfinished) limits->set_max_unfinished(*tenant.max_unfinished);
+  if (tenant.daily_budget_micros) {
+    limits->set_daily_budget_micros(*tenant.daily_budget_micros);
+  }
+  store_->GetTenantUsage(
+      *std::move(owner), day, now,
+      [out = std::move(out), done = std::move(done)](
+          absl::StatusOr<store::TenantUsage> usage) mutable {
+        if (!usage.ok()) {
+          LogStoreFailure("reading tenant usage", usage.status());
+          done(upstream::UpstreamError(
+              absl::StatusCode::kUnavailable, kReasonStoreUnavailable,
+              absl::StrCat("the task store cannot be read: ",
+                           usage.status().message())));
+          return;
+        }
+        out.set_day(
+            absl::FormatTime("%Y-%m-%d", usage->day, absl::UTCTimeZone()));
+        out.set_reserved_micros(usage->reserved_micros);
+        out.set_spent_micros(usage->spent_micros);
+        out.set_unfinished(usage->unfinished);
+        done(std::move(out));
+      });
+}
+
 absl::StatusOr<VideoCalls::WatchStart> VideoCalls::StartWatch(
     const CallInfo& info, const v1::WatchVideoRequest& request) {
   if (absl::Status s = ValidateWatchRequest(request); !s.ok()) return s;
-  absl::StatusOr<std::string> key = CallerKey(info);
-  if (!key.ok()) return key.status();
+  absl::StatusOr<Caller> caller = CallerOf(info);
+  if (!caller.ok()) return caller.status();
   if (absl::Status admitted = Admit(); !admitted.ok()) return admitted;
   absl::StatusOr<StreamAdmission::Ticket> ticket = admission_.Admit(info.peer);
   if (!ticket.ok()) return ticket.status();
   WatchStart watch;
-  watch.key = TaskKey{*std::move(key), request.id()};
+  watch.key = TaskKey{caller->api_key, request.id(), caller->principal};
   watch.after_sequence = request.after_sequence();
   // Safe: ValidateWatchRequest bounded it to at most 1 h.
   watch.heartbeat_interval = absl::Nanoseconds(

@@ -28,6 +28,9 @@
 #include "server/gateway/poller_registry.h"
 #include "server/gateway/stream_admission.h"
 #include "server/gateway/task_key.h"
+#include "server/gateway/tenant_directory.h"
+#include "server/gateway/tenant_limits.h"
+#include "server/gateway/tenant_metrics.h"
 #include "server/upstream/pricing.h"
 #include "server/upstream/tokenhub_client.h"
 
@@ -48,6 +51,12 @@ struct VideoServiceOptions {
   std::function<absl::Status()> admit;
   // Counts calls; null: not counted. Outlives the service.
   GatewayMetrics* metrics = nullptr;
+  // Tenants (--tenants-file): every call needs a tenant's caller key, and
+  // the tenant (not the key) owns its tasks. Null: no tenants. Outlives the
+  // service.
+  const TenantDirectory* tenants = nullptr;
+  // Counts tenants' creates and refusals; null: not counted.
+  TenantMetrics* tenant_metrics = nullptr;
 };
 
 // Checks a WatchVideoRequest; INVALID_ARGUMENT with a BadRequest listing
@@ -83,6 +92,7 @@ class VideoCalls {
       std::function<bool(absl::StatusOr<v1::CreateVideoResponse>)>;
   using GetDone = std::function<void(absl::StatusOr<v1::GetVideoResponse>)>;
   using ListDone = std::function<void(absl::StatusOr<v1::ListVideosResponse>)>;
+  using UsageDone = std::function<void(absl::StatusOr<v1::GetUsageResponse>)>;
 
   // `store` and `owners` are null without a task store (List then answers
   // FAILED_PRECONDITION).
@@ -99,6 +109,9 @@ class VideoCalls {
            GetDone done);
   void List(const CallInfo& info, const v1::ListVideosRequest& request,
             ListDone done);
+  // Tenants: the caller's tenant's usage for a day (GetUsage).
+  void Usage(const CallInfo& info, const v1::GetUsageRequest& request,
+             UsageDone done);
   // Validation, the caller's key, the descriptor reserve and the stream
   // limits; the transport then registers its WatchSink with registry().
   absl::StatusOr<WatchStart> StartWatch(const CallInfo& info,
@@ -112,7 +125,16 @@ class VideoCalls {
   int open_streams() const { return admission_.open(); }
 
  private:
-  absl::StatusOr<std::string> CallerKey(const CallInfo& info) const;
+  // Who calls: the upstream key its calls use and, under tenants, the
+  // tenant that owns its tasks.
+  struct Caller {
+    std::string api_key;
+    std::string principal;  // "tenant:<name>"; "": the key owns its tasks
+    std::shared_ptr<const Tenant> tenant;
+  };
+  absl::StatusOr<Caller> CallerOf(const CallInfo& info) const;
+  // `done`, counting the tenant's create or refusal in its metrics first.
+  CreateDone CountedForTenant(std::string tenant, CreateDone done) const;
   absl::Status Admit() const {
     return options_.admit ? options_.admit() : absl::OkStatus();
   }
@@ -127,6 +149,8 @@ class VideoCalls {
   Scheduler& scheduler_;
   const upstream::PriceTable& prices_;
   StreamAdmission admission_;
+  // Tenants' creates_per_minute, on this replica.
+  CreateRateLimiter create_rates_;
 };
 
 }  // namespace seedance::gateway

@@ -105,6 +105,25 @@ grpc::ServerUnaryReactor* VideoService::ListVideos(
   return call->reactor();
 }
 
+grpc::ServerUnaryReactor* VideoService::GetUsage(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  auto call = UnaryReactor::Create(context, "GetUsage", "", metrics_);
+  v1::GetUsageRequest parsed;
+  if (absl::Status s = DecodeRequest(*request, parsed); !s.ok()) {
+    call->Fail(s);
+    return call->reactor();
+  }
+  calls_.Usage(InfoOf(context), parsed,
+               [call, response](absl::StatusOr<v1::GetUsageResponse> out) {
+                 call->Complete([&] {
+                   if (!out.ok()) return out.status();
+                   return EncodeResponse(*out, *response);
+                 });
+               });
+  return call->reactor();
+}
+
 grpc::ServerWriteReactor<grpc::ByteBuffer>* VideoService::WatchVideo(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   v1::WatchVideoRequest parsed;

@@ -35,7 +35,8 @@ using RawVideoService = v1::VideoService::WithRawCallbackMethod_CreateVideo<
     v1::VideoService::WithRawCallbackMethod_GetVideo<
         v1::VideoService::WithRawCallbackMethod_ListVideos<
             v1::VideoService::WithRawCallbackMethod_WatchVideo<
-                v1::VideoService::Service>>>>;
+                v1::VideoService::WithRawCallbackMethod_GetUsage<
+                    v1::VideoService::Service>>>>>;
 
 class VideoService final : public RawVideoService {
  public:
@@ -58,6 +59,10 @@ class VideoService final : public RawVideoService {
   grpc::ServerUnaryReactor* ListVideos(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
                                        grpc::ByteBuffer* response) override;
+
+  grpc::ServerUnaryReactor* GetUsage(grpc::CallbackServerContext* context,
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
 
   grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchVideo(
       grpc::CallbackServerContext* context,

@@ -119,4 +119,12 @@ void AsyncTaskStore::ListTasks(ListQuery query, Callback<ListPage> done) {
       std::move(done));
 }
 
+void AsyncTaskStore::GetTenantUsage(std::string owner, absl::Time day,
+                                    absl::Time now,
+                                    Callback<TenantUsage> done) {
+  Post<TenantUsage>([this, owner = std::move(owner), day,
+                     now]() { return store_.GetTenantUsage(owner, day, now); },
+                    std::move(done));
+}
+
 }  // namespace seedance::store

@@ -51,6 +51,9 @@ class AsyncTaskStore {
   void GetTask(std::string owner, std::string task_id,
                Callback<TaskRecord> done);
   void ListTasks(ListQuery query, Callback<ListPage> done);
+  // Tenants (issue 17).
+  void GetTenantUsage(std::string owner, absl::Time day, absl::Time now,
+                      Callback<TenantUsage> done);
 
   // Calls posted and not yet finished.
   int pending() const { return pending_.load(std::memory_order_relaxed); }

@@ -137,6 +137,37 @@ CREATE INDEX tasks_by_lease_holder ON tasks (lease_holder)
     {5, "replicas",
      "CREATE TABLE replicas (name TEXT PRIMARY KEY, seen INTEGER NOT NULL);",
      "CREATE TABLE replicas (name TEXT PRIMARY KEY, seen BIGINT NOT NULL);"},
+    // Tenants (tenant_usage.h): each tenant's spend per UTC day (`day`:
+    // days since 1970-01-01), whose row a create locks while it checks the
+    // limits and reserves its estimate; a task's unsettled reservation
+    // (`usage_day` NULL once settled or released).
+    {6, "tenant usage",
+     R"sql(
+CREATE TABLE tenant_usage (
+  owner TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  reserved_micros INTEGER NOT NULL DEFAULT 0,
+  spent_micros INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (owner, day)
+);
+ALTER TABLE tasks ADD COLUMN usage_day INTEGER;
+ALTER TABLE tasks ADD COLUMN reserved_micros INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tasks_tenant_unfinished ON tasks (owner, create_time)
+  WHERE final = 0 AND expired = 0 AND create_state IN (1, 2);
+)sql",
+     R"sql(
+CREATE TABLE tenant_usage (
+  owner TEXT NOT NULL,
+  day BIGINT NOT NULL,
+  reserved_micros BIGINT NOT NULL DEFAULT 0,
+  spent_micros BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (owner, day)
+);
+ALTER TABLE tasks ADD COLUMN usage_day BIGINT;
+ALTER TABLE tasks ADD COLUMN reserved_micros BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX tasks_tenant_unfinished ON tasks (owner, create_time)
+  WHERE final = 0 AND expired = 0 AND create_state IN (1, 2);
+)sql"},
 };
 
 // Any 64-bit number, the same in every build: the advisory lock that

@@ -9,6 +9,7 @@
 #include "server/store/owner_hasher.h"
 #include "server/store/schema.h"
 #include "server/store/task_rows.h"
+#include "server/store/tenant_usage.h"
 #include "server/upstream/request_validator.h"
 
 namespace seedance::store {
@@ -151,6 +152,13 @@ absl::StatusOr<BeginResult> SqlTaskStore::BeginCreate(const NewCreate& create,
 absl::StatusOr<BeginResult> SqlTaskStore::BeginCreateIn(SqlConnection& conn,
                                                         const NewCreate& create,
                                                         absl::Time now) {
+  // Tenants: limits checked and the estimate reserved around the record.
+  return BeginWithinQuota(conn, create, now,
+                          [&] { return BeginCreateRowIn(conn, create, now); });
+}
+
+absl::StatusOr<BeginResult> SqlTaskStore::BeginCreateRowIn(
+    SqlConnection& conn, const NewCreate& create, absl::Time now) {
   if (create.owner.empty()) {
     return absl::InvalidArgumentError("owner: required");
   }
@@ -336,6 +344,10 @@ absl::Status SqlTaskStore::FinishCreateIn(SqlConnection& conn, int64_t row_id,
     return absl::FailedPreconditionError(
         absl::StrCat("task row ", row_id, " is not a pending create"));
   }
+  // Tenants: nothing was created, so nothing stays reserved.
+  if (outcome == CreateState::kRejected) {
+    return ReleaseReservation(conn, row_id);
+  }
   return absl::OkStatus();
 }
 
@@ -424,6 +436,10 @@ absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservationIn(
     return absl::FailedPreconditionError(absl::StrCat(
         "task ", task_id, ": lease lost (epoch ", observation.fence.epoch,
         " of this replica, now ", record->lease.epoch, ")"));
+  }
+  // Tenants: a task that ended turns its reservation into its cost.
+  if (record.ok()) {
+    if (absl::Status s = SettleReservation(conn, *record); !s.ok()) return s;
   }
   return record;
 }
@@ -697,6 +713,13 @@ absl::StatusOr<std::string> SqlTaskStore::OwnerKey() {
     return absl::DataLossError("task store: the owner key is damaged");
   }
   return read->rows[0][0].bytes;
+}
+
+absl::StatusOr<TenantUsage> SqlTaskStore::GetTenantUsage(
+    const std::string& owner, absl::Time day, absl::Time now) {
+  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  return ReadTenantUsage(**conn, owner, day, now);
 }
 
 }  // namespace seedance::store

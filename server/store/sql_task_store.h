@@ -66,6 +66,10 @@ class SqlTaskStore final : public TaskStore {
   // Group commit: the batch in one transaction on one connection.
   std::vector<WriteResult> WriteBatch(
       absl::Span<const WriteCall> batch) override;
+  // Tenants (tenant_usage.h).
+  absl::StatusOr<TenantUsage> GetTenantUsage(const std::string& owner,
+                                             absl::Time day,
+                                             absl::Time now) override;
 
  private:
   explicit SqlTaskStore(std::unique_ptr<ConnectionPool> pool);
@@ -81,6 +85,9 @@ class SqlTaskStore final : public TaskStore {
       absl::Span<const WriteCall> batch);
 
   // The write methods' statements, run inside the caller's transaction.
+  absl::StatusOr<BeginResult> BeginCreateRowIn(SqlConnection& conn,
+                                               const NewCreate& create,
+                                               absl::Time now);
   absl::StatusOr<BeginResult> BeginCreateIn(SqlConnection& conn,
                                             const NewCreate& create,
                                             absl::Time now);

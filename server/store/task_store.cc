@@ -53,6 +53,11 @@ WriteResult TaskStore::RunAlone(const WriteCall& call) {
   return absl::visit(Visitor{*this}, call);
 }
 
+absl::StatusOr<TenantUsage> TaskStore::GetTenantUsage(const std::string&,
+                                                      absl::Time, absl::Time) {
+  return absl::UnimplementedError("this task store does not track tenants");
+}
+
 absl::StatusOr<std::unique_ptr<TaskStore>> OpenTaskStore(
     const std::string& spec, const StoreOptions& options) {
   ConnectionPool::Factory factory;

@@ -101,6 +101,31 @@ struct TaskContact {
   absl::Time last_contact;
 };
 
+// Tenants (tenant_usage.h). A tenant's limits that hold across replicas:
+// checked, and the create's estimate reserved, in the transaction that
+// records the create; the reservation is settled to the actual cost when
+// the task ends and released when the upstream refuses the create.
+struct TenantQuota {
+  // Tasks pending or created and not yet final; nullopt: no limit.
+  absl::optional<int64_t> max_unfinished;
+  // Reserved plus spent in one UTC day; nullopt: no limit.
+  absl::optional<int64_t> daily_budget_micros;
+};
+
+// Why a create was refused for its tenant's limits.
+struct QuotaRefusal {
+  std::string limit;  // "max_unfinished" or "daily_budget_micros"
+  std::string description;
+};
+
+// One tenant's spend on one UTC day, and its unfinished tasks now.
+struct TenantUsage {
+  absl::Time day;               // 00:00 UTC of the day
+  int64_t reserved_micros = 0;  // estimates of tasks not yet ended
+  int64_t spent_micros = 0;     // actual costs of tasks that ended
+  int64_t unfinished = 0;
+};
+
 // A create about to be sent upstream.
 struct NewCreate {
   std::string owner;
@@ -117,6 +142,8 @@ struct NewCreate {
   // until `now + lease_ttl`. "": no lease.
   std::string lease_holder;
   absl::Duration lease_ttl = absl::ZeroDuration();
+  // Tenants: the owner's limits (and its spend is tracked). nullopt: none.
+  absl::optional<TenantQuota> quota;
 };
 
 // One task as recorded.
@@ -170,6 +197,9 @@ struct BeginResult {
   // must send the create. False: `record` is an earlier create with the
   // same owner and request_id; the caller compares `request_hash`.
   bool send = false;
+  // Tenants: set when the quota refused the create (send = false, nothing
+  // recorded).
+  absl::optional<QuotaRefusal> refused;
 };
 
 // `create_time OP time`, one condition of a ListQuery.
@@ -330,6 +360,12 @@ class TaskStore {
   // first gateway that asks, then the same for every replica on this
   // store.
   virtual absl::StatusOr<std::string> OwnerKey() = 0;
+
+  // Tenants: `owner`'s spend on the UTC day holding `day`, and its
+  // unfinished tasks at `now`. UNIMPLEMENTED in stores without tenants.
+  virtual absl::StatusOr<TenantUsage> GetTenantUsage(const std::string& owner,
+                                                     absl::Time day,
+                                                     absl::Time now);
 
  protected:
   // Runs one write call through the method of its name.

@@ -78,6 +78,15 @@ TEST_F(GatewayConfigTest, BadValuesNameTheFlag) {
                                   HasSubstr("SEEDANCE_MAX_STREAMS")));
 }
 
+TEST_F(GatewayConfigTest, TenantsFileFlagAndItsConflictWithCallerKeys) {
+  auto c = Parse({"--tenants-file=/etc/seedance/tenants.json"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->tenants_file, "/etc/seedance/tenants.json");
+  EXPECT_THAT(Parse({"--tenants-file=/t.json", "--allow-caller-keys"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("exclude each other")));
+}
+
 TEST_F(GatewayConfigTest, TaskStoreFlags) {
   auto c = Parse({});
   ASSERT_OK(c.status());

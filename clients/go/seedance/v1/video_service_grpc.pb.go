@@ -68,6 +68,13 @@ type VideoServiceClient interface {
 	// (or `?after_sequence=`) resumes; `?heartbeat=15s` asks for heartbeat
 	// events; `event: end` carries the final google.rpc.Status. See docs/WEB.md.
 	WatchVideo(ctx context.Context, in *WatchVideoRequest, opts ...grpc.CallOption) (VideoService_WatchVideoClient, error)
+	// The caller's tenant's usage for one UTC day and its limits. Only on a
+	// gateway with tenants (`--tenants-file`, docs/TENANTS.md); elsewhere
+	// FAILED_PRECONDITION. The figures come from the task store, so every
+	// replica answers the same.
+	//
+	// HTTP (--http-listen): `GET /v1/usage?day=YYYY-MM-DD`.
+	GetUsage(ctx context.Context, in *GetUsageRequest, opts ...grpc.CallOption) (*GetUsageResponse, error)
 }
 
 type videoServiceClient struct {
@@ -137,6 +144,15 @@ func (x *videoServiceWatchVideoClient) Recv() (*WatchVideoResponse, error) {
 	return m, nil
 }
 
+func (c *videoServiceClient) GetUsage(ctx context.Context, in *GetUsageRequest, opts ...grpc.CallOption) (*GetUsageResponse, error) {
+	out := new(GetUsageResponse)
+	err := c.cc.Invoke(ctx, "/seedance.v1.VideoService/GetUsage", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // VideoServiceServer is the server API for VideoService service.
 // All implementations must embed UnimplementedVideoServiceServer
 // for forward compatibility
@@ -192,6 +208,13 @@ type VideoServiceServer interface {
 	// (or `?after_sequence=`) resumes; `?heartbeat=15s` asks for heartbeat
 	// events; `event: end` carries the final google.rpc.Status. See docs/WEB.md.
 	WatchVideo(*WatchVideoRequest, VideoService_WatchVideoServer) error
+	// The caller's tenant's usage for one UTC day and its limits. Only on a
+	// gateway with tenants (`--tenants-file`, docs/TENANTS.md); elsewhere
+	// FAILED_PRECONDITION. The figures come from the task store, so every
+	// replica answers the same.
+	//
+	// HTTP (--http-listen): `GET /v1/usage?day=YYYY-MM-DD`.
+	GetUsage(context.Context, *GetUsageRequest) (*GetUsageResponse, error)
 	mustEmbedUnimplementedVideoServiceServer()
 }
 
@@ -210,6 +233,9 @@ func (UnimplementedVideoServiceServer) ListVideos(context.Context, *ListVideosRe
 }
 func (UnimplementedVideoServiceServer) WatchVideo(*WatchVideoRequest, VideoService_WatchVideoServer) error {
 	return status.Errorf(codes.Unimplemented, "method WatchVideo not implemented")
+}
+func (UnimplementedVideoServiceServer) GetUsage(context.Context, *GetUsageRequest) (*GetUsageResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetUsage not implemented")
 }
 func (UnimplementedVideoServiceServer) mustEmbedUnimplementedVideoServiceServer() {}
 
@@ -299,6 +325,24 @@ func (x *videoServiceWatchVideoServer) Send(m *WatchVideoResponse) error {
 	return x.ServerStream.SendMsg(m)
 }
 
+func _VideoService_GetUsage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetUsageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(VideoServiceServer).GetUsage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/seedance.v1.VideoService/GetUsage",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(VideoServiceServer).GetUsage(ctx, req.(*GetUsageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _VideoService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "seedance.v1.VideoService",
 	HandlerType: (*VideoServiceServer)(nil),
@@ -314,6 +358,10 @@ var _VideoService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListVideos",
 			Handler:    _VideoService_ListVideos_Handler,
+		},
+		{
+			MethodName: "GetUsage",
+			Handler:    _VideoService_GetUsage_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

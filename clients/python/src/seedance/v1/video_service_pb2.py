@@ -17,7 +17,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fseedance/v1/video_service.proto\x12\x0bseedance.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x83\x01\n\x0b\x43ontentItem\x12/\n\x04type\x18\x01 \x01(\x0e\x32\x16.seedance.v1.MediaTypeB\x03\xe0\x41\x02R\x04type\x12\x15\n\x03url\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x03url\x12,\n\x04role\x18\x03 \x01(\x0e\x32\x18.seedance.v1.ContentRoleR\x04role\"\x83\x06\n\x12\x43reateVideoRequest\x12\x19\n\x05model\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05model\x12\x1b\n\x06prompt\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x06prompt\x12\x1f\n\x08\x64uration\x18\x03 \x01(\x05H\x00R\x08\x64uration\x88\x01\x01\x12\x37\n\nresolution\x18\x04 \x01(\x0e\x32\x17.seedance.v1.ResolutionR\nresolution\x12!\n\x0c\x61spect_ratio\x18\x05 \x01(\tR\x0b\x61spectRatio\x12\x1b\n\timage_url\x18\x06 \x01(\tR\x08imageUrl\x12\x1d\n\nimage_urls\x18\x07 \x03(\tR\timageUrls\x12\x1b\n\tvideo_url\x18\x08 \x01(\tR\x08videoUrl\x12\x1d\n\nvideo_urls\x18\t \x03(\tR\tvideoUrls\x12\x42\n\x0fvideo_durations\x18\n \x03(\x0b\x32\x19.google.protobuf.DurationR\x0evideoDurations\x12K\n\x14input_video_duration\x18\x0b \x01(\x0b\x32\x19.google.protobuf.DurationR\x12inputVideoDuration\x12\x1b\n\taudio_url\x18\x0c \x01(\tR\x08\x61udioUrl\x12\x1d\n\naudio_urls\x18\r \x03(\tR\taudioUrls\x12*\n\x0egenerate_audio\x18\x0e \x01(\x08H\x01R\rgenerateAudio\x88\x01\x01\x12!\n\twatermark\x18\x0f \x01(\x08H\x02R\twatermark\x88\x01\x01\x12\x32\n\x07\x63ontent\x18\x10 \x03(\x0b\x32\x18.seedance.v1.ContentItemR\x07\x63ontent\x12#\n\rvalidate_only\x18\x11 \x01(\x08R\x0cvalidateOnly\x12\x1d\n\nrequest_id\x18\x12 \x01(\tR\trequestIdB\x0b\n\t_durationB\x11\n\x0f_generate_audioB\x0c\n\n_watermark\"?\n\x13\x43reateVideoResponse\x12(\n\x05video\x18\x01 \x01(\x0b\x32\x12.seedance.v1.VideoR\x05video\"&\n\x0fGetVideoRequest\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x02id\"<\n\x10GetVideoResponse\x12(\n\x05video\x18\x01 \x01(\x0b\x32\x12.seedance.v1.VideoR\x05video\"g\n\x11ListVideosRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n\x06\x66ilter\x18\x03 \x01(\tR\x06\x66ilter\"h\n\x12ListVideosResponse\x12*\n\x06videos\x18\x01 \x03(\x0b\x32\x12.seedance.v1.VideoR\x06videos\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x99\x01\n\x11WatchVideoRequest\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x02id\x12%\n\x0e\x61\x66ter_sequence\x18\x02 \x01(\x03R\rafterSequence\x12H\n\x12heartbeat_interval\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x11heartbeatInterval\"\xd8\x01\n\x12WatchVideoResponse\x12\x1a\n\x08sequence\x18\x01 \x01(\x03R\x08sequence\x12\x39\n\nevent_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\teventTime\x12*\n\x05video\x18\x03 \x01(\x0b\x32\x12.seedance.v1.VideoH\x00R\x05video\x12\x36\n\theartbeat\x18\x04 \x01(\x0b\x32\x16.seedance.v1.HeartbeatH\x00R\theartbeatB\x07\n\x05\x65vent\"\xe6\x01\n\tHeartbeat\x12\x33\n\x07\x65lapsed\x18\x01 \x01(\x0b\x32\x19.google.protobuf.DurationR\x07\x65lapsed\x12N\n\x15last_upstream_contact\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x13lastUpstreamContact\x12-\n\x12upstream_reachable\x18\x03 \x01(\x08R\x11upstreamReachable\x12%\n\x0eupstream_error\x18\x04 \x01(\tR\rupstreamError\"\xc4\x04\n\x05Video\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x02id\x12\x19\n\x05model\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x05model\x12\x35\n\x06status\x18\x03 \x01(\x0e\x32\x18.seedance.v1.VideoStatusB\x03\xe0\x41\x03R\x06status\x12,\n\x0fupstream_status\x18\x04 \x01(\tB\x03\xe0\x41\x03R\x0eupstreamStatus\x12@\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12 \n\tvideo_url\x18\x07 \x01(\tB\x03\xe0\x41\x03R\x08videoUrl\x12+\n\x0f\x63over_image_url\x18\x08 \x01(\tB\x03\xe0\x41\x03R\rcoverImageUrl\x12-\n\x05usage\x18\t \x01(\x0b\x32\x12.seedance.v1.UsageB\x03\xe0\x41\x03R\x05usage\x12\x32\n\x05\x65rror\x18\n \x01(\x0b\x32\x17.seedance.v1.VideoErrorB\x03\xe0\x41\x03R\x05\x65rror\x12-\n\x05price\x18\x0b \x01(\x0b\x32\x12.seedance.v1.PriceB\x03\xe0\x41\x03R\x05price\x12\"\n\nrequest_id\x18\x0c \x01(\tB\x03\xe0\x41\x03R\trequestId\x12\x1d\n\x07\x65xpired\x18\r \x01(\x08\x42\x03\xe0\x41\x03R\x07\x65xpired\"I\n\x05Usage\x12@\n\x0evideo_duration\x18\x01 \x01(\x0b\x32\x19.google.protobuf.DurationR\rvideoDuration\"N\n\nVideoError\x12\x12\n\x04\x63ode\x18\x01 \x01(\tR\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12\x12\n\x04type\x18\x03 \x01(\tR\x04type\"\xc3\x02\n\x05Price\x12#\n\rcurrency_code\x18\x01 \x01(\tR\x0c\x63urrencyCode\x12\x33\n\x16rate_micros_per_second\x18\x02 \x01(\x03R\x13rateMicrosPerSecond\x12)\n\x10\x65stimated_micros\x18\x03 \x01(\x03R\x0f\x65stimatedMicros\x12(\n\ractual_micros\x18\x04 \x01(\x03H\x00R\x0c\x61\x63tualMicros\x88\x01\x01\x12G\n\x12\x62illed_input_video\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationR\x10\x62illedInputVideo\x12\x30\n\x14input_video_unpriced\x18\x06 \x01(\x08R\x12inputVideoUnpricedB\x10\n\x0e_actual_micros*R\n\nResolution\x12\x1a\n\x16RESOLUTION_UNSPECIFIED\x10\x00\x12\x13\n\x0fRESOLUTION_480P\x10\x01\x12\x13\n\x0fRESOLUTION_720P\x10\x02*i\n\tMediaType\x12\x1a\n\x16MEDIA_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10MEDIA_TYPE_IMAGE\x10\x01\x12\x14\n\x10MEDIA_TYPE_VIDEO\x10\x02\x12\x14\n\x10MEDIA_TYPE_AUDIO\x10\x03*\xcc\x01\n\x0b\x43ontentRole\x12\x1c\n\x18\x43ONTENT_ROLE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43ONTENT_ROLE_FIRST_FRAME\x10\x01\x12\x1b\n\x17\x43ONTENT_ROLE_LAST_FRAME\x10\x02\x12 \n\x1c\x43ONTENT_ROLE_REFERENCE_IMAGE\x10\x03\x12 \n\x1c\x43ONTENT_ROLE_REFERENCE_VIDEO\x10\x04\x12 \n\x1c\x43ONTENT_ROLE_REFERENCE_AUDIO\x10\x05*\xad\x01\n\x0bVideoStatus\x12\x1c\n\x18VIDEO_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13VIDEO_STATUS_QUEUED\x10\x01\x12\x18\n\x14VIDEO_STATUS_RUNNING\x10\x02\x12\x1a\n\x16VIDEO_STATUS_SUCCEEDED\x10\x03\x12\x17\n\x13VIDEO_STATUS_FAILED\x10\x04\x12\x18\n\x14VIDEO_STATUS_UNKNOWN\x10\x05\x32\xac\x03\n\x0cVideoService\x12g\n\x0b\x43reateVideo\x12\x1f.seedance.v1.CreateVideoRequest\x1a .seedance.v1.CreateVideoResponse\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n/v1/videos\x12`\n\x08GetVideo\x12\x1c.seedance.v1.GetVideoRequest\x1a\x1d.seedance.v1.GetVideoResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/videos/{id}\x12\x61\n\nListVideos\x12\x1e.seedance.v1.ListVideosRequest\x1a\x1f.seedance.v1.ListVideosResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/videos\x12n\n\nWatchVideo\x12\x1e.seedance.v1.WatchVideoRequest\x1a\x1f.seedance.v1.WatchVideoResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/videos/{id}:watch0\x01\x42\xaa\x01\n\x0f\x63om.seedance.v1B\x11VideoServiceProtoP\x01ZNgithub.com/seedance-gateway/seedance-gateway/clients/go/seedance/v1;seedancev1\xf8\x01\x01\xa2\x02\x03SDV\xaa\x02\x0bSeedance.V1\xca\x02\x0bSeedance\\V1\xea\x02\x0cSeedance::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fseedance/v1/video_service.proto\x12\x0bseedance.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"#\n\x0fGetUsageRequest\x12\x10\n\x03\x64\x61y\x18\x01 \x01(\tR\x03\x64\x61y\"\xdb\x01\n\x10GetUsageResponse\x12\x16\n\x06tenant\x18\x01 \x01(\tR\x06tenant\x12\x10\n\x03\x64\x61y\x18\x02 \x01(\tR\x03\x64\x61y\x12\'\n\x0freserved_micros\x18\x03 \x01(\x03R\x0ereservedMicros\x12!\n\x0cspent_micros\x18\x04 \x01(\x03R\x0bspentMicros\x12\x1e\n\nunfinished\x18\x05 \x01(\x03R\nunfinished\x12\x31\n\x06limits\x18\x06 \x01(\x0b\x32\x19.seedance.v1.TenantLimitsR\x06limits\"\xe4\x01\n\x0cTenantLimits\x12\x31\n\x12\x63reates_per_minute\x18\x01 \x01(\x03H\x00R\x10\x63reatesPerMinute\x88\x01\x01\x12*\n\x0emax_unfinished\x18\x02 \x01(\x03H\x01R\rmaxUnfinished\x88\x01\x01\x12\x33\n\x13\x64\x61ily_budget_micros\x18\x03 \x01(\x03H\x02R\x11\x64\x61ilyBudgetMicros\x88\x01\x01\x42\x15\n\x13_creates_per_minuteB\x11\n\x0f_max_unfinishedB\x16\n\x14_daily_budget_micros\"\x83\x01\n\x0b\x43ontentItem\x12/\n\x04type\x18\x01 \x01(\x0e\x32\x16.seedance.v1.MediaTypeB\x03\xe0\x41\x02R\x04type\x12\x15\n\x03url\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x03url\x12,\n\x04role\x18\x03 \x01(\x0e\x32\x18.seedance.v1.ContentRoleR\x04role\"\x83\x06\n\x12\x43reateVideoRequest\x12\x19\n\x05model\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05model\x12\x1b\n\x06prompt\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x06prompt\x12\x1f\n\x08\x64uration\x18\x03 \x01(\x05H\x00R\x08\x64uration\x88\x01\x01\x12\x37\n\nresolution\x18\x04 \x01(\x0e\x32\x17.seedance.v1.ResolutionR\nresolution\x12!\n\x0c\x61spect_ratio\x18\x05 \x01(\tR\x0b\x61spectRatio\x12\x1b\n\timage_url\x18\x06 \x01(\tR\x08imageUrl\x12\x1d\n\nimage_urls\x18\x07 \x03(\tR\timageUrls\x12\x1b\n\tvideo_url\x18\x08 \x01(\tR\x08videoUrl\x12\x1d\n\nvideo_urls\x18\t \x03(\tR\tvideoUrls\x12\x42\n\x0fvideo_durations\x18\n \x03(\x0b\x32\x19.google.protobuf.DurationR\x0evideoDurations\x12K\n\x14input_video_duration\x18\x0b \x01(\x0b\x32\x19.google.protobuf.DurationR\x12inputVideoDuration\x12\x1b\n\taudio_url\x18\x0c \x01(\tR\x08\x61udioUrl\x12\x1d\n\naudio_urls\x18\r \x03(\tR\taudioUrls\x12*\n\x0egenerate_audio\x18\x0e \x01(\x08H\x01R\rgenerateAudio\x88\x01\x01\x12!\n\twatermark\x18\x0f \x01(\x08H\x02R\twatermark\x88\x01\x01\x12\x32\n\x07\x63ontent\x18\x10 \x03(\x0b\x32\x18.seedance.v1.ContentItemR\x07\x63ontent\x12#\n\rvalidate_only\x18\x11 \x01(\x08R\x0cvalidateOnly\x12\x1d\n\nrequest_id\x18\x12 \x01(\tR\trequestIdB\x0b\n\t_durationB\x11\n\x0f_generate_audioB\x0c\n\n_watermark\"?\n\x13\x43reateVideoResponse\x12(\n\x05video\x18\x01 \x01(\x0b\x32\x12.seedance.v1.VideoR\x05video\"&\n\x0fGetVideoRequest\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x02id\"<\n\x10GetVideoResponse\x12(\n\x05video\x18\x01 \x01(\x0b\x32\x12.seedance.v1.VideoR\x05video\"g\n\x11ListVideosRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n\x06\x66ilter\x18\x03 \x01(\tR\x06\x66ilter\"h\n\x12ListVideosResponse\x12*\n\x06videos\x18\x01 \x03(\x0b\x32\x12.seedance.v1.VideoR\x06videos\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x99\x01\n\x11WatchVideoRequest\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x02id\x12%\n\x0e\x61\x66ter_sequence\x18\x02 \x01(\x03R\rafterSequence\x12H\n\x12heartbeat_interval\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x11heartbeatInterval\"\xd8\x01\n\x12WatchVideoResponse\x12\x1a\n\x08sequence\x18\x01 \x01(\x03R\x08sequence\x12\x39\n\nevent_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\teventTime\x12*\n\x05video\x18\x03 \x01(\x0b\x32\x12.seedance.v1.VideoH\x00R\x05video\x12\x36\n\theartbeat\x18\x04 \x01(\x0b\x32\x16.seedance.v1.HeartbeatH\x00R\theartbeatB\x07\n\x05\x65vent\"\xe6\x01\n\tHeartbeat\x12\x33\n\x07\x65lapsed\x18\x01 \x01(\x0b\x32\x19.google.protobuf.DurationR\x07\x65lapsed\x12N\n\x15last_upstream_contact\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x13lastUpstreamContact\x12-\n\x12upstream_reachable\x18\x03 \x01(\x08R\x11upstreamReachable\x12%\n\x0eupstream_error\x18\x04 \x01(\tR\rupstreamError\"\xc4\x04\n\x05Video\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x02id\x12\x19\n\x05model\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x05model\x12\x35\n\x06status\x18\x03 \x01(\x0e\x32\x18.seedance.v1.VideoStatusB\x03\xe0\x41\x03R\x06status\x12,\n\x0fupstream_status\x18\x04 \x01(\tB\x03\xe0\x41\x03R\x0eupstreamStatus\x12@\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12 \n\tvideo_url\x18\x07 \x01(\tB\x03\xe0\x41\x03R\x08videoUrl\x12+\n\x0f\x63over_image_url\x18\x08 \x01(\tB\x03\xe0\x41\x03R\rcoverImageUrl\x12-\n\x05usage\x18\t \x01(\x0b\x32\x12.seedance.v1.UsageB\x03\xe0\x41\x03R\x05usage\x12\x32\n\x05\x65rror\x18\n \x01(\x0b\x32\x17.seedance.v1.VideoErrorB\x03\xe0\x41\x03R\x05\x65rror\x12-\n\x05price\x18\x0b \x01(\x0b\x32\x12.seedance.v1.PriceB\x03\xe0\x41\x03R\x05price\x12\"\n\nrequest_id\x18\x0c \x01(\tB\x03\xe0\x41\x03R\trequestId\x12\x1d\n\x07\x65xpired\x18\r \x01(\x08\x42\x03\xe0\x41\x03R\x07\x65xpired\"I\n\x05Usage\x12@\n\x0evideo_duration\x18\x01 \x01(\x0b\x32\x19.google.protobuf.DurationR\rvideoDuration\"N\n\nVideoError\x12\x12\n\x04\x63ode\x18\x01 \x01(\tR\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12\x12\n\x04type\x18\x03 \x01(\tR\x04type\"\xc3\x02\n\x05Price\x12#\n\rcurrency_code\x18\x01 \x01(\tR\x0c\x63urrencyCode\x12\x33\n\x16rate_micros_per_second\x18\x02 \x01(\x03R\x13rateMicrosPerSecond\x12)\n\x10\x65stimated_micros\x18\x03 \x01(\x03R\x0f\x65stimatedMicros\x12(\n\ractual_micros\x18\x04 \x01(\x03H\x00R\x0c\x61\x63tualMicros\x88\x01\x01\x12G\n\x12\x62illed_input_video\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationR\x10\x62illedInputVideo\x12\x30\n\x14input_video_unpriced\x18\x06 \x01(\x08R\x12inputVideoUnpricedB\x10\n\x0e_actual_micros*R\n\nResolution\x12\x1a\n\x16RESOLUTION_UNSPECIFIED\x10\x00\x12\x13\n\x0fRESOLUTION_480P\x10\x01\x12\x13\n\x0fRESOLUTION_720P\x10\x02*i\n\tMediaType\x12\x1a\n\x16MEDIA_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10MEDIA_TYPE_IMAGE\x10\x01\x12\x14\n\x10MEDIA_TYPE_VIDEO\x10\x02\x12\x14\n\x10MEDIA_TYPE_AUDIO\x10\x03*\xcc\x01\n\x0b\x43ontentRole\x12\x1c\n\x18\x43ONTENT_ROLE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43ONTENT_ROLE_FIRST_FRAME\x10\x01\x12\x1b\n\x17\x43ONTENT_ROLE_LAST_FRAME\x10\x02\x12 \n\x1c\x43ONTENT_ROLE_REFERENCE_IMAGE\x10\x03\x12 \n\x1c\x43ONTENT_ROLE_REFERENCE_VIDEO\x10\x04\x12 \n\x1c\x43ONTENT_ROLE_REFERENCE_AUDIO\x10\x05*\xad\x01\n\x0bVideoStatus\x12\x1c\n\x18VIDEO_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13VIDEO_STATUS_QUEUED\x10\x01\x12\x18\n\x14VIDEO_STATUS_RUNNING\x10\x02\x12\x1a\n\x16VIDEO_STATUS_SUCCEEDED\x10\x03\x12\x17\n\x13VIDEO_STATUS_FAILED\x10\x04\x12\x18\n\x14VIDEO_STATUS_UNKNOWN\x10\x05\x32\x88\x04\n\x0cVideoService\x12g\n\x0b\x43reateVideo\x12\x1f.seedance.v1.CreateVideoRequest\x1a .seedance.v1.CreateVideoResponse\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n/v1/videos\x12`\n\x08GetVideo\x12\x1c.seedance.v1.GetVideoRequest\x1a\x1d.seedance.v1.GetVideoResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/videos/{id}\x12\x61\n\nListVideos\x12\x1e.seedance.v1.ListVideosRequest\x1a\x1f.seedance.v1.ListVideosResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/videos\x12n\n\nWatchVideo\x12\x1e.seedance.v1.WatchVideoRequest\x1a\x1f.seedance.v1.WatchVideoResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/videos/{id}:watch0\x01\x12Z\n\x08GetUsage\x12\x1c.seedance.v1.GetUsageRequest\x1a\x1d.seedance.v1.GetUsageResponse\"\x11\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/usageB\xaa\x01\n\x0f\x63om.seedance.v1B\x11VideoServiceProtoP\x01ZNgithub.com/seedance-gateway/seedance-gateway/clients/go/seedance/v1;seedancev1\xf8\x01\x01\xa2\x02\x03SDV\xaa\x02\x0bSeedance.V1\xca\x02\x0bSeedance\\V1\xea\x02\x0cSeedance::V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'seedance.v1.video_service_pb2', globals())
@@ -71,42 +71,50 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _VIDEOSERVICE.methods_by_name['ListVideos']._serialized_options = b'\202\323\344\223\002\014\022\n/v1/videos'
   _VIDEOSERVICE.methods_by_name['WatchVideo']._options = None
   _VIDEOSERVICE.methods_by_name['WatchVideo']._serialized_options = b'\202\323\344\223\002\027\022\025/v1/videos/{id}:watch'
-  _RESOLUTION._serialized_start=3134
-  _RESOLUTION._serialized_end=3216
-  _MEDIATYPE._serialized_start=3218
-  _MEDIATYPE._serialized_end=3323
-  _CONTENTROLE._serialized_start=3326
-  _CONTENTROLE._serialized_end=3530
-  _VIDEOSTATUS._serialized_start=3533
-  _VIDEOSTATUS._serialized_end=3706
-  _CONTENTITEM._serialized_start=177
-  _CONTENTITEM._serialized_end=308
-  _CREATEVIDEOREQUEST._serialized_start=311
-  _CREATEVIDEOREQUEST._serialized_end=1082
-  _CREATEVIDEORESPONSE._serialized_start=1084
-  _CREATEVIDEORESPONSE._serialized_end=1147
-  _GETVIDEOREQUEST._serialized_start=1149
-  _GETVIDEOREQUEST._serialized_end=1187
-  _GETVIDEORESPONSE._serialized_start=1189
-  _GETVIDEORESPONSE._serialized_end=1249
-  _LISTVIDEOSREQUEST._serialized_start=1251
-  _LISTVIDEOSREQUEST._serialized_end=1354
-  _LISTVIDEOSRESPONSE._serialized_start=1356
-  _LISTVIDEOSRESPONSE._serialized_end=1460
-  _WATCHVIDEOREQUEST._serialized_start=1463
-  _WATCHVIDEOREQUEST._serialized_end=1616
-  _WATCHVIDEORESPONSE._serialized_start=1619
-  _WATCHVIDEORESPONSE._serialized_end=1835
-  _HEARTBEAT._serialized_start=1838
-  _HEARTBEAT._serialized_end=2068
-  _VIDEO._serialized_start=2071
-  _VIDEO._serialized_end=2651
-  _USAGE._serialized_start=2653
-  _USAGE._serialized_end=2726
-  _VIDEOERROR._serialized_start=2728
-  _VIDEOERROR._serialized_end=2806
-  _PRICE._serialized_start=2809
-  _PRICE._serialized_end=3132
-  _VIDEOSERVICE._serialized_start=3709
-  _VIDEOSERVICE._serialized_end=4137
+  _VIDEOSERVICE.methods_by_name['GetUsage']._options = None
+  _VIDEOSERVICE.methods_by_name['GetUsage']._serialized_options = b'\202\323\344\223\002\013\022\t/v1/usage'
+  _RESOLUTION._serialized_start=3624
+  _RESOLUTION._serialized_end=3706
+  _MEDIATYPE._serialized_start=3708
+  _MEDIATYPE._serialized_end=3813
+  _CONTENTROLE._serialized_start=3816
+  _CONTENTROLE._serialized_end=4020
+  _VIDEOSTATUS._serialized_start=4023
+  _VIDEOSTATUS._serialized_end=4196
+  _GETUSAGEREQUEST._serialized_start=176
+  _GETUSAGEREQUEST._serialized_end=211
+  _GETUSAGERESPONSE._serialized_start=214
+  _GETUSAGERESPONSE._serialized_end=433
+  _TENANTLIMITS._serialized_start=436
+  _TENANTLIMITS._serialized_end=664
+  _CONTENTITEM._serialized_start=667
+  _CONTENTITEM._serialized_end=798
+  _CREATEVIDEOREQUEST._serialized_start=801
+  _CREATEVIDEOREQUEST._serialized_end=1572
+  _CREATEVIDEORESPONSE._serialized_start=1574
+  _CREATEVIDEORESPONSE._serialized_end=1637
+  _GETVIDEOREQUEST._serialized_start=1639
+  _GETVIDEOREQUEST._serialized_end=1677
+  _GETVIDEORESPONSE._serialized_start=1679
+  _GETVIDEORESPONSE._serialized_end=1739
+  _LISTVIDEOSREQUEST._serialized_start=1741
+  _LISTVIDEOSREQUEST._serialized_end=1844
+  _LISTVIDEOSRESPONSE._serialized_start=1846
+  _LISTVIDEOSRESPONSE._serialized_end=1950
+  _WATCHVIDEOREQUEST._serialized_start=1953
+  _WATCHVIDEOREQUEST._serialized_end=2106
+  _WATCHVIDEORESPONSE._serialized_start=2109
+  _WATCHVIDEORESPONSE._serialized_end=2325
+  _HEARTBEAT._serialized_start=2328
+  _HEARTBEAT._serialized_end=2558
+  _VIDEO._serialized_start=2561
+  _VIDEO._serialized_end=3141
+  _USAGE._serialized_start=3143
+  _USAGE._serialized_end=3216
+  _VIDEOERROR._serialized_start=3218
+  _VIDEOERROR._serialized_end=3296
+  _PRICE._serialized_start=3299
+  _PRICE._serialized_end=3622
+  _VIDEOSERVICE._serialized_start=4199
+  _VIDEOSERVICE._serialized_end=4719
 # @@protoc_insertion_point(module_scope)

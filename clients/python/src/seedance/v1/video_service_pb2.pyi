@@ -85,6 +85,28 @@ class CreateVideoResponse(_message.Message):
     video: Video
     def __init__(self, video: _Optional[_Union[Video, _Mapping]] = ...) -> None: ...
 
+class GetUsageRequest(_message.Message):
+    __slots__ = ["day"]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    day: str
+    def __init__(self, day: _Optional[str] = ...) -> None: ...
+
+class GetUsageResponse(_message.Message):
+    __slots__ = ["day", "limits", "reserved_micros", "spent_micros", "tenant", "unfinished"]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    RESERVED_MICROS_FIELD_NUMBER: _ClassVar[int]
+    SPENT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    TENANT_FIELD_NUMBER: _ClassVar[int]
+    UNFINISHED_FIELD_NUMBER: _ClassVar[int]
+    day: str
+    limits: TenantLimits
+    reserved_micros: int
+    spent_micros: int
+    tenant: str
+    unfinished: int
+    def __init__(self, tenant: _Optional[str] = ..., day: _Optional[str] = ..., reserved_micros: _Optional[int] = ..., spent_micros: _Optional[int] = ..., unfinished: _Optional[int] = ..., limits: _Optional[_Union[TenantLimits, _Mapping]] = ...) -> None: ...
+
 class GetVideoRequest(_message.Message):
     __slots__ = ["id"]
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -142,6 +164,16 @@ class Price(_message.Message):
     input_video_unpriced: bool
     rate_micros_per_second: int
     def __init__(self, currency_code: _Optional[str] = ..., rate_micros_per_second: _Optional[int] = ..., estimated_micros: _Optional[int] = ..., actual_micros: _Optional[int] = ..., billed_input_video: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., input_video_unpriced: bool = ...) -> None: ...
+
+class TenantLimits(_message.Message):
+    __slots__ = ["creates_per_minute", "daily_budget_micros", "max_unfinished"]
+    CREATES_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    DAILY_BUDGET_MICROS_FIELD_NUMBER: _ClassVar[int]
+    MAX_UNFINISHED_FIELD_NUMBER: _ClassVar[int]
+    creates_per_minute: int
+    daily_budget_micros: int
+    max_unfinished: int
+    def __init__(self, creates_per_minute: _Optional[int] = ..., max_unfinished: _Optional[int] = ..., daily_budget_micros: _Optional[int] = ...) -> None: ...
 
 class Usage(_message.Message):
     __slots__ = ["video_duration"]

@@ -35,6 +35,11 @@ class VideoServiceStub(object):
                 request_serializer=seedance_dot_v1_dot_video__service__pb2.WatchVideoRequest.SerializeToString,
                 response_deserializer=seedance_dot_v1_dot_video__service__pb2.WatchVideoResponse.FromString,
                 )
+        self.GetUsage = channel.unary_unary(
+                '/seedance.v1.VideoService/GetUsage',
+                request_serializer=seedance_dot_v1_dot_video__service__pb2.GetUsageRequest.SerializeToString,
+                response_deserializer=seedance_dot_v1_dot_video__service__pb2.GetUsageResponse.FromString,
+                )
 
 
 class VideoServiceServicer(object):
@@ -112,6 +117,18 @@ class VideoServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetUsage(self, request, context):
+        """The caller's tenant's usage for one UTC day and its limits. Only on a
+        gateway with tenants (`--tenants-file`, docs/TENANTS.md); elsewhere
+        FAILED_PRECONDITION. The figures come from the task store, so every
+        replica answers the same.
+
+        HTTP (--http-listen): `GET /v1/usage?day=YYYY-MM-DD`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_VideoServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -134,6 +151,11 @@ def add_VideoServiceServicer_to_server(servicer, server):
                     servicer.WatchVideo,
                     request_deserializer=seedance_dot_v1_dot_video__service__pb2.WatchVideoRequest.FromString,
                     response_serializer=seedance_dot_v1_dot_video__service__pb2.WatchVideoResponse.SerializeToString,
+            ),
+            'GetUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUsage,
+                    request_deserializer=seedance_dot_v1_dot_video__service__pb2.GetUsageRequest.FromString,
+                    response_serializer=seedance_dot_v1_dot_video__service__pb2.GetUsageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -211,5 +233,22 @@ class VideoService(object):
         return grpc.experimental.unary_stream(request, target, '/seedance.v1.VideoService/WatchVideo',
             seedance_dot_v1_dot_video__service__pb2.WatchVideoRequest.SerializeToString,
             seedance_dot_v1_dot_video__service__pb2.WatchVideoResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/seedance.v1.VideoService/GetUsage',
+            seedance_dot_v1_dot_video__service__pb2.GetUsageRequest.SerializeToString,
+            seedance_dot_v1_dot_video__service__pb2.GetUsageResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -49,7 +49,119 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file seedance/v1/video_service.proto.
  */
 export const file_seedance_v1_video_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9zZWVkYW5jZS92MS92aWRlb19zZXJ2aWNlLnByb3RvEgtzZWVkYW5jZS52MSJyCgtDb250ZW50SXRlbRIpCgR0eXBlGAEgASgOMhYuc2VlZGFuY2UudjEuTWVkaWFUeXBlQgPgQQISEAoDdXJsGAIgASgJQgPgQQISJgoEcm9sZRgDIAEoDjIYLnNlZWRhbmNlLnYxLkNvbnRlbnRSb2xlIrIEChJDcmVhdGVWaWRlb1JlcXVlc3QSEgoFbW9kZWwYASABKAlCA+BBAhITCgZwcm9tcHQYAiABKAlCA+BBAhIVCghkdXJhdGlvbhgDIAEoBUgAiAEBEisKCnJlc29sdXRpb24YBCABKA4yFy5zZWVkYW5jZS52MS5SZXNvbHV0aW9uEhQKDGFzcGVjdF9yYXRpbxgFIAEoCRIRCglpbWFnZV91cmwYBiABKAkSEgoKaW1hZ2VfdXJscxgHIAMoCRIRCgl2aWRlb191cmwYCCABKAkSEgoKdmlkZW9fdXJscxgJIAMoCRIyCg92aWRlb19kdXJhdGlvbnMYCiADKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SNwoUaW5wdXRfdmlkZW9fZHVyYXRpb24YCyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEQoJYXVkaW9fdXJsGAwgASgJEhIKCmF1ZGlvX3VybHMYDSADKAkSGwoOZ2VuZXJhdGVfYXVkaW8YDiABKAhIAYgBARIWCgl3YXRlcm1hcmsYDyABKAhIAogBARIpCgdjb250ZW50GBAgAygLMhguc2VlZGFuY2UudjEuQ29udGVudEl0ZW0SFQoNdmFsaWRhdGVfb25seRgRIAEoCBISCgpyZXF1ZXN0X2lkGBIgASgJQgsKCV9kdXJhdGlvbkIRCg9fZ2VuZXJhdGVfYXVkaW9CDAoKX3dhdGVybWFyayI4ChNDcmVhdGVWaWRlb1Jlc3BvbnNlEiEKBXZpZGVvGAEgASgLMhIuc2VlZGFuY2UudjEuVmlkZW8iIgoPR2V0VmlkZW9SZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQIiNQoQR2V0VmlkZW9SZXNwb25zZRIhCgV2aWRlbxgBIAEoCzISLnNlZWRhbmNlLnYxLlZpZGVvIkoKEUxpc3RWaWRlb3NSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEg4KBmZpbHRlchgDIAEoCSJRChJMaXN0VmlkZW9zUmVzcG9uc2USIgoGdmlkZW9zGAEgAygLMhIuc2VlZGFuY2UudjEuVmlkZW8SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInMKEVdhdGNoVmlkZW9SZXF1ZXN0Eg8KAmlkGAEgASgJQgPgQQISFgoOYWZ0ZXJfc2VxdWVuY2UYAiABKAMSNQoSaGVhcnRiZWF0X2ludGVydmFsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIrEBChJXYXRjaFZpZGVvUmVzcG9uc2USEAoIc2VxdWVuY2UYASABKAMSLgoKZXZlbnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIwoFdmlkZW8YAyABKAsyEi5zZWVkYW5jZS52MS5WaWRlb0gAEisKCWhlYXJ0YmVhdBgEIAEoCzIWLnNlZWRhbmNlLnYxLkhlYXJ0YmVhdEgAQgcKBWV2ZW50IqYBCglIZWFydGJlYXQSKgoHZWxhcHNlZBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI5ChVsYXN0X3Vwc3RyZWFtX2NvbnRhY3QYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEnVwc3RyZWFtX3JlYWNoYWJsZRgDIAEoCBIWCg51cHN0cmVhbV9lcnJvchgEIAEoCSLHAwoFVmlkZW8SDwoCaWQYASABKAlCA+BBAxISCgVtb2RlbBgCIAEoCUID4EEDEi0KBnN0YXR1cxgDIAEoDjIYLnNlZWRhbmNlLnYxLlZpZGVvU3RhdHVzQgPgQQMSHAoPdXBzdHJlYW1fc3RhdHVzGAQgASgJQgPgQQMSNAoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNAoLdXBkYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSFgoJdmlkZW9fdXJsGAcgASgJQgPgQQMSHAoPY292ZXJfaW1hZ2VfdXJsGAggASgJQgPgQQMSJgoFdXNhZ2UYCSABKAsyEi5zZWVkYW5jZS52MS5Vc2FnZUID4EEDEisKBWVycm9yGAogASgLMhcuc2VlZGFuY2UudjEuVmlkZW9FcnJvckID4EEDEiYKBXByaWNlGAsgASgLMhIuc2VlZGFuY2UudjEuUHJpY2VCA+BBAxIXCgpyZXF1ZXN0X2lkGAwgASgJQgPgQQMSFAoHZXhwaXJlZBgNIAEoCEID4EEDIjoKBVVzYWdlEjEKDnZpZGVvX2R1cmF0aW9uGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIjkKClZpZGVvRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEgwKBHR5cGUYAyABKAki2wEKBVByaWNlEhUKDWN1cnJlbmN5X2NvZGUYASABKAkSHgoWcmF0ZV9taWNyb3NfcGVyX3NlY29uZBgCIAEoAxIYChBlc3RpbWF0ZWRfbWljcm9zGAMgASgDEhoKDWFjdHVhbF9taWNyb3MYBCABKANIAIgBARI1ChJiaWxsZWRfaW5wdXRfdmlkZW8YBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SHAoUaW5wdXRfdmlkZW9fdW5wcmljZWQYBiABKAhCEAoOX2FjdHVhbF9taWNyb3MqUgoKUmVzb2x1dGlvbhIaChZSRVNPTFVUSU9OX1VOU1BFQ0lGSUVEEAASEwoPUkVTT0xVVElPTl80ODBQEAESEwoPUkVTT0xVVElPTl83MjBQEAIqaQoJTWVkaWFUeXBlEhoKFk1FRElBX1RZUEVfVU5TUEVDSUZJRUQQABIUChBNRURJQV9UWVBFX0lNQUdFEAESFAoQTUVESUFfVFlQRV9WSURFTxACEhQKEE1FRElBX1RZUEVfQVVESU8QAyrMAQoLQ29udGVudFJvbGUSHAoYQ09OVEVOVF9ST0xFX1VOU1BFQ0lGSUVEEAASHAoYQ09OVEVOVF9ST0xFX0ZJUlNUX0ZSQU1FEAESGwoXQ09OVEVOVF9ST0xFX0xBU1RfRlJBTUUQAhIgChxDT05URU5UX1JPTEVfUkVGRVJFTkNFX0lNQUdFEAMSIAocQ09OVEVOVF9ST0xFX1JFRkVSRU5DRV9WSURFTxAEEiAKHENPTlRFTlRfUk9MRV9SRUZFUkVOQ0VfQVVESU8QBSqtAQoLVmlkZW9TdGF0dXMSHAoYVklERU9fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTVklERU9fU1RBVFVTX1FVRVVFRBABEhgKFFZJREVPX1NUQVRVU19SVU5OSU5HEAISGgoWVklERU9fU1RBVFVTX1NVQ0NFRURFRBADEhcKE1ZJREVPX1NUQVRVU19GQUlMRUQQBBIYChRWSURFT19TVEFUVVNfVU5LTk9XThAFMqwDCgxWaWRlb1NlcnZpY2USZwoLQ3JlYXRlVmlkZW8SHy5zZWVkYW5jZS52MS5DcmVhdGVWaWRlb1JlcXVlc3QaIC5zZWVkYW5jZS52MS5DcmVhdGVWaWRlb1Jlc3BvbnNlIhWC0+STAg86ASoiCi92MS92aWRlb3MSYAoIR2V0VmlkZW8SHC5zZWVkYW5jZS52MS5HZXRWaWRlb1JlcXVlc3QaHS5zZWVkYW5jZS52MS5HZXRWaWRlb1Jlc3BvbnNlIheC0+STAhESDy92MS92aWRlb3Mve2lkfRJhCgpMaXN0VmlkZW9zEh4uc2VlZGFuY2UudjEuTGlzdFZpZGVvc1JlcXVlc3QaHy5zZWVkYW5jZS52MS5MaXN0VmlkZW9zUmVzcG9uc2UiEoLT5JMCDBIKL3YxL3ZpZGVvcxJuCgpXYXRjaFZpZGVvEh4uc2VlZGFuY2UudjEuV2F0Y2hWaWRlb1JlcXVlc3QaHy5zZWVkYW5jZS52MS5XYXRjaFZpZGVvUmVzcG9uc2UiHYLT5JMCFxIVL3YxL3ZpZGVvcy97aWR9OndhdGNoMAFCqgEKD2NvbS5zZWVkYW5jZS52MUIRVmlkZW9TZXJ2aWNlUHJvdG9QAVpOZ2l0aHViLmNvbS9zZWVkYW5jZS1nYXRld2F5L3NlZWRhbmNlLWdhdGV3YXkvY2xpZW50cy9nby9zZWVkYW5jZS92MTtzZWVkYW5jZXYx+AEBogIDU0RWqgILU2VlZGFuY2UuVjHKAgtTZWVkYW5jZVxWMeoCDFNlZWRhbmNlOjpWMWIGcHJvdG8z", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Ch9zZWVkYW5jZS92MS92aWRlb19zZXJ2aWNlLnByb3RvEgtzZWVkYW5jZS52MSIeCg9HZXRVc2FnZVJlcXVlc3QSCwoDZGF5GAEgASgJIp0BChBHZXRVc2FnZVJlc3BvbnNlEg4KBnRlbmFudBgBIAEoCRILCgNkYXkYAiABKAkSFwoPcmVzZXJ2ZWRfbWljcm9zGAMgASgDEhQKDHNwZW50X21pY3JvcxgEIAEoAxISCgp1bmZpbmlzaGVkGAUgASgDEikKBmxpbWl0cxgGIAEoCzIZLnNlZWRhbmNlLnYxLlRlbmFudExpbWl0cyKwAQoMVGVuYW50TGltaXRzEh8KEmNyZWF0ZXNfcGVyX21pbnV0ZRgBIAEoA0gAiAEBEhsKDm1heF91bmZpbmlzaGVkGAIgASgDSAGIAQESIAoTZGFpbHlfYnVkZ2V0X21pY3JvcxgDIAEoA0gCiAEBQhUKE19jcmVhdGVzX3Blcl9taW51dGVCEQoPX21heF91bmZpbmlzaGVkQhYKFF9kYWlseV9idWRnZXRfbWljcm9zInIKC0NvbnRlbnRJdGVtEikKBHR5cGUYASABKA4yFi5zZWVkYW5jZS52MS5NZWRpYVR5cGVCA+BBAhIQCgN1cmwYAiABKAlCA+BBAhImCgRyb2xlGAMgASgOMhguc2VlZGFuY2UudjEuQ29udGVudFJvbGUisgQKEkNyZWF0ZVZpZGVvUmVxdWVzdBISCgVtb2RlbBgBIAEoCUID4EECEhMKBnByb21wdBgCIAEoCUID4EECEhUKCGR1cmF0aW9uGAMgASgFSACIAQESKwoKcmVzb2x1dGlvbhgEIAEoDjIXLnNlZWRhbmNlLnYxLlJlc29sdXRpb24SFAoMYXNwZWN0X3JhdGlvGAUgASgJEhEKCWltYWdlX3VybBgGIAEoCRISCgppbWFnZV91cmxzGAcgAygJEhEKCXZpZGVvX3VybBgIIAEoCRISCgp2aWRlb191cmxzGAkgAygJEjIKD3ZpZGVvX2R1cmF0aW9ucxgKIAMoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI3ChRpbnB1dF92aWRlb19kdXJhdGlvbhgLIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIRCglhdWRpb191cmwYDCABKAkSEgoKYXVkaW9fdXJscxgNIAMoCRIbCg5nZW5lcmF0ZV9hdWRpbxgOIAEoCEgBiAEBEhYKCXdhdGVybWFyaxgPIAEoCEgCiAEBEikKB2NvbnRlbnQYECADKAsyGC5zZWVkYW5jZS52MS5Db250ZW50SXRlbRIVCg12YWxpZGF0ZV9vbmx5GBEgASgIEhIKCnJlcXVlc3RfaWQYEiABKAlCCwoJX2R1cmF0aW9uQhEKD19nZW5lcmF0ZV9hdWRpb0IMCgpfd2F0ZXJtYXJrIjgKE0NyZWF0ZVZpZGVvUmVzcG9uc2USIQoFdmlkZW8YASABKAsyEi5zZWVkYW5jZS52MS5WaWRlbyIiCg9HZXRWaWRlb1JlcXVlc3QSDwoCaWQYASABKAlCA+BBAiI1ChBHZXRWaWRlb1Jlc3BvbnNlEiEKBXZpZGVvGAEgASgLMhIuc2VlZGFuY2UudjEuVmlkZW8iSgoRTGlzdFZpZGVvc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSDgoGZmlsdGVyGAMgASgJIlEKEkxpc3RWaWRlb3NSZXNwb25zZRIiCgZ2aWRlb3MYASADKAsyEi5zZWVkYW5jZS52MS5WaWRlbxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkicwoRV2F0Y2hWaWRlb1JlcXVlc3QSDwoCaWQYASABKAlCA+BBAhIWCg5hZnRlcl9zZXF1ZW5jZRgCIAEoAxI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24isQEKEldhdGNoVmlkZW9SZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoAxIuCgpldmVudF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIjCgV2aWRlbxgDIAEoCzISLnNlZWRhbmNlLnYxLlZpZGVvSAASKwoJaGVhcnRiZWF0GAQgASgLMhYuc2VlZGFuY2UudjEuSGVhcnRiZWF0SABCBwoFZXZlbnQipgEKCUhlYXJ0YmVhdBIqCgdlbGFwc2VkGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjkKFWxhc3RfdXBzdHJlYW1fY29udGFjdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGgoSdXBzdHJlYW1fcmVhY2hhYmxlGAMgASgIEhYKDnVwc3RyZWFtX2Vycm9yGAQgASgJIscDCgVWaWRlbxIPCgJpZBgBIAEoCUID4EEDEhIKBW1vZGVsGAIgASgJQgPgQQMSLQoGc3RhdHVzGAMgASgOMhguc2VlZGFuY2UudjEuVmlkZW9TdGF0dXNCA+BBAxIcCg91cHN0cmVhbV9zdGF0dXMYBCABKAlCA+BBAxI0CgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0Cgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIWCgl2aWRlb191cmwYByABKAlCA+BBAxIcCg9jb3Zlcl9pbWFnZV91cmwYCCABKAlCA+BBAxImCgV1c2FnZRgJIAEoCzISLnNlZWRhbmNlLnYxLlVzYWdlQgPgQQMSKwoFZXJyb3IYCiABKAsyFy5zZWVkYW5jZS52MS5WaWRlb0Vycm9yQgPgQQMSJgoFcHJpY2UYCyABKAsyEi5zZWVkYW5jZS52MS5QcmljZUID4EEDEhcKCnJlcXVlc3RfaWQYDCABKAlCA+BBAxIUCgdleHBpcmVkGA0gASgIQgPgQQMiOgoFVXNhZ2USMQoOdmlkZW9fZHVyYXRpb24YASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iOQoKVmlkZW9FcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDAoEdHlwZRgDIAEoCSLbAQoFUHJpY2USFQoNY3VycmVuY3lfY29kZRgBIAEoCRIeChZyYXRlX21pY3Jvc19wZXJfc2Vjb25kGAIgASgDEhgKEGVzdGltYXRlZF9taWNyb3MYAyABKAMSGgoNYWN0dWFsX21pY3JvcxgEIAEoA0gAiAEBEjUKEmJpbGxlZF9pbnB1dF92aWRlbxgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIcChRpbnB1dF92aWRlb191bnByaWNlZBgGIAEoCEIQCg5fYWN0dWFsX21pY3JvcypSCgpSZXNvbHV0aW9uEhoKFlJFU09MVVRJT05fVU5TUEVDSUZJRUQQABITCg9SRVNPTFVUSU9OXzQ4MFAQARITCg9SRVNPTFVUSU9OXzcyMFAQAippCglNZWRpYVR5cGUSGgoWTUVESUFfVFlQRV9VTlNQRUNJRklFRBAAEhQKEE1FRElBX1RZUEVfSU1BR0UQARIUChBNRURJQV9UWVBFX1ZJREVPEAISFAoQTUVESUFfVFlQRV9BVURJTxADKswBCgtDb250ZW50Um9sZRIcChhDT05URU5UX1JPTEVfVU5TUEVDSUZJRUQQABIcChhDT05URU5UX1JPTEVfRklSU1RfRlJBTUUQARIbChdDT05URU5UX1JPTEVfTEFTVF9GUkFNRRACEiAKHENPTlRFTlRfUk9MRV9SRUZFUkVOQ0VfSU1BR0UQAxIgChxDT05URU5UX1JPTEVfUkVGRVJFTkNFX1ZJREVPEAQSIAocQ09OVEVOVF9ST0xFX1JFRkVSRU5DRV9BVURJTxAFKq0BCgtWaWRlb1N0YXR1cxIcChhWSURFT19TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNWSURFT19TVEFUVVNfUVVFVUVEEAESGAoUVklERU9fU1RBVFVTX1JVTk5JTkcQAhIaChZWSURFT19TVEFUVVNfU1VDQ0VFREVEEAMSFwoTVklERU9fU1RBVFVTX0ZBSUxFRBAEEhgKFFZJREVPX1NUQVRVU19VTktOT1dOEAUyiAQKDFZpZGVvU2VydmljZRJnCgtDcmVhdGVWaWRlbxIfLnNlZWRhbmNlLnYxLkNyZWF0ZVZpZGVvUmVxdWVzdBogLnNlZWRhbmNlLnYxLkNyZWF0ZVZpZGVvUmVzcG9uc2UiFYLT5JMCDzoBKiIKL3YxL3ZpZGVvcxJgCghHZXRWaWRlbxIcLnNlZWRhbmNlLnYxLkdldFZpZGVvUmVxdWVzdBodLnNlZWRhbmNlLnYxLkdldFZpZGVvUmVzcG9uc2UiF4LT5JMCERIPL3YxL3ZpZGVvcy97aWR9EmEKCkxpc3RWaWRlb3MSHi5zZWVkYW5jZS52MS5MaXN0VmlkZW9zUmVxdWVzdBofLnNlZWRhbmNlLnYxLkxpc3RWaWRlb3NSZXNwb25zZSISgtPkkwIMEgovdjEvdmlkZW9zEm4KCldhdGNoVmlkZW8SHi5zZWVkYW5jZS52MS5XYXRjaFZpZGVvUmVxdWVzdBofLnNlZWRhbmNlLnYxLldhdGNoVmlkZW9SZXNwb25zZSIdgtPkkwIXEhUvdjEvdmlkZW9zL3tpZH06d2F0Y2gwARJaCghHZXRVc2FnZRIcLnNlZWRhbmNlLnYxLkdldFVzYWdlUmVxdWVzdBodLnNlZWRhbmNlLnYxLkdldFVzYWdlUmVzcG9uc2UiEYLT5JMCCxIJL3YxL3VzYWdlQqoBCg9jb20uc2VlZGFuY2UudjFCEVZpZGVvU2VydmljZVByb3RvUAFaTmdpdGh1Yi5jb20vc2VlZGFuY2UtZ2F0ZXdheS9zZWVkYW5jZS1nYXRld2F5L2NsaWVudHMvZ28vc2VlZGFuY2UvdjE7c2VlZGFuY2V2MfgBAaICA1NEVqoCC1NlZWRhbmNlLlYxygILU2VlZGFuY2VcVjHqAgxTZWVkYW5jZTo6VjFiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+
+/**
+ * Request for VideoService.GetUsage.
+ *
+ * @generated from message seedance.v1.GetUsageRequest
+ */
+export type GetUsageRequest = Message<"seedance.v1.GetUsageRequest"> & {
+  /**
+   * The UTC day as `YYYY-MM-DD`; empty: today.
+   *
+   * @generated from field: string day = 1;
+   */
+  day: string;
+};
+
+/**
+ * Describes the message seedance.v1.GetUsageRequest.
+ * Use `create(GetUsageRequestSchema)` to create a new message.
+ */
+export const GetUsageRequestSchema: GenMessage<GetUsageRequest> = /*@__PURE__*/
+  messageDesc(file_seedance_v1_video_service, 0);
+
+/**
+ * Response for VideoService.GetUsage.
+ *
+ * @generated from message seedance.v1.GetUsageResponse
+ */
+export type GetUsageResponse = Message<"seedance.v1.GetUsageResponse"> & {
+  /**
+   * The caller's tenant, as named in the tenants file.
+   *
+   * @generated from field: string tenant = 1;
+   */
+  tenant: string;
+
+  /**
+   * The UTC day of the figures, `YYYY-MM-DD`.
+   *
+   * @generated from field: string day = 2;
+   */
+  day: string;
+
+  /**
+   * Estimates of that day's creates whose tasks have not ended yet.
+   *
+   * @generated from field: int64 reserved_micros = 3;
+   */
+  reservedMicros: bigint;
+
+  /**
+   * Actual cost of that day's tasks that ended (0 for failed ones).
+   *
+   * @generated from field: int64 spent_micros = 4;
+   */
+  spentMicros: bigint;
+
+  /**
+   * Tasks of the tenant not yet final, now (any day).
+   *
+   * @generated from field: int64 unfinished = 5;
+   */
+  unfinished: bigint;
+
+  /**
+   * The tenant's limits now.
+   *
+   * @generated from field: seedance.v1.TenantLimits limits = 6;
+   */
+  limits?: TenantLimits | undefined;
+};
+
+/**
+ * Describes the message seedance.v1.GetUsageResponse.
+ * Use `create(GetUsageResponseSchema)` to create a new message.
+ */
+export const GetUsageResponseSchema: GenMessage<GetUsageResponse> = /*@__PURE__*/
+  messageDesc(file_seedance_v1_video_service, 1);
+
+/**
+ * A tenant's limits; an unset field is no limit.
+ *
+ * @generated from message seedance.v1.TenantLimits
+ */
+export type TenantLimits = Message<"seedance.v1.TenantLimits"> & {
+  /**
+   * Creates admitted per minute, per gateway replica.
+   *
+   * @generated from field: optional int64 creates_per_minute = 1;
+   */
+  createsPerMinute?: bigint | undefined;
+
+  /**
+   * Tasks not yet final at once, across replicas.
+   *
+   * @generated from field: optional int64 max_unfinished = 2;
+   */
+  maxUnfinished?: bigint | undefined;
+
+  /**
+   * Reserved plus spent per UTC day, across replicas, in USD micros.
+   *
+   * @generated from field: optional int64 daily_budget_micros = 3;
+   */
+  dailyBudgetMicros?: bigint | undefined;
+};
+
+/**
+ * Describes the message seedance.v1.TenantLimits.
+ * Use `create(TenantLimitsSchema)` to create a new message.
+ */
+export const TenantLimitsSchema: GenMessage<TenantLimits> = /*@__PURE__*/
+  messageDesc(file_seedance_v1_video_service, 2);
 
 /**
  * One typed media reference, sent upstream as
@@ -87,7 +199,7 @@ export type ContentItem = Message<"seedance.v1.ContentItem"> & {
  * Use `create(ContentItemSchema)` to create a new message.
  */
 export const ContentItemSchema: GenMessage<ContentItem> = /*@__PURE__*/
-  messageDesc(file_seedance_v1_video_service, 0);
+  messageDesc(file_seedance_v1_video_service, 3);
 
 /**
  * Request for VideoService.CreateVideo. Field names match the upstream's
@@ -261,7 +373,7 @@ export type CreateVideoRequest = Message<"seedance.v1.CreateVideoRequest"> & {
  * Use `create(CreateVideoRequestSchema)` to create a new message.
  */
 export const CreateVideoRequestSchema: GenMessage<CreateVideoRequest> = /*@__PURE__*/
-  messageDesc(file_seedance_v1_video_service, 1);
+  messageDesc(file_seedance_v1_video_service, 4);
 
 /**
  * Response for VideoService.CreateVideo.
@@ -282,7 +394,7 @@ export type CreateVideoResponse = Message<"seedance.v1.CreateVideoResponse"> & {
  * Use `create(CreateVideoResponseSchema)` to create a new message.
  */
 export const CreateVideoResponseSchema: GenMessage<CreateVideoResponse> = /*@__PURE__*/
-  messageDesc(file_seedance_v1_video_service, 2);
+  messageDesc(file_seedance_v1_video_service, 5);
 
 /**
  * Request for VideoService.GetVideo.
@@ -304,7 +416,7 @@ export type GetVideoRequest = Message<"seedance.v1.GetVideoRequest"> & {
  * Use `create(GetVideoRequestSchema)` to create a new message.
  */
 export const GetVideoRequestSchema: GenMessage<GetVideoRequest> = /*@__PURE__*/
-  messageDesc(file_seedance_v1_video_service, 3);
+  messageDesc(file_seedance_v1_video_service, 6);
 
 /**
  * Response for VideoService.GetVideo.
@@ -325,7 +437,7 @@ export type GetVideoResponse = Message<"seedance.v1.GetVideoResponse"> & {
  * Use `create(GetVideoResponseSchema)` to create a new message.
  */
 export const GetVideoResponseSchema: GenMessage<GetVideoResponse> = /*@__PURE__*/
-  messageDesc(file_seedance_v1_video_service, 4);
+  messageDesc(file_seedance_v1_video_service, 7);
 
 /**
  * Request for VideoService.ListVideos.
@@ -373,7 +485,7 @@ export type ListVideosRequest = Message<"seedance.v1.ListVideosRequest"> & {
  * Use `create(ListVideosRequestSchema)` to create a new message.
  */
 export const ListVideosRequestSchema: GenMessage<ListVideosRequest> = /*@__PURE__*/
-  messageDesc(file_seedance_v1_video_service, 5);
+  messageDesc(file_seedance_v1_video_service, 8);
 
 /**
  * Response for VideoService.ListVideos.
@@ -401,7 +513,7 @@ export type ListVideosResponse = Message<"seedance.v1.ListVideosResponse"> & {
  * Use `create(ListVideosResponseSchema)` to create a new message.
  */
 export const ListVideosResponseSchema: GenMessage<ListVideosResponse> = /*@__PURE__*/
-  messageDesc(file_seedance_v1_video_service, 6);
+  messageDesc(file_seedance_v1_video_service, 9);
 
 /**
  * Request for VideoService.WatchVideo.
@@ -440,7 +552,7 @@ export type WatchVideoRequest = Message<"seedance.v1.WatchVideoRequest"> & {
  * Use `create(WatchVideoRequestSchema)` to create a new message.
  */
 export const WatchVideoRequestSchema: GenMessage<WatchVideoRequest> = /*@__PURE__*/
-  messageDesc(file_seedance_v1_video_service, 7);
+  messageDesc(file_seedance_v1_video_service, 10);
 
 /**
  * One message of a WatchVideo stream: a state transition or a heartbeat.
@@ -497,7 +609,7 @@ export type WatchVideoResponse = Message<"seedance.v1.WatchVideoResponse"> & {
  * Use `create(WatchVideoResponseSchema)` to create a new message.
  */
 export const WatchVideoResponseSchema: GenMessage<WatchVideoResponse> = /*@__PURE__*/
-  messageDesc(file_seedance_v1_video_service, 8);
+  messageDesc(file_seedance_v1_video_service, 11);
 
 /**
  * Sent on a WatchVideo stream when nothing else was sent for the requested
@@ -542,7 +654,7 @@ export type Heartbeat = Message<"seedance.v1.Heartbeat"> & {
  * Use `create(HeartbeatSchema)` to create a new message.
  */
 export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
-  messageDesc(file_seedance_v1_video_service, 9);
+  messageDesc(file_seedance_v1_video_service, 12);
 
 /**
  * A video generation task, as the gateway last observed it upstream.
@@ -656,7 +768,7 @@ export type Video = Message<"seedance.v1.Video"> & {
  * Use `create(VideoSchema)` to create a new message.
  */
 export const VideoSchema: GenMessage<Video> = /*@__PURE__*/
-  messageDesc(file_seedance_v1_video_service, 10);
+  messageDesc(file_seedance_v1_video_service, 13);
 
 /**
  * Usage as reported by the upstream.
@@ -678,7 +790,7 @@ export type Usage = Message<"seedance.v1.Usage"> & {
  * Use `create(UsageSchema)` to create a new message.
  */
 export const UsageSchema: GenMessage<Usage> = /*@__PURE__*/
-  messageDesc(file_seedance_v1_video_service, 11);
+  messageDesc(file_seedance_v1_video_service, 14);
 
 /**
  * A failed generation's error as reported by the upstream.
@@ -713,7 +825,7 @@ export type VideoError = Message<"seedance.v1.VideoError"> & {
  * Use `create(VideoErrorSchema)` to create a new message.
  */
 export const VideoErrorSchema: GenMessage<VideoError> = /*@__PURE__*/
-  messageDesc(file_seedance_v1_video_service, 12);
+  messageDesc(file_seedance_v1_video_service, 15);
 
 /**
  * Price of a task in exact integer micro-units of US dollars
@@ -775,7 +887,7 @@ export type Price = Message<"seedance.v1.Price"> & {
  * Use `create(PriceSchema)` to create a new message.
  */
 export const PriceSchema: GenMessage<Price> = /*@__PURE__*/
-  messageDesc(file_seedance_v1_video_service, 13);
+  messageDesc(file_seedance_v1_video_service, 16);
 
 /**
  * Output resolution. The upstream's default is 720p.
@@ -1052,6 +1164,21 @@ export const VideoService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchVideoRequestSchema;
     output: typeof WatchVideoResponseSchema;
+  },
+  /**
+   * The caller's tenant's usage for one UTC day and its limits. Only on a
+   * gateway with tenants (`--tenants-file`, docs/TENANTS.md); elsewhere
+   * FAILED_PRECONDITION. The figures come from the task store, so every
+   * replica answers the same.
+   *
+   * HTTP (--http-listen): `GET /v1/usage?day=YYYY-MM-DD`.
+   *
+   * @generated from rpc seedance.v1.VideoService.GetUsage
+   */
+  getUsage: {
+    methodKind: "unary";
+    input: typeof GetUsageRequestSchema;
+    output: typeof GetUsageResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_seedance_v1_video_service, 0);

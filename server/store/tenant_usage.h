@@ -1,0 +1,59 @@
+// Tenant usage in the SQL task store: the limits of TenantQuota checked,
+// and a create's estimate reserved, in the transaction that records the
+// create; reservations settled to the actual cost when a task ends and
+// released when the upstream refuses the create. Schema: migration 4.
+//
+// Concurrent creates of one tenant serialise on its tenant_usage row for
+// the day (PostgreSQL: SELECT ... FOR UPDATE; SQLite: one writer at a
+// time), so ten replicas racing against a budget for two videos make
+// exactly two. The unfinished count is read after that lock, so it holds
+// for max_unfinished too (two creates straddling midnight lock different
+// days' rows: the one place it may be exceeded, by one). A group-commit
+// batch holding creates of several tenants locks their rows in its order;
+// two replicas' batches may then deadlock, which PostgreSQL breaks by
+// failing one batch, whose writes then run one by one (WriteBatch).
+//
+// Called only by SqlTaskStore, inside its transactions.
+#ifndef SEEDANCE_SERVER_STORE_TENANT_USAGE_H_
+#define SEEDANCE_SERVER_STORE_TENANT_USAGE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/store/sql_connection.h"
+#include "server/store/task_store.h"
+
+namespace seedance::store {
+
+// Days since 1970-01-01 (UTC) of `t`.
+int64_t UsageDay(absl::Time t);
+
+// With `create.quota`: checks its limits for `create.owner` (refused: a
+// result with `refused` set and nothing recorded), runs `record` (which
+// inserts or takes over the create's row), and reserves the estimate on the
+// row it made. An earlier create with the same request_id (not a rejected
+// one) is answered by `record` without a check or a charge. Without a
+// quota: `record` alone.
+absl::StatusOr<BeginResult> BeginWithinQuota(
+    SqlConnection& conn, const NewCreate& create, absl::Time now,
+    absl::FunctionRef<absl::StatusOr<BeginResult>()> record);
+
+// The create of `row_id` was refused upstream: its reservation, if any,
+// is given back.
+absl::Status ReleaseReservation(SqlConnection& conn, int64_t row_id);
+
+// `record` is final: its reservation, if any, becomes its actual cost
+// (the estimate when a succeeded task reports no usage; 0 when it failed).
+absl::Status SettleReservation(SqlConnection& conn, const TaskRecord& record);
+
+// `owner`'s figures for the UTC day holding `day`, unfinished at `now`.
+absl::StatusOr<TenantUsage> ReadTenantUsage(SqlConnection& conn,
+                                            const std::string& owner,
+                                            absl::Time day, absl::Time now);
+
+}  // namespace seedance::store
+
+#endif  // SEEDANCE_SERVER_STORE_TENANT_USAGE_H_
