@@ -13,87 +13,31 @@
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
-#include <fstream>
-#include <functional>
-#include <iostream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
-#include "bench/child_process.h"
-#include "bench/curl_handles.h"
-#include "bench/sim_control.h"
 #include "gmock/gmock.h"
 #include "seedance/v1/video_service.grpc.pb.h"
+#include "tests/gateway/fleet_harness.h"
 #include "tests/testing/eventually.h"
-#include "tests/testing/scratch_dir.h"
-#include "tests/testing/scratch_postgres.h"
 #include "tests/testing/status_matchers.h"
 
 namespace seedance::gateway {
 namespace {
-
-using ::seedance::bench::ChildProcess;
-using ::seedance::bench::SimControl;
-using ::seedance::testing::GrpcStatusIs;
-using ::seedance::testing::ScratchPostgres;
-
-#define ASSERT_GRPC_OK(expr) \
-  ASSERT_THAT(expr, GrpcStatusIs(grpc::StatusCode::OK, ::testing::_))
-
-// A bound against hangs on a loaded 2-core machine, not a speed check.
-constexpr absl::Duration kDeadline = absl::Seconds(30);
-
-std::string BinDir() { return SEEDANCE_BIN_DIR; }
-
-std::string RequestId(int n) {
-  return absl::StrFormat("7a2d3c8f-4e5b-4d6c-8f9a-%012d", n);
-}
-
-// One gateway replica and a client of it.
-struct Replica {
-  std::unique_ptr<ChildProcess> process;
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<v1::VideoService::Stub> stub;
-  std::string metrics_url;  // http://127.0.0.1:PORT/metrics
-};
-
-// Upstream GETs a replica made (each attempt, any outcome), from its
-// /metrics; -1 when they cannot be read.
-int64_t UpstreamGets(const std::string& metrics_url) {
-  absl::StatusOr<::seedance::bench::HttpReply> reply =
-      ::seedance::bench::HttpCall("GET", metrics_url);
-  if (!reply.ok() || reply->status != 200) return -1;
-  int64_t total = 0;
-  for (absl::string_view line : absl::StrSplit(reply->body, '\n')) {
-    if (!absl::StartsWith(
-            line, "seedance_upstream_requests_total{operation=\"get\"")) {
-      continue;
-    }
-    double value = 0;
-    if (!absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &value)) return -1;
-    total += static_cast<int64_t>(value);
-  }
-  return total;
-}
 
 // Everything one WatchVideo stream received, read on a thread of its own.
 class StreamRecord {
  public:
   StreamRecord(v1::VideoService::Stub& stub, const std::string& id,
                absl::Duration heartbeat = absl::ZeroDuration()) {
-    context_.set_deadline(absl::ToChronoTime(absl::Now() + 2 * kDeadline));
+    context_.set_deadline(absl::ToChronoTime(absl::Now() + 2 * kFleetDeadline));
     v1::WatchVideoRequest request;
     request.set_id(id);
     request.mutable_heartbeat_interval()->set_seconds(
@@ -148,148 +92,14 @@ class StreamRecord {
   absl::optional<grpc::Status> end_ ABSL_GUARDED_BY(mu_);
 };
 
-class FleetProcessTest : public ::testing::Test {
+class FleetProcessTest : public FleetHarness {
  protected:
-  void SetUp() override {
-    SEEDANCE_START_SCRATCH_POSTGRES_OR_SKIP(pg_);
-    work_dir_ = std::make_unique<::seedance::testing::ScratchDir>();
-    work_ = work_dir_->path();
-    ASSERT_FALSE(work_.empty());
-    ASSERT_OK_AND_ASSIGN(
-        sim_, ChildProcess::Start({BinDir() + "/tokenhub-sim", "--port", "0",
-                                   "--seed", "7", "--time-scale", "0.01"},
-                                  {}, work_ + "/sim.log"));
-    ASSERT_OK_AND_ASSIGN(std::string url,
-                         sim_->WaitForLine("listening on ", kDeadline));
-    sim_control_ = std::make_unique<SimControl>(url);
+  // Upstream requests replica `i` made (each attempt, any operation and
+  // outcome), from its /metrics; -1 when they cannot be read.
+  int64_t UpstreamRequests(int i) const {
+    absl::StatusOr<double> n = Metric(i, "seedance_upstream_requests_total");
+    return n.ok() ? static_cast<int64_t>(*n) : -1;
   }
-
-  void TearDown() override {
-    for (size_t i = 0; i < replicas_.size(); ++i) {
-      Replica& r = replicas_[i];
-      r.stub.reset();
-      r.channel.reset();
-      if (r.process != nullptr) (void)r.process->Stop(kDeadline);
-      if (HasFailure()) ShowLog(absl::StrCat("/gateway-", i, ".log"));
-    }
-    if (HasFailure()) ShowLog("/sim.log");
-    sim_.reset();
-  }
-
-  void ShowLog(const std::string& name) {
-    std::ifstream in(work_ + name);
-    std::string text((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
-    if (text.size() > 3000) text = text.substr(text.size() - 3000);
-    std::cerr << "--- " << name << " (tail)\n" << text << "\n";
-  }
-
-  // Starts `n` replicas on the test's PostgreSQL, polling fast.
-  void StartReplicas(int n, absl::Duration lease_ttl) {
-    for (int i = 0; i < n; ++i) {
-      Replica r;
-      ASSERT_OK_AND_ASSIGN(
-          r.process,
-          ChildProcess::Start({BinDir() + "/seedance-gateway",
-                               "--listen",
-                               "127.0.0.1:0",
-                               "--upstream",
-                               sim_control_->api_base(),
-                               "--store",
-                               pg_->uri(),
-                               "--poll-initial",
-                               "20ms",
-                               "--poll-max",
-                               "50ms",
-                               "--poll-unwatched",
-                               "50ms",
-                               "--shutdown-grace",
-                               "5s",
-                               "--replica-id",
-                               absl::StrCat("replica-", i),
-                               "--lease-ttl",
-                               absl::FormatDuration(lease_ttl),
-                               "--metrics-listen",
-                               "127.0.0.1:0"},
-                              {"TOKENHUB_API_KEY=th-sim-demo-key"},
-                              absl::StrCat(work_, "/gateway-", i, ".log")));
-      ASSERT_OK_AND_ASSIGN(
-          std::string port,
-          r.process->WaitForLine("listening on port ", kDeadline));
-      ASSERT_OK_AND_ASSIGN(
-          std::string metrics_port,
-          r.process->WaitForLine("metrics on port ", kDeadline));
-      r.metrics_url =
-          absl::StrCat("http://127.0.0.1:", metrics_port, "/metrics");
-      r.channel = grpc::CreateChannel("127.0.0.1:" + port,
-                                      grpc::InsecureChannelCredentials());
-      r.stub = v1::VideoService::NewStub(r.channel);
-      replicas_.push_back(std::move(r));
-    }
-  }
-
-  static std::unique_ptr<grpc::ClientContext> Context() {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(absl::ToChronoTime(absl::Now() + kDeadline));
-    return context;
-  }
-
-  // Creates a task held running (until advanced) through replica `i`.
-  std::string CreateHeld(int i, int n) {
-    v1::CreateVideoRequest request;
-    request.set_model("doubao-seedance-2.0");
-    request.set_prompt(
-        absl::StrCat("[sim:queued=10ms,hold=running] lighthouse ", n));
-    request.set_request_id(RequestId(n));
-    v1::CreateVideoResponse response;
-    grpc::Status status =
-        replicas_[i].stub->CreateVideo(Context().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.video().id();
-  }
-
-  // The task's state as replica `i`'s ListVideos (the ledger) shows it.
-  bool Listed(int i, const std::string& id, v1::Video* video) {
-    v1::ListVideosRequest request;
-    request.set_page_size(100);
-    v1::ListVideosResponse response;
-    if (!replicas_[i]
-             .stub->ListVideos(Context().get(), request, &response)
-             .ok()) {
-      return false;
-    }
-    for (const v1::Video& v : response.videos()) {
-      if (v.id() == id) {
-        *video = v;
-        return true;
-      }
-    }
-    return false;
-  }
-
-  // Waits, up to `deadline`, until replica `i`'s ledger shows every task
-  // of `ids` in `status`.
-  bool AllListedAs(int i, const std::vector<std::string>& ids,
-                   v1::VideoStatus status, absl::Duration deadline) {
-    return ::seedance::testing::Eventually(
-        [&] {
-          for (const std::string& id : ids) {
-            v1::Video video;
-            if (!Listed(i, id, &video) || video.status() != status) {
-              return false;
-            }
-          }
-          return true;
-        },
-        deadline);
-  }
-
-  std::unique_ptr<ScratchPostgres> pg_;
-  std::unique_ptr<::seedance::testing::ScratchDir> work_dir_;
-  std::string work_;
-  std::unique_ptr<ChildProcess> sim_;
-  std::unique_ptr<SimControl> sim_control_;
-  std::vector<Replica> replicas_;
 };
 
 // kill -9 of the replica that created (and polls) the tasks: another
@@ -300,13 +110,13 @@ TEST_F(FleetProcessTest, KilledReplicasTasksAreTakenOverWithinTheLeaseTtl) {
   std::vector<std::string> ids;
   ids.reserve(4);
   for (int n = 0; n < 4; ++n) ids.push_back(CreateHeld(0, n));
-  ASSERT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_RUNNING, kDeadline));
+  ASSERT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_RUNNING, kFleetDeadline));
 
   ASSERT_EQ(kill(replicas_[0].process->pid(), SIGKILL), 0);
-  (void)replicas_[0].process->Stop(kDeadline);  // reaps it
+  (void)replicas_[0].process->Stop(kFleetDeadline);  // reaps it
   replicas_[0].process.reset();
   ASSERT_OK(sim_control_->Advance(ids));
-  EXPECT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_SUCCEEDED, kDeadline))
+  EXPECT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_SUCCEEDED, kFleetDeadline))
       << "the survivors did not finish the dead replica's tasks";
   for (const std::string& id : ids) {
     v1::Video video;
@@ -315,8 +125,8 @@ TEST_F(FleetProcessTest, KilledReplicasTasksAreTakenOverWithinTheLeaseTtl) {
   }
   // Spread: each survivor claimed its fair share (2 of the 4), so both
   // polled the upstream (nobody watches: only lease holders poll).
-  EXPECT_GT(UpstreamGets(replicas_[1].metrics_url), 0);
-  EXPECT_GT(UpstreamGets(replicas_[2].metrics_url), 0);
+  EXPECT_GT(UpstreamRequests(1), 0);
+  EXPECT_GT(UpstreamRequests(2), 0);
 }
 
 // SIGTERM: the replica releases its leases as it drains, so the others take
@@ -327,14 +137,14 @@ TEST_F(FleetProcessTest, StoppedReplicaHandsItsTasksOverWithoutTheTtl) {
   std::vector<std::string> ids;
   ids.reserve(3);
   for (int n = 10; n < 13; ++n) ids.push_back(CreateHeld(0, n));
-  ASSERT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_RUNNING, kDeadline));
+  ASSERT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_RUNNING, kFleetDeadline));
 
   replicas_[0].stub.reset();
   replicas_[0].channel.reset();
-  ASSERT_OK(replicas_[0].process->Stop(kDeadline));
+  ASSERT_OK(replicas_[0].process->Stop(kFleetDeadline));
   replicas_[0].process.reset();
   ASSERT_OK(sim_control_->Advance(ids));
-  EXPECT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_SUCCEEDED, kDeadline))
+  EXPECT_TRUE(AllListedAs(1, ids, v1::VIDEO_STATUS_SUCCEEDED, kFleetDeadline))
       << "the stopped replica's tasks were not taken over before the TTL";
 }
 
@@ -350,7 +160,7 @@ TEST_F(FleetProcessTest, WatchersOnEveryReplicaShareTheHoldersPolls) {
   std::vector<std::unique_ptr<StreamRecord>> streams;
   for (int i = 0; i < 3; ++i) {
     for (const std::string& id : ids) {
-      streams.push_back(std::make_unique<StreamRecord>(*replicas_[i].stub, id));
+      streams.push_back(std::make_unique<StreamRecord>(stub(i), id));
     }
   }
   ASSERT_TRUE(::seedance::testing::Eventually(
@@ -360,7 +170,7 @@ TEST_F(FleetProcessTest, WatchersOnEveryReplicaShareTheHoldersPolls) {
         }
         return true;
       },
-      kDeadline))
+      kFleetDeadline))
       << "not every replica's watchers saw the task running";
   ASSERT_OK(sim_control_->Advance(ids));
   ASSERT_TRUE(::seedance::testing::Eventually(
@@ -370,13 +180,13 @@ TEST_F(FleetProcessTest, WatchersOnEveryReplicaShareTheHoldersPolls) {
         }
         return true;
       },
-      kDeadline))
+      kFleetDeadline))
       << "not every replica's watchers saw the task end";
 
-  EXPECT_GT(UpstreamGets(replicas_[0].metrics_url), 0);
-  EXPECT_EQ(UpstreamGets(replicas_[1].metrics_url), 0)
+  EXPECT_GT(UpstreamRequests(0), 0);
+  EXPECT_EQ(UpstreamRequests(1), 0)
       << "replica 1 polled the upstream for a task replica 0 holds";
-  EXPECT_EQ(UpstreamGets(replicas_[2].metrics_url), 0)
+  EXPECT_EQ(UpstreamRequests(2), 0)
       << "replica 2 polled the upstream for a task replica 0 holds";
 
   // One story: each stream of a task got the same transitions, from its
@@ -420,7 +230,7 @@ TEST_F(FleetProcessTest, WatchersOnEveryReplicaShareTheHoldersPolls) {
 TEST_F(FleetProcessTest, HeartbeatsOnEveryReplicaCarryTheHoldersLastContact) {
   StartReplicas(2, absl::Seconds(3));
   const std::string id = CreateHeld(0, 30);
-  StreamRecord watch(*replicas_[1].stub, id, absl::Seconds(1));
+  StreamRecord watch(stub(1), id, absl::Seconds(1));
   auto latest_contact = [&]() -> int64_t {
     std::vector<v1::Heartbeat> beats = watch.heartbeats();
     if (beats.empty() || !beats.back().has_last_upstream_contact()) return 0;
@@ -428,13 +238,13 @@ TEST_F(FleetProcessTest, HeartbeatsOnEveryReplicaCarryTheHoldersLastContact) {
            beats.back().last_upstream_contact().nanos();
   };
   ASSERT_TRUE(::seedance::testing::Eventually(
-      [&] { return latest_contact() > 0; }, kDeadline))
+      [&] { return latest_contact() > 0; }, kFleetDeadline))
       << "replica 1's heartbeats never carried an upstream contact";
   const int64_t first = latest_contact();
   EXPECT_TRUE(::seedance::testing::Eventually(
-      [&] { return latest_contact() > first; }, kDeadline))
+      [&] { return latest_contact() > first; }, kFleetDeadline))
       << "the fleet's last contact did not move forward";
-  EXPECT_EQ(UpstreamGets(replicas_[1].metrics_url), 0);
+  EXPECT_EQ(UpstreamRequests(1), 0);
 }
 
 }  // namespace
