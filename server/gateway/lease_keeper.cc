@@ -118,6 +118,9 @@ void LeaseKeeper::Round() {
     if (stopped_) return;
   }
   const absl::Time now = scheduler_.Now();
+  // Known again only from this round's share: a round that fails before it
+  // must not be rescheduled for an expiry already past (every 5 ms).
+  next_expiry_ = absl::InfiniteFuture();
   absl::StatusOr<std::vector<store::HeldLease>> renewed =
       store_.RenewLeases(options_.holder, now, options_.ttl);
   if (!renewed.ok()) {
@@ -165,12 +168,12 @@ void LeaseKeeper::Round() {
     // to its share, so a dead replica's tasks spread over the survivors.
     absl::StatusOr<store::LeaseShare> share = store_.ShareLeases(
         options_.holder, options_.own_owner, now, options_.ttl);
-    if (share.ok()) next_expiry_ = share->next_expiry;
     if (!share.ok()) {
       LogStoreFailure("counting the fleet's tasks", share.status());
       ScheduleNext();
       return;
     }
+    next_expiry_ = share->next_expiry;
     const int64_t fair = share->fair();
     // One task of slack: shares that differ by one never move back and
     // forth.
