@@ -77,7 +77,7 @@ void LeaseKeeper::Shed(int count) {
   // Released in the store first: its next holder's epoch fences whatever
   // this replica's poller still records before it stops following.
   for (const store::HeldLease& lease : *shed) {
-    registry_.Unfollow(TaskKey{options_.api_key, lease.task_id});
+    registry_.Unfollow(KeyTask(options_.api_key, lease.task_id));
     held_.erase(lease.row_id);
   }
   if (!shed->empty()) {
@@ -92,7 +92,7 @@ void LeaseKeeper::RecordContacts() {
   written.reserve(held_.size());
   for (const auto& [row, task_id] : held_) {
     const absl::Time contact =
-        registry_.Snapshot(TaskKey{options_.api_key, task_id}).last_contact;
+        registry_.Snapshot(KeyTask(options_.api_key, task_id)).last_contact;
     auto it = contacts_.find(row);
     const absl::Time known =
         it != contacts_.end() ? it->second : absl::InfinitePast();
@@ -197,7 +197,7 @@ void LeaseKeeper::Round() {
       for (const store::TaskRecord& record : *claimed) {
         TaskSeed seed = SeedFromRecord(record);
         seed.lease = record.lease;  // this replica's, just claimed
-        registry_.Follow(TaskKey{options_.api_key, record.task_id},
+        registry_.Follow(KeyTask(options_.api_key, record.task_id),
                          std::move(seed),
                          absl::Milliseconds(delay_ms(random_)));
         held_.emplace(record.row_id, record.task_id);

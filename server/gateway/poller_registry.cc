@@ -164,7 +164,7 @@ void PollerRegistry::TaskChanged(const std::string& task_id) {
   std::shared_ptr<TaskPoller> poller;
   {
     absl::MutexLock lock(&mu_);
-    auto it = pollers_.find(TaskKey{fleet_.api_key, task_id});
+    auto it = pollers_.find(KeyTask(fleet_.api_key, task_id));
     if (it == pollers_.end()) return;
     poller = it->second;
   }

@@ -28,6 +28,14 @@ struct TaskKey {
   }
 };
 
+// The task `task_id` of `api_key` itself (no tenant principal).
+inline TaskKey KeyTask(std::string api_key, std::string task_id) {
+  TaskKey key;
+  key.api_key = std::move(api_key);
+  key.task_id = std::move(task_id);
+  return key;
+}
+
 // What the store's owner hash is made of: the principal, else the key.
 inline const std::string& OwnerIdentity(const TaskKey& key) {
   return key.principal.empty() ? key.api_key : key.principal;

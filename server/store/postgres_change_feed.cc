@@ -62,7 +62,8 @@ void PostgresChangeFeed::Stop() {
   thread.join();
 }
 
-bool PostgresChangeFeed::Wait(int fd, short events, absl::Duration timeout) {
+bool PostgresChangeFeed::Wait(int fd, PollEvents events,
+                              absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (!stopping_.load()) {
     absl::Duration left = deadline - absl::Now();

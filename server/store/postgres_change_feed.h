@@ -14,6 +14,8 @@
 #ifndef SEEDANCE_SERVER_STORE_POSTGRES_CHANGE_FEED_H_
 #define SEEDANCE_SERVER_STORE_POSTGRES_CHANGE_FEED_H_
 
+#include <poll.h>
+
 #include <atomic>
 #include <string>
 #include <thread>
@@ -58,7 +60,8 @@ class PostgresChangeFeed final : public ChangeFeed {
   absl::Status Exchange(pg_conn* conn, const char* sql);
   // Waits until `fd` is ready for `events`, Stop, or `timeout`. Returns
   // true when `fd` is ready.
-  bool Wait(int fd, short events, absl::Duration timeout);
+  using PollEvents = decltype(pollfd::events);
+  bool Wait(int fd, PollEvents events, absl::Duration timeout);
   void DeliverQueued(pg_conn* conn);
 
   const std::string conninfo_;

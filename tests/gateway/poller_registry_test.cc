@@ -227,7 +227,7 @@ class PollerRegistryTest : public ::testing::Test {
                                   &response, absl::Now());
   }
 
-  const TaskKey key_{"th-key-a", "cgt-1"};
+  const TaskKey key_ = KeyTask("th-key-a", "cgt-1");
   FakeScheduler scheduler_;
   FakeTokenHubClient client_;
   FixedPolling polling_;
@@ -379,7 +379,7 @@ TEST_F(PollerRegistryTest, WithoutAStoreALateWatcherOfAFinishedTaskPolls) {
 TEST_F(PollerRegistryTest, OtherKeysNeverShareAPollerOrState) {
   auto mine = Watch(key_);
   PollReplies(TaskIn(v1::VIDEO_STATUS_SUCCEEDED));
-  TaskKey theirs{"th-key-b", key_.task_id};
+  TaskKey theirs = KeyTask("th-key-b", key_.task_id);
   auto other = Watch(theirs);
   EXPECT_TRUE(other->sequences().empty()) << "not answered from my cache";
   scheduler_.RunDue();

@@ -254,6 +254,7 @@ TEST_F(TenantE2eTest, TenConcurrentCreatesAgainstATwoVideoBudgetMakeTwo) {
   std::atomic<int> created{0};
   std::atomic<int> over_budget{0};
   std::vector<std::thread> callers;
+  callers.reserve(kCallers);
   for (int i = 0; i < kCallers; ++i) {
     callers.emplace_back([&] {
       grpc::Status s = Create(kKeyBudget);

@@ -189,6 +189,7 @@ TEST_F(TenantFleetProcessTest, TenCreatesOverThreeReplicasFitATwoVideoBudget) {
   std::atomic<int> over_budget{0};
   absl::Barrier start(kCreates);
   std::vector<std::thread> callers;
+  callers.reserve(kCreates);
   for (int i = 0; i < kCreates; ++i) {
     callers.emplace_back([&, i] {
       grpc::ClientContext context;

@@ -20,6 +20,13 @@ namespace {
 
 const absl::Time kDay = absl::FromUnixSeconds(1764547200);  // 2025-12-01Z
 const absl::Time kT0 = kDay + absl::Hours(9);
+
+// The first page (50) of `owner`'s tasks.
+ListQuery OwnerPage(const std::string& owner) {
+  ListQuery query;
+  query.owner = owner;
+  return query;
+}
 constexpr int64_t kEstimate = 1000000;  // 5 s at 0.2 USD
 
 NewCreate TenantCreate(absl::optional<int64_t> budget,
@@ -81,8 +88,7 @@ TEST_P(TaskStoreContract, TenantBudgetRefusesTheCreateThatWouldPassIt) {
   EXPECT_EQ(third.refused->limit, "daily_budget_micros");
   EXPECT_THAT(third.refused->description, ::testing::HasSubstr("2000000"));
   // Refused means nothing recorded.
-  ASSERT_OK_AND_ASSIGN(ListPage page,
-                       store_->ListTasks(ListQuery{"tenant-a", 50}));
+  ASSERT_OK_AND_ASSIGN(ListPage page, store_->ListTasks(OwnerPage("tenant-a")));
   EXPECT_EQ(page.tasks.size(), 2u);
   // Another tenant's budget is its own.
   Created(*store_, TenantCreate(budget, absl::nullopt, "", "tenant-b"),
@@ -194,6 +200,7 @@ TEST_P(TaskStoreContract, TenRacingCreatesAgainstATwoVideoBudgetMakeTwo) {
 
 TEST_P(TaskStoreContract, TenantRefusalInABatchLeavesTheOthersWritten) {
   std::vector<WriteCall> batch;
+  batch.reserve(3);
   for (int i = 0; i < 3; ++i) {
     batch.push_back(BeginCreateCall{TenantCreate(2 * kEstimate), kT0});
   }
