@@ -46,8 +46,11 @@ constexpr char kKeyOne[] = "sk-tenant-one-at-a-time-8";
 constexpr char kKeyBudget[] = "sk-tenant-two-video-budget-9";
 
 std::string Hex(const std::string& key) {
+  // Held here: a range-for over `*CallerKeyDigest(key)` would read the
+  // digest after its temporary StatusOr is gone.
+  const KeyDigest digest = CallerKeyDigest(key).value();
   std::string out;
-  for (unsigned char c : *CallerKeyDigest(key)) {
+  for (unsigned char c : digest) {
     absl::StrAppendFormat(&out, "%02x", c);
   }
   return out;
