@@ -152,11 +152,13 @@ void CreateFlow::Create(CreateCall call, Done done) {
   create.price = call.price;
   create.model = call.request.model();
   create.quota = call.quota;
-  // A tenant's task is not leased: LeaseKeeper follows the gateway's own
-  // owner only, so it is polled by the replica that created it (like a
-  // caller key's).
-  if (!options_.lease_holder.empty() && !options_.own_api_key.empty() &&
-      call.api_key == options_.own_api_key && call.principal.empty()) {
+  // Leased: tasks any replica can poll, the gateway's own key's and
+  // tenants' (LeaseKeeper knows their keys). A caller's own key is known
+  // here only, for this call: its task is polled by this replica alone.
+  const bool leased =
+      !call.principal.empty() ||
+      (!options_.own_api_key.empty() && call.api_key == options_.own_api_key);
+  if (!options_.lease_holder.empty() && leased) {
     create.lease_holder = options_.lease_holder;
     create.lease_ttl = options_.lease_ttl;
   }

@@ -68,9 +68,10 @@ struct CreateFlowOptions {
   // Counts the tasks created and their estimated spend; null: not counted.
   GatewayMetrics* metrics = nullptr;
   // Fleet mode: a task created with the gateway's own key (`own_api_key`)
-  // is created under a lease of this replica (`lease_holder`, `lease_ttl`),
-  // which LeaseKeeper renews; another replica takes it over if this one
-  // dies. Tasks of callers' own keys can be polled only here: no lease.
+  // or for a tenant is created under a lease of this replica
+  // (`lease_holder`, `lease_ttl`), which LeaseKeeper renews; another
+  // replica takes it over if this one dies (or a restart of this one
+  // does). Tasks of callers' own keys can be polled only here: no lease.
   std::string own_api_key;
   std::string lease_holder;
   absl::Duration lease_ttl = absl::Seconds(10);

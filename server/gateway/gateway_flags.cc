@@ -194,8 +194,9 @@ ABSL_FLAG(NonNegativeDuration, poll_unwatched,
           NonNegativeDuration{C().poll_unwatched},
           "poll cadence of a task nobody watches (still followed to its end)");
 ABSL_FLAG(std::string, replica_id, "",
-          "this replica's name in the task store's leases (unique per live "
-          "process; Kubernetes: the pod name)");
+          "this replica's name in the task store's leases (default "
+          "hostname/pid; Kubernetes: the pod name), held as <name>#<random> "
+          "per process");
 ABSL_FLAG(NonNegativeDuration, lease_ttl, NonNegativeDuration{C().lease_ttl},
           "a task's poll lease outlives its replica's last renewal by this "
           "much: another replica takes over the tasks of one that died within "

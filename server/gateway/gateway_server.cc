@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <random>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -34,14 +35,22 @@ std::string StoreKind(const std::string& spec) {
   return absl::StartsWith(spec, "sqlite:") ? "sqlite" : "postgresql";
 }
 
-// --replica-id, or "<hostname>/<pid>": unique among live processes (the
-// hostname is the pod name on Kubernetes), so two replicas never share a
-// lease.
+// The name this process holds task leases under: --replica-id, or
+// "<hostname>/<pid>" (the hostname is the pod name on Kubernetes), then
+// "#" and a random incarnation. A container restarted in place keeps its
+// pod name and, as PID 1, its pid: without the incarnation it would take
+// its predecessor's unexpired leases for its own and renew them without
+// ever polling their tasks.
 std::string ReplicaId(const GatewayConfig& config) {
-  if (!config.replica_id.empty()) return config.replica_id;
-  char host[256] = {};
-  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
-  return absl::StrCat(host[0] != '\0' ? host : "gateway", "/", getpid());
+  std::string name = config.replica_id;
+  if (name.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+    name = absl::StrCat(host[0] != '\0' ? host : "gateway", "/", getpid());
+  }
+  std::random_device random;
+  return absl::StrCat(
+      name, "#", absl::Hex(static_cast<uint32_t>(random()), absl::kZeroPad8));
 }
 
 }  // namespace
@@ -139,9 +148,10 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     }
   }
   FleetIdentity fleet;
-  if (g->store_ != nullptr && !config.api_key.empty()) {
-    // Tasks of the gateway's own key hold leases: one replica polls each,
-    // the others read what it records.
+  if (g->store_ != nullptr &&
+      (!config.api_key.empty() || !config.tenants_file.empty())) {
+    // Tasks of the gateway's own key and of tenants hold leases: one
+    // replica polls each, the others read what it records.
     g->reader_ = std::make_unique<StoreReader>(*g->async_store_);
     env.reader = g->reader_.get();
     fleet.replica_id = g->replica_id_;
@@ -257,11 +267,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     g->ledger_jobs_->Start();
     LeaseKeeperOptions leases;
     leases.holder = g->replica_id_;
-    leases.api_key = config.api_key;
-    if (!config.api_key.empty()) {
-      absl::StatusOr<std::string> own = g->owners_->Owner(config.api_key);
-      if (own.ok()) leases.own_owner = *own;
-    }
+    leases.owners = [g = g.get()] { return g->LeasedOwners(); };
     leases.ttl = config.lease_ttl;
     leases.first_poll_spread = config.poll_unwatched;
     g->lease_keeper_ = std::make_unique<LeaseKeeper>(
@@ -282,6 +288,30 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   return g;
 }
 
+std::vector<LeasedOwner> GatewayServer::LeasedOwners() const {
+  std::vector<LeasedOwner> out;
+  auto add = [&](const std::string& identity, TaskKey key) {
+    absl::StatusOr<std::string> owner = owners_->Owner(identity);
+    if (owner.ok()) {
+      out.push_back(LeasedOwner{*std::move(owner), std::move(key)});
+    }
+  };
+  if (!config_.api_key.empty()) {
+    add(config_.api_key, KeyTask(config_.api_key, ""));
+  }
+  if (tenants_ != nullptr) {
+    const std::shared_ptr<const TenantConfig> tenants = tenants_->Current();
+    for (const Tenant& t : tenants->tenants) {
+      if (t.upstream_key.empty()) continue;
+      TaskKey key;
+      key.api_key = t.upstream_key;
+      key.principal = TenantPrincipal(t.name);
+      add(key.principal, key);
+    }
+  }
+  return out;
+}
+
 absl::Status GatewayServer::OpenTenants() {
   if (config_.tenants_file.empty()) return absl::OkStatus();
   if (store_ == nullptr) {
@@ -299,7 +329,7 @@ absl::Status GatewayServer::OpenTenants() {
       absl::flat_hash_map<std::string, std::string> tenant_of_owner;
       for (const Tenant& t : config.tenants) {
         absl::StatusOr<std::string> owner =
-            owners->Owner(absl::StrCat("tenant:", t.name));
+            owners->Owner(TenantPrincipal(t.name));
         if (owner.ok()) tenant_of_owner[*owner] = t.name;
       }
       metrics->SetTenants(config, tenant_of_owner);

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/server.h"
@@ -110,6 +111,9 @@ class GatewayServer {
   absl::Status OpenStore();
   // With --tenants-file: reads it and starts watching it.
   absl::Status OpenTenants();
+  // Whose tasks hold leases (LeaseKeeper): the gateway's own key and each
+  // tenant's now. Does not block.
+  std::vector<LeasedOwner> LeasedOwners() const;
   // Stops re-reading the tenants file; idempotent.
   void StopTenants();
   // Starts the web face when --http-listen is set.

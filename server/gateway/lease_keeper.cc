@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "server/gateway/call_log.h"
 #include "server/gateway/task_records.h"
@@ -77,7 +78,7 @@ void LeaseKeeper::Shed(int count) {
   // Released in the store first: its next holder's epoch fences whatever
   // this replica's poller still records before it stops following.
   for (const store::HeldLease& lease : *shed) {
-    registry_.Unfollow(KeyTask(options_.api_key, lease.task_id));
+    if (absl::optional<TaskKey> key = KeyOf(lease)) registry_.Unfollow(*key);
     held_.erase(lease.row_id);
   }
   if (!shed->empty()) {
@@ -86,13 +87,22 @@ void LeaseKeeper::Shed(int count) {
   }
 }
 
+absl::optional<TaskKey> LeaseKeeper::KeyOf(
+    const store::HeldLease& lease) const {
+  if (auto it = held_.find(lease.row_id); it != held_.end()) return it->second;
+  auto it = known_owners_.find(lease.owner);
+  if (it == known_owners_.end()) return absl::nullopt;
+  TaskKey key = it->second;
+  key.task_id = lease.task_id;
+  return key;
+}
+
 void LeaseKeeper::RecordContacts() {
   std::vector<store::TaskContact> changed;
   absl::flat_hash_map<int64_t, absl::Time> written;
   written.reserve(held_.size());
-  for (const auto& [row, task_id] : held_) {
-    const absl::Time contact =
-        registry_.Snapshot(KeyTask(options_.api_key, task_id)).last_contact;
+  for (const auto& [row, key] : held_) {
+    const absl::Time contact = registry_.Snapshot(key).last_contact;
     auto it = contacts_.find(row);
     const absl::Time known =
         it != contacts_.end() ? it->second : absl::InfinitePast();
@@ -137,13 +147,25 @@ void LeaseKeeper::Round() {
   }
   last_renewed_ = now;
   unfollowed_all_ = false;
-  absl::flat_hash_map<int64_t, std::string> held;
+  std::vector<LeasedOwner> owners;
+  if (options_.owners) owners = options_.owners();
+  std::vector<std::string> owner_hashes;
+  owner_hashes.reserve(owners.size());
+  for (LeasedOwner& o : owners) {
+    owner_hashes.push_back(o.owner);
+    known_owners_[o.owner] = std::move(o.key);  // a rotated key replaces
+  }
+  absl::flat_hash_map<int64_t, TaskKey> held;
   absl::flat_hash_set<std::string> kept;
   held.reserve(renewed->size());
   kept.reserve(renewed->size());
-  for (store::HeldLease& lease : *renewed) {
+  for (const store::HeldLease& lease : *renewed) {
     kept.insert(lease.task_id);
-    held.emplace(lease.row_id, std::move(lease.task_id));
+    // A lease of an owner never leased here cannot be followed here; it
+    // runs out and another replica that knows the owner claims it.
+    if (absl::optional<TaskKey> key = KeyOf(lease)) {
+      held.emplace(lease.row_id, *std::move(key));
+    }
   }
   // A lease not renewed expired (this replica was paused or cut off past
   // the TTL; another replica may hold it now) or its task ended: whatever
@@ -161,13 +183,13 @@ void LeaseKeeper::Round() {
     absl::MutexLock lock(&mu_);
     stopping = stopped_;  // claims made now would outlive the release
   }
-  if (!options_.api_key.empty() && !stopping) {
+  if (!owner_hashes.empty() && !stopping) {
     // Towards a fair share: the followed tasks over the live replicas. One
     // holding more than its share (it was alone when the others came)
     // gives the excess up for them to claim; one holding less claims up
     // to its share, so a dead replica's tasks spread over the survivors.
-    absl::StatusOr<store::LeaseShare> share = store_.ShareLeases(
-        options_.holder, options_.own_owner, now, options_.ttl);
+    absl::StatusOr<store::LeaseShare> share =
+        store_.ShareLeases(options_.holder, owner_hashes, now, options_.ttl);
     if (!share.ok()) {
       LogStoreFailure("counting the fleet's tasks", share.status());
       ScheduleNext();
@@ -186,7 +208,7 @@ void LeaseKeeper::Round() {
       return;
     }
     absl::StatusOr<std::vector<store::TaskRecord>> claimed = store_.ClaimLeases(
-        options_.holder, options_.own_owner, now, options_.ttl,
+        options_.holder, owner_hashes, now, options_.ttl,
         static_cast<int>(std::min<int64_t>(room, options_.claim_batch)));
     if (!claimed.ok()) {
       LogStoreFailure("claiming task leases", claimed.status());
@@ -195,12 +217,14 @@ void LeaseKeeper::Round() {
           1, absl::ToInt64Milliseconds(options_.first_poll_spread));
       std::uniform_int_distribution<int64_t> delay_ms(0, spread_ms);
       for (const store::TaskRecord& record : *claimed) {
+        absl::optional<TaskKey> key = KeyOf(
+            store::HeldLease{record.row_id, record.task_id, record.owner});
+        if (!key) continue;  // not asked for: cannot happen
         TaskSeed seed = SeedFromRecord(record);
         seed.lease = record.lease;  // this replica's, just claimed
-        registry_.Follow(KeyTask(options_.api_key, record.task_id),
-                         std::move(seed),
+        registry_.Follow(*key, std::move(seed),
                          absl::Milliseconds(delay_ms(random_)));
-        held_.emplace(record.row_id, record.task_id);
+        held_.emplace(record.row_id, *std::move(key));
       }
       LogNotice(absl::StrCat("took the leases of ", claimed->size(),
                              " unfinished tasks and follows them"));

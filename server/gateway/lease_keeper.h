@@ -21,15 +21,19 @@
 //   - Shed: holding more than a fair share plus one (it ran alone when
 //     the others started), it gives the newest excess up for the others.
 //   - Claim: up to its fair share (and at most `claim_batch` per round),
-//     followed tasks of the gateway's own key whose lease is free or
-//     expired (their replica died, or drained and released them) are
-//     taken and followed here, seeded with their recorded state; first
-//     polls spread over `first_poll_spread`.
+//     followed tasks of the leased owners (the gateway's own key and each
+//     tenant's, asked anew each round) whose lease is free or expired
+//     (their replica died, or drained and released them) are taken and
+//     followed here, seeded with their recorded state; first polls spread
+//     over `first_poll_spread`.
 // Stop() releases every lease at once (SIGTERM), so the other replicas
 // take the tasks over at their next round instead of after the TTL.
 //
 // Tasks created here hold a lease from their create (CreateFlow); tasks of
 // callers' own keys hold none (no other replica has the key to poll them).
+// A tenant removed from the tenants file is claimed no more, but the tasks
+// of it this replica holds are followed to their end (their key is still
+// known here), so their reservations settle.
 //
 // Threads: the scheduler only posts rounds; a round runs on the store's
 // executor and schedules the next when it ends, so rounds never overlap.
@@ -37,27 +41,38 @@
 #define SEEDANCE_SERVER_GATEWAY_LEASE_KEEPER_H_
 
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "server/common/executor.h"
 #include "server/common/scheduler.h"
 #include "server/gateway/poller_registry.h"
+#include "server/gateway/task_key.h"
 #include "server/store/task_store.h"
 
 namespace seedance::gateway {
 
+// An owner whose tasks any replica can poll: the store's owner hash, and
+// the key the pollers of its tasks use (task_id empty).
+struct LeasedOwner {
+  std::string owner;
+  TaskKey key;
+};
+
 struct LeaseKeeperOptions {
   // This replica's name in the store's leases (--replica-id).
   std::string holder;
-  // The gateway's own TokenHub key and its owner hash: only its tasks can
-  // be polled by any replica.
-  std::string api_key;
-  std::string own_owner;
+  // The owners whose tasks are leased (the gateway's own key; tenants),
+  // asked at the start of each round on the store's executor: tenants
+  // come and go with the tenants file. Must not block.
+  std::function<std::vector<LeasedOwner>()> owners;
   absl::Duration ttl = absl::Seconds(10);
   int claim_batch = 100;
   absl::Duration first_poll_spread = absl::Seconds(10);
@@ -81,6 +96,9 @@ class LeaseKeeper {
   void ScheduleNext();
   void UnfollowAll();
   void RecordContacts();
+  // The key of a held lease's task, from the owners seen so far; nullopt
+  // for an owner never leased here.
+  absl::optional<TaskKey> KeyOf(const store::HeldLease& lease) const;
   // Releases `count` leases (the newest tasks) and stops following them.
   void Shed(int count);
 
@@ -95,7 +113,10 @@ class LeaseKeeper {
   Scheduler::TimerId timer_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Only the round in progress uses these (rounds never overlap).
-  absl::flat_hash_map<int64_t, std::string> held_;  // row id -> task id
+  absl::flat_hash_map<int64_t, TaskKey> held_;  // row id -> its task
+  // Every owner leased since start (owner hash -> key, task_id empty):
+  // the tasks of a tenant since removed are still followed to their end.
+  absl::flat_hash_map<std::string, TaskKey> known_owners_;
   absl::Time last_renewed_ = absl::InfinitePast();
   // The soonest another replica's lease runs out (from the last share).
   absl::Time next_expiry_ = absl::InfiniteFuture();

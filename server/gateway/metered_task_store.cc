@@ -114,10 +114,10 @@ std::vector<store::WriteResult> MeteredTaskStore::WriteBatch(
 }
 
 absl::StatusOr<std::vector<store::TaskRecord>> MeteredTaskStore::ClaimLeases(
-    const std::string& holder, const std::string& owner, absl::Time now,
-    absl::Duration ttl, int limit) {
+    const std::string& holder, absl::Span<const std::string> owners,
+    absl::Time now, absl::Duration ttl, int limit) {
   return Timed(StoreOperation::kClaimLeases, [&] {
-    return store_->ClaimLeases(holder, owner, now, ttl, limit);
+    return store_->ClaimLeases(holder, owners, now, ttl, limit);
   });
 }
 
@@ -134,10 +134,10 @@ absl::Status MeteredTaskStore::RecordContacts(
 }
 
 absl::StatusOr<store::LeaseShare> MeteredTaskStore::ShareLeases(
-    const std::string& holder, const std::string& owner, absl::Time now,
-    absl::Duration ttl) {
+    const std::string& holder, absl::Span<const std::string> owners,
+    absl::Time now, absl::Duration ttl) {
   return Timed(StoreOperation::kShareLeases,
-               [&] { return store_->ShareLeases(holder, owner, now, ttl); });
+               [&] { return store_->ShareLeases(holder, owners, now, ttl); });
 }
 
 absl::StatusOr<std::vector<store::HeldLease>> MeteredTaskStore::ShedLeases(

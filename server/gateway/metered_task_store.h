@@ -48,17 +48,16 @@ class MeteredTaskStore final : public store::TaskStore {
   std::vector<store::WriteResult> WriteBatch(
       absl::Span<const store::WriteCall> batch) override;
   absl::StatusOr<std::vector<store::TaskRecord>> ClaimLeases(
-      const std::string& holder, const std::string& owner, absl::Time now,
-      absl::Duration ttl, int limit) override;
+      const std::string& holder, absl::Span<const std::string> owners,
+      absl::Time now, absl::Duration ttl, int limit) override;
   absl::StatusOr<std::vector<store::HeldLease>> RenewLeases(
       const std::string& holder, absl::Time now, absl::Duration ttl) override;
   absl::Status RecordContacts(
       const std::string& holder,
       absl::Span<const store::TaskContact> contacts) override;
-  absl::StatusOr<store::LeaseShare> ShareLeases(const std::string& holder,
-                                                const std::string& owner,
-                                                absl::Time now,
-                                                absl::Duration ttl) override;
+  absl::StatusOr<store::LeaseShare> ShareLeases(
+      const std::string& holder, absl::Span<const std::string> owners,
+      absl::Time now, absl::Duration ttl) override;
   absl::StatusOr<std::vector<store::HeldLease>> ShedLeases(
       const std::string& holder, int count) override;
   absl::StatusOr<int64_t> ReleaseLeases(const std::string& holder) override;

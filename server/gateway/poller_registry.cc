@@ -31,16 +31,19 @@ PollerRegistry::PollerRegistry(const PollerEnvironment& env,
 
 bool PollerRegistry::RemoteFor(const TaskKey& key,
                                const store::TaskRecord& record) const {
-  // Only the gateway's own tasks hold leases, and only followed ones (a
-  // final, expired or merely seen task is nobody's to poll). A free or
-  // expired lease counts as another's too: some replica's next lease
-  // round claims it (this one's, if no other is alive), and until then
-  // polling here would be a second poller.
-  // Tenants' tasks hold none (yet), even on the gateway's own key.
+  // Only the tasks of the gateway's own key and of tenants hold leases,
+  // and only followed ones (a final, expired or merely seen task is
+  // nobody's to poll). A free or expired lease counts as another's too:
+  // some replica's next lease round claims it (this one's, if no other is
+  // alive), and until then polling here would be a second poller.
   return !fleet_.replica_id.empty() && env_.reader != nullptr &&
-         key.api_key == fleet_.api_key && key.principal.empty() &&
-         SeedFromRecord(record).follow &&
+         HoldsLeases(key) && SeedFromRecord(record).follow &&
          record.lease.holder != fleet_.replica_id;
+}
+
+bool PollerRegistry::HoldsLeases(const TaskKey& key) const {
+  return !key.principal.empty() ||
+         (!fleet_.api_key.empty() && key.api_key == fleet_.api_key);
 }
 
 PollerRegistry::~PollerRegistry() {
@@ -60,8 +63,20 @@ std::shared_ptr<TaskPoller> PollerRegistry::StartPollerLocked(
       [this](TaskPoller& p, const PollerSnapshot& last,
              const absl::Status& why) { OnPollerEnd(p, last, why); });
   pollers_[key] = poller;
+  if (!key.principal.empty()) tenant_keys_[key.task_id] = key;
   poller->Start(first_poll);
   return poller;
+}
+
+void PollerRegistry::ErasePollerLocked(PollerMap::iterator it) {
+  const TaskKey& key = it->first;
+  if (!key.principal.empty()) {
+    auto tenant = tenant_keys_.find(key.task_id);
+    if (tenant != tenant_keys_.end() && tenant->second == key) {
+      tenant_keys_.erase(tenant);
+    }
+  }
+  pollers_.erase(it);
 }
 
 std::shared_ptr<TaskPoller> PollerRegistry::LivePollerLocked(
@@ -139,7 +154,7 @@ void PollerRegistry::Unfollow(const TaskKey& key) {
   if (it == pollers_.end()) return;
   if (it->second->Unfollow()) {
     it->second->Stop(absl::CancelledError("followed by another replica"));
-    pollers_.erase(it);
+    ErasePollerLocked(it);
   }
 }
 
@@ -154,7 +169,7 @@ void PollerRegistry::UnfollowLeased(
     if (keep != nullptr && keep->contains(current->first.task_id)) continue;
     if (poller.Unfollow()) {
       poller.Stop(absl::CancelledError("followed by another replica"));
-      pollers_.erase(current);
+      ErasePollerLocked(current);
     }
   }
 }
@@ -164,7 +179,11 @@ void PollerRegistry::TaskChanged(const std::string& task_id) {
   std::shared_ptr<TaskPoller> poller;
   {
     absl::MutexLock lock(&mu_);
-    auto it = pollers_.find(KeyTask(fleet_.api_key, task_id));
+    // The feed names the task only: a tenant's poller is found by its id.
+    auto tenant = tenant_keys_.find(task_id);
+    auto it = pollers_.find(tenant != tenant_keys_.end()
+                                ? tenant->second
+                                : KeyTask(fleet_.api_key, task_id));
     if (it == pollers_.end()) return;
     poller = it->second;
   }
@@ -195,7 +214,7 @@ void PollerRegistry::Unwatch(const TaskKey& key, const WatchSink* sink) {
   if (it == pollers_.end()) return;
   if (it->second->RemoveWatcher(sink)) {
     it->second->Stop(absl::CancelledError("no watchers left"));
-    pollers_.erase(it);
+    ErasePollerLocked(it);
   }
 }
 
@@ -374,6 +393,7 @@ void PollerRegistry::Drain(const absl::Status& why) {
     draining_ = true;
     for (auto& [key, poller] : pollers_) pollers.push_back(poller);
     pollers_.clear();
+    tenant_keys_.clear();
     lookups.swap(lookups_);
   }
   // Outside the lock: Stop answers GetVideo waiters on this thread.
@@ -398,7 +418,9 @@ void PollerRegistry::OnPollerEnd(TaskPoller& poller,
                                  const absl::Status& /*why*/) {
   absl::MutexLock lock(&mu_);
   auto it = pollers_.find(poller.key());
-  if (it != pollers_.end() && it->second.get() == &poller) pollers_.erase(it);
+  if (it != pollers_.end() && it->second.get() == &poller) {
+    ErasePollerLocked(it);
+  }
 }
 
 }  // namespace seedance::gateway

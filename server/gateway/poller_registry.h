@@ -18,9 +18,9 @@
 // is followed and unfinished, or someone watches it or waits for it.
 //
 // Fleet mode (FleetIdentity set, a TaskReader in the environment): a task
-// of the gateway's own key whose lease another replica holds gets a
-// remote poller here, which reads the holder's record instead of polling
-// the upstream; the store's change feed calls TaskChanged() so that it
+// of the gateway's own key or of a tenant whose lease another replica
+// holds gets a remote poller here, which reads the holder's record instead of
+// polling the upstream; the store's change feed calls TaskChanged() so that it
 // reads at once.
 //
 // Lock order: registry -> poller. Pollers report their end through a
@@ -53,7 +53,8 @@ struct FleetIdentity {
   // This replica's name in the store's leases (--replica-id); "": not in
   // fleet mode (no task is remote).
   std::string replica_id;
-  // The gateway's own TokenHub key: only its tasks hold leases.
+  // The gateway's own TokenHub key ("": none): its tasks and tenants'
+  // hold leases.
   std::string api_key;
 };
 
@@ -87,8 +88,8 @@ class PollerRegistry {
   void UnfollowLeased(const absl::flat_hash_set<std::string>* keep,
                       absl::Time taken_by_expiry);
 
-  // Fleet mode: the store's change feed says the gateway's own task
-  // `task_id` changed: its remote poller, if any, reads it now.
+  // Fleet mode: the store's change feed says task `task_id` (the gateway's
+  // own or a tenant's) changed: its remote poller, if any, reads it now.
   void TaskChanged(const std::string& task_id);
   // Fleet mode: changes may have gone unannounced (the feed reconnected):
   // every remote poller reads its task now.
@@ -136,6 +137,8 @@ class PollerRegistry {
     void Run();
   };
 
+  using PollerMap = absl::flat_hash_map<TaskKey, std::shared_ptr<TaskPoller>>;
+
   // The owner the store knows `key`'s caller by; "" without a store.
   std::string OwnerOf(const TaskKey& key) const;
   // A new poller for `key`, registered and started.
@@ -164,6 +167,12 @@ class PollerRegistry {
   void OnPollerEnd(TaskPoller& poller, const PollerSnapshot& last,
                    const absl::Status& why);
 
+  // Removes a poller (and its entry in tenant_keys_).
+  void ErasePollerLocked(PollerMap::iterator it)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether tasks of `key` hold leases in fleet mode (whichever replica
+  // polls them): the gateway's own key's and tenants'.
+  bool HoldsLeases(const TaskKey& key) const;
   // Whether a poller of `key` started from `record` is remote (another
   // replica holds, or is about to hold, the task's lease).
   bool RemoteFor(const TaskKey& key, const store::TaskRecord& record) const;
@@ -174,8 +183,10 @@ class PollerRegistry {
   const FleetIdentity fleet_;
   mutable absl::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
-  absl::flat_hash_map<TaskKey, std::shared_ptr<TaskPoller>> pollers_
-      ABSL_GUARDED_BY(mu_);
+  PollerMap pollers_ ABSL_GUARDED_BY(mu_);
+  // The key of each tenant task with a poller, by task id: the change feed
+  // names tasks by id alone.
+  absl::flat_hash_map<std::string, TaskKey> tenant_keys_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<TaskKey, Lookup> lookups_ ABSL_GUARDED_BY(mu_);
 };
 

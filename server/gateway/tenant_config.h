@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
 
@@ -50,6 +51,12 @@ struct Tenant {
 struct TenantConfig {
   std::vector<Tenant> tenants;
 };
+
+// Who owns a tenant's tasks in the store and in TaskKey::principal:
+// "tenant:<name>" (tenants may share an upstream key).
+inline std::string TenantPrincipal(absl::string_view name) {
+  return absl::StrCat("tenant:", name);
+}
 
 // Reads a tenant's upstream_key_file: its content (trimmed), or why not.
 using KeyFileReader =

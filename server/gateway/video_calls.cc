@@ -84,7 +84,7 @@ absl::StatusOr<VideoCalls::Caller> VideoCalls::CallerOf(
     if (!tenant.ok()) return tenant.status();
     caller.tenant = *std::move(tenant);
     caller.api_key = caller.tenant->upstream_key;
-    caller.principal = absl::StrCat("tenant:", caller.tenant->name);
+    caller.principal = TenantPrincipal(caller.tenant->name);
     return caller;
   }
   absl::StatusOr<std::string> key = ResolveApiKey(

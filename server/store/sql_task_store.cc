@@ -68,6 +68,35 @@ const std::string& SelectTasks() {
   return *sql;
 }
 
+// `owners` as one JSON array of strings, the one parameter a statement
+// unpacks with OwnersIn(). Owners are the store's hex digests; anything a
+// JSON string would need escaped is refused rather than escaped.
+absl::StatusOr<std::string> OwnersJson(absl::Span<const std::string> owners) {
+  std::string json = "[";
+  for (const std::string& owner : owners) {
+    for (const char c : owner) {
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\' || u < 0x20 || u >= 0x7f) {
+        return absl::InvalidArgumentError(
+            "owners: an owner holds a character owners never have");
+      }
+    }
+    if (json.size() > 1) json += ",";
+    absl::StrAppend(&json, "\"", owner, "\"");
+  }
+  json += "]";
+  return json;
+}
+
+// "owner IN (...)" over the JSON array of parameter `param`.
+std::string OwnersIn(SqlDialect dialect, absl::string_view param) {
+  return dialect == SqlDialect::kPostgres
+             ? absl::StrCat("owner IN (SELECT jsonb_array_elements_text(",
+                            param, "::jsonb))")
+             : absl::StrCat("owner IN (SELECT value FROM json_each(", param,
+                            "))");
+}
+
 }  // namespace
 
 SqlTaskStore::SqlTaskStore(std::unique_ptr<ConnectionPool> pool)
@@ -278,7 +307,8 @@ absl::Status SqlTaskStore::FinishCreateIn(SqlConnection& conn, int64_t row_id,
     SqlValue sequence = SqlValue::Int(StageSequence(video.status()));
     SqlValue stored = SqlValue::Blob(StoredVideo(video));
     SqlValue at = SqlValue::Int(ToMicros(now));
-    SqlValue final = SqlValue::Int(IsFinal(video.status()) ? 1 : 0);
+    bool ended = IsFinal(video.status());
+    SqlValue final = SqlValue::Int(ended ? 1 : 0);
     bool took_over_newer = false;
     if (!seen->rows.empty()) {
       const SqlRow& row = seen->rows[0];
@@ -289,7 +319,8 @@ absl::Status SqlTaskStore::FinishCreateIn(SqlConnection& conn, int64_t row_id,
         sequence = SqlValue::Int(row[2].AsInt());
         stored = SqlValue::Blob(row[3].bytes);
         at = SqlValue::Int(row[4].AsInt());
-        final = SqlValue::Int(row[5].AsInt());
+        ended = row[5].AsInt() != 0;
+        final = SqlValue::Int(ended ? 1 : 0);
       }
       absl::StatusOr<SqlResult> moved =
           conn.Query("UPDATE transitions SET row_id = $1 WHERE row_id = $2",
@@ -320,6 +351,16 @@ absl::Status SqlTaskStore::FinishCreateIn(SqlConnection& conn, int64_t row_id,
            SqlValue::Text(video.upstream_status()),
            SqlValue::Int(ToMicros(now))});
       if (!transition.ok()) return transition.status();
+    }
+    if (ended) {
+      // Ended already (failed at once, or a poll saw its end first): no
+      // observation will settle its reservation, so this does.
+      absl::StatusOr<TaskRecord> record =
+          OneTask(conn.Query(SelectTasks() + "WHERE row_id = $1",
+                             {SqlValue::Int(row_id)}),
+                  absl::StrCat("task row ", row_id));
+      if (!record.ok()) return record.status();
+      return SettleReservation(conn, *record);
     }
     return absl::OkStatus();
   } else if (outcome == CreateState::kRejected ||
@@ -524,20 +565,35 @@ absl::StatusOr<std::vector<TaskRecord>> SqlTaskStore::ListUnfinished(
 }
 
 absl::StatusOr<int64_t> SqlTaskStore::ExpireBefore(absl::Time cutoff) {
-  absl::StatusOr<ConnectionPool::Lease> conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  absl::StatusOr<SqlResult> result = (*conn)->Query(
-      "UPDATE tasks SET expired = 1 WHERE create_state = 2 AND final = 0 "
-      "AND expired = 0 AND create_time < $1",
-      {SqlValue::Int(ToMicros(cutoff))});
-  if (!result.ok()) return result.status();
-  return result->affected;
+  return InTransaction<int64_t>(
+      [&](SqlConnection& conn) -> absl::StatusOr<int64_t> {
+        absl::StatusOr<SqlResult> expired = conn.Query(
+            "UPDATE tasks SET expired = 1 WHERE create_state = 2 AND "
+            "final = 0 AND expired = 0 AND create_time < $1 "
+            "RETURNING row_id, "
+            "CASE WHEN usage_day IS NULL THEN 0 ELSE 1 END",
+            {SqlValue::Int(ToMicros(cutoff))});
+        if (!expired.ok()) return expired.status();
+        // Tenants: nobody will learn what these cost; a reservation left
+        // open would read as spend still to come forever.
+        for (const SqlRow& row : expired->rows) {
+          if (row[1].AsInt() == 0) continue;
+          if (absl::Status s = SettleAtEstimate(conn, row[0].AsInt());
+              !s.ok()) {
+            return s;
+          }
+        }
+        return static_cast<int64_t>(expired->rows.size());
+      });
 }
 
 absl::StatusOr<std::vector<TaskRecord>> SqlTaskStore::ClaimLeases(
-    const std::string& holder, const std::string& owner, absl::Time now,
-    absl::Duration ttl, int limit) {
+    const std::string& holder, absl::Span<const std::string> owners,
+    absl::Time now, absl::Duration ttl, int limit) {
   if (holder.empty()) return absl::InvalidArgumentError("holder: required");
+  if (owners.empty()) return std::vector<TaskRecord>();
+  absl::StatusOr<std::string> owner_list = OwnersJson(owners);
+  if (!owner_list.ok()) return owner_list.status();
   return InTransaction<std::vector<TaskRecord>>(
       [&](SqlConnection& conn) -> absl::StatusOr<std::vector<TaskRecord>> {
         // PostgreSQL: rows another claimer is taking are skipped, not
@@ -550,10 +606,12 @@ absl::StatusOr<std::vector<TaskRecord>> SqlTaskStore::ClaimLeases(
                          "lease_epoch = lease_epoch + 1, lease_expires = $3 "
                          "WHERE row_id IN (SELECT row_id FROM tasks "
                          "WHERE create_state = 2 AND final = 0 AND expired = 0 "
-                         "AND owner = $2 AND (lease_holder IS NULL OR "
+                         "AND ",
+                         OwnersIn(conn.dialect(), "$2"),
+                         " AND (lease_holder IS NULL OR "
                          "lease_expires < $4) ORDER BY row_id LIMIT $5",
                          skip, ") RETURNING ", kTaskColumnList),
-            {SqlValue::Text(holder), SqlValue::Text(owner),
+            {SqlValue::Text(holder), SqlValue::Text(*owner_list),
              SqlValue::Int(ToMicros(now + ttl)), SqlValue::Int(ToMicros(now)),
              SqlValue::Int(limit)});
         if (!claimed.ok()) return claimed.status();
@@ -574,14 +632,14 @@ absl::StatusOr<std::vector<HeldLease>> SqlTaskStore::RenewLeases(
   absl::StatusOr<SqlResult> renewed = (*conn)->Query(
       "UPDATE tasks SET lease_expires = $2 WHERE lease_holder = $1 "
       "AND lease_expires >= $3 AND final = 0 AND expired = 0 "
-      "RETURNING row_id, task_id",
+      "RETURNING row_id, task_id, owner",
       {SqlValue::Text(holder), SqlValue::Int(ToMicros(now + ttl)),
        SqlValue::Int(ToMicros(now))});
   if (!renewed.ok()) return renewed.status();
   std::vector<HeldLease> held;
   held.reserve(renewed->rows.size());
   for (const SqlRow& row : renewed->rows) {
-    held.push_back(HeldLease{row[0].AsInt(), row[1].bytes});
+    held.push_back(HeldLease{row[0].AsInt(), row[1].bytes, row[2].bytes});
   }
   std::sort(held.begin(), held.end(),
             [](const HeldLease& a, const HeldLease& b) {
@@ -619,11 +677,12 @@ absl::Status SqlTaskStore::RecordContacts(
   return updated.status();
 }
 
-absl::StatusOr<LeaseShare> SqlTaskStore::ShareLeases(const std::string& holder,
-                                                     const std::string& owner,
-                                                     absl::Time now,
-                                                     absl::Duration ttl) {
+absl::StatusOr<LeaseShare> SqlTaskStore::ShareLeases(
+    const std::string& holder, absl::Span<const std::string> owners,
+    absl::Time now, absl::Duration ttl) {
   if (holder.empty()) return absl::InvalidArgumentError("holder: required");
+  absl::StatusOr<std::string> owner_list = OwnersJson(owners);
+  if (!owner_list.ok()) return owner_list.status();
   return InTransaction<LeaseShare>(
       [&](SqlConnection& conn) -> absl::StatusOr<LeaseShare> {
         absl::StatusOr<SqlResult> seen = conn.Query(
@@ -636,13 +695,14 @@ absl::StatusOr<LeaseShare> SqlTaskStore::ShareLeases(const std::string& holder,
                        {SqlValue::Int(ToMicros(now - ttl))});
         if (!live.ok()) return live.status();
         absl::StatusOr<SqlResult> work = conn.Query(
-            "SELECT count(*), coalesce(sum(CASE WHEN lease_holder = $2 AND "
-            "lease_expires >= $3 THEN 1 ELSE 0 END), 0), "
-            "min(CASE WHEN lease_holder <> $2 AND lease_expires >= $3 "
-            "THEN lease_expires END) FROM tasks "
-            "WHERE create_state = 2 AND final = 0 AND expired = 0 "
-            "AND owner = $1",
-            {SqlValue::Text(owner), SqlValue::Text(holder),
+            absl::StrCat(
+                "SELECT count(*), coalesce(sum(CASE WHEN lease_holder = $2 "
+                "AND lease_expires >= $3 THEN 1 ELSE 0 END), 0), "
+                "min(CASE WHEN lease_holder <> $2 AND lease_expires >= $3 "
+                "THEN lease_expires END) FROM tasks "
+                "WHERE create_state = 2 AND final = 0 AND expired = 0 AND ",
+                OwnersIn(conn.dialect(), "$1")),
+            {SqlValue::Text(*owner_list), SqlValue::Text(holder),
              SqlValue::Int(ToMicros(now))});
         if (!work.ok()) return work.status();
         if (live->rows.size() != 1 || work->rows.size() != 1) {
@@ -668,13 +728,13 @@ absl::StatusOr<std::vector<HeldLease>> SqlTaskStore::ShedLeases(
       "UPDATE tasks SET lease_holder = NULL, lease_expires = 0 "
       "WHERE row_id IN (SELECT row_id FROM tasks WHERE lease_holder = $1 "
       "AND final = 0 AND expired = 0 ORDER BY row_id DESC LIMIT $2) "
-      "RETURNING row_id, task_id",
+      "RETURNING row_id, task_id, owner",
       {SqlValue::Text(holder), SqlValue::Int(count)});
   if (!shed.ok()) return shed.status();
   std::vector<HeldLease> out;
   out.reserve(shed->rows.size());
   for (const SqlRow& row : shed->rows) {
-    out.push_back(HeldLease{row[0].AsInt(), row[1].bytes});
+    out.push_back(HeldLease{row[0].AsInt(), row[1].bytes, row[2].bytes});
   }
   return out;
 }

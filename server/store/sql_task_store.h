@@ -46,17 +46,15 @@ class SqlTaskStore final : public TaskStore {
   absl::StatusOr<std::vector<TaskRecord>> ListUnfinished(int64_t after_row,
                                                          int limit) override;
   absl::StatusOr<int64_t> ExpireBefore(absl::Time cutoff) override;
-  absl::StatusOr<std::vector<TaskRecord>> ClaimLeases(const std::string& holder,
-                                                      const std::string& owner,
-                                                      absl::Time now,
-                                                      absl::Duration ttl,
-                                                      int limit) override;
+  absl::StatusOr<std::vector<TaskRecord>> ClaimLeases(
+      const std::string& holder, absl::Span<const std::string> owners,
+      absl::Time now, absl::Duration ttl, int limit) override;
   absl::StatusOr<std::vector<HeldLease>> RenewLeases(
       const std::string& holder, absl::Time now, absl::Duration ttl) override;
   absl::Status RecordContacts(const std::string& holder,
                               absl::Span<const TaskContact> contacts) override;
   absl::StatusOr<LeaseShare> ShareLeases(const std::string& holder,
-                                         const std::string& owner,
+                                         absl::Span<const std::string> owners,
                                          absl::Time now,
                                          absl::Duration ttl) override;
   absl::StatusOr<std::vector<HeldLease>> ShedLeases(const std::string& holder,

@@ -75,12 +75,13 @@ struct Lease {
 struct HeldLease {
   int64_t row_id = 0;
   std::string task_id;
+  std::string owner;
 };
 
 // The fleet's work, as one replica's lease round sees it.
 struct LeaseShare {
   int64_t live_replicas = 1;  // seen within the TTL, this one included
-  int64_t followed = 0;       // the owner's tasks to poll (created,
+  int64_t followed = 0;       // the owners' tasks to poll (created,
                               // unfinished, not expired)
   int64_t held = 0;           // of those, leased to this replica now
   // The soonest a lease of another replica on those tasks runs out
@@ -312,20 +313,24 @@ class TaskStore {
       int64_t after_row, int limit) = 0;
 
   // Marks unfinished tasks created before `cutoff` expired (no longer
-  // followed); returns how many.
+  // followed); returns how many. Tenants: an expired task's reservation is
+  // settled at its estimate (its actual cost can no longer be learnt).
   virtual absl::StatusOr<int64_t> ExpireBefore(absl::Time cutoff) = 0;
 
-  // Fleet mode. Claims up to `limit` of `owner`'s followed tasks (created,
-  // unfinished, not expired) whose lease is free or expired at `now`: each
-  // gets `holder`, the next epoch, and `now + ttl`. Oldest first;
-  // concurrent claimers never get the same task (PostgreSQL: FOR UPDATE
-  // SKIP LOCKED, so they do not wait for each other either).
+  // Fleet mode. Claims up to `limit` of the followed tasks (created,
+  // unfinished, not expired) of any of `owners` (the owners whose upstream
+  // keys the replica has: the gateway's own, its tenants') whose lease is
+  // free or expired at `now`: each gets `holder`, the next epoch, and
+  // `now + ttl`. Oldest first; concurrent claimers never get the same task
+  // (PostgreSQL: FOR UPDATE SKIP LOCKED, so they do not wait for each other
+  // either).
   virtual absl::StatusOr<std::vector<TaskRecord>> ClaimLeases(
-      const std::string& holder, const std::string& owner, absl::Time now,
-      absl::Duration ttl, int limit) = 0;
+      const std::string& holder, absl::Span<const std::string> owners,
+      absl::Time now, absl::Duration ttl, int limit) = 0;
 
   // Extends to `now + ttl` every lease `holder` still holds (not expired)
-  // on an unfinished task; returns those tasks, by row id. A lease missing
+  // on an unfinished task; returns those tasks, by row id, with their
+  // owners. A lease missing
   // from the answer is lost, also an expired one nobody claimed: its
   // holder may have stopped following the task meanwhile (cut off from
   // the store), so it claims it again under a new epoch.
@@ -339,12 +344,11 @@ class TaskStore {
       const std::string& holder, absl::Span<const TaskContact> contacts) = 0;
 
   // Says `holder` is alive at `now` (it counts as live for `ttl`) and
-  // returns the fleet's work for `owner`'s tasks, so that it claims (or
-  // gives up) towards a fair share.
-  virtual absl::StatusOr<LeaseShare> ShareLeases(const std::string& holder,
-                                                 const std::string& owner,
-                                                 absl::Time now,
-                                                 absl::Duration ttl) = 0;
+  // returns the fleet's work for the tasks of `owners`, so that it claims
+  // (or gives up) towards a fair share.
+  virtual absl::StatusOr<LeaseShare> ShareLeases(
+      const std::string& holder, absl::Span<const std::string> owners,
+      absl::Time now, absl::Duration ttl) = 0;
 
   // Gives up `count` of `holder`'s leases (the newest tasks), for the
   // other replicas to claim; returns those tasks.

@@ -178,6 +178,10 @@ absl::Status SettleReservation(SqlConnection& conn, const TaskRecord& record) {
   return CloseReservation(conn, record.row_id, 0, /*use_estimate=*/succeeded);
 }
 
+absl::Status SettleAtEstimate(SqlConnection& conn, int64_t row_id) {
+  return CloseReservation(conn, row_id, 0, /*use_estimate=*/true);
+}
+
 absl::StatusOr<TenantUsage> ReadTenantUsage(SqlConnection& conn,
                                             const std::string& owner,
                                             absl::Time day, absl::Time now) {

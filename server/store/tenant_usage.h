@@ -49,6 +49,10 @@ absl::Status ReleaseReservation(SqlConnection& conn, int64_t row_id);
 // (the estimate when a succeeded task reports no usage; 0 when it failed).
 absl::Status SettleReservation(SqlConnection& conn, const TaskRecord& record);
 
+// The task of `row_id` will never be followed again (expired): its
+// reservation, if any, is counted as spent at the estimate.
+absl::Status SettleAtEstimate(SqlConnection& conn, int64_t row_id);
+
 // `owner`'s figures for the UTC day holding `day`, unfinished at `now`.
 absl::StatusOr<TenantUsage> ReadTenantUsage(SqlConnection& conn,
                                             const std::string& owner,

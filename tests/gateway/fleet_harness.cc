@@ -54,7 +54,7 @@ void FleetHarness::TearDown() {
     r.stub.reset();
     r.channel.reset();
     if (r.process != nullptr) (void)r.process->Stop(kFleetDeadline);
-    if (HasFailure()) ShowLog(absl::StrCat("/gateway-", i, ".log"));
+    if (HasFailure()) ShowLog(r.log);
   }
   if (HasFailure()) {
     ShowLog("/sim.log");
@@ -134,7 +134,11 @@ absl::StatusOr<int64_t> FleetHarness::PgInt(const std::string& sql) const {
 }
 
 bool FleetHarness::ReplicaLogContains(int i, const std::string& text) const {
-  return absl::StrContains(ReadLog(absl::StrCat("/gateway-", i, ".log")), text);
+  return absl::StrContains(ReplicaLog(i), text);
+}
+
+std::string FleetHarness::ReplicaLog(int i) const {
+  return ReadLog(replicas_[i].log);
 }
 
 void FleetHarness::ShowLog(const std::string& name) const {
@@ -151,44 +155,60 @@ void FleetHarness::ShowLog(const std::string& name) const {
 void FleetHarness::StartReplicas(int n, absl::Duration lease_ttl) {
   for (int k = 0; k < n; ++k) {
     const size_t i = replicas_.size();
-    FleetReplica r;
-    ASSERT_OK_AND_ASSIGN(
-        r.process,
-        ChildProcess::Start({BinDir() + "/seedance-gateway",
-                             "--listen",
-                             "127.0.0.1:0",
-                             "--upstream",
-                             sim_control_->api_base(),
-                             "--store",
-                             pg_->uri(),
-                             "--poll-initial",
-                             "20ms",
-                             "--poll-max",
-                             "50ms",
-                             "--poll-unwatched",
-                             absl::FormatDuration(kFleetPollUnwatched),
-                             "--shutdown-grace",
-                             "5s",
-                             "--metrics-listen",
-                             "127.0.0.1:0",
-                             "--replica-id",
-                             absl::StrCat("replica-", i),
-                             "--lease-ttl",
-                             absl::FormatDuration(lease_ttl)},
-                            {"TOKENHUB_API_KEY=th-sim-demo-key"},
-                            absl::StrCat(work_, "/gateway-", i, ".log")));
-    ASSERT_OK_AND_ASSIGN(
-        std::string port,
-        r.process->WaitForLine("listening on port ", kFleetDeadline));
-    ASSERT_OK_AND_ASSIGN(
-        std::string metrics_port,
-        r.process->WaitForLine("metrics on port ", kFleetDeadline));
-    ASSERT_TRUE(absl::SimpleAtoi(metrics_port, &r.metrics_port));
-    r.channel = grpc::CreateChannel("127.0.0.1:" + port,
-                                    grpc::InsecureChannelCredentials());
-    r.stub = v1::VideoService::NewStub(r.channel);
-    replicas_.push_back(std::move(r));
+    replicas_.emplace_back();
+    LaunchReplica(i, lease_ttl);
+    if (::testing::Test::HasFatalFailure()) return;
   }
+}
+
+void FleetHarness::RestartReplica(int i, absl::Duration lease_ttl) {
+  FleetReplica& r = replicas_[i];
+  r.stub.reset();
+  r.channel.reset();
+  r.process.reset();  // reaps a killed process
+  LaunchReplica(i, lease_ttl);
+}
+
+void FleetHarness::LaunchReplica(size_t i, absl::Duration lease_ttl) {
+  FleetReplica& r = replicas_[i];
+  // A restarted replica writes a new log: the old one tells what it did.
+  r.log = r.log.empty() ? absl::StrCat("/gateway-", i, ".log")
+                        : absl::StrCat(r.log, ".restarted.log");
+  std::vector<std::string> argv = {BinDir() + "/seedance-gateway",
+                                   "--listen",
+                                   "127.0.0.1:0",
+                                   "--upstream",
+                                   sim_control_->api_base(),
+                                   "--store",
+                                   pg_->uri(),
+                                   "--poll-initial",
+                                   "20ms",
+                                   "--poll-max",
+                                   "50ms",
+                                   "--poll-unwatched",
+                                   absl::FormatDuration(kFleetPollUnwatched),
+                                   "--shutdown-grace",
+                                   "5s",
+                                   "--metrics-listen",
+                                   "127.0.0.1:0",
+                                   "--replica-id",
+                                   absl::StrCat("replica-", i),
+                                   "--lease-ttl",
+                                   absl::FormatDuration(lease_ttl)};
+  for (const std::string& arg : ExtraGatewayArgs()) argv.push_back(arg);
+  ASSERT_OK_AND_ASSIGN(
+      r.process, ChildProcess::Start(argv, {"TOKENHUB_API_KEY=th-sim-demo-key"},
+                                     work_ + r.log));
+  ASSERT_OK_AND_ASSIGN(
+      std::string port,
+      r.process->WaitForLine("listening on port ", kFleetDeadline));
+  ASSERT_OK_AND_ASSIGN(
+      std::string metrics_port,
+      r.process->WaitForLine("metrics on port ", kFleetDeadline));
+  ASSERT_TRUE(absl::SimpleAtoi(metrics_port, &r.metrics_port));
+  r.channel = grpc::CreateChannel("127.0.0.1:" + port,
+                                  grpc::InsecureChannelCredentials());
+  r.stub = v1::VideoService::NewStub(r.channel);
 }
 
 std::unique_ptr<grpc::ClientContext> FleetHarness::Context() {

@@ -45,6 +45,7 @@ struct FleetReplica {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::VideoService::Stub> stub;
   int metrics_port = 0;  // its --metrics-listen
+  std::string log;       // its stderr, under the work folder ("/gateway-0.log")
 };
 
 class FleetHarness : public ::testing::Test {
@@ -54,9 +55,14 @@ class FleetHarness : public ::testing::Test {
 
   // Arguments added to tokenhub-sim's command line (e.g. --fault).
   virtual std::vector<std::string> ExtraSimArgs() const { return {}; }
+  // Arguments added to every replica's command line (e.g. --tenants-file).
+  virtual std::vector<std::string> ExtraGatewayArgs() const { return {}; }
 
   // Starts `n` more replicas ("replica-K") on the test's PostgreSQL.
   void StartReplicas(int n, absl::Duration lease_ttl);
+  // Starts replica `i` again under the same --replica-id, after its
+  // process was killed (its log goes to a new file).
+  void RestartReplica(int i, absl::Duration lease_ttl);
 
   static std::unique_ptr<grpc::ClientContext> Context();
 
@@ -87,6 +93,8 @@ class FleetHarness : public ::testing::Test {
 
   // True once replica `i`'s log (its stderr) holds `text`.
   bool ReplicaLogContains(int i, const std::string& text) const;
+  // Replica `i`'s log so far (of its latest process).
+  std::string ReplicaLog(int i) const;
 
   v1::VideoService::Stub& stub(int i) { return *replicas_[i].stub; }
 
@@ -95,6 +103,8 @@ class FleetHarness : public ::testing::Test {
   std::vector<FleetReplica> replicas_;
 
  private:
+  // Starts replica `i`'s process into replicas_[i].
+  void LaunchReplica(size_t i, absl::Duration lease_ttl);
   std::string ReadLog(const std::string& name) const;
   void ShowLog(const std::string& name) const;
   // The tasks' leases as the store holds them (for a failure's message).

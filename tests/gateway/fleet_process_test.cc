@@ -129,6 +129,24 @@ TEST_F(FleetProcessTest, KilledReplicasTasksAreTakenOverWithinTheLeaseTtl) {
   EXPECT_GT(UpstreamRequests(2), 0);
 }
 
+// A container restarted in place keeps its pod name (and, as PID 1, its
+// pid): kill -9, and a new process under the same --replica-id. Its
+// predecessor's leases are not its own (it never polled those tasks): they
+// run out after the TTL and are claimed, so the tasks still end. (Before
+// leases were held per process, the new process renewed them as its own
+// and nobody polled the tasks again.)
+TEST_F(FleetProcessTest, ReplicaRestartedUnderItsOwnNameFollowsItsOldTasks) {
+  StartReplicas(1, absl::Seconds(5));
+  std::vector<std::string> ids = {CreateHeld(0, 20), CreateHeld(0, 21)};
+  ASSERT_TRUE(AllListedAs(0, ids, v1::VIDEO_STATUS_RUNNING, kFleetDeadline));
+
+  ASSERT_EQ(kill(replicas_[0].process->pid(), SIGKILL), 0);
+  RestartReplica(0, absl::Seconds(5));
+  ASSERT_OK(sim_control_->Advance(ids));
+  EXPECT_TRUE(AllListedAs(0, ids, v1::VIDEO_STATUS_SUCCEEDED, kFleetDeadline))
+      << "the restarted replica never followed its predecessor's tasks";
+}
+
 // SIGTERM: the replica releases its leases as it drains, so the others take
 // the tasks over at their next round, long before a TTL (60 s here) that
 // the test's deadline (30 s) could not wait for.

@@ -374,11 +374,9 @@ class AnsweringStore final : public store::TaskStore {
   }
   absl::StatusOr<int64_t> ExpireBefore(absl::Time) override { return answer_; }
   absl::StatusOr<std::string> OwnerKey() override { return answer_; }
-  absl::StatusOr<std::vector<store::TaskRecord>> ClaimLeases(const std::string&,
-                                                             const std::string&,
-                                                             absl::Time,
-                                                             absl::Duration,
-                                                             int) override {
+  absl::StatusOr<std::vector<store::TaskRecord>> ClaimLeases(
+      const std::string&, absl::Span<const std::string>, absl::Time,
+      absl::Duration, int) override {
     return answer_;
   }
   absl::StatusOr<std::vector<store::HeldLease>> RenewLeases(
@@ -393,7 +391,8 @@ class AnsweringStore final : public store::TaskStore {
     return answer_;
   }
   absl::StatusOr<store::LeaseShare> ShareLeases(const std::string&,
-                                                const std::string&, absl::Time,
+                                                absl::Span<const std::string>,
+                                                absl::Time,
                                                 absl::Duration) override {
     return answer_;
   }

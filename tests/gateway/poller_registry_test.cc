@@ -145,7 +145,7 @@ class PollerRegistryTest : public ::testing::Test {
   }
 
   std::string Owner(const TaskKey& key) {
-    return owners_->Owner(key.api_key).value();
+    return owners_->Owner(OwnerIdentity(key)).value();
   }
 
   std::shared_ptr<RecordingSink> Watch(const TaskKey& key) {
@@ -227,7 +227,7 @@ class PollerRegistryTest : public ::testing::Test {
                                   &response, absl::Now());
   }
 
-  const TaskKey key_ = KeyTask("th-key-a", "cgt-1");
+  TaskKey key_ = KeyTask("th-key-a", "cgt-1");
   FakeScheduler scheduler_;
   FakeTokenHubClient client_;
   FixedPolling polling_;
@@ -593,6 +593,26 @@ TEST_F(PollerRegistryTest, AWatcherOfAnotherReplicasTaskReadsWhatItRecords) {
   EXPECT_EQ(registry_->active_pollers(), 0u);
 }
 
+// A tenant's task holds a lease too (any replica has the tenant's key):
+// a watcher on another replica reads it, and the change feed, which names
+// the task by id alone, reaches that reader.
+TEST_F(PollerRegistryTest, AWatcherOfAnotherReplicasTenantTaskReadsItToo) {
+  key_.principal = "tenant:team-a";
+  UseFleetStore("r-b");
+  const store::Lease lease = CreatedElsewhere("r-a");
+  auto sink = Watch(key_);
+  scheduler_.RunDue();
+  EXPECT_THAT(sink->sequences(), ElementsAre(10));
+  HolderRecords(lease, v1::VIDEO_STATUS_SUCCEEDED, 30);
+  registry_->TaskChanged(key_.task_id);
+  scheduler_.RunDue();
+  EXPECT_THAT(sink->sequences(), ElementsAre(10, 30));
+  ASSERT_TRUE(sink->end().has_value());
+  EXPECT_OK(*sink->end());
+  EXPECT_EQ(client_.gets(), 0) << "only the lease holder asks the upstream";
+  EXPECT_EQ(registry_->active_pollers(), 0u);
+}
+
 TEST_F(PollerRegistryTest, ALostNotificationIsMadeUpByThePeriodicRead) {
   UseFleetStore("r-b");
   const store::Lease lease = CreatedElsewhere("r-a");
@@ -613,7 +633,7 @@ TEST_F(PollerRegistryTest, TakingTheLeaseTurnsTheReaderIntoThePoller) {
   scheduler_.RunDue();
   ASSERT_EQ(client_.gets(), 0);
   // r-a died; r-b's lease round claimed the task.
-  auto claimed = store_->ClaimLeases("r-b", Owner(key_),
+  auto claimed = store_->ClaimLeases("r-b", {Owner(key_)},
                                      scheduler_.Now() + absl::Seconds(11),
                                      absl::Seconds(10), 10);
   ASSERT_OK(claimed.status());
@@ -641,7 +661,7 @@ TEST_F(PollerRegistryTest, LosingTheLeaseTurnsThePollerIntoAReader) {
   scheduler_.AdvanceTime(absl::Seconds(1));
   ASSERT_EQ(client_.waiting(), 1);  // a poll in flight...
   // ...when r-b's lease expires and r-a claims the task and records.
-  auto taken = store_->ClaimLeases("r-a", Owner(key_),
+  auto taken = store_->ClaimLeases("r-a", {Owner(key_)},
                                    scheduler_.Now() + absl::Seconds(11),
                                    absl::Seconds(10), 10);
   ASSERT_OK(taken.status());

@@ -43,7 +43,7 @@ class MockTaskStore : public TaskStore {
               (int64_t, int), (override));
   MOCK_METHOD(absl::StatusOr<int64_t>, ExpireBefore, (absl::Time), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<TaskRecord>>, ClaimLeases,
-              (const std::string&, const std::string&, absl::Time,
+              (const std::string&, absl::Span<const std::string>, absl::Time,
                absl::Duration, int),
               (override));
   MOCK_METHOD(absl::StatusOr<std::vector<HeldLease>>, RenewLeases,
@@ -53,7 +53,7 @@ class MockTaskStore : public TaskStore {
   MOCK_METHOD(absl::Status, RecordContacts,
               (const std::string&, absl::Span<const TaskContact>), (override));
   MOCK_METHOD(absl::StatusOr<LeaseShare>, ShareLeases,
-              (const std::string&, const std::string&, absl::Time,
+              (const std::string&, absl::Span<const std::string>, absl::Time,
                absl::Duration),
               (override));
   MOCK_METHOD(absl::StatusOr<std::vector<HeldLease>>, ShedLeases,

@@ -577,7 +577,7 @@ TEST_P(TaskStoreContract, LiveLeasesAreNotClaimedExpiredOnesAre) {
   CreateTask(*store_, 3);  // created without a lease: free to claim
   ASSERT_OK_AND_ASSIGN(
       auto claimed,
-      store_->ClaimLeases("replica-b", "owner-a", kT0 + absl::Seconds(5),
+      store_->ClaimLeases("replica-b", {"owner-a"}, kT0 + absl::Seconds(5),
                           absl::Seconds(10), 100));
   ASSERT_THAT(claimed, SizeIs(1));
   EXPECT_EQ(claimed[0].task_id, "cgt-3");
@@ -585,7 +585,7 @@ TEST_P(TaskStoreContract, LiveLeasesAreNotClaimedExpiredOnesAre) {
   EXPECT_EQ(claimed[0].lease.epoch, 1);
   // replica-a stops renewing (it died): past the TTL its tasks are free
   // (and so is replica-b's own unrenewed one, under a new epoch).
-  ASSERT_OK_AND_ASSIGN(claimed, store_->ClaimLeases("replica-b", "owner-a",
+  ASSERT_OK_AND_ASSIGN(claimed, store_->ClaimLeases("replica-b", {"owner-a"},
                                                     kT0 + absl::Seconds(30),
                                                     absl::Seconds(10), 100));
   ASSERT_THAT(claimed, SizeIs(3));
@@ -593,9 +593,9 @@ TEST_P(TaskStoreContract, LiveLeasesAreNotClaimedExpiredOnesAre) {
   EXPECT_EQ(claimed[0].lease.holder, "replica-b");
   EXPECT_EQ(claimed[0].lease.epoch, 2);  // a new epoch fences replica-a
   // Another owner's tasks are never claimed for this one.
-  ASSERT_OK_AND_ASSIGN(
-      claimed, store_->ClaimLeases("replica-c", "owner-b", kT0 + absl::Hours(1),
-                                   absl::Seconds(10), 100));
+  ASSERT_OK_AND_ASSIGN(claimed, store_->ClaimLeases("replica-c", {"owner-b"},
+                                                    kT0 + absl::Hours(1),
+                                                    absl::Seconds(10), 100));
   EXPECT_THAT(claimed, SizeIs(0));
 }
 
@@ -609,11 +609,11 @@ TEST_P(TaskStoreContract, RenewKeepsLeasesOnlyUntilTheyExpire) {
   // Renewed to 18 s: not claimable at 15 s.
   ASSERT_OK_AND_ASSIGN(
       auto claimed,
-      store_->ClaimLeases("replica-b", "owner-a", kT0 + absl::Seconds(15),
+      store_->ClaimLeases("replica-b", {"owner-a"}, kT0 + absl::Seconds(15),
                           absl::Seconds(10), 1));
   EXPECT_THAT(claimed, SizeIs(0));
   // replica-a pauses past its TTL; replica-b claims one (limit 1).
-  ASSERT_OK_AND_ASSIGN(claimed, store_->ClaimLeases("replica-b", "owner-a",
+  ASSERT_OK_AND_ASSIGN(claimed, store_->ClaimLeases("replica-b", {"owner-a"},
                                                     kT0 + absl::Seconds(20),
                                                     absl::Seconds(10), 1));
   ASSERT_THAT(claimed, SizeIs(1));
@@ -625,7 +625,7 @@ TEST_P(TaskStoreContract, RenewKeepsLeasesOnlyUntilTheyExpire) {
                        store_->RenewLeases("replica-a", kT0 + absl::Seconds(21),
                                            absl::Seconds(10)));
   EXPECT_THAT(held, SizeIs(0));
-  ASSERT_OK_AND_ASSIGN(claimed, store_->ClaimLeases("replica-a", "owner-a",
+  ASSERT_OK_AND_ASSIGN(claimed, store_->ClaimLeases("replica-a", {"owner-a"},
                                                     kT0 + absl::Seconds(21),
                                                     absl::Seconds(10), 10));
   ASSERT_THAT(claimed, SizeIs(1));
@@ -658,7 +658,7 @@ TEST_P(TaskStoreContract, WritesOfALostLeaseAreRefused) {
   // replica-b takes over after replica-a's lease expired.
   ASSERT_OK_AND_ASSIGN(
       auto claimed,
-      store_->ClaimLeases("replica-b", "owner-a", kT0 + absl::Seconds(60),
+      store_->ClaimLeases("replica-b", {"owner-a"}, kT0 + absl::Seconds(60),
                           absl::Seconds(10), 10));
   ASSERT_THAT(claimed, SizeIs(1));
   Observation late = Seen("cgt-1", v1::VIDEO_STATUS_FAILED, "failed", 50,
@@ -686,7 +686,7 @@ TEST_P(TaskStoreContract, ReleasedLeasesAreClaimableAtOnce) {
   EXPECT_EQ(released, 2);
   ASSERT_OK_AND_ASSIGN(
       auto claimed,
-      store_->ClaimLeases("replica-b", "owner-a", kT0 + absl::Seconds(3),
+      store_->ClaimLeases("replica-b", {"owner-a"}, kT0 + absl::Seconds(3),
                           absl::Seconds(10), 10));
   EXPECT_THAT(claimed, SizeIs(2));
   ASSERT_OK_AND_ASSIGN(auto held,
@@ -724,16 +724,18 @@ TEST_P(TaskStoreContract, TheHoldersLastContactIsRecordedForEveryReplica) {
 
 TEST_P(TaskStoreContract, SharesCountTheLiveReplicasAndTheirLeases) {
   for (int n = 1; n <= 5; ++n) CreateLeasedTask(*store_, n, "replica-a");
-  ASSERT_OK_AND_ASSIGN(LeaseShare a, store_->ShareLeases("replica-a", "owner-a",
-                                                         kT0 + absl::Seconds(6),
-                                                         absl::Seconds(10)));
+  ASSERT_OK_AND_ASSIGN(
+      LeaseShare a,
+      store_->ShareLeases("replica-a", {"owner-a"}, kT0 + absl::Seconds(6),
+                          absl::Seconds(10)));
   EXPECT_EQ(a.live_replicas, 1);
   EXPECT_EQ(a.followed, 5);
   EXPECT_EQ(a.held, 5);
   EXPECT_EQ(a.fair(), 5);
-  ASSERT_OK_AND_ASSIGN(LeaseShare b, store_->ShareLeases("replica-b", "owner-a",
-                                                         kT0 + absl::Seconds(7),
-                                                         absl::Seconds(10)));
+  ASSERT_OK_AND_ASSIGN(
+      LeaseShare b,
+      store_->ShareLeases("replica-b", {"owner-a"}, kT0 + absl::Seconds(7),
+                          absl::Seconds(10)));
   EXPECT_EQ(b.live_replicas, 2);
   EXPECT_EQ(b.held, 0);
   EXPECT_EQ(b.fair(), 3);
@@ -742,7 +744,7 @@ TEST_P(TaskStoreContract, SharesCountTheLiveReplicasAndTheirLeases) {
   ASSERT_THAT(shed, SizeIs(2));
   ASSERT_OK_AND_ASSIGN(
       auto claimed,
-      store_->ClaimLeases("replica-b", "owner-a", kT0 + absl::Seconds(8),
+      store_->ClaimLeases("replica-b", {"owner-a"}, kT0 + absl::Seconds(8),
                           absl::Seconds(10), 10));
   ASSERT_THAT(claimed, SizeIs(2));
   EXPECT_THAT(
@@ -751,18 +753,68 @@ TEST_P(TaskStoreContract, SharesCountTheLiveReplicasAndTheirLeases) {
   // A replica not seen within the TTL no longer counts; one that drained
   // (released its leases) stops counting at once.
   ASSERT_OK_AND_ASSIGN(
-      b, store_->ShareLeases("replica-b", "owner-a", kT0 + absl::Seconds(18),
+      b, store_->ShareLeases("replica-b", {"owner-a"}, kT0 + absl::Seconds(18),
                              absl::Seconds(10)));
   EXPECT_EQ(b.live_replicas, 1) << "replica-a was last seen at 6 s";
   ASSERT_OK_AND_ASSIGN(
-      a, store_->ShareLeases("replica-a", "owner-a", kT0 + absl::Seconds(18),
+      a, store_->ShareLeases("replica-a", {"owner-a"}, kT0 + absl::Seconds(18),
                              absl::Seconds(10)));
   EXPECT_EQ(a.live_replicas, 2);
   ASSERT_OK(store_->ReleaseLeases("replica-a").status());
   ASSERT_OK_AND_ASSIGN(
-      b, store_->ShareLeases("replica-b", "owner-a", kT0 + absl::Seconds(19),
+      b, store_->ShareLeases("replica-b", {"owner-a"}, kT0 + absl::Seconds(19),
                              absl::Seconds(10)));
   EXPECT_EQ(b.live_replicas, 1);
+}
+
+// A replica leases the tasks of every owner whose key it has (the
+// gateway's own, each tenant's) in one round: shares count them together,
+// claims take from all of them, and held leases say whose task each is.
+TEST_P(TaskStoreContract, LeasesSpanSeveralOwnersAndSayWhoseEachTaskIs) {
+  CreateTask(*store_, 1, "owner-a");
+  CreateTask(*store_, 2, "owner-b");
+  CreateTask(*store_, 3, "owner-c");  // a key this replica does not have
+  const std::vector<std::string> owners = {"owner-a", "owner-b"};
+  ASSERT_OK_AND_ASSIGN(
+      LeaseShare share,
+      store_->ShareLeases("replica-a", owners, kT0 + absl::Seconds(5),
+                          absl::Seconds(10)));
+  EXPECT_EQ(share.followed, 2);
+  EXPECT_EQ(share.held, 0);
+  ASSERT_OK_AND_ASSIGN(
+      auto claimed,
+      store_->ClaimLeases("replica-a", owners, kT0 + absl::Seconds(5),
+                          absl::Seconds(10), 100));
+  ASSERT_THAT(claimed, SizeIs(2));
+  EXPECT_EQ(claimed[0].owner, "owner-a");
+  EXPECT_EQ(claimed[1].owner, "owner-b");
+  ASSERT_OK_AND_ASSIGN(auto renewed,
+                       store_->RenewLeases("replica-a", kT0 + absl::Seconds(6),
+                                           absl::Seconds(10)));
+  ASSERT_THAT(renewed, SizeIs(2));
+  EXPECT_EQ(renewed[0].task_id, "cgt-1");
+  EXPECT_EQ(renewed[0].owner, "owner-a");
+  EXPECT_EQ(renewed[1].task_id, "cgt-2");
+  EXPECT_EQ(renewed[1].owner, "owner-b");
+  ASSERT_OK_AND_ASSIGN(auto shed, store_->ShedLeases("replica-a", 1));
+  ASSERT_THAT(shed, SizeIs(1));
+  EXPECT_EQ(shed[0].task_id, "cgt-2");
+  EXPECT_EQ(shed[0].owner, "owner-b");
+  // No owners: nothing to claim or count (a gateway with neither its own
+  // key nor tenants).
+  ASSERT_OK_AND_ASSIGN(
+      claimed, store_->ClaimLeases("replica-b", {}, kT0 + absl::Seconds(7),
+                                   absl::Seconds(10), 100));
+  EXPECT_THAT(claimed, SizeIs(0));
+  ASSERT_OK_AND_ASSIGN(
+      share, store_->ShareLeases("replica-b", {}, kT0 + absl::Seconds(7),
+                                 absl::Seconds(10)));
+  EXPECT_EQ(share.followed, 0);
+  // An owner no store makes is refused, not spliced into a statement.
+  EXPECT_THAT(
+      store_->ClaimLeases("replica-b", {"owner\"]"}, kT0 + absl::Seconds(7),
+                          absl::Seconds(10), 100),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("owner")));
 }
 
 TEST_P(TaskStoreContract, ConcurrentClaimersNeverShareATask) {
@@ -782,7 +834,7 @@ TEST_P(TaskStoreContract, ConcurrentClaimersNeverShareATask) {
       start.Block();
       for (int round = 0; round < 10; ++round) {
         auto claimed =
-            stores[i]->ClaimLeases(absl::StrCat("replica-", i), "owner-a",
+            stores[i]->ClaimLeases(absl::StrCat("replica-", i), {"owner-a"},
                                    kT0 + absl::Hours(1), absl::Seconds(10), 2);
         if (!claimed.ok()) {
           ADD_FAILURE() << claimed.status();

@@ -126,6 +126,46 @@ TEST_P(TaskStoreContract, TenantSpendIsSettledToTheActualCostWhenTasksEnd) {
   EXPECT_TRUE(next.send);
 }
 
+// A task can be final in the create's own answer (failed at once), or a
+// poll may have seen its end before the create's outcome was written: no
+// later observation settles it, so the outcome does.
+TEST_P(TaskStoreContract, TenantTaskEndedInItsCreateAnswerIsSettled) {
+  ASSERT_OK_AND_ASSIGN(BeginResult begun,
+                       store_->BeginCreate(TenantCreate(kEstimate), kT0));
+  ASSERT_TRUE(begun.send);
+  ASSERT_OK(store_->FinishCreate(begun.record.row_id, CreateState::kCreated,
+                                 Answer("cgt-1", v1::VIDEO_STATUS_FAILED),
+                                 absl::OkStatus(), kT0));
+  ASSERT_OK_AND_ASSIGN(TenantUsage usage,
+                       store_->GetTenantUsage("tenant-a", kT0, kT0));
+  EXPECT_EQ(usage.reserved_micros, 0);
+  EXPECT_EQ(usage.spent_micros, 0) << "a failed generation is not billed";
+  EXPECT_EQ(usage.unfinished, 0);
+  // The budget it held is free again.
+  Created(*store_, TenantCreate(kEstimate), "cgt-2");
+}
+
+// Past --track-for nobody learns what a task cost: its reservation is
+// counted as spent at the estimate rather than left reserved for ever.
+TEST_P(TaskStoreContract, TenantTaskExpiredIsSettledAtItsEstimate) {
+  Created(*store_, TenantCreate(absl::nullopt), "cgt-1");
+  Created(*store_, TenantCreate(absl::nullopt), "cgt-2");
+  Ends(*store_, "cgt-2", v1::VIDEO_STATUS_SUCCEEDED, 4);
+  ASSERT_OK_AND_ASSIGN(int64_t expired,
+                       store_->ExpireBefore(kT0 + absl::Hours(1)));
+  EXPECT_EQ(expired, 1);
+  ASSERT_OK_AND_ASSIGN(TenantUsage usage,
+                       store_->GetTenantUsage("tenant-a", kT0, kT0));
+  EXPECT_EQ(usage.reserved_micros, 0);
+  EXPECT_EQ(usage.spent_micros, kEstimate + 800000);
+  EXPECT_EQ(usage.unfinished, 0);
+  // Expiring again changes nothing.
+  ASSERT_OK_AND_ASSIGN(expired, store_->ExpireBefore(kT0 + absl::Hours(2)));
+  EXPECT_EQ(expired, 0);
+  ASSERT_OK_AND_ASSIGN(usage, store_->GetTenantUsage("tenant-a", kT0, kT0));
+  EXPECT_EQ(usage.spent_micros, kEstimate + 800000);
+}
+
 TEST_P(TaskStoreContract, TenantReservationIsReleasedWhenTheCreateIsRefused) {
   const int64_t budget = kEstimate;
   ASSERT_OK_AND_ASSIGN(BeginResult begun,

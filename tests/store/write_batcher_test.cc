@@ -73,11 +73,9 @@ class RecordingStore final : public TaskStore {
   absl::StatusOr<int64_t> ExpireBefore(absl::Time) override {
     return absl::UnimplementedError("no reads");
   }
-  absl::StatusOr<std::vector<TaskRecord>> ClaimLeases(const std::string&,
-                                                      const std::string&,
-                                                      absl::Time,
-                                                      absl::Duration,
-                                                      int) override {
+  absl::StatusOr<std::vector<TaskRecord>> ClaimLeases(
+      const std::string&, absl::Span<const std::string>, absl::Time,
+      absl::Duration, int) override {
     return absl::UnimplementedError("no leases");
   }
   absl::StatusOr<std::vector<HeldLease>> RenewLeases(const std::string&,
@@ -92,7 +90,8 @@ class RecordingStore final : public TaskStore {
                               absl::Span<const TaskContact>) override {
     return absl::UnimplementedError("no leases");
   }
-  absl::StatusOr<LeaseShare> ShareLeases(const std::string&, const std::string&,
+  absl::StatusOr<LeaseShare> ShareLeases(const std::string&,
+                                         absl::Span<const std::string>,
                                          absl::Time, absl::Duration) override {
     return absl::UnimplementedError("no leases");
   }
