@@ -1,5 +1,6 @@
 #include "server/store/tenant_usage.h"
 
+#include <set>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -29,6 +30,12 @@ absl::StatusOr<int64_t> Unfinished(SqlConnection& conn,
   if (!r.ok()) return r.status();
   return r->rows.empty() ? 0 : r->rows[0][0].AsInt();
 }
+
+// The `day` of the tenant_usage row a create of a tenant with
+// max_unfinished locks before its day's row: unfinished tasks are not per
+// day, and creates straddling midnight would lock different day rows. It
+// never holds any spend (no day is before 1970).
+constexpr int64_t kAcrossDays = -1;
 
 // Locks `owner`'s row of `day` (made if absent) until the transaction
 // ends; returns reserved + spent.
@@ -108,6 +115,10 @@ absl::StatusOr<BeginResult> BeginWithinQuota(
   if (!create.quota.has_value()) return record();
   const TenantQuota& quota = *create.quota;
   const int64_t day = UsageDay(now);
+  if (quota.max_unfinished.has_value()) {
+    absl::StatusOr<int64_t> all_days = LockDay(conn, create.owner, kAcrossDays);
+    if (!all_days.ok()) return all_days.status();
+  }
   absl::StatusOr<int64_t> used = LockDay(conn, create.owner, day);
   if (!used.ok()) return used.status();
   if (!create.request_id.empty()) {
@@ -159,6 +170,33 @@ absl::StatusOr<BeginResult> BeginWithinQuota(
        SqlValue::Int(estimate)});
   if (!reserved.ok()) return reserved.status();
   return begun;
+}
+
+absl::Status LockTenantRows(SqlConnection& conn,
+                            absl::Span<const BeginCreateCall* const> creates) {
+  // One order for every transaction (all across-days rows, then all day
+  // rows, each by owner), the order BeginWithinQuota takes a create's two.
+  std::set<std::string> across_days;
+  std::set<std::pair<std::string, int64_t>> days;
+  for (const BeginCreateCall* call : creates) {
+    if (!call->create.quota.has_value()) continue;
+    if (call->create.quota->max_unfinished.has_value()) {
+      across_days.insert(call->create.owner);
+    }
+    days.emplace(call->create.owner, UsageDay(call->now));
+  }
+  for (const std::string& owner : across_days) {
+    if (absl::StatusOr<int64_t> s = LockDay(conn, owner, kAcrossDays);
+        !s.ok()) {
+      return s.status();
+    }
+  }
+  for (const auto& [owner, day] : days) {
+    if (absl::StatusOr<int64_t> s = LockDay(conn, owner, day); !s.ok()) {
+      return s.status();
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ReleaseReservation(SqlConnection& conn, int64_t row_id) {

@@ -6,12 +6,14 @@
 // Concurrent creates of one tenant serialise on its tenant_usage row for
 // the day (PostgreSQL: SELECT ... FOR UPDATE; SQLite: one writer at a
 // time), so ten replicas racing against a budget for two videos make
-// exactly two. The unfinished count is read after that lock, so it holds
-// for max_unfinished too (two creates straddling midnight lock different
-// days' rows: the one place it may be exceeded, by one). A group-commit
-// batch holding creates of several tenants locks their rows in its order;
-// two replicas' batches may then deadlock, which PostgreSQL breaks by
-// failing one batch, whose writes then run one by one (WriteBatch).
+// exactly two. With max_unfinished, a create first locks the tenant's
+// across-days row (day -1), so the count read after it holds also for two
+// creates straddling midnight. A group-commit batch with creates of
+// several tenants (or several creates) locks their rows up front in one order
+// (LockTenantRows), so batches of several replicas never deadlock on
+// them; settlements in a batch still lock rows in the batch's order, and a
+// deadlock among those is broken by PostgreSQL failing one batch, whose
+// writes then run one by one (TaskStore::WriteBatch).
 //
 // Called only by SqlTaskStore, inside its transactions.
 #ifndef SEEDANCE_SERVER_STORE_TENANT_USAGE_H_
@@ -23,6 +25,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "server/store/sql_connection.h"
 #include "server/store/task_store.h"
 
@@ -40,6 +43,13 @@ int64_t UsageDay(absl::Time t);
 absl::StatusOr<BeginResult> BeginWithinQuota(
     SqlConnection& conn, const NewCreate& create, absl::Time now,
     absl::FunctionRef<absl::StatusOr<BeginResult>()> record);
+
+// Before a group-commit batch with creates of several tenants: locks their
+// rows in one global order, so that two replicas' batches never wait for
+// each other in a cycle (PostgreSQL would break the deadlock only after
+// deadlock_timeout, failing one batch).
+absl::Status LockTenantRows(SqlConnection& conn,
+                            absl::Span<const BeginCreateCall* const> creates);
 
 // The create of `row_id` was refused upstream: its reservation, if any,
 // is given back.

@@ -16,11 +16,15 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/barrier.h"
 #include "absl/time/clock.h"
+#include "absl/types/variant.h"
 #include "gmock/gmock.h"
 #include "server/store/postgres_connection.h"
 #include "server/store/schema.h"
+#include "server/store/task_store.h"
 #include "tests/store/task_store_contract.h"
+#include "tests/testing/eventually.h"
 #include "tests/testing/status_matchers.h"
 
 namespace seedance::store::testing {
@@ -119,6 +123,65 @@ class PostgresTest : public ::testing::Test {
 INSTANTIATE_TEST_SUITE_P(Postgres, TaskStoreContract,
                          ::testing::Values(&MakePostgresLocation),
                          [](const auto&) { return std::string("postgres"); });
+
+// A group-commit batch holding creates of two tenants, on two replicas at
+// once in opposite orders: each takes the tenants' usage rows in one
+// global order, so neither waits for the other in a cycle. (Taken in each
+// batch's own order, PostgreSQL found deadlocks and failed batches after
+// deadlock_timeout, which then ran call by call.)
+TEST_F(PostgresTest, BatchesCreatingForSeveralTenantsNeverDeadlock) {
+  PostgresLocation location;
+  constexpr int kReplicas = 2;
+  constexpr int kRounds = 40;
+  std::vector<std::unique_ptr<TaskStore>> stores;
+  for (int i = 0; i < kReplicas; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto store, location.Open());
+    stores.push_back(std::move(store));
+  }
+  auto create = [](const std::string& owner) {
+    NewCreate c;
+    c.owner = owner;
+    c.request_hash = "h";
+    c.model = "doubao-seedance-2.0";
+    c.price.set_currency_code("USD");
+    c.price.set_estimated_micros(1000);
+    c.quota = TenantQuota{int64_t{1000000}, int64_t{1000000000}};
+    return c;
+  };
+  const absl::Time now = absl::FromUnixSeconds(1764579600);
+  absl::Barrier start(kReplicas);
+  std::vector<std::thread> replicas;
+  replicas.reserve(kReplicas);
+  for (int i = 0; i < kReplicas; ++i) {
+    replicas.emplace_back([&, i] {
+      // Replica 0 batches a then b, replica 1 b then a.
+      const std::string first = i == 0 ? "tenant-a" : "tenant-b";
+      const std::string second = i == 0 ? "tenant-b" : "tenant-a";
+      start.Block();
+      for (int round = 0; round < kRounds; ++round) {
+        const WriteCall batch[] = {BeginCreateCall{create(first), now},
+                                   BeginCreateCall{create(second), now}};
+        for (const WriteResult& r : stores[i]->WriteBatch(batch)) {
+          EXPECT_OK(absl::get<0>(r).status());
+        }
+      }
+    });
+  }
+  for (auto& t : replicas) t.join();
+  stores.clear();  // their sessions end and report their statistics
+  ASSERT_TRUE(::seedance::testing::Eventually(
+      [&] {
+        return AdminCount(
+                   "SELECT count(*) FROM pg_stat_activity "
+                   "WHERE datname = '" +
+                   location.name() + "'") == 0;
+      },
+      absl::Seconds(30)));
+  EXPECT_EQ(AdminCount("SELECT deadlocks FROM pg_stat_database "
+                       "WHERE datname = '" +
+                       location.name() + "'"),
+            0);
+}
 
 TEST_F(PostgresTest, GatewaysStartingTogetherMigrateOnce) {
   PostgresLocation location;

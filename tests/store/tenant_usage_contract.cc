@@ -192,6 +192,35 @@ TEST_P(TaskStoreContract, TenantMaxUnfinishedCountsTasksNotYetEnded) {
   Created(*store_, TenantCreate(absl::nullopt, 2), "cgt-3");
 }
 
+// max_unfinished is not per day: creates racing across midnight (half
+// just before, half just after) on separate connections still admit one.
+TEST_P(TaskStoreContract, TenantMaxUnfinishedHoldsAcrossMidnight) {
+  constexpr int kRacers = 8;
+  std::vector<std::unique_ptr<TaskStore>> stores;
+  for (int i = 0; i < kRacers; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto store, location_->Open());
+    stores.push_back(std::move(store));
+  }
+  const absl::Time midnight = kDay + absl::Hours(24);
+  std::atomic<int> admitted{0};
+  absl::Barrier start(kRacers);
+  std::vector<std::thread> racers;
+  racers.reserve(kRacers);
+  for (int i = 0; i < kRacers; ++i) {
+    racers.emplace_back([&, i] {
+      const absl::Time at = midnight + (i % 2 == 0 ? -absl::Milliseconds(1)
+                                                   : absl::Milliseconds(1));
+      start.Block();
+      absl::StatusOr<BeginResult> begun =
+          stores[i]->BeginCreate(TenantCreate(absl::nullopt, 1), at);
+      ASSERT_OK(begun.status());
+      if (begun->send) admitted.fetch_add(1);
+    });
+  }
+  for (auto& t : racers) t.join();
+  EXPECT_EQ(admitted.load(), 1);
+}
+
 TEST_P(TaskStoreContract, TenantRetryOfACreatedRequestIdIsAnsweredNotCharged) {
   Created(*store_, TenantCreate(kEstimate, absl::nullopt, "req-1"), "cgt-1");
   // Over budget now, yet the retry gets its task back.
