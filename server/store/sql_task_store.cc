@@ -62,6 +62,24 @@ absl::StatusOr<TaskRecord> OneTask(absl::StatusOr<SqlResult> result,
   return ReadTask(result->rows.front());
 }
 
+// RecordObservation's upsert (see there); `fenced` adds the lease
+// condition on $9 (holder) and $10 (epoch).
+std::string RecordObservationSql(bool fenced) {
+  return absl::StrCat(
+      "INSERT INTO tasks (owner, task_id, request_hash, model, create_state, "
+      "status, sequence, video, create_time, update_time, final) "
+      "VALUES ($1, $2, '', $3, 5, $4, $5, $6, $7, $7, $8) "
+      "ON CONFLICT (owner, task_id) WHERE task_id IS NOT NULL DO UPDATE SET "
+      "video = excluded.video, status = excluded.status, "
+      "final = excluded.final, update_time = CASE WHEN tasks.sequence < "
+      "excluded.sequence THEN excluded.update_time ELSE tasks.update_time "
+      "END, sequence = excluded.sequence "
+      "WHERE tasks.sequence <= excluded.sequence",
+      fenced ? " AND tasks.lease_holder = $9 AND tasks.lease_epoch = $10" : "",
+      " RETURNING ", kTaskColumnList,
+      ", CASE WHEN usage_day IS NULL THEN 0 ELSE 1 END");
+}
+
 const std::string& SelectTasks() {
   static const std::string* sql =
       new std::string(absl::StrCat("SELECT ", kTaskColumnList, " FROM tasks "));
@@ -262,6 +280,35 @@ absl::Status SqlTaskStore::FinishCreateIn(SqlConnection& conn, int64_t row_id,
       return absl::InvalidArgumentError(
           absl::StrCat("a created task needs a valid id: ", s.message()));
     }
+    // The create's answer is the task's first observed state: its
+    // transition is recorded here, in the same transaction (held back, on
+    // PostgreSQL, to travel with the commit).
+    auto record_first_transition = [&]() -> absl::Status {
+      if (StageSequence(video.status()) <= 0) return absl::OkStatus();
+      return conn.Defer(
+          "INSERT INTO transitions (row_id, sequence, status, "
+          "upstream_status, observed) VALUES ($1, $2, $3, $4, $5) "
+          "ON CONFLICT (row_id, sequence) DO NOTHING",
+          {SqlValue::Int(row_id), SqlValue::Int(StageSequence(video.status())),
+           SqlValue::Int(video.status()),
+           SqlValue::Text(video.upstream_status()),
+           SqlValue::Int(ToMicros(now))});
+    };
+    // Usually no poll has recorded the task yet: one statement, which
+    // changes nothing when one has (then the row is merged below).
+    absl::StatusOr<SqlResult> direct = conn.Query(
+        "UPDATE tasks SET create_state = 2, task_id = $2, status = $3, "
+        "video = $4, update_time = $5, final = $6, sequence = $7 "
+        "WHERE row_id = $1 AND create_state = 1 AND NOT EXISTS ("
+        "SELECT 1 FROM tasks s WHERE s.owner = tasks.owner "
+        "AND s.task_id = $2 AND s.create_state = 5)",
+        {SqlValue::Int(row_id), SqlValue::Text(video.id()),
+         SqlValue::Int(video.status()), SqlValue::Blob(StoredVideo(video)),
+         SqlValue::Int(ToMicros(now)),
+         SqlValue::Int(IsFinal(video.status()) ? 1 : 0),
+         SqlValue::Int(StageSequence(video.status()))});
+    if (!direct.ok()) return direct.status();
+    if (direct->affected == 1) return record_first_transition();
     // A poll may have recorded the task (as seen elsewhere) before this
     // outcome could be written (the store was down in between): the row
     // of the create takes that row's transitions and newer state over.
@@ -273,8 +320,6 @@ absl::Status SqlTaskStore::FinishCreateIn(SqlConnection& conn, int64_t row_id,
         {SqlValue::Int(row_id), SqlValue::Text(video.id())});
     if (!seen.ok()) return seen.status();
     SqlValue status = SqlValue::Int(video.status());
-    // The create's answer is the task's first observed state: its
-    // transition is recorded here, in the same transaction.
     SqlValue sequence = SqlValue::Int(StageSequence(video.status()));
     SqlValue stored = SqlValue::Blob(StoredVideo(video));
     SqlValue at = SqlValue::Int(ToMicros(now));
@@ -310,18 +355,8 @@ absl::Status SqlTaskStore::FinishCreateIn(SqlConnection& conn, int64_t row_id,
       return absl::FailedPreconditionError(
           absl::StrCat("task row ", row_id, " is not a pending create"));
     }
-    if (!took_over_newer && StageSequence(video.status()) > 0) {
-      absl::StatusOr<SqlResult> transition = conn.Query(
-          "INSERT INTO transitions (row_id, sequence, status, "
-          "upstream_status, observed) VALUES ($1, $2, $3, $4, $5) "
-          "ON CONFLICT (row_id, sequence) DO NOTHING",
-          {SqlValue::Int(row_id), SqlValue::Int(StageSequence(video.status())),
-           SqlValue::Int(video.status()),
-           SqlValue::Text(video.upstream_status()),
-           SqlValue::Int(ToMicros(now))});
-      if (!transition.ok()) return transition.status();
-    }
-    return absl::OkStatus();
+    if (took_over_newer) return absl::OkStatus();
+    return record_first_transition();
   } else if (outcome == CreateState::kRejected ||
              outcome == CreateState::kUnknown) {
     // An error-less failure still needs a code: UNKNOWN says "no answer".
@@ -363,82 +398,86 @@ absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservationIn(
     SqlConnection& conn, const std::string& owner, const std::string& task_id,
     const Observation& observation) {
   const v1::Video& v = observation.video;
-  const SqlValue final = SqlValue::Int(IsFinal(v.status()) ? 1 : 0);
-  const SqlValue at = SqlValue::Int(ToMicros(observation.observed));
-  // First sight of a task created elsewhere: recorded without a price.
-  absl::StatusOr<SqlResult> seen = conn.Query(
-      "INSERT INTO tasks (owner, task_id, request_hash, model, create_state, "
-      "status, sequence, video, create_time, update_time, final) "
-      "VALUES ($1, $2, '', $3, 5, $4, $5, $6, $7, $7, $8) "
-      "ON CONFLICT (owner, task_id) WHERE task_id IS NOT NULL DO NOTHING "
-      "RETURNING row_id",
-      {SqlValue::Text(owner), SqlValue::Text(task_id),
-       SqlValue::Text(v.model()), SqlValue::Int(v.status()),
-       SqlValue::Int(observation.sequence), SqlValue::Blob(StoredVideo(v)), at,
-       final});
-  if (!seen.ok()) return seen.status();
-  int64_t changed_row = seen->rows.empty() ? 0 : seen->rows[0][0].AsInt();
-  if (changed_row == 0) {
-    // A newer sequence is a transition (new state, new update_time); the
-    // same sequence refreshes the state only; an older one is stale.
-    // Under a lease, only while its holder and epoch still hold it.
-    const Lease& fence = observation.fence;
-    absl::StatusOr<SqlResult> updated =
-        fence.holder.empty()
-            ? conn.Query(
-                  "UPDATE tasks SET video = $3, status = $4, final = $5, "
-                  "update_time = CASE WHEN sequence < $6 THEN $7 "
-                  "ELSE update_time END, sequence = $6 "
-                  "WHERE owner = $1 AND task_id = $2 AND sequence <= $6 "
-                  "RETURNING row_id",
-                  {SqlValue::Text(owner), SqlValue::Text(task_id),
-                   SqlValue::Blob(StoredVideo(v)), SqlValue::Int(v.status()),
-                   final, SqlValue::Int(observation.sequence), at})
-            : conn.Query(
-                  "UPDATE tasks SET video = $3, status = $4, final = $5, "
-                  "update_time = CASE WHEN sequence < $6 THEN $7 "
-                  "ELSE update_time END, sequence = $6 "
-                  "WHERE owner = $1 AND task_id = $2 AND sequence <= $6 "
-                  "AND lease_holder = $8 AND lease_epoch = $9 "
-                  "RETURNING row_id",
-                  {SqlValue::Text(owner), SqlValue::Text(task_id),
-                   SqlValue::Blob(StoredVideo(v)), SqlValue::Int(v.status()),
-                   final, SqlValue::Int(observation.sequence), at,
-                   SqlValue::Text(fence.holder), SqlValue::Int(fence.epoch)});
-    if (!updated.ok()) return updated.status();
-    changed_row = updated->rows.empty() ? 0 : updated->rows[0][0].AsInt();
+  const Lease& fence = observation.fence;
+  // One statement records the observation and returns the row: the first
+  // sight of a task created elsewhere is inserted (without a price);
+  // otherwise a newer sequence is a transition (new state, new
+  // update_time), the same sequence refreshes the state only, and an older
+  // one is stale (no row returned). Under a lease, only while its holder
+  // and epoch still hold it. The last column says whether a tenant's
+  // reservation is still open on the row.
+  std::vector<SqlValue> params = {
+      SqlValue::Text(owner),
+      SqlValue::Text(task_id),
+      SqlValue::Text(v.model()),
+      SqlValue::Int(v.status()),
+      SqlValue::Int(observation.sequence),
+      SqlValue::Blob(StoredVideo(v)),
+      SqlValue::Int(ToMicros(observation.observed)),
+      SqlValue::Int(IsFinal(v.status()) ? 1 : 0)};
+  if (!fence.holder.empty()) {
+    params.push_back(SqlValue::Text(fence.holder));
+    params.push_back(SqlValue::Int(fence.epoch));
   }
-  if (changed_row != 0 && observation.sequence > 0) {
-    absl::StatusOr<SqlResult> transition = conn.Query(
-        "INSERT INTO transitions (row_id, sequence, status, upstream_status, "
-        "observed) VALUES ($1, $2, $3, $4, $5) "
-        "ON CONFLICT (row_id, sequence) DO NOTHING",
-        {SqlValue::Int(changed_row), SqlValue::Int(observation.sequence),
-         SqlValue::Int(v.status()), SqlValue::Text(v.upstream_status()), at});
-    if (!transition.ok()) return transition.status();
+  static const std::string* const kUpsert[2] = {
+      new std::string(RecordObservationSql(/*fenced=*/false)),
+      new std::string(RecordObservationSql(/*fenced=*/true))};
+  absl::StatusOr<SqlResult> written =
+      conn.Query(*kUpsert[fence.holder.empty() ? 0 : 1], params);
+  if (!written.ok()) return written.status();
+  absl::StatusOr<TaskRecord> record = absl::NotFoundError("");
+  bool reservation_open = true;  // unknown: SettleReservation looks
+  if (!written->rows.empty()) {
+    SqlRow& row = written->rows.front();
+    if (row.size() != 20) {
+      return absl::InternalError("task store: unexpected task row shape");
+    }
+    reservation_open = row.back().AsInt() != 0;
+    row.pop_back();
+    record = ReadTask(row);
+    if (!record.ok()) return record.status();
+    if (observation.sequence > 0) {
+      // Nothing below depends on its result: held back, on PostgreSQL, to
+      // travel with the commit.
+      if (absl::Status s = conn.Defer(
+              "INSERT INTO transitions (row_id, sequence, status, "
+              "upstream_status, observed) VALUES ($1, $2, $3, $4, $5) "
+              "ON CONFLICT (row_id, sequence) DO NOTHING",
+              {SqlValue::Int(record->row_id),
+               SqlValue::Int(observation.sequence), SqlValue::Int(v.status()),
+               SqlValue::Text(v.upstream_status()),
+               SqlValue::Int(ToMicros(observation.observed))});
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (conn.dialect() == SqlDialect::kPostgres) {
+      // Fleet mode: the other replicas' watchers of this task read it
+      // again (ChangeFeed). Sent at commit, so they read what was written;
+      // only the id travels, never the state.
+      if (absl::Status s = conn.Defer(
+              "SELECT pg_notify($1, $2)",
+              {SqlValue::Text(kTaskChangesChannel), SqlValue::Text(task_id)});
+          !s.ok()) {
+        return s;
+      }
+    }
+  } else {
+    // Stale, or the lease is no longer this replica's: the row as it is.
+    record =
+        OneTask(conn.Query(SelectTasks() + "WHERE owner = $1 AND task_id = $2",
+                           {SqlValue::Text(owner), SqlValue::Text(task_id)}),
+                absl::StrCat("task ", task_id));
   }
-  if (changed_row != 0 && conn.dialect() == SqlDialect::kPostgres) {
-    // Fleet mode: the other replicas' watchers of this task read it again
-    // (ChangeFeed). Sent at commit, so they read what was written; only the
-    // id travels, never the state.
-    absl::StatusOr<SqlResult> notified = conn.Query(
-        "SELECT pg_notify($1, $2)",
-        {SqlValue::Text(kTaskChangesChannel), SqlValue::Text(task_id)});
-    if (!notified.ok()) return notified.status();
-  }
-  absl::StatusOr<TaskRecord> record =
-      OneTask(conn.Query(SelectTasks() + "WHERE owner = $1 AND task_id = $2",
-                         {SqlValue::Text(owner), SqlValue::Text(task_id)}),
-              absl::StrCat("task ", task_id));
-  if (record.ok() && !observation.fence.holder.empty() &&
-      (record->lease.holder != observation.fence.holder ||
-       record->lease.epoch != observation.fence.epoch)) {
+  if (record.ok() && !fence.holder.empty() &&
+      (record->lease.holder != fence.holder ||
+       record->lease.epoch != fence.epoch)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "task ", task_id, ": lease lost (epoch ", observation.fence.epoch,
+        "task ", task_id, ": lease lost (epoch ", fence.epoch,
         " of this replica, now ", record->lease.epoch, ")"));
   }
   // Tenants: a task that ended turns its reservation into its cost.
-  if (record.ok()) {
+  if (record.ok() && reservation_open) {
     if (absl::Status s = SettleReservation(conn, *record); !s.ok()) return s;
   }
   return record;

@@ -207,5 +207,81 @@ TEST_F(PostgresTest, DatabaseFromANewerBuildIsRefused) {
                                         HasSubstr("newer")));
 }
 
+// The statements of a transaction whose answers nothing waits for (its
+// BEGIN, a transition, a notification) go with its next statement or its
+// COMMIT: on a network each round trip is a wait of its own.
+TEST_F(PostgresTest, HeldBackStatementsTravelWithTheTransactionsNextRoundTrip) {
+  PostgresLocation location;
+  ASSERT_OK(location.Open().status());
+  ASSERT_OK_AND_ASSIGN(auto conn, PostgresConnection::Open(location.uri(), {}));
+  const std::string insert =
+      "INSERT INTO settings (name, value) VALUES ($1, $2)";
+  const std::string count = "SELECT COUNT(*) FROM settings WHERE name >= $1";
+  const int64_t before = conn->round_trips();
+
+  ASSERT_OK(conn->BeginWrite());
+  ASSERT_OK(conn->Defer(insert, {SqlValue::Text("a"), SqlValue::Blob("1")}));
+  ASSERT_OK_AND_ASSIGN(SqlResult seen,
+                       conn->Query(count, {SqlValue::Text("a")}));
+  ASSERT_OK(conn->Defer(insert, {SqlValue::Text("b"), SqlValue::Blob("2")}));
+  ASSERT_OK(conn->Commit());
+
+  // The held-back insert ran first, in order; BEGIN, both inserts (and
+  // the preparing of both statements) took no round trip of their own.
+  EXPECT_EQ(seen.rows[0][0].AsInt(), 1);
+  EXPECT_EQ(conn->round_trips() - before, 2);
+  ASSERT_OK_AND_ASSIGN(SqlResult committed,
+                       conn->Query(count, {SqlValue::Text("a")}));
+  EXPECT_EQ(committed.rows[0][0].AsInt(), 2);
+}
+
+TEST_F(PostgresTest, HeldBackStatementThatFailsFailsItsCommitAndUndoesAll) {
+  PostgresLocation location;
+  ASSERT_OK(location.Open().status());
+  ASSERT_OK_AND_ASSIGN(auto conn, PostgresConnection::Open(location.uri(), {}));
+  const std::string insert =
+      "INSERT INTO settings (name, value) VALUES ($1, $2)";
+  const std::string count = "SELECT COUNT(*) FROM settings WHERE name = $1";
+  {
+    SqlTransaction tx(*conn);
+    ASSERT_OK(tx.Begin());
+    ASSERT_OK(conn->Query(insert, {SqlValue::Text("x"), SqlValue::Blob("1")})
+                  .status());
+    // The same name again breaks the unique key, but only at the commit.
+    ASSERT_OK(conn->Defer(insert, {SqlValue::Text("x"), SqlValue::Blob("2")}));
+    EXPECT_THAT(tx.Commit(), StatusIs(absl::StatusCode::kInternal,
+                                      HasSubstr("23505")));
+  }
+  // Nothing of the transaction stayed, and the session is fit for reuse
+  // (no transaction left open on it).
+  ASSERT_OK_AND_ASSIGN(SqlResult after,
+                       conn->Query(count, {SqlValue::Text("x")}));
+  EXPECT_EQ(after.rows[0][0].AsInt(), 0);
+  ASSERT_OK(conn->BeginWrite());
+  ASSERT_OK(conn->Defer(insert, {SqlValue::Text("x"), SqlValue::Blob("3")}));
+  ASSERT_OK(conn->Commit());
+  ASSERT_OK_AND_ASSIGN(SqlResult kept,
+                       conn->Query(count, {SqlValue::Text("x")}));
+  EXPECT_EQ(kept.rows[0][0].AsInt(), 1);
+}
+
+TEST_F(PostgresTest, HeldBackStatementThatFailsFailsTheNextQuery) {
+  PostgresLocation location;
+  ASSERT_OK(location.Open().status());
+  ASSERT_OK_AND_ASSIGN(auto conn, PostgresConnection::Open(location.uri(), {}));
+  {
+    SqlTransaction tx(*conn);
+    ASSERT_OK(tx.Begin());
+    ASSERT_OK(conn->Defer("INSERT INTO no_such_table VALUES ($1)",
+                          {SqlValue::Int(1)}));
+    EXPECT_THAT(conn->Query("SELECT 1 + $1", {SqlValue::Int(1)}),
+                StatusIs(absl::StatusCode::kInternal,
+                         HasSubstr("no_such_table")));
+  }  // rolled back
+  ASSERT_OK_AND_ASSIGN(SqlResult two,
+                       conn->Query("SELECT 1 + $1", {SqlValue::Int(1)}));
+  EXPECT_EQ(two.rows[0][0].AsInt(), 2);
+}
+
 }  // namespace
 }  // namespace seedance::store::testing
