@@ -140,6 +140,26 @@ class ParamValues {
   std::vector<int> formats_;
 };
 
+// The rows and count of a successful statement's result.
+SqlResult ToSqlResult(const PGresult* result) {
+  SqlResult out;
+  const int rows = PQntuples(result);
+  const int columns = PQnfields(result);
+  out.rows.reserve(static_cast<size_t>(rows));
+  for (int r = 0; r < rows; ++r) {
+    SqlRow row;
+    row.reserve(static_cast<size_t>(columns));
+    for (int c = 0; c < columns; ++c) row.push_back(ReadCell(result, r, c));
+    out.rows.push_back(std::move(row));
+  }
+  int64_t affected = 0;
+  if (absl::SimpleAtoi(PQcmdTuples(const_cast<PGresult*>(result)),
+                       &affected)) {
+    out.affected = affected;
+  }
+  return out;
+}
+
 }  // namespace
 
 void PgConnCloser::operator()(pg_conn* conn) const { PQfinish(conn); }
@@ -341,9 +361,9 @@ absl::Status PostgresConnection::SendOne(const std::string& sql,
   return absl::OkStatus();
 }
 
-absl::StatusOr<PostgresConnection::ResultPtr> PostgresConnection::RunPipeline(
-    const std::string& sql, absl::Span<const SqlValue> params) {
-  std::vector<Deferred> held = std::move(deferred_);
+absl::StatusOr<std::vector<PostgresConnection::ResultPtr>>
+PostgresConnection::RunPipeline(absl::Span<const SqlStatement> statements) {
+  std::vector<SqlStatement> held = std::move(deferred_);
   deferred_.clear();
   pg_conn* conn = conn_.get();
   const absl::Time deadline = absl::Now() + options_.reply_timeout;
@@ -355,13 +375,19 @@ absl::StatusOr<PostgresConnection::ResultPtr> PostgresConnection::RunPipeline(
     return fail(StatementError(nullptr, conn, "pipeline"));
   }
   std::vector<Expected> expected;
-  expected.reserve(2 * (held.size() + 1));
-  for (const Deferred& d : held) {
+  expected.reserve(2 * (held.size() + statements.size()));
+  for (const SqlStatement& d : held) {
     if (absl::Status s = SendOne(d.sql, d.params, expected); !s.ok()) {
       return fail(s);
     }
   }
-  if (absl::Status s = SendOne(sql, params, expected); !s.ok()) return fail(s);
+  // Where the results of `statements` begin among all expected.
+  const size_t first_asked = expected.size();
+  for (const SqlStatement& st : statements) {
+    if (absl::Status s = SendOne(st.sql, st.params, expected); !s.ok()) {
+      return fail(s);
+    }
+  }
   if (PQpipelineSync(conn) == 0) {
     return fail(StatementError(nullptr, conn, "pipeline"));
   }
@@ -380,7 +406,8 @@ absl::StatusOr<PostgresConnection::ResultPtr> PostgresConnection::RunPipeline(
     return ResultPtr(PQgetResult(conn));
   };
   absl::Status first_error = absl::OkStatus();
-  ResultPtr last;
+  std::vector<ResultPtr> asked;
+  asked.reserve(statements.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     absl::StatusOr<ResultPtr> result = next();
     if (!result.ok()) return fail(result.status());
@@ -397,7 +424,9 @@ absl::StatusOr<PostgresConnection::ResultPtr> PostgresConnection::RunPipeline(
     if (!ok && first_error.ok() && status != PGRES_PIPELINE_ABORTED) {
       first_error = StatementError(result->get(), conn, "query");
     }
-    if (i + 1 == expected.size()) last = *std::move(result);
+    if (i >= first_asked && expected[i].prepared_sql.empty()) {
+      asked.push_back(*std::move(result));
+    }
     // Each statement's results end with a null.
     absl::StatusOr<ResultPtr> end = next();
     if (!end.ok()) return fail(end.status());
@@ -417,7 +446,7 @@ absl::StatusOr<PostgresConnection::ResultPtr> PostgresConnection::RunPipeline(
     if (PQstatus(conn) != CONNECTION_OK) conn_.reset();
     return first_error;
   }
-  return last;
+  return asked;
 }
 
 absl::StatusOr<const std::string*> PostgresConnection::Prepared(
@@ -453,9 +482,11 @@ absl::StatusOr<SqlResult> PostgresConnection::Query(
   ResultPtr result;
   if (!deferred_.empty()) {
     // Statements held back (the BEGIN, Defer) go with this one.
-    absl::StatusOr<ResultPtr> piped = RunPipeline(sql, params);
+    SqlStatement st{sql, std::vector<SqlValue>(params.begin(), params.end())};
+    absl::StatusOr<std::vector<ResultPtr>> piped =
+        RunPipeline(absl::MakeConstSpan(&st, 1));
     if (!piped.ok()) return piped.status();
-    result = *std::move(piped);
+    result = std::move(piped->front());
   } else {
     ParamValues p(params);
     absl::StatusOr<const std::string*> prepared = Prepared(sql, params.size());
@@ -484,22 +515,17 @@ absl::StatusOr<SqlResult> PostgresConnection::Query(
       return error;
     }
   }
-  SqlResult out;
-  const int rows = PQntuples(result.get());
-  const int columns = PQnfields(result.get());
-  out.rows.reserve(static_cast<size_t>(rows));
-  for (int r = 0; r < rows; ++r) {
-    SqlRow row;
-    row.reserve(static_cast<size_t>(columns));
-    for (int c = 0; c < columns; ++c) {
-      row.push_back(ReadCell(result.get(), r, c));
-    }
-    out.rows.push_back(std::move(row));
-  }
-  int64_t affected = 0;
-  if (absl::SimpleAtoi(PQcmdTuples(result.get()), &affected)) {
-    out.affected = affected;
-  }
+  return ToSqlResult(result.get());
+}
+
+absl::StatusOr<std::vector<SqlResult>> PostgresConnection::QueryAll(
+    absl::Span<const SqlStatement> statements) {
+  if (absl::Status s = EnsureConnected(); !s.ok()) return s;
+  absl::StatusOr<std::vector<ResultPtr>> piped = RunPipeline(statements);
+  if (!piped.ok()) return piped.status();
+  std::vector<SqlResult> out;
+  out.reserve(piped->size());
+  for (const ResultPtr& r : *piped) out.push_back(ToSqlResult(r.get()));
   return out;
 }
 
@@ -528,7 +554,7 @@ absl::Status PostgresConnection::Exec(const std::string& sql,
 absl::Status PostgresConnection::Defer(const std::string& sql,
                                        std::vector<SqlValue> params) {
   if (!in_transaction_) return Query(sql, params).status();
-  deferred_.push_back(Deferred{sql, std::move(params)});
+  deferred_.push_back(SqlStatement{sql, std::move(params)});
   return absl::OkStatus();
 }
 
@@ -537,7 +563,7 @@ absl::Status PostgresConnection::BeginWrite() {
   // BEGIN travels with the transaction's first statement.
   if (absl::Status s = EnsureConnected(); !s.ok()) return s;
   deferred_.clear();
-  deferred_.push_back(Deferred{"BEGIN", {}});
+  deferred_.push_back(SqlStatement{"BEGIN", {}});
   in_transaction_ = true;
   return absl::OkStatus();
 }
@@ -547,7 +573,8 @@ absl::Status PostgresConnection::Commit() {
   if (deferred_.empty()) {
     s = Script("COMMIT");
   } else if (s = EnsureConnected(); s.ok()) {
-    s = RunPipeline("COMMIT", {}).status();
+    const SqlStatement commit{"COMMIT", {}};
+    s = RunPipeline(absl::MakeConstSpan(&commit, 1)).status();
   }
   deferred_.clear();
   in_transaction_ = false;

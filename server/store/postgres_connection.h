@@ -71,6 +71,9 @@ class PostgresConnection final : public SqlConnection {
   // Commit, in one pipeline (one round trip).
   absl::Status Defer(const std::string& sql,
                      std::vector<SqlValue> params) override;
+  // One pipeline: one round trip for all (and anything held back).
+  absl::StatusOr<std::vector<SqlResult>> QueryAll(
+      absl::Span<const SqlStatement> statements) override;
   absl::Status Script(const std::string& sql) override;
   absl::Status BeginWrite() override;
   absl::Status Commit() override;
@@ -111,11 +114,11 @@ class PostgresConnection final : public SqlConnection {
   absl::Status SendOne(const std::string& sql,
                        absl::Span<const SqlValue> params,
                        std::vector<Expected>& expected);
-  // The held-back statements, then `sql`, in one pipeline ending with a
-  // sync: one round trip. Returns `sql`'s result, or the first error of
-  // any of them.
-  absl::StatusOr<ResultPtr> RunPipeline(const std::string& sql,
-                                        absl::Span<const SqlValue> params);
+  // The held-back statements, then `statements`, in one pipeline ending
+  // with a sync: one round trip. Returns the results of `statements`, or
+  // the first error of any of them.
+  absl::StatusOr<std::vector<ResultPtr>> RunPipeline(
+      absl::Span<const SqlStatement> statements);
   // Sends `sql` (statements without parameters) on the current connection
   // and awaits it; `what` names it in errors.
   absl::Status Exec(const std::string& sql, absl::string_view what);
@@ -139,11 +142,7 @@ class PostgresConnection final : public SqlConnection {
   // Names prepared statements; never reused within a session.
   int64_t prepared_names_ = 0;
   // Statements held back (Defer, the BEGIN) until the next round trip.
-  struct Deferred {
-    std::string sql;
-    std::vector<SqlValue> params;
-  };
-  std::vector<Deferred> deferred_;
+  std::vector<SqlStatement> deferred_;
   int64_t round_trips_ = 0;
   // Between a successful BeginWrite and its Commit or Rollback.
   bool in_transaction_ = false;

@@ -73,6 +73,12 @@ struct SqlResult {
   int64_t affected = 0;
 };
 
+// One statement with its parameters.
+struct SqlStatement {
+  std::string sql;
+  std::vector<SqlValue> params;
+};
+
 enum class SqlDialect { kSqlite, kPostgres };
 
 class SqlConnection {
@@ -96,6 +102,21 @@ class SqlConnection {
   virtual absl::Status Defer(const std::string& sql,
                              std::vector<SqlValue> params) {
     return Query(sql, params).status();
+  }
+
+  // Runs `statements` in order and returns each one's result, or the first
+  // error (the statements after it may not have run). PostgreSQL sends them
+  // all, with anything held back, in one pipeline: one round trip for all.
+  virtual absl::StatusOr<std::vector<SqlResult>> QueryAll(
+      absl::Span<const SqlStatement> statements) {
+    std::vector<SqlResult> results;
+    results.reserve(statements.size());
+    for (const SqlStatement& st : statements) {
+      absl::StatusOr<SqlResult> r = Query(st.sql, st.params);
+      if (!r.ok()) return r.status();
+      results.push_back(*std::move(r));
+    }
+    return results;
   }
 
   // Runs a script of statements without parameters (migrations).

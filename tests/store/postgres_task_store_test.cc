@@ -18,8 +18,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "server/store/connection_pool.h"
 #include "server/store/postgres_connection.h"
 #include "server/store/schema.h"
+#include "server/store/sql_task_store.h"
 #include "tests/store/task_store_contract.h"
 #include "tests/testing/status_matchers.h"
 
@@ -205,6 +207,84 @@ TEST_F(PostgresTest, DatabaseFromANewerBuildIsRefused) {
                 .status());
   EXPECT_THAT(location.Open(), StatusIs(absl::StatusCode::kFailedPrecondition,
                                         HasSubstr("newer")));
+}
+
+// Group commit on a network: a batch of the usual writes (creates,
+// outcomes, observations) costs two round trips whatever its size, one
+// for all their statements and one for the commit with what they held
+// back (the first transitions, the change notices).
+TEST_F(PostgresTest, BatchOfUsualWritesTakesTwoRoundTrips) {
+  PostgresLocation location;
+  PostgresConnection* conn = nullptr;
+  ASSERT_OK_AND_ASSIGN(
+      auto store,
+      SqlTaskStore::Open(std::make_unique<ConnectionPool>(
+          [&]() -> absl::StatusOr<std::unique_ptr<SqlConnection>> {
+            absl::StatusOr<std::unique_ptr<PostgresConnection>> made =
+                PostgresConnection::Open(location.uri(), {});
+            if (!made.ok()) return made.status();
+            conn = made->get();
+            return std::unique_ptr<SqlConnection>(*std::move(made));
+          },
+          1)));
+  ASSERT_NE(conn, nullptr);
+  const absl::Time t0 = absl::FromUnixSeconds(1764547200);
+  auto create = [](const std::string& request_id) {
+    NewCreate c;
+    c.owner = "owner-a";
+    c.request_id = request_id;
+    c.request_hash = "hash-1";
+    c.model = "doubao-seedance-2.0";
+    return c;
+  };
+  auto video = [](const std::string& id, v1::VideoStatus status) {
+    v1::Video v;
+    v.set_id(id);
+    v.set_status(status);
+    return v;
+  };
+  std::vector<int64_t> pending;
+  for (const char* id : {"a", "b", "c"}) {
+    ASSERT_OK_AND_ASSIGN(BeginResult begun,
+                         store->BeginCreate(create(id), t0));
+    pending.push_back(begun.record.row_id);
+  }
+  ASSERT_OK(store->FinishCreate(pending[2], CreateState::kCreated,
+                                video("cgt-3", v1::VIDEO_STATUS_QUEUED),
+                                absl::OkStatus(), t0));
+  std::vector<WriteCall> batch;
+  for (const char* id : {"d", "e", "f"}) {
+    batch.push_back(BeginCreateCall{create(id), t0});
+  }
+  batch.push_back(FinishCreateCall{pending[0], CreateState::kCreated,
+                                   video("cgt-1", v1::VIDEO_STATUS_QUEUED),
+                                   absl::OkStatus(), t0});
+  batch.push_back(FinishCreateCall{pending[1], CreateState::kCreated,
+                                   video("cgt-2", v1::VIDEO_STATUS_QUEUED),
+                                   absl::OkStatus(), t0});
+  Observation done;
+  done.video = video("cgt-3", v1::VIDEO_STATUS_SUCCEEDED);
+  done.sequence = 90;
+  done.observed = t0 + absl::Seconds(1);
+  batch.push_back(RecordObservationCall{"owner-a", "cgt-3", done});
+
+  const int64_t before = conn->round_trips();
+  std::vector<WriteResult> results = store->WriteBatch(batch);
+  EXPECT_EQ(conn->round_trips() - before, 2);
+
+  ASSERT_EQ(results.size(), batch.size());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK(absl::get<0>(results[i]).status());
+    EXPECT_TRUE(absl::get<0>(results[i])->send);
+  }
+  EXPECT_OK(absl::get<1>(results[3]));
+  EXPECT_OK(absl::get<1>(results[4]));
+  ASSERT_OK(absl::get<2>(results[5]).status());
+  EXPECT_TRUE(absl::get<2>(results[5])->final);
+  ASSERT_OK_AND_ASSIGN(auto transitions, store->Transitions("owner-a", "cgt-3"));
+  EXPECT_EQ(transitions.size(), 2u);
+  ASSERT_OK_AND_ASSIGN(auto first, store->Transitions("owner-a", "cgt-1"));
+  EXPECT_EQ(first.size(), 1u);
 }
 
 // The statements of a transaction whose answers nothing waits for (its
