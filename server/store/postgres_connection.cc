@@ -153,8 +153,7 @@ SqlResult ToSqlResult(const PGresult* result) {
     out.rows.push_back(std::move(row));
   }
   int64_t affected = 0;
-  if (absl::SimpleAtoi(PQcmdTuples(const_cast<PGresult*>(result)),
-                       &affected)) {
+  if (absl::SimpleAtoi(PQcmdTuples(const_cast<PGresult*>(result)), &affected)) {
     out.affected = affected;
   }
   return out;
@@ -258,10 +257,9 @@ absl::Status PostgresConnection::WaitSocket(short events,  // NOLINT
   while (true) {
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) {
-      return absl::UnavailableError(
-          absl::StrCat("task store (postgresql): ", what,
-                       ": no answer from the server in ",
-                       absl::FormatDuration(options_.reply_timeout)));
+      return absl::UnavailableError(absl::StrCat(
+          "task store (postgresql): ", what, ": no answer from the server in ",
+          absl::FormatDuration(options_.reply_timeout)));
     }
     pollfd pfd{PQsocket(conn_.get()), events, 0};
     const int ready =
@@ -498,8 +496,8 @@ absl::StatusOr<SqlResult> PostgresConnection::Query(
                                   p.values(), p.lengths(), p.formats(),
                                   /*resultFormat=*/0)
             : PQsendQueryParams(conn_.get(), sql.c_str(), n,
-                                /*paramTypes=*/nullptr, p.values(),
-                                p.lengths(), p.formats(), /*resultFormat=*/0);
+                                /*paramTypes=*/nullptr, p.values(), p.lengths(),
+                                p.formats(), /*resultFormat=*/0);
     if (sent == 0) {
       absl::Status error = StatementError(nullptr, conn_.get(), "query");
       conn_.reset();

@@ -99,8 +99,11 @@ class SqlConnection {
   // its error may surface there instead; the transaction then fails as a
   // whole, as it would have anyway. Outside a transaction, or where the
   // engine gains nothing (SQLite, in-process), it runs at once.
-  virtual absl::Status Defer(const std::string& sql,
-                             std::vector<SqlValue> params) {
+  // By value: a driver that holds the statement back keeps its parameters.
+  virtual absl::Status Defer(
+      const std::string& sql,
+      std::vector<SqlValue>
+          params) {  // NOLINT(performance-unnecessary-value-param)
     return Query(sql, params).status();
   }
 

@@ -168,13 +168,13 @@ SqlStatement ObservationUpsert(const std::string& owner,
       new std::string(RecordObservationSql(/*fenced=*/true))};
   const v1::Video& v = observation.video;
   const Lease& fence = observation.fence;
-  SqlStatement st{*kUpsert[fence.holder.empty() ? 0 : 1],
-                  {SqlValue::Text(owner), SqlValue::Text(task_id),
-                   SqlValue::Text(v.model()), SqlValue::Int(v.status()),
-                   SqlValue::Int(observation.sequence),
-                   SqlValue::Blob(StoredVideo(v)),
-                   SqlValue::Int(ToMicros(observation.observed)),
-                   SqlValue::Int(IsFinal(v.status()) ? 1 : 0)}};
+  SqlStatement st{
+      *kUpsert[fence.holder.empty() ? 0 : 1],
+      {SqlValue::Text(owner), SqlValue::Text(task_id),
+       SqlValue::Text(v.model()), SqlValue::Int(v.status()),
+       SqlValue::Int(observation.sequence), SqlValue::Blob(StoredVideo(v)),
+       SqlValue::Int(ToMicros(observation.observed)),
+       SqlValue::Int(IsFinal(v.status()) ? 1 : 0)}};
   if (!fence.holder.empty()) {
     st.params.push_back(SqlValue::Text(fence.holder));
     st.params.push_back(SqlValue::Int(fence.epoch));
@@ -204,9 +204,8 @@ absl::StatusOr<absl::optional<TaskRecord>> UpsertedRow(
             "INSERT INTO transitions (row_id, sequence, status, "
             "upstream_status, observed) VALUES ($1, $2, $3, $4, $5) "
             "ON CONFLICT (row_id, sequence) DO NOTHING",
-            {SqlValue::Int(record->row_id),
-             SqlValue::Int(observation.sequence), SqlValue::Int(v.status()),
-             SqlValue::Text(v.upstream_status()),
+            {SqlValue::Int(record->row_id), SqlValue::Int(observation.sequence),
+             SqlValue::Int(v.status()), SqlValue::Text(v.upstream_status()),
              SqlValue::Int(ToMicros(observation.observed))});
         !s.ok()) {
       return s;
@@ -230,9 +229,8 @@ absl::StatusOr<absl::optional<TaskRecord>> UpsertedRow(
 // this replica wrote under moved on).
 absl::Status FenceHolds(const TaskRecord& record, const std::string& task_id,
                         const Lease& fence) {
-  if (fence.holder.empty() ||
-      (record.lease.holder == fence.holder &&
-       record.lease.epoch == fence.epoch)) {
+  if (fence.holder.empty() || (record.lease.holder == fence.holder &&
+                               record.lease.epoch == fence.epoch)) {
     return absl::OkStatus();
   }
   return absl::FailedPreconditionError(
@@ -360,8 +358,7 @@ absl::StatusOr<std::vector<WriteResult>> SqlTaskStore::WritePipelined(
         // the calls came (as if each ran alone, in turn: no call's
         // statement reads what a later one writes, and what each adds
         // after its statement is held back to the commit).
-        absl::StatusOr<std::vector<SqlResult>> done =
-            conn.QueryAll(statements);
+        absl::StatusOr<std::vector<SqlResult>> done = conn.QueryAll(statements);
         if (!done.ok()) return done.status();
         if (done->size() != calls.size()) {
           return absl::InternalError("task store: a pipelined result missing");
@@ -373,10 +370,9 @@ absl::StatusOr<std::vector<WriteResult>> SqlTaskStore::WritePipelined(
           SqlResult& r = (*done)[i];
           if (const auto* begin = absl::get_if<BeginCreateCall>(&call)) {
             if (r.rows.empty()) return NotPipelined();  // a used request_id
-            results.emplace_back(
-                absl::in_place_index<0>,
-                Begun(begin->create, begin->now, calls[i].plan,
-                      r.rows[0][0].AsInt()));
+            results.emplace_back(absl::in_place_index<0>,
+                                 Begun(begin->create, begin->now, calls[i].plan,
+                                       r.rows[0][0].AsInt()));
           } else if (const auto* finish =
                          absl::get_if<FinishCreateCall>(&call)) {
             if (r.affected != 1) return NotPipelined();  // rows to merge
@@ -637,10 +633,10 @@ absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservationIn(
           ? absl::StatusOr<TaskRecord>(**std::move(upserted))
           // Stale, or the lease is no longer this replica's: the row as
           // it is.
-          : OneTask(conn.Query(
-                        SelectTasks() + "WHERE owner = $1 AND task_id = $2",
-                        {SqlValue::Text(owner), SqlValue::Text(task_id)}),
-                    absl::StrCat("task ", task_id));
+          : OneTask(
+                conn.Query(SelectTasks() + "WHERE owner = $1 AND task_id = $2",
+                           {SqlValue::Text(owner), SqlValue::Text(task_id)}),
+                absl::StrCat("task ", task_id));
   if (record.ok()) {
     if (absl::Status s = FenceHolds(*record, task_id, observation.fence);
         !s.ok()) {

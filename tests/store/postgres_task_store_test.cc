@@ -245,8 +245,7 @@ TEST_F(PostgresTest, BatchOfUsualWritesTakesTwoRoundTrips) {
   };
   std::vector<int64_t> pending;
   for (const char* id : {"a", "b", "c"}) {
-    ASSERT_OK_AND_ASSIGN(BeginResult begun,
-                         store->BeginCreate(create(id), t0));
+    ASSERT_OK_AND_ASSIGN(BeginResult begun, store->BeginCreate(create(id), t0));
     pending.push_back(begun.record.row_id);
   }
   ASSERT_OK(store->FinishCreate(pending[2], CreateState::kCreated,
@@ -281,7 +280,8 @@ TEST_F(PostgresTest, BatchOfUsualWritesTakesTwoRoundTrips) {
   EXPECT_OK(absl::get<1>(results[4]));
   ASSERT_OK(absl::get<2>(results[5]).status());
   EXPECT_TRUE(absl::get<2>(results[5])->final);
-  ASSERT_OK_AND_ASSIGN(auto transitions, store->Transitions("owner-a", "cgt-3"));
+  ASSERT_OK_AND_ASSIGN(auto transitions,
+                       store->Transitions("owner-a", "cgt-3"));
   EXPECT_EQ(transitions.size(), 2u);
   ASSERT_OK_AND_ASSIGN(auto first, store->Transitions("owner-a", "cgt-1"));
   EXPECT_EQ(first.size(), 1u);
@@ -329,8 +329,8 @@ TEST_F(PostgresTest, HeldBackStatementThatFailsFailsItsCommitAndUndoesAll) {
                   .status());
     // The same name again breaks the unique key, but only at the commit.
     ASSERT_OK(conn->Defer(insert, {SqlValue::Text("x"), SqlValue::Blob("2")}));
-    EXPECT_THAT(tx.Commit(), StatusIs(absl::StatusCode::kInternal,
-                                      HasSubstr("23505")));
+    EXPECT_THAT(tx.Commit(),
+                StatusIs(absl::StatusCode::kInternal, HasSubstr("23505")));
   }
   // Nothing of the transaction stayed, and the session is fit for reuse
   // (no transaction left open on it).
@@ -354,9 +354,9 @@ TEST_F(PostgresTest, HeldBackStatementThatFailsFailsTheNextQuery) {
     ASSERT_OK(tx.Begin());
     ASSERT_OK(conn->Defer("INSERT INTO no_such_table VALUES ($1)",
                           {SqlValue::Int(1)}));
-    EXPECT_THAT(conn->Query("SELECT 1 + $1", {SqlValue::Int(1)}),
-                StatusIs(absl::StatusCode::kInternal,
-                         HasSubstr("no_such_table")));
+    EXPECT_THAT(
+        conn->Query("SELECT 1 + $1", {SqlValue::Int(1)}),
+        StatusIs(absl::StatusCode::kInternal, HasSubstr("no_such_table")));
   }  // rolled back
   ASSERT_OK_AND_ASSIGN(SqlResult two,
                        conn->Query("SELECT 1 + $1", {SqlValue::Int(1)}));

@@ -94,16 +94,15 @@ TEST(SqliteTaskStoreTest, EachWriteOfACreatesLifeWaitsForOneStatement) {
   int queries = 0;
   int deferred = 0;
   ASSERT_OK_AND_ASSIGN(
-      auto store,
-      SqlTaskStore::Open(std::make_unique<ConnectionPool>(
-          [&]() -> absl::StatusOr<std::unique_ptr<SqlConnection>> {
-            absl::StatusOr<std::unique_ptr<SqliteConnection>> conn =
-                SqliteConnection::Open(file, SqliteOptions());
-            if (!conn.ok()) return conn.status();
-            return std::make_unique<CountingConnection>(*std::move(conn),
-                                                        &queries, &deferred);
-          },
-          1)));
+      auto store, SqlTaskStore::Open(std::make_unique<ConnectionPool>(
+                      [&]() -> absl::StatusOr<std::unique_ptr<SqlConnection>> {
+                        absl::StatusOr<std::unique_ptr<SqliteConnection>> conn =
+                            SqliteConnection::Open(file, SqliteOptions());
+                        if (!conn.ok()) return conn.status();
+                        return std::make_unique<CountingConnection>(
+                            *std::move(conn), &queries, &deferred);
+                      },
+                      1)));
   const absl::Time t0 = absl::FromUnixSeconds(1764547200);
   NewCreate create;
   create.owner = "owner-a";

@@ -520,8 +520,7 @@ TEST_P(TaskStoreContract, BatchOfWritesAnswersEachAsIfItRanAlone) {
 // once where the engine can): each is answered as if it ran alone, in
 // turn, including a task's outcome followed by its first poll.
 TEST_P(TaskStoreContract, BatchOfUsualWritesIsRecordedAsIfEachRanAlone) {
-  ASSERT_OK_AND_ASSIGN(BeginResult pending,
-                       store_->BeginCreate(Create(), kT0));
+  ASSERT_OK_AND_ASSIGN(BeginResult pending, store_->BeginCreate(Create(), kT0));
   CreateTask(*store_, 2);
   std::vector<WriteCall> batch;
   batch.push_back(BeginCreateCall{Create("owner-a", "req-1"), kT0});
@@ -534,15 +533,15 @@ TEST_P(TaskStoreContract, BatchOfUsualWritesIsRecordedAsIfEachRanAlone) {
       RecordObservationCall{"owner-a", "cgt-1",
                             Seen("cgt-1", v1::VIDEO_STATUS_RUNNING, "running",
                                  20, kT0 + absl::Seconds(2))});
-  batch.push_back(RecordObservationCall{
-      "owner-a", "cgt-2",
-      Seen("cgt-2", v1::VIDEO_STATUS_SUCCEEDED, "succeeded", 90,
-           kT0 + absl::Seconds(3))});
+  batch.push_back(
+      RecordObservationCall{"owner-a", "cgt-2",
+                            Seen("cgt-2", v1::VIDEO_STATUS_SUCCEEDED,
+                                 "succeeded", 90, kT0 + absl::Seconds(3))});
   // First sight of a task created elsewhere.
   batch.push_back(
       RecordObservationCall{"owner-a", "cgt-9",
-                            Seen("cgt-9", v1::VIDEO_STATUS_QUEUED, "queued",
-                                 10, kT0 + absl::Seconds(4))});
+                            Seen("cgt-9", v1::VIDEO_STATUS_QUEUED, "queued", 10,
+                                 kT0 + absl::Seconds(4))});
   std::vector<WriteResult> results = store_->WriteBatch(batch);
   ASSERT_THAT(results, SizeIs(6));
 
@@ -596,8 +595,8 @@ TEST_P(TaskStoreContract, BatchWithAStaleObservationAnswersEachWrite) {
   batch.push_back(BeginCreateCall{Create(), kT0});
   batch.push_back(
       RecordObservationCall{"owner-a", "cgt-1",
-                            Seen("cgt-1", v1::VIDEO_STATUS_QUEUED, "queued",
-                                 10, kT0 + absl::Seconds(3))});
+                            Seen("cgt-1", v1::VIDEO_STATUS_QUEUED, "queued", 10,
+                                 kT0 + absl::Seconds(3))});
   std::vector<WriteResult> results = store_->WriteBatch(batch);
   ASSERT_THAT(results, SizeIs(2));
   const auto& begun = absl::get<0>(results[0]);
