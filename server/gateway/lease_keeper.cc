@@ -161,8 +161,8 @@ void LeaseKeeper::Round() {
   kept.reserve(renewed->size());
   for (const store::HeldLease& lease : *renewed) {
     kept.insert(lease.task_id);
-    // A lease of an owner never leased here cannot be followed here; it
-    // runs out and another replica that knows the owner claims it.
+    // Every lease is this process's own (its holder name is per process),
+    // taken for an owner some round was asked for, so KeyOf finds it.
     if (absl::optional<TaskKey> key = KeyOf(lease)) {
       held.emplace(lease.row_id, *std::move(key));
     }

@@ -99,6 +99,66 @@ bool ClosedWhileIdle(pg_conn* conn) {
   return true;
 }
 
+// A statement's parameters as libpq takes them: text, except blobs in
+// binary (bytes as they are, no escaping). Points into `params`, which
+// outlives it.
+class ParamValues {
+ public:
+  explicit ParamValues(absl::Span<const SqlValue> params)
+      : ints_(params.size()),
+        values_(params.size(), nullptr),
+        lengths_(params.size(), 0),
+        formats_(params.size(), 0) {
+    for (size_t i = 0; i < params.size(); ++i) {
+      const SqlValue& p = params[i];
+      switch (p.kind()) {
+        case SqlValue::Kind::kNull:
+          break;
+        case SqlValue::Kind::kInt:
+          ints_[i] = absl::StrCat(p.int_value());
+          values_[i] = ints_[i].c_str();
+          break;
+        case SqlValue::Kind::kText:
+          values_[i] = p.bytes().c_str();
+          break;
+        case SqlValue::Kind::kBlob:
+          values_[i] = p.bytes().data();
+          lengths_[i] = static_cast<int>(p.bytes().size());
+          formats_[i] = 1;
+          break;
+      }
+    }
+  }
+  const char* const* values() const { return values_.data(); }
+  const int* lengths() const { return lengths_.data(); }
+  const int* formats() const { return formats_.data(); }
+
+ private:
+  std::vector<std::string> ints_;
+  std::vector<const char*> values_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+};
+
+// The rows and count of a successful statement's result.
+SqlResult ToSqlResult(const PGresult* result) {
+  SqlResult out;
+  const int rows = PQntuples(result);
+  const int columns = PQnfields(result);
+  out.rows.reserve(static_cast<size_t>(rows));
+  for (int r = 0; r < rows; ++r) {
+    SqlRow row;
+    row.reserve(static_cast<size_t>(columns));
+    for (int c = 0; c < columns; ++c) row.push_back(ReadCell(result, r, c));
+    out.rows.push_back(std::move(row));
+  }
+  int64_t affected = 0;
+  if (absl::SimpleAtoi(PQcmdTuples(const_cast<PGresult*>(result)), &affected)) {
+    out.affected = affected;
+  }
+  return out;
+}
+
 }  // namespace
 
 void PgConnCloser::operator()(pg_conn* conn) const { PQfinish(conn); }
@@ -191,48 +251,61 @@ absl::Status PostgresConnection::EnsureConnected() {
   return absl::OkStatus();
 }
 
+absl::Status PostgresConnection::WaitSocket(short events,  // NOLINT
+                                            absl::Time deadline,
+                                            absl::string_view what) {
+  while (true) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) {
+      return absl::UnavailableError(absl::StrCat(
+          "task store (postgresql): ", what, ": no answer from the server in ",
+          absl::FormatDuration(options_.reply_timeout)));
+    }
+    pollfd pfd{PQsocket(conn_.get()), events, 0};
+    const int ready =
+        poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
+    if (ready > 0) return absl::OkStatus();
+    if (ready < 0 && errno != EINTR) {
+      return absl::UnavailableError(absl::StrCat(
+          "task store (postgresql): ", what, ": poll: ", ErrnoText(errno)));
+    }
+  }
+}
+
+absl::Status PostgresConnection::FlushOut(absl::Time deadline,
+                                          absl::string_view what) {
+  pg_conn* conn = conn_.get();
+  while (true) {
+    const int flushed = PQflush(conn);
+    if (flushed == 0) return absl::OkStatus();
+    if (flushed < 0) return StatementError(nullptr, conn, what);
+    if (absl::Status s = WaitSocket(POLLOUT | POLLIN, deadline, what);
+        !s.ok()) {
+      return s;
+    }
+    // The server may answer while we still send: read it, so that
+    // neither side waits for the other's buffer.
+    if (PQconsumeInput(conn) == 0) return StatementError(nullptr, conn, what);
+  }
+}
+
 absl::StatusOr<PostgresConnection::ResultPtr> PostgresConnection::AwaitResult(
     absl::string_view what) {
   pg_conn* conn = conn_.get();
   const absl::Time deadline = absl::Now() + options_.reply_timeout;
-  // Waits until the socket is ready for `events` or the deadline passes.
-  auto wait = [&](decltype(pollfd::events) events) -> absl::Status {
-    while (true) {
-      const absl::Duration left = deadline - absl::Now();
-      if (left <= absl::ZeroDuration()) {
-        return absl::UnavailableError(
-            absl::StrCat("task store (postgresql): ", what,
-                         ": no answer from the server in ",
-                         absl::FormatDuration(options_.reply_timeout)));
-      }
-      pollfd pfd{PQsocket(conn), events, 0};
-      const int ready =
-          poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
-      if (ready > 0) return absl::OkStatus();
-      if (ready < 0 && errno != EINTR) {
-        return absl::UnavailableError(absl::StrCat(
-            "task store (postgresql): ", what, ": poll: ", ErrnoText(errno)));
-      }
-    }
-  };
   auto fail = [&](absl::Status error) {
     conn_.reset();  // in an unknown state: never reused
     return error;
   };
+  ++round_trips_;
   // Non-blocking mode: the query may still sit in libpq's buffer.
-  while (true) {
-    const int flushed = PQflush(conn);
-    if (flushed == 0) break;
-    if (flushed < 0) return fail(StatementError(nullptr, conn, what));
-    if (absl::Status s = wait(POLLOUT | POLLIN); !s.ok()) return fail(s);
-    if (PQconsumeInput(conn) == 0) {
-      return fail(StatementError(nullptr, conn, what));
-    }
-  }
+  if (absl::Status s = FlushOut(deadline, what); !s.ok()) return fail(s);
   ResultPtr kept;
   while (true) {
     while (PQisBusy(conn) != 0) {
-      if (absl::Status s = wait(POLLIN); !s.ok()) return fail(s);
+      if (absl::Status s = WaitSocket(POLLIN, deadline, what); !s.ok()) {
+        return fail(s);
+      }
       if (PQconsumeInput(conn) == 0) {
         return fail(StatementError(nullptr, conn, what));
       }
@@ -246,6 +319,134 @@ absl::StatusOr<PostgresConnection::ResultPtr> PostgresConnection::AwaitResult(
   return kept;
 }
 
+absl::Status PostgresConnection::SendOne(const std::string& sql,
+                                         absl::Span<const SqlValue> params,
+                                         std::vector<Expected>& expected) {
+  ParamValues p(params);
+  // Statements without parameters (BEGIN, COMMIT) gain nothing from being
+  // prepared.
+  const std::string* name = nullptr;
+  if (!params.empty()) {
+    if (prepared_connection_ != connection_number_) {
+      prepared_.clear();
+      prepared_connection_ = connection_number_;
+    }
+    if (auto it = prepared_.find(sql); it != prepared_.end()) {
+      name = &it->second;
+    } else if (prepared_.size() < kMaxPrepared) {
+      std::string fresh = absl::StrCat("seedance_", ++prepared_names_);
+      if (PQsendPrepare(conn_.get(), fresh.c_str(), sql.c_str(),
+                        static_cast<int>(params.size()),
+                        /*paramTypes=*/nullptr) == 0) {
+        return StatementError(nullptr, conn_.get(), "prepare");
+      }
+      // Named at once, so that the same statement later in this pipeline
+      // uses it; forgotten again if the server refuses it.
+      name = &prepared_.emplace(sql, std::move(fresh)).first->second;
+      expected.push_back(Expected{sql});
+    }
+  }
+  const int n = static_cast<int>(params.size());
+  const int sent =
+      name != nullptr
+          ? PQsendQueryPrepared(conn_.get(), name->c_str(), n, p.values(),
+                                p.lengths(), p.formats(), /*resultFormat=*/0)
+          : PQsendQueryParams(conn_.get(), sql.c_str(), n,
+                              /*paramTypes=*/nullptr, p.values(), p.lengths(),
+                              p.formats(), /*resultFormat=*/0);
+  if (sent == 0) return StatementError(nullptr, conn_.get(), "query");
+  expected.push_back(Expected{});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<PostgresConnection::ResultPtr>>
+PostgresConnection::RunPipeline(absl::Span<const SqlStatement> statements) {
+  std::vector<SqlStatement> held = std::move(deferred_);
+  deferred_.clear();
+  pg_conn* conn = conn_.get();
+  const absl::Time deadline = absl::Now() + options_.reply_timeout;
+  auto fail = [&](absl::Status error) {
+    conn_.reset();  // mid-pipeline: in an unknown state, never reused
+    return error;
+  };
+  if (PQenterPipelineMode(conn) == 0) {
+    return fail(StatementError(nullptr, conn, "pipeline"));
+  }
+  std::vector<Expected> expected;
+  expected.reserve(2 * (held.size() + statements.size()));
+  for (const SqlStatement& d : held) {
+    if (absl::Status s = SendOne(d.sql, d.params, expected); !s.ok()) {
+      return fail(s);
+    }
+  }
+  // Where the results of `statements` begin among all expected.
+  const size_t first_asked = expected.size();
+  for (const SqlStatement& st : statements) {
+    if (absl::Status s = SendOne(st.sql, st.params, expected); !s.ok()) {
+      return fail(s);
+    }
+  }
+  if (PQpipelineSync(conn) == 0) {
+    return fail(StatementError(nullptr, conn, "pipeline"));
+  }
+  ++round_trips_;
+  if (absl::Status s = FlushOut(deadline, "query"); !s.ok()) return fail(s);
+  // The next result of the pipeline, waiting for it to arrive.
+  auto next = [&]() -> absl::StatusOr<ResultPtr> {
+    while (PQisBusy(conn) != 0) {
+      if (absl::Status s = WaitSocket(POLLIN, deadline, "query"); !s.ok()) {
+        return s;
+      }
+      if (PQconsumeInput(conn) == 0) {
+        return StatementError(nullptr, conn, "query");
+      }
+    }
+    return ResultPtr(PQgetResult(conn));
+  };
+  absl::Status first_error = absl::OkStatus();
+  std::vector<ResultPtr> asked;
+  asked.reserve(statements.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    absl::StatusOr<ResultPtr> result = next();
+    if (!result.ok()) return fail(result.status());
+    if (*result == nullptr) {
+      return fail(StatementError(nullptr, conn, "pipeline: a result missing"));
+    }
+    const ExecStatusType status = PQresultStatus(result->get());
+    const bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+    if (!ok && !expected[i].prepared_sql.empty()) {
+      prepared_.erase(expected[i].prepared_sql);
+    }
+    // Statements after a failure are skipped (PGRES_PIPELINE_ABORTED): the
+    // failure itself is the error.
+    if (!ok && first_error.ok() && status != PGRES_PIPELINE_ABORTED) {
+      first_error = StatementError(result->get(), conn, "query");
+    }
+    if (i >= first_asked && expected[i].prepared_sql.empty()) {
+      asked.push_back(*std::move(result));
+    }
+    // Each statement's results end with a null.
+    absl::StatusOr<ResultPtr> end = next();
+    if (!end.ok()) return fail(end.status());
+    if (*end != nullptr) {
+      return fail(StatementError(nullptr, conn, "pipeline: an extra result"));
+    }
+  }
+  absl::StatusOr<ResultPtr> sync = next();
+  if (!sync.ok()) return fail(sync.status());
+  if (*sync == nullptr || PQresultStatus(sync->get()) != PGRES_PIPELINE_SYNC) {
+    return fail(StatementError(nullptr, conn, "pipeline: no sync"));
+  }
+  if (PQexitPipelineMode(conn) == 0) {
+    return fail(StatementError(nullptr, conn, "pipeline"));
+  }
+  if (!first_error.ok()) {
+    if (PQstatus(conn) != CONNECTION_OK) conn_.reset();
+    return first_error;
+  }
+  return asked;
+}
+
 absl::StatusOr<const std::string*> PostgresConnection::Prepared(
     const std::string& sql, size_t params) {
   if (prepared_connection_ != connection_number_) {
@@ -256,7 +457,7 @@ absl::StatusOr<const std::string*> PostgresConnection::Prepared(
     return &it->second;
   }
   if (prepared_.size() >= kMaxPrepared) return nullptr;
-  std::string name = absl::StrCat("seedance_", prepared_.size() + 1);
+  std::string name = absl::StrCat("seedance_", ++prepared_names_);
   if (PQsendPrepare(conn_.get(), name.c_str(), sql.c_str(),
                     static_cast<int>(params), /*paramTypes=*/nullptr) == 0) {
     absl::Status error = StatementError(nullptr, conn_.get(), "prepare");
@@ -276,73 +477,53 @@ absl::StatusOr<const std::string*> PostgresConnection::Prepared(
 absl::StatusOr<SqlResult> PostgresConnection::Query(
     const std::string& sql, absl::Span<const SqlValue> params) {
   if (absl::Status s = EnsureConnected(); !s.ok()) return s;
-  std::vector<std::string> ints(params.size());
-  std::vector<const char*> values(params.size(), nullptr);
-  std::vector<int> lengths(params.size(), 0);
-  std::vector<int> formats(params.size(), 0);
-  for (size_t i = 0; i < params.size(); ++i) {
-    const SqlValue& p = params[i];
-    switch (p.kind()) {
-      case SqlValue::Kind::kNull:
-        break;
-      case SqlValue::Kind::kInt:
-        ints[i] = absl::StrCat(p.int_value());
-        values[i] = ints[i].c_str();
-        break;
-      case SqlValue::Kind::kText:
-        values[i] = p.bytes().c_str();
-        break;
-      case SqlValue::Kind::kBlob:
-        // Binary format: bytes as they are, no escaping.
-        values[i] = p.bytes().data();
-        lengths[i] = static_cast<int>(p.bytes().size());
-        formats[i] = 1;
-        break;
+  ResultPtr result;
+  if (!deferred_.empty()) {
+    // Statements held back (the BEGIN, Defer) go with this one.
+    SqlStatement st{sql, std::vector<SqlValue>(params.begin(), params.end())};
+    absl::StatusOr<std::vector<ResultPtr>> piped =
+        RunPipeline(absl::MakeConstSpan(&st, 1));
+    if (!piped.ok()) return piped.status();
+    result = std::move(piped->front());
+  } else {
+    ParamValues p(params);
+    absl::StatusOr<const std::string*> prepared = Prepared(sql, params.size());
+    if (!prepared.ok()) return prepared.status();
+    const int n = static_cast<int>(params.size());
+    const int sent =
+        *prepared != nullptr
+            ? PQsendQueryPrepared(conn_.get(), (*prepared)->c_str(), n,
+                                  p.values(), p.lengths(), p.formats(),
+                                  /*resultFormat=*/0)
+            : PQsendQueryParams(conn_.get(), sql.c_str(), n,
+                                /*paramTypes=*/nullptr, p.values(), p.lengths(),
+                                p.formats(), /*resultFormat=*/0);
+    if (sent == 0) {
+      absl::Status error = StatementError(nullptr, conn_.get(), "query");
+      conn_.reset();
+      return error;
+    }
+    absl::StatusOr<ResultPtr> awaited = AwaitResult("query");
+    if (!awaited.ok()) return awaited.status();
+    result = *std::move(awaited);
+    const ExecStatusType status = PQresultStatus(result.get());
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+      absl::Status error = StatementError(result.get(), conn_.get(), "query");
+      if (PQstatus(conn_.get()) != CONNECTION_OK) conn_.reset();
+      return error;
     }
   }
-  absl::StatusOr<const std::string*> prepared = Prepared(sql, params.size());
-  if (!prepared.ok()) return prepared.status();
-  const int sent =
-      *prepared != nullptr
-          ? PQsendQueryPrepared(conn_.get(), (*prepared)->c_str(),
-                                static_cast<int>(params.size()), values.data(),
-                                lengths.data(), formats.data(),
-                                /*resultFormat=*/0)
-          : PQsendQueryParams(conn_.get(), sql.c_str(),
-                              static_cast<int>(params.size()),
-                              /*paramTypes=*/nullptr, values.data(),
-                              lengths.data(), formats.data(),
-                              /*resultFormat=*/0);
-  if (sent == 0) {
-    absl::Status error = StatementError(nullptr, conn_.get(), "query");
-    conn_.reset();
-    return error;
-  }
-  absl::StatusOr<ResultPtr> awaited = AwaitResult("query");
-  if (!awaited.ok()) return awaited.status();
-  ResultPtr result = *std::move(awaited);
-  const ExecStatusType status = PQresultStatus(result.get());
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-    absl::Status error = StatementError(result.get(), conn_.get(), "query");
-    if (PQstatus(conn_.get()) != CONNECTION_OK) conn_.reset();
-    return error;
-  }
-  SqlResult out;
-  const int rows = PQntuples(result.get());
-  const int columns = PQnfields(result.get());
-  out.rows.reserve(static_cast<size_t>(rows));
-  for (int r = 0; r < rows; ++r) {
-    SqlRow row;
-    row.reserve(static_cast<size_t>(columns));
-    for (int c = 0; c < columns; ++c) {
-      row.push_back(ReadCell(result.get(), r, c));
-    }
-    out.rows.push_back(std::move(row));
-  }
-  int64_t affected = 0;
-  if (absl::SimpleAtoi(PQcmdTuples(result.get()), &affected)) {
-    out.affected = affected;
-  }
+  return ToSqlResult(result.get());
+}
+
+absl::StatusOr<std::vector<SqlResult>> PostgresConnection::QueryAll(
+    absl::Span<const SqlStatement> statements) {
+  if (absl::Status s = EnsureConnected(); !s.ok()) return s;
+  absl::StatusOr<std::vector<ResultPtr>> piped = RunPipeline(statements);
+  if (!piped.ok()) return piped.status();
+  std::vector<SqlResult> out;
+  out.reserve(piped->size());
+  for (const ResultPtr& r : *piped) out.push_back(ToSqlResult(r.get()));
   return out;
 }
 
@@ -368,20 +549,47 @@ absl::Status PostgresConnection::Exec(const std::string& sql,
   return absl::OkStatus();
 }
 
+absl::Status PostgresConnection::Defer(const std::string& sql,
+                                       std::vector<SqlValue> params) {
+  if (!in_transaction_) return Query(sql, params).status();
+  deferred_.push_back(SqlStatement{sql, std::move(params)});
+  return absl::OkStatus();
+}
+
 absl::Status PostgresConnection::BeginWrite() {
-  absl::Status s = Script("BEGIN");
-  in_transaction_ = s.ok();
-  return s;
+  // The session is checked (and renewed if the server ended it) now; its
+  // BEGIN travels with the transaction's first statement.
+  if (absl::Status s = EnsureConnected(); !s.ok()) return s;
+  deferred_.clear();
+  deferred_.push_back(SqlStatement{"BEGIN", {}});
+  in_transaction_ = true;
+  return absl::OkStatus();
 }
 
 absl::Status PostgresConnection::Commit() {
-  absl::Status s = Script("COMMIT");
+  absl::Status s = absl::OkStatus();
+  if (deferred_.empty()) {
+    s = Script("COMMIT");
+  } else if (s = EnsureConnected(); s.ok()) {
+    const SqlStatement commit{"COMMIT", {}};
+    s = RunPipeline(absl::MakeConstSpan(&commit, 1)).status();
+  }
+  deferred_.clear();
   in_transaction_ = false;
+  // A held-back statement that failed made the server skip the COMMIT:
+  // the transaction is still open (aborted) and must not stay so on a
+  // pooled connection.
+  if (!s.ok() && conn_ != nullptr &&
+      PQtransactionStatus(conn_.get()) != PQTRANS_IDLE &&
+      !Exec("ROLLBACK", "rollback").ok()) {
+    conn_.reset();
+  }
   return s;
 }
 
 void PostgresConnection::Rollback() {
   in_transaction_ = false;
+  deferred_.clear();  // never sent: nothing of them to undo
   if (conn_ == nullptr || PQstatus(conn_.get()) != CONNECTION_OK) return;
   if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE) return;
   // A failed ROLLBACK means the connection is unusable: start afresh.

@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
@@ -66,10 +67,21 @@ class PostgresConnection final : public SqlConnection {
   SqlDialect dialect() const override { return SqlDialect::kPostgres; }
   absl::StatusOr<SqlResult> Query(const std::string& sql,
                                   absl::Span<const SqlValue> params) override;
+  // Inside a transaction: held back and sent with the next Query or the
+  // Commit, in one pipeline (one round trip).
+  absl::Status Defer(const std::string& sql,
+                     std::vector<SqlValue> params) override;
+  // One pipeline: one round trip for all (and anything held back).
+  absl::StatusOr<std::vector<SqlResult>> QueryAll(
+      absl::Span<const SqlStatement> statements) override;
   absl::Status Script(const std::string& sql) override;
   absl::Status BeginWrite() override;
   absl::Status Commit() override;
   void Rollback() override;
+
+  // Round trips to the server so far (each a wait for its answer): what
+  // the store's latency on a network is made of.
+  int64_t round_trips() const { return round_trips_; }
 
  private:
   PostgresConnection(std::string conninfo, const PostgresOptions& options);
@@ -86,6 +98,27 @@ class PostgresConnection final : public SqlConnection {
   };
   using ResultPtr = std::unique_ptr<pg_result, ResultClearer>;
   absl::StatusOr<ResultPtr> AwaitResult(absl::string_view what);
+  // Waits until the socket is ready for `events` (poll's), up to
+  // `deadline`.
+  absl::Status WaitSocket(short events, absl::Time deadline,  // NOLINT
+                          absl::string_view what);
+  // Sends whatever libpq still buffers (non-blocking mode).
+  absl::Status FlushOut(absl::Time deadline, absl::string_view what);
+  // Sends `sql` (prepared when it has parameters) without waiting for it;
+  // `expected` gets what to read back for it, in order.
+  struct Expected {
+    // Non-empty for a Prepare: the statement it names, forgotten again if
+    // the server did not prepare it.
+    std::string prepared_sql;
+  };
+  absl::Status SendOne(const std::string& sql,
+                       absl::Span<const SqlValue> params,
+                       std::vector<Expected>& expected);
+  // The held-back statements, then `statements`, in one pipeline ending
+  // with a sync: one round trip. Returns the results of `statements`, or
+  // the first error of any of them.
+  absl::StatusOr<std::vector<ResultPtr>> RunPipeline(
+      absl::Span<const SqlStatement> statements);
   // Sends `sql` (statements without parameters) on the current connection
   // and awaits it; `what` names it in errors.
   absl::Status Exec(const std::string& sql, absl::string_view what);
@@ -106,6 +139,11 @@ class PostgresConnection final : public SqlConnection {
   int64_t connection_number_ = 0;
   int64_t prepared_connection_ = 0;
   absl::flat_hash_map<std::string, std::string> prepared_;
+  // Names prepared statements; never reused within a session.
+  int64_t prepared_names_ = 0;
+  // Statements held back (Defer, the BEGIN) until the next round trip.
+  std::vector<SqlStatement> deferred_;
+  int64_t round_trips_ = 0;
   // Between a successful BeginWrite and its Commit or Rollback.
   bool in_transaction_ = false;
 };

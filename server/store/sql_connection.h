@@ -73,6 +73,12 @@ struct SqlResult {
   int64_t affected = 0;
 };
 
+// One statement with its parameters.
+struct SqlStatement {
+  std::string sql;
+  std::vector<SqlValue> params;
+};
+
 enum class SqlDialect { kSqlite, kPostgres };
 
 class SqlConnection {
@@ -87,12 +93,43 @@ class SqlConnection {
   virtual absl::StatusOr<SqlResult> Query(
       const std::string& sql, absl::Span<const SqlValue> params) = 0;
 
+  // Runs one statement whose rows the caller does not need, inside a
+  // transaction. A driver may hold it back and send it with the next Query
+  // or the Commit (PostgreSQL: one pipeline, one round trip for all), so
+  // its error may surface there instead; the transaction then fails as a
+  // whole, as it would have anyway. Outside a transaction, or where the
+  // engine gains nothing (SQLite, in-process), it runs at once.
+  // By value: a driver that holds the statement back keeps its parameters.
+  virtual absl::Status Defer(
+      const std::string& sql,
+      std::vector<SqlValue>
+          params) {  // NOLINT(performance-unnecessary-value-param)
+    return Query(sql, params).status();
+  }
+
+  // Runs `statements` in order and returns each one's result, or the first
+  // error (the statements after it may not have run). PostgreSQL sends them
+  // all, with anything held back, in one pipeline: one round trip for all.
+  virtual absl::StatusOr<std::vector<SqlResult>> QueryAll(
+      absl::Span<const SqlStatement> statements) {
+    std::vector<SqlResult> results;
+    results.reserve(statements.size());
+    for (const SqlStatement& st : statements) {
+      absl::StatusOr<SqlResult> r = Query(st.sql, st.params);
+      if (!r.ok()) return r.status();
+      results.push_back(*std::move(r));
+    }
+    return results;
+  }
+
   // Runs a script of statements without parameters (migrations).
   virtual absl::Status Script(const std::string& sql) = 0;
 
   // Starts a transaction that writes: one that takes the write lock at
   // once where the engine has one (SQLite), so a read-then-write never
-  // fails half way for another writer.
+  // fails half way for another writer. PostgreSQL sends its BEGIN with the
+  // transaction's first statement (Defer), so an error of the BEGIN may
+  // come from that statement.
   virtual absl::Status BeginWrite() = 0;
   virtual absl::Status Commit() = 0;
   // Never fails: a broken connection has no transaction left to undo.

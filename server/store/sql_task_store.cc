@@ -62,6 +62,200 @@ absl::StatusOr<TaskRecord> OneTask(absl::StatusOr<SqlResult> result,
   return ReadTask(result->rows.front());
 }
 
+// BeginCreate's new row: its first state and the lease of its creator.
+struct BeginPlan {
+  v1::Video video;
+  Lease lease;
+};
+
+BeginPlan PlanBegin(const NewCreate& create, absl::Time now) {
+  BeginPlan plan;
+  plan.video.set_model(create.model);
+  // The creating replica polls the task it creates (epoch 1 of its lease).
+  plan.lease.expires = FromMicros(0);
+  if (!create.lease_holder.empty()) {
+    plan.lease.holder = create.lease_holder;
+    plan.lease.epoch = 1;
+    plan.lease.expires = now + create.lease_ttl;
+  }
+  return plan;
+}
+
+// The insert of a new create; no row returned: its request_id was used.
+SqlStatement BeginInsert(const NewCreate& create, absl::Time now,
+                         const BeginPlan& plan) {
+  return SqlStatement{
+      "INSERT INTO tasks (owner, request_id, request_hash, model, "
+      "create_state, status, sequence, video, price, create_time, "
+      "update_time, lease_holder, lease_epoch, lease_expires) "
+      "VALUES ($1, $2, $3, $4, 1, 0, 0, $5, $6, $7, $7, $8, $9, $10) "
+      "ON CONFLICT (owner, request_id) WHERE request_id IS NOT NULL "
+      "DO NOTHING RETURNING row_id",
+      {SqlValue::Text(create.owner), SqlValue::TextOrNull(create.request_id),
+       SqlValue::Text(create.request_hash), SqlValue::Text(create.model),
+       SqlValue::Blob(StoredVideo(plan.video)),
+       SqlValue::Blob(create.price.SerializeAsString()),
+       SqlValue::Int(ToMicros(now)), SqlValue::TextOrNull(plan.lease.holder),
+       SqlValue::Int(plan.lease.epoch),
+       SqlValue::Int(ToMicros(plan.lease.expires))}};
+}
+
+// The answer to a create whose row BeginInsert made.
+BeginResult Begun(const NewCreate& create, absl::Time now,
+                  const BeginPlan& plan, int64_t row_id) {
+  BeginResult result;
+  TaskRecord& r = result.record;
+  r.row_id = row_id;
+  r.owner = create.owner;
+  r.request_id = create.request_id;
+  r.request_hash = create.request_hash;
+  r.create_state = CreateState::kPending;
+  r.video = plan.video;
+  *r.video.mutable_price() = create.price;
+  r.create_time = r.update_time = now;
+  r.lease = plan.lease;
+  result.send = true;
+  return result;
+}
+
+// FinishCreate's usual case: the pending create `row_id` becomes the
+// created task, unless a poll recorded the task first (then it changes
+// nothing, and the rows are merged).
+SqlStatement CreatedUpdate(int64_t row_id, const v1::Video& video,
+                           absl::Time now) {
+  return SqlStatement{
+      "UPDATE tasks SET create_state = 2, task_id = $2, status = $3, "
+      "video = $4, update_time = $5, final = $6, sequence = $7 "
+      "WHERE row_id = $1 AND create_state = 1 AND NOT EXISTS ("
+      "SELECT 1 FROM tasks s WHERE s.owner = tasks.owner "
+      "AND s.task_id = $2 AND s.create_state = 5)",
+      {SqlValue::Int(row_id), SqlValue::Text(video.id()),
+       SqlValue::Int(video.status()), SqlValue::Blob(StoredVideo(video)),
+       SqlValue::Int(ToMicros(now)),
+       SqlValue::Int(IsFinal(video.status()) ? 1 : 0),
+       SqlValue::Int(StageSequence(video.status()))}};
+}
+
+// The create's answer is the task's first observed state: its transition
+// is recorded with the outcome, in the same transaction (held back, on
+// PostgreSQL, to travel with the commit).
+absl::Status RecordFirstTransition(SqlConnection& conn, int64_t row_id,
+                                   const v1::Video& video, absl::Time now) {
+  if (StageSequence(video.status()) <= 0) return absl::OkStatus();
+  return conn.Defer(
+      "INSERT INTO transitions (row_id, sequence, status, "
+      "upstream_status, observed) VALUES ($1, $2, $3, $4, $5) "
+      "ON CONFLICT (row_id, sequence) DO NOTHING",
+      {SqlValue::Int(row_id), SqlValue::Int(StageSequence(video.status())),
+       SqlValue::Int(video.status()), SqlValue::Text(video.upstream_status()),
+       SqlValue::Int(ToMicros(now))});
+}
+
+std::string RecordObservationSql(bool fenced);
+
+// RecordObservation's one statement: records the observation and returns
+// the row. The first sight of a task created elsewhere is inserted
+// (without a price); otherwise a newer sequence is a transition (new
+// state, new update_time), the same sequence refreshes the state only, and
+// an older one is stale (no row returned). Under a lease, only while its
+// holder and epoch still hold it (else no row). The last column says
+// whether a tenant's reservation is still open on the row.
+SqlStatement ObservationUpsert(const std::string& owner,
+                               const std::string& task_id,
+                               const Observation& observation) {
+  static const std::string* const kUpsert[2] = {
+      new std::string(RecordObservationSql(/*fenced=*/false)),
+      new std::string(RecordObservationSql(/*fenced=*/true))};
+  const v1::Video& v = observation.video;
+  const Lease& fence = observation.fence;
+  SqlStatement st{
+      *kUpsert[fence.holder.empty() ? 0 : 1],
+      {SqlValue::Text(owner), SqlValue::Text(task_id),
+       SqlValue::Text(v.model()), SqlValue::Int(v.status()),
+       SqlValue::Int(observation.sequence), SqlValue::Blob(StoredVideo(v)),
+       SqlValue::Int(ToMicros(observation.observed)),
+       SqlValue::Int(IsFinal(v.status()) ? 1 : 0)}};
+  if (!fence.holder.empty()) {
+    st.params.push_back(SqlValue::Text(fence.holder));
+    st.params.push_back(SqlValue::Int(fence.epoch));
+  }
+  return st;
+}
+
+// After ObservationUpsert: the record it returned, with its transition and
+// change notice held back; nullopt when it returned none.
+// `reservation_open` is set from the row.
+absl::StatusOr<absl::optional<TaskRecord>> UpsertedRow(
+    SqlConnection& conn, const std::string& task_id,
+    const Observation& observation, SqlResult& written,
+    bool* reservation_open) {
+  if (written.rows.empty()) return absl::optional<TaskRecord>();
+  SqlRow& row = written.rows.front();
+  if (row.size() != 20) {
+    return absl::InternalError("task store: unexpected task row shape");
+  }
+  *reservation_open = row.back().AsInt() != 0;
+  row.pop_back();
+  absl::StatusOr<TaskRecord> record = ReadTask(row);
+  if (!record.ok()) return record.status();
+  const v1::Video& v = observation.video;
+  if (observation.sequence > 0) {
+    if (absl::Status s = conn.Defer(
+            "INSERT INTO transitions (row_id, sequence, status, "
+            "upstream_status, observed) VALUES ($1, $2, $3, $4, $5) "
+            "ON CONFLICT (row_id, sequence) DO NOTHING",
+            {SqlValue::Int(record->row_id), SqlValue::Int(observation.sequence),
+             SqlValue::Int(v.status()), SqlValue::Text(v.upstream_status()),
+             SqlValue::Int(ToMicros(observation.observed))});
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (conn.dialect() == SqlDialect::kPostgres) {
+    // Fleet mode: the other replicas' watchers of this task read it again
+    // (ChangeFeed). Sent at commit, so they read what was written; only
+    // the id travels, never the state.
+    if (absl::Status s = conn.Defer(
+            "SELECT pg_notify($1, $2)",
+            {SqlValue::Text(kTaskChangesChannel), SqlValue::Text(task_id)});
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::optional<TaskRecord>(*std::move(record));
+}
+
+// FAILED_PRECONDITION when `record` is no longer under `fence` (the lease
+// this replica wrote under moved on).
+absl::Status FenceHolds(const TaskRecord& record, const std::string& task_id,
+                        const Lease& fence) {
+  if (fence.holder.empty() || (record.lease.holder == fence.holder &&
+                               record.lease.epoch == fence.epoch)) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("task ", task_id, ": lease lost (epoch ", fence.epoch,
+                   " of this replica, now ", record.lease.epoch, ")"));
+}
+
+// RecordObservation's upsert (see there); `fenced` adds the lease
+// condition on $9 (holder) and $10 (epoch).
+std::string RecordObservationSql(bool fenced) {
+  return absl::StrCat(
+      "INSERT INTO tasks (owner, task_id, request_hash, model, create_state, "
+      "status, sequence, video, create_time, update_time, final) "
+      "VALUES ($1, $2, '', $3, 5, $4, $5, $6, $7, $7, $8) "
+      "ON CONFLICT (owner, task_id) WHERE task_id IS NOT NULL DO UPDATE SET "
+      "video = excluded.video, status = excluded.status, "
+      "final = excluded.final, update_time = CASE WHEN tasks.sequence < "
+      "excluded.sequence THEN excluded.update_time ELSE tasks.update_time "
+      "END, sequence = excluded.sequence "
+      "WHERE tasks.sequence <= excluded.sequence",
+      fenced ? " AND tasks.lease_holder = $9 AND tasks.lease_epoch = $10" : "",
+      " RETURNING ", kTaskColumnList,
+      ", CASE WHEN usage_day IS NULL THEN 0 ELSE 1 END");
+}
+
 const std::string& SelectTasks() {
   static const std::string* sql =
       new std::string(absl::StrCat("SELECT ", kTaskColumnList, " FROM tasks "));
@@ -147,12 +341,111 @@ absl::StatusOr<T> SqlTaskStore::InTransaction(Body body) {
 std::vector<WriteResult> SqlTaskStore::WriteBatch(
     absl::Span<const WriteCall> batch) {
   if (batch.size() > 1) {
-    absl::StatusOr<std::vector<WriteResult>> together = WriteTogether(batch);
+    absl::StatusOr<std::vector<WriteResult>> together = WritePipelined(batch);
+    // ABORTED: some call needs more than its usual one statement.
+    if (absl::IsAborted(together.status())) together = WriteTogether(batch);
     if (together.ok()) return *std::move(together);
   }
   // One call, or a batch that failed somewhere: each call alone, so that
   // each gets its own answer and a bad one fails only itself.
   return TaskStore::WriteBatch(batch);
+}
+
+namespace {
+
+// What WritePipelined does with a call's one statement.
+struct PipelinedCall {
+  const WriteCall* call;
+  BeginPlan plan;  // BeginCreate's
+};
+
+absl::Status NotPipelined() {
+  return absl::AbortedError("a write of the batch needs its own statements");
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<WriteResult>> SqlTaskStore::WritePipelined(
+    absl::Span<const WriteCall> batch) {
+  // Only the usual cases, each one statement: a new create without tenant
+  // limits, a created task's outcome, an observation.
+  std::vector<PipelinedCall> calls;
+  std::vector<SqlStatement> statements;
+  calls.reserve(batch.size());
+  statements.reserve(batch.size());
+  for (const WriteCall& call : batch) {
+    PipelinedCall c{&call, {}};
+    if (const auto* begin = absl::get_if<BeginCreateCall>(&call)) {
+      if (begin->create.quota.has_value() || begin->create.owner.empty()) {
+        return NotPipelined();
+      }
+      c.plan = PlanBegin(begin->create, begin->now);
+      statements.push_back(BeginInsert(begin->create, begin->now, c.plan));
+    } else if (const auto* finish = absl::get_if<FinishCreateCall>(&call)) {
+      // An answer already final may have a reservation to settle.
+      if (finish->outcome != CreateState::kCreated ||
+          IsFinal(finish->video.status()) ||
+          !upstream::ValidateTaskId(finish->video.id(), "id").ok()) {
+        return NotPipelined();
+      }
+      statements.push_back(
+          CreatedUpdate(finish->row_id, finish->video, finish->now));
+    } else if (const auto* seen = absl::get_if<RecordObservationCall>(&call)) {
+      statements.push_back(
+          ObservationUpsert(seen->owner, seen->task_id, seen->observation));
+    } else {
+      return NotPipelined();
+    }
+    calls.push_back(std::move(c));
+  }
+  return InTransaction<std::vector<WriteResult>>(
+      [&](SqlConnection& conn) -> absl::StatusOr<std::vector<WriteResult>> {
+        // On PostgreSQL one round trip for the whole batch, in the order
+        // the calls came (as if each ran alone, in turn: no call's
+        // statement reads what a later one writes, and what each adds
+        // after its statement is held back to the commit).
+        absl::StatusOr<std::vector<SqlResult>> done = conn.QueryAll(statements);
+        if (!done.ok()) return done.status();
+        if (done->size() != calls.size()) {
+          return absl::InternalError("task store: a pipelined result missing");
+        }
+        std::vector<WriteResult> results;
+        results.reserve(calls.size());
+        for (size_t i = 0; i < calls.size(); ++i) {
+          const WriteCall& call = *calls[i].call;
+          SqlResult& r = (*done)[i];
+          if (const auto* begin = absl::get_if<BeginCreateCall>(&call)) {
+            if (r.rows.empty()) return NotPipelined();  // a used request_id
+            results.emplace_back(absl::in_place_index<0>,
+                                 Begun(begin->create, begin->now, calls[i].plan,
+                                       r.rows[0][0].AsInt()));
+          } else if (const auto* finish =
+                         absl::get_if<FinishCreateCall>(&call)) {
+            if (r.affected != 1) return NotPipelined();  // rows to merge
+            if (absl::Status s = RecordFirstTransition(
+                    conn, finish->row_id, finish->video, finish->now);
+                !s.ok()) {
+              return s;
+            }
+            results.emplace_back(absl::in_place_index<1>, absl::OkStatus());
+          } else if (const auto* seen =
+                         absl::get_if<RecordObservationCall>(&call)) {
+            bool reservation_open = true;
+            absl::StatusOr<absl::optional<TaskRecord>> row = UpsertedRow(
+                conn, seen->task_id, seen->observation, r, &reservation_open);
+            if (!row.ok()) return row.status();
+            // Stale, a lost lease, or a reservation to settle.
+            if (!row->has_value() ||
+                !FenceHolds(**row, seen->task_id, seen->observation.fence)
+                     .ok() ||
+                (reservation_open && (*row)->final)) {
+              return NotPipelined();
+            }
+            results.emplace_back(absl::in_place_index<2>, **std::move(row));
+          }
+        }
+        return results;
+      });
 }
 
 absl::StatusOr<std::vector<WriteResult>> SqlTaskStore::WriteTogether(
@@ -207,48 +500,18 @@ absl::StatusOr<BeginResult> SqlTaskStore::BeginCreateRowIn(
   if (create.owner.empty()) {
     return absl::InvalidArgumentError("owner: required");
   }
-  v1::Video video;
-  video.set_model(create.model);
-  // The creating replica polls the task it creates (epoch 1 of its lease).
-  Lease lease;
-  lease.expires = FromMicros(0);
-  if (!create.lease_holder.empty()) {
-    lease.holder = create.lease_holder;
-    lease.epoch = 1;
-    lease.expires = now + create.lease_ttl;
-  }
+  const BeginPlan plan = PlanBegin(create, now);
+  const Lease& lease = plan.lease;
   // A request_id already used by this owner makes nothing new: the unique
   // index turns the insert into a no-op (also against a concurrent insert,
   // which it waits for), and the earlier row is read instead.
-  absl::StatusOr<SqlResult> inserted = conn.Query(
-      "INSERT INTO tasks (owner, request_id, request_hash, model, "
-      "create_state, status, sequence, video, price, create_time, "
-      "update_time, lease_holder, lease_epoch, lease_expires) "
-      "VALUES ($1, $2, $3, $4, 1, 0, 0, $5, $6, $7, $7, $8, $9, $10) "
-      "ON CONFLICT (owner, request_id) WHERE request_id IS NOT NULL "
-      "DO NOTHING RETURNING row_id",
-      {SqlValue::Text(create.owner), SqlValue::TextOrNull(create.request_id),
-       SqlValue::Text(create.request_hash), SqlValue::Text(create.model),
-       SqlValue::Blob(StoredVideo(video)),
-       SqlValue::Blob(create.price.SerializeAsString()),
-       SqlValue::Int(ToMicros(now)), SqlValue::TextOrNull(lease.holder),
-       SqlValue::Int(lease.epoch), SqlValue::Int(ToMicros(lease.expires))});
+  const SqlStatement insert = BeginInsert(create, now, plan);
+  absl::StatusOr<SqlResult> inserted = conn.Query(insert.sql, insert.params);
   if (!inserted.ok()) return inserted.status();
-  BeginResult result;
   if (!inserted->rows.empty()) {
-    TaskRecord& r = result.record;
-    r.row_id = inserted->rows[0][0].AsInt();
-    r.owner = create.owner;
-    r.request_id = create.request_id;
-    r.request_hash = create.request_hash;
-    r.create_state = CreateState::kPending;
-    r.video = video;
-    *r.video.mutable_price() = create.price;
-    r.create_time = r.update_time = now;
-    r.lease = lease;
-    result.send = true;
-    return result;
+    return Begun(create, now, plan, inserted->rows[0][0].AsInt());
   }
+  BeginResult result;
   absl::StatusOr<TaskRecord> earlier = OneTask(
       conn.Query(
           SelectTasks() + "WHERE owner = $1 AND request_id = $2",
@@ -307,6 +570,31 @@ absl::Status SqlTaskStore::FinishCreateIn(SqlConnection& conn, int64_t row_id,
       return absl::InvalidArgumentError(
           absl::StrCat("a created task needs a valid id: ", s.message()));
     }
+    auto record_first_transition = [&]() {
+      return RecordFirstTransition(conn, row_id, video, now);
+    };
+    // Tenants: a task ended already (failed at once, or a poll saw its end
+    // first) gets no observation that would settle its reservation, so
+    // its outcome does.
+    auto settle_if_ended = [&](bool ended) -> absl::Status {
+      if (!ended) return absl::OkStatus();
+      absl::StatusOr<TaskRecord> record =
+          OneTask(conn.Query(SelectTasks() + "WHERE row_id = $1",
+                             {SqlValue::Int(row_id)}),
+                  absl::StrCat("task row ", row_id));
+      if (!record.ok()) return record.status();
+      return SettleReservation(conn, *record);
+    };
+    // Usually no poll has recorded the task yet: one statement, which
+    // changes nothing when one has (then the row is merged below).
+    const SqlStatement direct_update = CreatedUpdate(row_id, video, now);
+    absl::StatusOr<SqlResult> direct =
+        conn.Query(direct_update.sql, direct_update.params);
+    if (!direct.ok()) return direct.status();
+    if (direct->affected == 1) {
+      if (absl::Status s = record_first_transition(); !s.ok()) return s;
+      return settle_if_ended(IsFinal(video.status()));
+    }
     // A poll may have recorded the task (as seen elsewhere) before this
     // outcome could be written (the store was down in between): the row
     // of the create takes that row's transitions and newer state over.
@@ -318,8 +606,6 @@ absl::Status SqlTaskStore::FinishCreateIn(SqlConnection& conn, int64_t row_id,
         {SqlValue::Int(row_id), SqlValue::Text(video.id())});
     if (!seen.ok()) return seen.status();
     SqlValue status = SqlValue::Int(video.status());
-    // The create's answer is the task's first observed state: its
-    // transition is recorded here, in the same transaction.
     SqlValue sequence = SqlValue::Int(StageSequence(video.status()));
     SqlValue stored = SqlValue::Blob(StoredVideo(video));
     SqlValue at = SqlValue::Int(ToMicros(now));
@@ -357,28 +643,10 @@ absl::Status SqlTaskStore::FinishCreateIn(SqlConnection& conn, int64_t row_id,
       return absl::FailedPreconditionError(
           absl::StrCat("task row ", row_id, " is not a pending create"));
     }
-    if (!took_over_newer && StageSequence(video.status()) > 0) {
-      absl::StatusOr<SqlResult> transition = conn.Query(
-          "INSERT INTO transitions (row_id, sequence, status, "
-          "upstream_status, observed) VALUES ($1, $2, $3, $4, $5) "
-          "ON CONFLICT (row_id, sequence) DO NOTHING",
-          {SqlValue::Int(row_id), SqlValue::Int(StageSequence(video.status())),
-           SqlValue::Int(video.status()),
-           SqlValue::Text(video.upstream_status()),
-           SqlValue::Int(ToMicros(now))});
-      if (!transition.ok()) return transition.status();
+    if (!took_over_newer) {
+      if (absl::Status s = record_first_transition(); !s.ok()) return s;
     }
-    if (ended) {
-      // Ended already (failed at once, or a poll saw its end first): no
-      // observation will settle its reservation, so this does.
-      absl::StatusOr<TaskRecord> record =
-          OneTask(conn.Query(SelectTasks() + "WHERE row_id = $1",
-                             {SqlValue::Int(row_id)}),
-                  absl::StrCat("task row ", row_id));
-      if (!record.ok()) return record.status();
-      return SettleReservation(conn, *record);
-    }
-    return absl::OkStatus();
+    return settle_if_ended(ended);
   } else if (outcome == CreateState::kRejected ||
              outcome == CreateState::kUnknown) {
     // An error-less failure still needs a code: UNKNOWN says "no answer".
@@ -419,83 +687,30 @@ absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservation(
 absl::StatusOr<TaskRecord> SqlTaskStore::RecordObservationIn(
     SqlConnection& conn, const std::string& owner, const std::string& task_id,
     const Observation& observation) {
-  const v1::Video& v = observation.video;
-  const SqlValue final = SqlValue::Int(IsFinal(v.status()) ? 1 : 0);
-  const SqlValue at = SqlValue::Int(ToMicros(observation.observed));
-  // First sight of a task created elsewhere: recorded without a price.
-  absl::StatusOr<SqlResult> seen = conn.Query(
-      "INSERT INTO tasks (owner, task_id, request_hash, model, create_state, "
-      "status, sequence, video, create_time, update_time, final) "
-      "VALUES ($1, $2, '', $3, 5, $4, $5, $6, $7, $7, $8) "
-      "ON CONFLICT (owner, task_id) WHERE task_id IS NOT NULL DO NOTHING "
-      "RETURNING row_id",
-      {SqlValue::Text(owner), SqlValue::Text(task_id),
-       SqlValue::Text(v.model()), SqlValue::Int(v.status()),
-       SqlValue::Int(observation.sequence), SqlValue::Blob(StoredVideo(v)), at,
-       final});
-  if (!seen.ok()) return seen.status();
-  int64_t changed_row = seen->rows.empty() ? 0 : seen->rows[0][0].AsInt();
-  if (changed_row == 0) {
-    // A newer sequence is a transition (new state, new update_time); the
-    // same sequence refreshes the state only; an older one is stale.
-    // Under a lease, only while its holder and epoch still hold it.
-    const Lease& fence = observation.fence;
-    absl::StatusOr<SqlResult> updated =
-        fence.holder.empty()
-            ? conn.Query(
-                  "UPDATE tasks SET video = $3, status = $4, final = $5, "
-                  "update_time = CASE WHEN sequence < $6 THEN $7 "
-                  "ELSE update_time END, sequence = $6 "
-                  "WHERE owner = $1 AND task_id = $2 AND sequence <= $6 "
-                  "RETURNING row_id",
-                  {SqlValue::Text(owner), SqlValue::Text(task_id),
-                   SqlValue::Blob(StoredVideo(v)), SqlValue::Int(v.status()),
-                   final, SqlValue::Int(observation.sequence), at})
-            : conn.Query(
-                  "UPDATE tasks SET video = $3, status = $4, final = $5, "
-                  "update_time = CASE WHEN sequence < $6 THEN $7 "
-                  "ELSE update_time END, sequence = $6 "
-                  "WHERE owner = $1 AND task_id = $2 AND sequence <= $6 "
-                  "AND lease_holder = $8 AND lease_epoch = $9 "
-                  "RETURNING row_id",
-                  {SqlValue::Text(owner), SqlValue::Text(task_id),
-                   SqlValue::Blob(StoredVideo(v)), SqlValue::Int(v.status()),
-                   final, SqlValue::Int(observation.sequence), at,
-                   SqlValue::Text(fence.holder), SqlValue::Int(fence.epoch)});
-    if (!updated.ok()) return updated.status();
-    changed_row = updated->rows.empty() ? 0 : updated->rows[0][0].AsInt();
-  }
-  if (changed_row != 0 && observation.sequence > 0) {
-    absl::StatusOr<SqlResult> transition = conn.Query(
-        "INSERT INTO transitions (row_id, sequence, status, upstream_status, "
-        "observed) VALUES ($1, $2, $3, $4, $5) "
-        "ON CONFLICT (row_id, sequence) DO NOTHING",
-        {SqlValue::Int(changed_row), SqlValue::Int(observation.sequence),
-         SqlValue::Int(v.status()), SqlValue::Text(v.upstream_status()), at});
-    if (!transition.ok()) return transition.status();
-  }
-  if (changed_row != 0 && conn.dialect() == SqlDialect::kPostgres) {
-    // Fleet mode: the other replicas' watchers of this task read it again
-    // (ChangeFeed). Sent at commit, so they read what was written; only the
-    // id travels, never the state.
-    absl::StatusOr<SqlResult> notified = conn.Query(
-        "SELECT pg_notify($1, $2)",
-        {SqlValue::Text(kTaskChangesChannel), SqlValue::Text(task_id)});
-    if (!notified.ok()) return notified.status();
-  }
+  const SqlStatement upsert = ObservationUpsert(owner, task_id, observation);
+  absl::StatusOr<SqlResult> written = conn.Query(upsert.sql, upsert.params);
+  if (!written.ok()) return written.status();
+  bool reservation_open = true;  // unknown: SettleReservation looks
+  absl::StatusOr<absl::optional<TaskRecord>> upserted =
+      UpsertedRow(conn, task_id, observation, *written, &reservation_open);
+  if (!upserted.ok()) return upserted.status();
   absl::StatusOr<TaskRecord> record =
-      OneTask(conn.Query(SelectTasks() + "WHERE owner = $1 AND task_id = $2",
-                         {SqlValue::Text(owner), SqlValue::Text(task_id)}),
-              absl::StrCat("task ", task_id));
-  if (record.ok() && !observation.fence.holder.empty() &&
-      (record->lease.holder != observation.fence.holder ||
-       record->lease.epoch != observation.fence.epoch)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "task ", task_id, ": lease lost (epoch ", observation.fence.epoch,
-        " of this replica, now ", record->lease.epoch, ")"));
+      upserted->has_value()
+          ? absl::StatusOr<TaskRecord>(**std::move(upserted))
+          // Stale, or the lease is no longer this replica's: the row as
+          // it is.
+          : OneTask(
+                conn.Query(SelectTasks() + "WHERE owner = $1 AND task_id = $2",
+                           {SqlValue::Text(owner), SqlValue::Text(task_id)}),
+                absl::StrCat("task ", task_id));
+  if (record.ok()) {
+    if (absl::Status s = FenceHolds(*record, task_id, observation.fence);
+        !s.ok()) {
+      return s;
+    }
   }
   // Tenants: a task that ended turns its reservation into its cost.
-  if (record.ok()) {
+  if (record.ok() && reservation_open) {
     if (absl::Status s = SettleReservation(conn, *record); !s.ok()) return s;
   }
   return record;

@@ -77,6 +77,12 @@ class SqlTaskStore final : public TaskStore {
   template <typename T, typename Body>
   absl::StatusOr<T> InTransaction(Body body);
 
+  // Every call of `batch` in one transaction, each call's one statement
+  // sent together (one round trip on PostgreSQL). ABORTED, with nothing
+  // written, when a call needs more than that (a used request_id, rows to
+  // merge, a stale observation, tenant limits): WriteTogether then.
+  absl::StatusOr<std::vector<WriteResult>> WritePipelined(
+      absl::Span<const WriteCall> batch);
   // Every call of `batch` in one transaction; the first failure undoes
   // them all and is returned.
   absl::StatusOr<std::vector<WriteResult>> WriteTogether(

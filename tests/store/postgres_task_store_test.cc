@@ -20,8 +20,10 @@
 #include "absl/time/clock.h"
 #include "absl/types/variant.h"
 #include "gmock/gmock.h"
+#include "server/store/connection_pool.h"
 #include "server/store/postgres_connection.h"
 #include "server/store/schema.h"
+#include "server/store/sql_task_store.h"
 #include "server/store/task_store.h"
 #include "tests/store/task_store_contract.h"
 #include "tests/testing/eventually.h"
@@ -268,6 +270,160 @@ TEST_F(PostgresTest, DatabaseFromANewerBuildIsRefused) {
                 .status());
   EXPECT_THAT(location.Open(), StatusIs(absl::StatusCode::kFailedPrecondition,
                                         HasSubstr("newer")));
+}
+
+// Group commit on a network: a batch of the usual writes (creates,
+// outcomes, observations) costs two round trips whatever its size, one
+// for all their statements and one for the commit with what they held
+// back (the first transitions, the change notices).
+TEST_F(PostgresTest, BatchOfUsualWritesTakesTwoRoundTrips) {
+  PostgresLocation location;
+  PostgresConnection* conn = nullptr;
+  ASSERT_OK_AND_ASSIGN(
+      auto store,
+      SqlTaskStore::Open(std::make_unique<ConnectionPool>(
+          [&]() -> absl::StatusOr<std::unique_ptr<SqlConnection>> {
+            absl::StatusOr<std::unique_ptr<PostgresConnection>> made =
+                PostgresConnection::Open(location.uri(), {});
+            if (!made.ok()) return made.status();
+            conn = made->get();
+            return std::unique_ptr<SqlConnection>(*std::move(made));
+          },
+          1)));
+  ASSERT_NE(conn, nullptr);
+  const absl::Time t0 = absl::FromUnixSeconds(1764547200);
+  auto create = [](const std::string& request_id) {
+    NewCreate c;
+    c.owner = "owner-a";
+    c.request_id = request_id;
+    c.request_hash = "hash-1";
+    c.model = "doubao-seedance-2.0";
+    return c;
+  };
+  auto video = [](const std::string& id, v1::VideoStatus status) {
+    v1::Video v;
+    v.set_id(id);
+    v.set_status(status);
+    return v;
+  };
+  std::vector<int64_t> pending;
+  for (const char* id : {"a", "b", "c"}) {
+    ASSERT_OK_AND_ASSIGN(BeginResult begun, store->BeginCreate(create(id), t0));
+    pending.push_back(begun.record.row_id);
+  }
+  ASSERT_OK(store->FinishCreate(pending[2], CreateState::kCreated,
+                                video("cgt-3", v1::VIDEO_STATUS_QUEUED),
+                                absl::OkStatus(), t0));
+  std::vector<WriteCall> batch;
+  for (const char* id : {"d", "e", "f"}) {
+    batch.push_back(BeginCreateCall{create(id), t0});
+  }
+  batch.push_back(FinishCreateCall{pending[0], CreateState::kCreated,
+                                   video("cgt-1", v1::VIDEO_STATUS_QUEUED),
+                                   absl::OkStatus(), t0});
+  batch.push_back(FinishCreateCall{pending[1], CreateState::kCreated,
+                                   video("cgt-2", v1::VIDEO_STATUS_QUEUED),
+                                   absl::OkStatus(), t0});
+  Observation done;
+  done.video = video("cgt-3", v1::VIDEO_STATUS_SUCCEEDED);
+  done.sequence = 90;
+  done.observed = t0 + absl::Seconds(1);
+  batch.push_back(RecordObservationCall{"owner-a", "cgt-3", done});
+
+  const int64_t before = conn->round_trips();
+  std::vector<WriteResult> results = store->WriteBatch(batch);
+  EXPECT_EQ(conn->round_trips() - before, 2);
+
+  ASSERT_EQ(results.size(), batch.size());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK(absl::get<0>(results[i]).status());
+    EXPECT_TRUE(absl::get<0>(results[i])->send);
+  }
+  EXPECT_OK(absl::get<1>(results[3]));
+  EXPECT_OK(absl::get<1>(results[4]));
+  ASSERT_OK(absl::get<2>(results[5]).status());
+  EXPECT_TRUE(absl::get<2>(results[5])->final);
+  ASSERT_OK_AND_ASSIGN(auto transitions,
+                       store->Transitions("owner-a", "cgt-3"));
+  EXPECT_EQ(transitions.size(), 2u);
+  ASSERT_OK_AND_ASSIGN(auto first, store->Transitions("owner-a", "cgt-1"));
+  EXPECT_EQ(first.size(), 1u);
+}
+
+// The statements of a transaction whose answers nothing waits for (its
+// BEGIN, a transition, a notification) go with its next statement or its
+// COMMIT: on a network each round trip is a wait of its own.
+TEST_F(PostgresTest, HeldBackStatementsTravelWithTheTransactionsNextRoundTrip) {
+  PostgresLocation location;
+  ASSERT_OK(location.Open().status());
+  ASSERT_OK_AND_ASSIGN(auto conn, PostgresConnection::Open(location.uri(), {}));
+  const std::string insert =
+      "INSERT INTO settings (name, value) VALUES ($1, $2)";
+  const std::string count = "SELECT COUNT(*) FROM settings WHERE name >= $1";
+  const int64_t before = conn->round_trips();
+
+  ASSERT_OK(conn->BeginWrite());
+  ASSERT_OK(conn->Defer(insert, {SqlValue::Text("a"), SqlValue::Blob("1")}));
+  ASSERT_OK_AND_ASSIGN(SqlResult seen,
+                       conn->Query(count, {SqlValue::Text("a")}));
+  ASSERT_OK(conn->Defer(insert, {SqlValue::Text("b"), SqlValue::Blob("2")}));
+  ASSERT_OK(conn->Commit());
+
+  // The held-back insert ran first, in order; BEGIN, both inserts (and
+  // the preparing of both statements) took no round trip of their own.
+  EXPECT_EQ(seen.rows[0][0].AsInt(), 1);
+  EXPECT_EQ(conn->round_trips() - before, 2);
+  ASSERT_OK_AND_ASSIGN(SqlResult committed,
+                       conn->Query(count, {SqlValue::Text("a")}));
+  EXPECT_EQ(committed.rows[0][0].AsInt(), 2);
+}
+
+TEST_F(PostgresTest, HeldBackStatementThatFailsFailsItsCommitAndUndoesAll) {
+  PostgresLocation location;
+  ASSERT_OK(location.Open().status());
+  ASSERT_OK_AND_ASSIGN(auto conn, PostgresConnection::Open(location.uri(), {}));
+  const std::string insert =
+      "INSERT INTO settings (name, value) VALUES ($1, $2)";
+  const std::string count = "SELECT COUNT(*) FROM settings WHERE name = $1";
+  {
+    SqlTransaction tx(*conn);
+    ASSERT_OK(tx.Begin());
+    ASSERT_OK(conn->Query(insert, {SqlValue::Text("x"), SqlValue::Blob("1")})
+                  .status());
+    // The same name again breaks the unique key, but only at the commit.
+    ASSERT_OK(conn->Defer(insert, {SqlValue::Text("x"), SqlValue::Blob("2")}));
+    EXPECT_THAT(tx.Commit(),
+                StatusIs(absl::StatusCode::kInternal, HasSubstr("23505")));
+  }
+  // Nothing of the transaction stayed, and the session is fit for reuse
+  // (no transaction left open on it).
+  ASSERT_OK_AND_ASSIGN(SqlResult after,
+                       conn->Query(count, {SqlValue::Text("x")}));
+  EXPECT_EQ(after.rows[0][0].AsInt(), 0);
+  ASSERT_OK(conn->BeginWrite());
+  ASSERT_OK(conn->Defer(insert, {SqlValue::Text("x"), SqlValue::Blob("3")}));
+  ASSERT_OK(conn->Commit());
+  ASSERT_OK_AND_ASSIGN(SqlResult kept,
+                       conn->Query(count, {SqlValue::Text("x")}));
+  EXPECT_EQ(kept.rows[0][0].AsInt(), 1);
+}
+
+TEST_F(PostgresTest, HeldBackStatementThatFailsFailsTheNextQuery) {
+  PostgresLocation location;
+  ASSERT_OK(location.Open().status());
+  ASSERT_OK_AND_ASSIGN(auto conn, PostgresConnection::Open(location.uri(), {}));
+  {
+    SqlTransaction tx(*conn);
+    ASSERT_OK(tx.Begin());
+    ASSERT_OK(conn->Defer("INSERT INTO no_such_table VALUES ($1)",
+                          {SqlValue::Int(1)}));
+    EXPECT_THAT(
+        conn->Query("SELECT 1 + $1", {SqlValue::Int(1)}),
+        StatusIs(absl::StatusCode::kInternal, HasSubstr("no_such_table")));
+  }  // rolled back
+  ASSERT_OK_AND_ASSIGN(SqlResult two,
+                       conn->Query("SELECT 1 + $1", {SqlValue::Int(1)}));
+  EXPECT_EQ(two.rows[0][0].AsInt(), 2);
 }
 
 }  // namespace

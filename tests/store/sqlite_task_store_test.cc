@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "server/store/connection_pool.h"
 #include "server/store/schema.h"
 #include "server/store/sql_task_store.h"
 #include "server/store/sqlite_connection.h"
@@ -51,6 +52,100 @@ std::unique_ptr<SqliteConnection> Connect(const std::string& file) {
   auto conn = SqliteConnection::Open(file, SqliteOptions());
   EXPECT_OK(conn.status());
   return conn.ok() ? *std::move(conn) : nullptr;
+}
+
+// Forwards to a real connection, counting the statements whose answers
+// the store waits for (Query) apart from those it holds back (Defer).
+class CountingConnection final : public SqlConnection {
+ public:
+  CountingConnection(std::unique_ptr<SqlConnection> inner, int* queries,
+                     int* deferred)
+      : inner_(std::move(inner)), queries_(queries), deferred_(deferred) {}
+  SqlDialect dialect() const override { return inner_->dialect(); }
+  absl::StatusOr<SqlResult> Query(const std::string& sql,
+                                  absl::Span<const SqlValue> params) override {
+    ++*queries_;
+    return inner_->Query(sql, params);
+  }
+  absl::Status Defer(const std::string& sql,
+                     std::vector<SqlValue> params) override {
+    ++*deferred_;
+    return inner_->Defer(sql, std::move(params));
+  }
+  absl::Status Script(const std::string& sql) override {
+    return inner_->Script(sql);
+  }
+  absl::Status BeginWrite() override { return inner_->BeginWrite(); }
+  absl::Status Commit() override { return inner_->Commit(); }
+  void Rollback() override { inner_->Rollback(); }
+
+ private:
+  std::unique_ptr<SqlConnection> inner_;
+  int* queries_;
+  int* deferred_;
+};
+
+// A create's outcome and each observation of its task wait for one
+// statement each (on PostgreSQL each is a round trip; on SQLite each is a
+// statement to plan and step); the transitions they add are held back.
+TEST(SqliteTaskStoreTest, EachWriteOfACreatesLifeWaitsForOneStatement) {
+  ScratchDir dir;
+  const std::string file = dir.path() + "/tasks.db";
+  int queries = 0;
+  int deferred = 0;
+  ASSERT_OK_AND_ASSIGN(
+      auto store, SqlTaskStore::Open(std::make_unique<ConnectionPool>(
+                      [&]() -> absl::StatusOr<std::unique_ptr<SqlConnection>> {
+                        absl::StatusOr<std::unique_ptr<SqliteConnection>> conn =
+                            SqliteConnection::Open(file, SqliteOptions());
+                        if (!conn.ok()) return conn.status();
+                        return std::make_unique<CountingConnection>(
+                            *std::move(conn), &queries, &deferred);
+                      },
+                      1)));
+  const absl::Time t0 = absl::FromUnixSeconds(1764547200);
+  NewCreate create;
+  create.owner = "owner-a";
+  create.request_hash = "hash-1";
+  create.model = "doubao-seedance-2.0";
+  create.price.set_estimated_micros(1000000);
+  ASSERT_OK_AND_ASSIGN(BeginResult begun, store->BeginCreate(create, t0));
+  ASSERT_TRUE(begun.send);
+  auto video = [](v1::VideoStatus status, const std::string& raw) {
+    v1::Video v;
+    v.set_id("cgt-1");
+    v.set_model("doubao-seedance-2.0");
+    v.set_status(status);
+    v.set_upstream_status(raw);
+    return v;
+  };
+
+  queries = deferred = 0;
+  ASSERT_OK(store->FinishCreate(begun.record.row_id, CreateState::kCreated,
+                                video(v1::VIDEO_STATUS_QUEUED, "queued"),
+                                absl::OkStatus(), t0));
+  EXPECT_EQ(queries, 1) << "FinishCreate";
+  EXPECT_EQ(deferred, 1) << "FinishCreate: its first transition";
+
+  queries = deferred = 0;
+  Observation done;
+  done.video = video(v1::VIDEO_STATUS_SUCCEEDED, "succeeded");
+  done.sequence = 90;
+  done.observed = t0 + absl::Seconds(5);
+  ASSERT_OK_AND_ASSIGN(TaskRecord record,
+                       store->RecordObservation("owner-a", "cgt-1", done));
+  EXPECT_EQ(queries, 1) << "RecordObservation";
+  EXPECT_EQ(deferred, 1) << "RecordObservation: its transition";
+
+  // What was recorded is unchanged by the fewer statements.
+  EXPECT_EQ(record.video.status(), v1::VIDEO_STATUS_SUCCEEDED);
+  EXPECT_EQ(record.update_time, t0 + absl::Seconds(5));
+  EXPECT_TRUE(record.final);
+  ASSERT_OK_AND_ASSIGN(std::vector<TransitionRecord> transitions,
+                       store->Transitions("owner-a", "cgt-1"));
+  ASSERT_EQ(transitions.size(), 2u);
+  EXPECT_EQ(transitions[0].status, v1::VIDEO_STATUS_QUEUED);
+  EXPECT_EQ(transitions[1].sequence, 90);
 }
 
 TEST(SqliteTaskStoreTest, NewFileIsMigratedToTheLatestVersion) {

@@ -516,6 +516,102 @@ TEST_P(TaskStoreContract, BatchOfWritesAnswersEachAsIfItRanAlone) {
   ASSERT_OK(store_->GetByRequestId("owner-a", "req-1").status());
 }
 
+// The usual writes of a batch go together (one statement each, sent at
+// once where the engine can): each is answered as if it ran alone, in
+// turn, including a task's outcome followed by its first poll.
+TEST_P(TaskStoreContract, BatchOfUsualWritesIsRecordedAsIfEachRanAlone) {
+  ASSERT_OK_AND_ASSIGN(BeginResult pending, store_->BeginCreate(Create(), kT0));
+  CreateTask(*store_, 2);
+  std::vector<WriteCall> batch;
+  batch.push_back(BeginCreateCall{Create("owner-a", "req-1"), kT0});
+  batch.push_back(BeginCreateCall{Create("owner-b"), kT0});
+  batch.push_back(
+      FinishCreateCall{pending.record.row_id, CreateState::kCreated,
+                       Upstream("cgt-1", v1::VIDEO_STATUS_QUEUED, "queued"),
+                       absl::OkStatus(), kT0 + absl::Seconds(1)});
+  batch.push_back(
+      RecordObservationCall{"owner-a", "cgt-1",
+                            Seen("cgt-1", v1::VIDEO_STATUS_RUNNING, "running",
+                                 20, kT0 + absl::Seconds(2))});
+  batch.push_back(
+      RecordObservationCall{"owner-a", "cgt-2",
+                            Seen("cgt-2", v1::VIDEO_STATUS_SUCCEEDED,
+                                 "succeeded", 90, kT0 + absl::Seconds(3))});
+  // First sight of a task created elsewhere.
+  batch.push_back(
+      RecordObservationCall{"owner-a", "cgt-9",
+                            Seen("cgt-9", v1::VIDEO_STATUS_QUEUED, "queued", 10,
+                                 kT0 + absl::Seconds(4))});
+  std::vector<WriteResult> results = store_->WriteBatch(batch);
+  ASSERT_THAT(results, SizeIs(6));
+
+  const auto& with_id = absl::get<0>(results[0]);
+  const auto& other_owner = absl::get<0>(results[1]);
+  ASSERT_OK(with_id.status());
+  ASSERT_OK(other_owner.status());
+  EXPECT_TRUE(with_id->send);
+  EXPECT_TRUE(other_owner->send);
+  EXPECT_NE(with_id->record.row_id, other_owner->record.row_id);
+  EXPECT_EQ(with_id->record.create_state, CreateState::kPending);
+  EXPECT_EQ(with_id->record.video.price().estimated_micros(), 1000000);
+  ASSERT_OK_AND_ASSIGN(TaskRecord by_id,
+                       store_->GetByRequestId("owner-a", "req-1"));
+  EXPECT_EQ(by_id.row_id, with_id->record.row_id);
+  EXPECT_OK(absl::get<1>(results[2]));
+
+  const auto& running = absl::get<2>(results[3]);
+  ASSERT_OK(running.status());
+  EXPECT_EQ(running->row_id, pending.record.row_id);
+  EXPECT_EQ(running->video.status(), v1::VIDEO_STATUS_RUNNING);
+  EXPECT_EQ(running->update_time, kT0 + absl::Seconds(2));
+  const auto& succeeded = absl::get<2>(results[4]);
+  ASSERT_OK(succeeded.status());
+  EXPECT_TRUE(succeeded->final);
+  EXPECT_EQ(succeeded->video.price().estimated_micros(), 1000000);
+  const auto& elsewhere = absl::get<2>(results[5]);
+  ASSERT_OK(elsewhere.status());
+  EXPECT_EQ(elsewhere->create_state, CreateState::kSeen);
+
+  ASSERT_OK_AND_ASSIGN(auto first, store_->Transitions("owner-a", "cgt-1"));
+  ASSERT_THAT(first, SizeIs(2));
+  EXPECT_EQ(first[0].observed, kT0 + absl::Seconds(1));
+  EXPECT_EQ(first[1].sequence, 20);
+  ASSERT_OK_AND_ASSIGN(auto second, store_->Transitions("owner-a", "cgt-2"));
+  EXPECT_THAT(second, SizeIs(2));
+  ASSERT_OK_AND_ASSIGN(auto third, store_->Transitions("owner-a", "cgt-9"));
+  EXPECT_THAT(third, SizeIs(1));
+}
+
+// A batch where one write needs more than its usual statement (here a
+// stale poll reply) still answers every write as if it ran alone.
+TEST_P(TaskStoreContract, BatchWithAStaleObservationAnswersEachWrite) {
+  CreateTask(*store_, 1);
+  ASSERT_OK(store_
+                ->RecordObservation("owner-a", "cgt-1",
+                                    Seen("cgt-1", v1::VIDEO_STATUS_RUNNING,
+                                         "running", 20, kT0 + absl::Seconds(2)))
+                .status());
+  std::vector<WriteCall> batch;
+  batch.push_back(BeginCreateCall{Create(), kT0});
+  batch.push_back(
+      RecordObservationCall{"owner-a", "cgt-1",
+                            Seen("cgt-1", v1::VIDEO_STATUS_QUEUED, "queued", 10,
+                                 kT0 + absl::Seconds(3))});
+  std::vector<WriteResult> results = store_->WriteBatch(batch);
+  ASSERT_THAT(results, SizeIs(2));
+  const auto& begun = absl::get<0>(results[0]);
+  ASSERT_OK(begun.status());
+  EXPECT_TRUE(begun->send);
+  const auto& stale = absl::get<2>(results[1]);
+  ASSERT_OK(stale.status());
+  EXPECT_EQ(stale->video.status(), v1::VIDEO_STATUS_RUNNING);
+  EXPECT_EQ(stale->sequence, 20);
+  // The poll's reply changed nothing.
+  ASSERT_OK_AND_ASSIGN(auto transitions,
+                       store_->Transitions("owner-a", "cgt-1"));
+  EXPECT_THAT(transitions, SizeIs(2));
+}
+
 TEST_P(TaskStoreContract, BadWriteInABatchFailsOnlyItself) {
   ASSERT_OK_AND_ASSIGN(BeginResult pending, store_->BeginCreate(Create(), kT0));
   std::vector<WriteCall> batch;

@@ -145,6 +145,29 @@ TEST_P(TaskStoreContract, TenantTaskEndedInItsCreateAnswerIsSettled) {
   Created(*store_, TenantCreate(kEstimate), "cgt-2");
 }
 
+// The same through a group-commit batch (the store's fast path for the
+// usual outcome must not skip the settlement).
+TEST_P(TaskStoreContract, TenantTasksEndedInABatchedCreateAnswerAreSettled) {
+  ASSERT_OK_AND_ASSIGN(BeginResult one,
+                       store_->BeginCreate(TenantCreate(absl::nullopt), kT0));
+  ASSERT_OK_AND_ASSIGN(BeginResult two,
+                       store_->BeginCreate(TenantCreate(absl::nullopt), kT0));
+  const WriteCall batch[] = {
+      FinishCreateCall{one.record.row_id, CreateState::kCreated,
+                       Answer("cgt-1", v1::VIDEO_STATUS_FAILED),
+                       absl::OkStatus(), kT0},
+      FinishCreateCall{two.record.row_id, CreateState::kCreated,
+                       Answer("cgt-2", v1::VIDEO_STATUS_FAILED),
+                       absl::OkStatus(), kT0}};
+  for (const WriteResult& r : store_->WriteBatch(batch)) {
+    EXPECT_OK(absl::get<1>(r));
+  }
+  ASSERT_OK_AND_ASSIGN(TenantUsage usage,
+                       store_->GetTenantUsage("tenant-a", kT0, kT0));
+  EXPECT_EQ(usage.reserved_micros, 0);
+  EXPECT_EQ(usage.unfinished, 0);
+}
+
 // Past --track-for nobody learns what a task cost: its reservation is
 // counted as spent at the estimate rather than left reserved for ever.
 TEST_P(TaskStoreContract, TenantTaskExpiredIsSettledAtItsEstimate) {
