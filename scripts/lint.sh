@@ -14,9 +14,9 @@
 #
 # The tidy stage needs a configured build whose generated headers exist
 # (`./dev lint` and `./dev test` see to that). A translation unit found clean
-# is remembered by a hash of its text, the
-# text of every header of ours it includes (transitively), the protos, the
-# compile commands (with the checkout's path left out), .clang-tidy and the
+# is remembered by a hash of its text, the text of every header of ours it
+# includes (transitively), the protos, the compile commands (without the
+# checkout's path and the configured commit), .clang-tidy and the
 # clang-tidy version, in $TIDY_CACHE (default ~/.cache/seedance/clang-tidy,
 # shared by every clone on the machine); only changed units are checked
 # again.
@@ -144,9 +144,12 @@ tidy_check() {
     units=("${wanted[@]}")
   fi
   # The checkout's own path is left out of the key (CI's fresh clone
-  # reuses what a clean run here found).
+  # reuses what a clean run here found), and so is the commit the build
+  # was configured at (-DSEEDANCE_COMMIT, a string no check looks at),
+  # which would make every commit a miss for every unit.
   salt=$({ "$CLANG_TIDY" --version; cat "$ROOT/.clang-tidy";
-    sed "s#$ROOT#@ROOT@#g; s#$BUILD_DIR#@BUILD@#g" "$db";
+    sed "s#$ROOT#@ROOT@#g; s#$BUILD_DIR#@BUILD@#g;
+         s#-DSEEDANCE_COMMIT=[^ ]*##g" "$db";
     find "$ROOT/proto" "$ROOT/third_party" -name '*.proto' -print0 | sort -z |
       xargs -0 cat; } | sha256sum | cut -c1-64)
   while read -r unit key; do
