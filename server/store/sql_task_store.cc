@@ -291,21 +291,6 @@ std::string OwnersIn(SqlDialect dialect, absl::string_view param) {
                             "))");
 }
 
-// Tenants: a batch with several creates under quotas locks their usage
-// rows in one order first (LockTenantRows), whatever order they came in.
-absl::Status LockTenantsOf(SqlConnection& conn,
-                           absl::Span<const WriteCall> batch) {
-  std::vector<const BeginCreateCall*> creates;
-  for (const WriteCall& call : batch) {
-    const auto* begin = absl::get_if<BeginCreateCall>(&call);
-    if (begin != nullptr && begin->create.quota.has_value()) {
-      creates.push_back(begin);
-    }
-  }
-  if (creates.size() < 2) return absl::OkStatus();
-  return LockTenantRows(conn, creates);
-}
-
 }  // namespace
 
 SqlTaskStore::SqlTaskStore(std::unique_ptr<ConnectionPool> pool)
@@ -452,7 +437,7 @@ absl::StatusOr<std::vector<WriteResult>> SqlTaskStore::WriteTogether(
     absl::Span<const WriteCall> batch) {
   return InTransaction<std::vector<WriteResult>>(
       [&](SqlConnection& conn) -> absl::StatusOr<std::vector<WriteResult>> {
-        if (absl::Status s = LockTenantsOf(conn, batch); !s.ok()) return s;
+        if (absl::Status s = LockTenantRows(conn, batch); !s.ok()) return s;
         std::vector<WriteResult> results;
         results.reserve(batch.size());
         for (const WriteCall& call : batch) {

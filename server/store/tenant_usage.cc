@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/variant.h"
 
 namespace seedance::store {
 namespace {
@@ -173,18 +174,23 @@ absl::StatusOr<BeginResult> BeginWithinQuota(
 }
 
 absl::Status LockTenantRows(SqlConnection& conn,
-                            absl::Span<const BeginCreateCall* const> creates) {
+                            absl::Span<const WriteCall> batch) {
   // One order for every transaction (all across-days rows, then all day
   // rows, each by owner), the order BeginWithinQuota takes a create's two.
   std::set<std::string> across_days;
   std::set<std::pair<std::string, int64_t>> days;
-  for (const BeginCreateCall* call : creates) {
-    if (!call->create.quota.has_value()) continue;
-    if (call->create.quota->max_unfinished.has_value()) {
-      across_days.insert(call->create.owner);
+  int creates = 0;
+  for (const WriteCall& call : batch) {
+    const auto* begin = absl::get_if<BeginCreateCall>(&call);
+    if (begin == nullptr || !begin->create.quota.has_value()) continue;
+    ++creates;
+    if (begin->create.quota->max_unfinished.has_value()) {
+      across_days.insert(begin->create.owner);
     }
-    days.emplace(call->create.owner, UsageDay(call->now));
+    days.emplace(begin->create.owner, UsageDay(begin->now));
   }
+  // One create takes its rows in that order by itself.
+  if (creates < 2) return absl::OkStatus();
   for (const std::string& owner : across_days) {
     if (absl::StatusOr<int64_t> s = LockDay(conn, owner, kAcrossDays);
         !s.ok()) {

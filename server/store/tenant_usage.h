@@ -44,12 +44,13 @@ absl::StatusOr<BeginResult> BeginWithinQuota(
     SqlConnection& conn, const NewCreate& create, absl::Time now,
     absl::FunctionRef<absl::StatusOr<BeginResult>()> record);
 
-// Before a group-commit batch with creates of several tenants: locks their
-// rows in one global order, so that two replicas' batches never wait for
+// Before a group-commit batch with several creates under quotas (of one
+// tenant or several): locks their usage rows in one global order, whatever
+// order the creates came in, so that two replicas' batches never wait for
 // each other in a cycle (PostgreSQL would break the deadlock only after
-// deadlock_timeout, failing one batch).
+// deadlock_timeout, failing one batch). Nothing for fewer than two.
 absl::Status LockTenantRows(SqlConnection& conn,
-                            absl::Span<const BeginCreateCall* const> creates);
+                            absl::Span<const WriteCall> batch);
 
 // The create of `row_id` was refused upstream: its reservation, if any,
 // is given back.
