@@ -17,6 +17,7 @@
 #include "server/gateway/gateway_server.h"
 #include "sim/sim_server.h"
 #include "tests/gateway/watch_collector.h"
+#include "tests/testing/captured_stderr.h"
 #include "tests/testing/loopback_stack.h"
 #include "tests/testing/status_matchers.h"
 
@@ -70,7 +71,7 @@ class KeyRedactionE2eTest : public ::testing::Test {
     channel_.reset();
     gateway_.reset();  // every log line is written by now
     if (capturing_) {
-      std::string log = ::testing::internal::GetCapturedStderr();
+      std::string log = ::seedance::testing::TakeCapturedStderr();
       EXPECT_THAT(log, Not(HasSubstr(kKeyBody))) << log;
     }
   }
@@ -173,7 +174,7 @@ TEST_F(KeyRedactionE2eTest, TheGatewaysOwnKeyEchoedIsRedactedToo) {
   channel_.reset();
   gateway_.reset();
   capturing_ = false;
-  std::string log = ::testing::internal::GetCapturedStderr();
+  std::string log = ::seedance::testing::TakeCapturedStderr();
   EXPECT_THAT(log, Not(HasSubstr(kAliceKeyBody))) << log;
   EXPECT_THAT(log, Not(HasSubstr(kKeyBody))) << log;
 }

@@ -25,6 +25,7 @@
 #include "sim/sim_server.h"
 #include "tests/gateway/http_test_client.h"
 #include "tests/gateway/watch_collector.h"
+#include "tests/testing/captured_stderr.h"
 #include "tests/testing/eventually.h"
 #include "tests/testing/loopback_stack.h"
 #include "tests/testing/scratch_dir.h"
@@ -121,7 +122,7 @@ class TenantE2eTest : public ::testing::Test {
   void TearDown() override {
     stub_.reset();
     gateway_.reset();  // every log line is written by now
-    const std::string log = ::testing::internal::GetCapturedStderr();
+    const std::string log = ::seedance::testing::TakeCapturedStderr();
     for (const char* key :
          {kKeyA, kKeyB, kKeyC, kKeyRate, kKeyOne, kKeyBudget}) {
       EXPECT_THAT(log, Not(HasSubstr(key))) << log;
