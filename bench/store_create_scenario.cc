@@ -217,6 +217,26 @@ absl::StatusOr<StoreCreateResult> RunStoreCreates(
   for (const Contender& contender : contenders) {
     result.stores.push_back(Figures(contender, contenders.front().rounds));
   }
+  // With the gateways stopped, each store's own writes alone, on a fresh
+  // SQLite file or the same PostgreSQL database (under an owner of its own).
+  const absl::Duration alone_time =
+      std::max(absl::Milliseconds(200), options.duration / 5);
+  for (StoreCreateFigures& figures : result.stores) {
+    if (figures.name == "none") continue;
+    const std::string spec =
+        figures.name == "sqlite"
+            ? absl::StrCat("sqlite:", (*scratch)->path(), "/alone.db")
+            : figures.spec;
+    for (int batch : {1, kAloneBatch}) {
+      absl::StatusOr<StoreAloneFigures> alone =
+          MeasureStoreAlone(spec, batch, alone_time);
+      if (!alone.ok()) {
+        figures.alone_error = std::string(alone.status().message());
+        break;
+      }
+      figures.alone.push_back(*alone);
+    }
+  }
   for (const StoreVariant& variant : skipped) {
     StoreCreateFigures figures;
     figures.name = variant.name;

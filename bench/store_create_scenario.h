@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "bench/bench_env.h"
+#include "bench/store_alone.h"
 
 namespace seedance::bench {
 
@@ -50,6 +51,11 @@ struct StoreCreateFigures {
   double p50_added_ms = 0;       // vs none
   double p99_added_ms = 0;       // vs none
   double gateway_cpu_ratio = 1;  // vs none
+  // The store's own writes without a gateway (store_alone.h), measured
+  // after the rounds: one create per batch, then kAloneBatch. Empty for
+  // none; `alone_error` says why when they failed.
+  std::vector<StoreAloneFigures> alone;
+  std::string alone_error;
 };
 
 struct StoreCreateResult {
@@ -58,6 +64,11 @@ struct StoreCreateResult {
   absl::Duration round;
   std::vector<StoreCreateFigures> stores;  // `none` first
 };
+
+// Creates per batch of the store-alone figures beside one alone: about
+// what the gateway's group commit gathers at 32 in flight (8 to 9 writes,
+// a create's two, per SQLite batch in the create-store scenario).
+inline constexpr int kAloneBatch = 4;
 
 // The targets for a store against none.
 inline constexpr double kStoreMaxAddedP50Ms = 1.0;
