@@ -275,7 +275,8 @@ TEST_F(PostgresTest, DatabaseFromANewerBuildIsRefused) {
 // Group commit on a network: a batch of the usual writes (creates,
 // outcomes, observations) costs two round trips whatever its size, one
 // for all their statements and one for the commit with what they held
-// back (the first transitions, the change notices).
+// back (the first transitions, the change notices). An outcome that is
+// final already is usual too when no tenant reservation waits on it.
 TEST_F(PostgresTest, BatchOfUsualWritesTakesTwoRoundTrips) {
   PostgresLocation location;
   PostgresConnection* conn = nullptr;
@@ -322,7 +323,7 @@ TEST_F(PostgresTest, BatchOfUsualWritesTakesTwoRoundTrips) {
                                    video("cgt-1", v1::VIDEO_STATUS_QUEUED),
                                    absl::OkStatus(), t0});
   batch.push_back(FinishCreateCall{pending[1], CreateState::kCreated,
-                                   video("cgt-2", v1::VIDEO_STATUS_QUEUED),
+                                   video("cgt-2", v1::VIDEO_STATUS_FAILED),
                                    absl::OkStatus(), t0});
   Observation done;
   done.video = video("cgt-3", v1::VIDEO_STATUS_SUCCEEDED);
@@ -348,6 +349,9 @@ TEST_F(PostgresTest, BatchOfUsualWritesTakesTwoRoundTrips) {
   EXPECT_EQ(transitions.size(), 2u);
   ASSERT_OK_AND_ASSIGN(auto first, store->Transitions("owner-a", "cgt-1"));
   EXPECT_EQ(first.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(TaskRecord failed, store->GetTask("owner-a", "cgt-2"));
+  EXPECT_TRUE(failed.final);
+  EXPECT_EQ(failed.video.status(), v1::VIDEO_STATUS_FAILED);
 }
 
 // The statements of a transaction whose answers nothing waits for (its

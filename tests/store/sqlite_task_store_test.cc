@@ -146,6 +146,21 @@ TEST(SqliteTaskStoreTest, EachWriteOfACreatesLifeWaitsForOneStatement) {
   ASSERT_EQ(transitions.size(), 2u);
   EXPECT_EQ(transitions[0].status, v1::VIDEO_STATUS_QUEUED);
   EXPECT_EQ(transitions[1].sequence, 90);
+
+  // An answer that is final already (a task failed at once) holds no
+  // tenant reservation here, so it has nothing to settle: one statement
+  // too, not a read of the row and of its reservation besides.
+  ASSERT_OK_AND_ASSIGN(BeginResult second, store->BeginCreate(create, t0));
+  v1::Video failed = video(v1::VIDEO_STATUS_FAILED, "failed");
+  failed.set_id("cgt-2");
+  queries = deferred = 0;
+  ASSERT_OK(store->FinishCreate(second.record.row_id, CreateState::kCreated,
+                                failed, absl::OkStatus(), t0));
+  EXPECT_EQ(queries, 1) << "FinishCreate of a final answer";
+  EXPECT_EQ(deferred, 1) << "FinishCreate of a final answer: its transition";
+  ASSERT_OK_AND_ASSIGN(TaskRecord ended, store->GetTask("owner-a", "cgt-2"));
+  EXPECT_TRUE(ended.final);
+  EXPECT_EQ(ended.video.status(), v1::VIDEO_STATUS_FAILED);
 }
 
 TEST(SqliteTaskStoreTest, NewFileIsMigratedToTheLatestVersion) {
