@@ -514,6 +514,17 @@ void GatewayServer::ShutdownOnce() {
   // with after_sequence and miss nothing.
   registry_->Drain(absl::UnavailableError(
       "gateway replica is shutting down; reconnect with after_sequence"));
+  const absl::Time deadline = absl::Now() + config_.shutdown_grace;
+  // The last states the pollers saw (some already answered to a client,
+  // with their update_time) are written under this replica's leases: let
+  // the store catch up before releasing them. A fenced write that ran after
+  // the release would be refused, and the next holder would record the
+  // same state anew, with a later update_time.
+  if (lease_keeper_ && async_store_) {
+    while (async_store_->pending() > 0 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+  }
   // Nothing is polled here any more: the other replicas take the tasks
   // over at their next lease round, not after --lease-ttl.
   if (lease_keeper_) lease_keeper_->Stop();
@@ -523,7 +534,6 @@ void GatewayServer::ShutdownOnce() {
   // stream whose client does not read cannot take it: its reactor cancels
   // it after WatchOptions::end_grace (1 s), so it does not hold the drain
   // for the whole grace.
-  const absl::Time deadline = absl::Now() + config_.shutdown_grace;
   while (service_->open_streams() > 0 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(5));
   }
