@@ -517,11 +517,13 @@ void GatewayServer::ShutdownOnce() {
   const absl::Time deadline = absl::Now() + config_.shutdown_grace;
   // The last states the pollers saw (some already answered to a client,
   // with their update_time) are written under this replica's leases: let
-  // the store catch up before releasing them. A fenced write that ran after
-  // the release would be refused, and the next holder would record the
-  // same state anew, with a later update_time.
+  // the writes queued so far finish before releasing them (not the creates
+  // still arriving, which would hold the drain). A fenced write that ran
+  // after the release would be refused, and the next holder would record
+  // the same state anew, with a later update_time.
   if (lease_keeper_ && async_store_) {
-    while (async_store_->pending() > 0 && absl::Now() < deadline) {
+    async_store_->BeginDrain();
+    while (async_store_->writes_before_drain() > 0 && absl::Now() < deadline) {
       absl::SleepFor(absl::Milliseconds(1));
     }
   }

@@ -75,12 +75,16 @@ void AsyncTaskStore::Post(absl::AnyInvocable<absl::StatusOr<T>() &&> call,
 template <size_t kIndex, typename Done>
 void AsyncTaskStore::Write(WriteCall&& call, Done done) {
   if (!Admit(done)) return;
-  batcher_.Submit(std::move(call),
-                  [this, done = std::move(done)](WriteResult result) mutable {
-                    // Counted down first: the callback may post the next call.
-                    pending_.fetch_sub(1, std::memory_order_relaxed);
-                    std::move(done)(absl::get<kIndex>(std::move(result)));
-                  });
+  writes_before_drain_.fetch_add(1);
+  const bool counted = !draining_.load();
+  if (!counted) writes_before_drain_.fetch_sub(1);
+  batcher_.Submit(std::move(call), [this, counted, done = std::move(done)](
+                                       WriteResult result) mutable {
+    // Counted down first: the callback may post the next call.
+    pending_.fetch_sub(1, std::memory_order_relaxed);
+    if (counted) writes_before_drain_.fetch_sub(1);
+    std::move(done)(absl::get<kIndex>(std::move(result)));
+  });
 }
 
 void AsyncTaskStore::BeginCreate(NewCreate create, absl::Time now,

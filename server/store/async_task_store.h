@@ -58,6 +58,13 @@ class AsyncTaskStore {
   // Calls posted and not yet finished.
   int pending() const { return pending_.load(std::memory_order_relaxed); }
 
+  // Shutdown: from now on new writes are not counted by
+  // writes_before_drain(), so a drain can wait for the writes queued before
+  // it (the last states the pollers saw) while creates still arrive.
+  void BeginDrain() { draining_.store(true); }
+  // Writes queued before BeginDrain and not finished yet.
+  int writes_before_drain() const { return writes_before_drain_.load(); }
+
  private:
   // Counts a call in `pending_`, or answers `done` UNAVAILABLE at once when
   // `max_pending_` calls already wait. False: refused.
@@ -77,6 +84,10 @@ class AsyncTaskStore {
   Executor& executor_;
   const int max_pending_;
   std::atomic<int> pending_{0};
+  // Sequentially consistent, both: a write either counts itself before
+  // BeginDrain is seen, or sees the drain and does not count.
+  std::atomic<bool> draining_{false};
+  std::atomic<int> writes_before_drain_{0};
   WriteBatcher batcher_;
 };
 

@@ -130,6 +130,33 @@ TEST(AsyncTaskStoreTest, CallDroppedByAStoppedExecutorStillAnswers) {
   EXPECT_EQ(async.pending(), 0);
 }
 
+// Shutdown waits for the writes queued before its drain began (the last
+// states the pollers saw), not for creates that keep arriving after it.
+TEST(AsyncTaskStoreTest, WritesQueuedBeforeTheDrainAreCountedUntilDone) {
+  MockTaskStore store;
+  ManualExecutor executor;
+  AsyncTaskStore async(store, executor, 10);
+  EXPECT_CALL(store, FinishCreate(_, _, _, _, _))
+      .WillRepeatedly(Return(absl::OkStatus()));
+  int answered = 0;
+  auto finish = [&](int64_t row_id) {
+    async.FinishCreate(row_id, CreateState::kCreated, v1::Video(),
+                       absl::OkStatus(), absl::Now(),
+                       [&](const absl::Status&) { ++answered; });
+  };
+  finish(1);
+  finish(2);
+  EXPECT_EQ(async.writes_before_drain(), 2);
+  async.BeginDrain();
+  finish(3);  // after the drain began: not waited for
+  EXPECT_EQ(async.writes_before_drain(), 2);
+  EXPECT_EQ(async.pending(), 3);
+  executor.RunAll();
+  EXPECT_EQ(answered, 3);
+  EXPECT_EQ(async.writes_before_drain(), 0);
+  EXPECT_EQ(async.pending(), 0);
+}
+
 TEST(AsyncTaskStoreTest, FinishCreatePassesTheStoreStatusThrough) {
   MockTaskStore store;
   ManualExecutor executor;
