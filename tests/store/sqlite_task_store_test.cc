@@ -14,6 +14,7 @@
 #include "server/store/schema.h"
 #include "server/store/sql_task_store.h"
 #include "server/store/sqlite_connection.h"
+#include "server/store/task_rows.h"
 #include "tests/store/task_store_contract.h"
 #include "tests/testing/scratch_dir.h"
 #include "tests/testing/status_matchers.h"
@@ -206,12 +207,48 @@ TEST(SqliteTaskStoreTest,
   ASSERT_NE(conn, nullptr);
   ASSERT_OK_AND_ASSIGN(int version, SchemaVersion(*conn));
   EXPECT_EQ(version, LatestSchemaVersion());
+  // Migration 7 folded the status index into the owner-time one.
   ASSERT_OK_AND_ASSIGN(
       SqlResult index,
-      conn->Query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' "
-                  "AND name = 'tasks_by_owner_status_time'",
+      conn->Query("SELECT name FROM sqlite_master WHERE type = 'index' "
+                  "AND name LIKE 'tasks_by_owner%' ORDER BY name",
                   {}));
-  EXPECT_EQ(index.rows[0][0].AsInt(), 1);
+  ASSERT_EQ(index.rows.size(), 1u);
+  EXPECT_EQ(index.rows[0][0].bytes, "tasks_by_owner_time");
+}
+
+// ListVideos pages, newest first, with or without filters, read one
+// owner's range of tasks_by_owner_time backwards: no sort of the owner's
+// tasks, whatever their number (the index is ascending since migration 7,
+// for cheaper writes).
+TEST(SqliteTaskStoreTest, ListingNewestFirstReadsTheOwnerTimeIndexBackwards) {
+  SqliteLocation location;
+  ASSERT_OK(location.Open().status());
+  auto conn = Connect(location.file());
+  ASSERT_NE(conn, nullptr);
+  ListQuery all;
+  all.owner = "owner-a";
+  ListQuery running = all;
+  running.status_in = std::vector<v1::VideoStatus>{v1::VIDEO_STATUS_RUNNING,
+                                                   v1::VIDEO_STATUS_QUEUED};
+  ListQuery next_page = running;
+  next_page.page_token = EncodePageToken({1700000000000000, 42});
+  next_page.create_time.push_back(
+      {TimeCondition::Op::kGreaterOrEqual, absl::FromUnixSeconds(1600000000)});
+  for (const ListQuery& query : {all, running, next_page}) {
+    ASSERT_OK_AND_ASSIGN(ListStatement statement, BuildListStatement(query));
+    ASSERT_OK_AND_ASSIGN(
+        SqlResult plan,
+        conn->Query("EXPLAIN QUERY PLAN " + statement.sql, statement.params));
+    std::string steps;
+    for (const SqlRow& row : plan.rows) {
+      absl::StrAppend(&steps, row.back().bytes, "\n");
+    }
+    EXPECT_THAT(steps, HasSubstr("USING INDEX tasks_by_owner_time (owner=?"))
+        << statement.sql;
+    EXPECT_THAT(steps, ::testing::Not(HasSubstr("TEMP B-TREE")))
+        << statement.sql;
+  }
 }
 
 TEST(SqliteTaskStoreTest, GatewaysOpeningOneFileTogetherMigrateItOnce) {
