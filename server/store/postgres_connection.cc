@@ -325,31 +325,28 @@ absl::Status PostgresConnection::SendOne(const std::string& sql,
   ParamValues p(params);
   // Statements without parameters (BEGIN, COMMIT) gain nothing from being
   // prepared.
-  const std::string* name = nullptr;
+  std::string name;  // empty: unprepared
   if (!params.empty()) {
-    if (prepared_connection_ != connection_number_) {
-      prepared_.clear();
-      prepared_connection_ = connection_number_;
-    }
-    if (auto it = prepared_.find(sql); it != prepared_.end()) {
-      name = &it->second;
-    } else if (prepared_.size() < kMaxPrepared) {
-      std::string fresh = absl::StrCat("seedance_", ++prepared_names_);
-      if (PQsendPrepare(conn_.get(), fresh.c_str(), sql.c_str(),
-                        static_cast<int>(params.size()),
-                        /*paramTypes=*/nullptr) == 0) {
-        return StatementError(nullptr, conn_.get(), "prepare");
+    if (PreparedStatement* entry = Track(sql); entry != nullptr) {
+      if (entry->name.empty()) {
+        std::string fresh = absl::StrCat("seedance_", ++prepared_names_);
+        if (PQsendPrepare(conn_.get(), fresh.c_str(), sql.c_str(),
+                          static_cast<int>(params.size()),
+                          /*paramTypes=*/nullptr) == 0) {
+          return StatementError(nullptr, conn_.get(), "prepare");
+        }
+        // Named at once, so that the same statement later in this
+        // pipeline uses it; forgotten again if the server refuses it.
+        entry->name = std::move(fresh);
+        expected.push_back(Expected{sql, /*internal=*/true});
       }
-      // Named at once, so that the same statement later in this pipeline
-      // uses it; forgotten again if the server refuses it.
-      name = &prepared_.emplace(sql, std::move(fresh)).first->second;
-      expected.push_back(Expected{sql});
+      name = entry->name;
     }
   }
   const int n = static_cast<int>(params.size());
   const int sent =
-      name != nullptr
-          ? PQsendQueryPrepared(conn_.get(), name->c_str(), n, p.values(),
+      !name.empty()
+          ? PQsendQueryPrepared(conn_.get(), name.c_str(), n, p.values(),
                                 p.lengths(), p.formats(), /*resultFormat=*/0)
           : PQsendQueryParams(conn_.get(), sql.c_str(), n,
                               /*paramTypes=*/nullptr, p.values(), p.lengths(),
@@ -369,11 +366,27 @@ PostgresConnection::RunPipeline(absl::Span<const SqlStatement> statements) {
     conn_.reset();  // mid-pipeline: in an unknown state, never reused
     return error;
   };
+  // Checked before the pipeline begins: the session's state is known then.
+  const bool deallocate = RetiredToDeallocate();
   if (PQenterPipelineMode(conn) == 0) {
     return fail(StatementError(nullptr, conn, "pipeline"));
   }
   std::vector<Expected> expected;
-  expected.reserve(2 * (held.size() + statements.size()));
+  expected.reserve(2 * (held.size() + statements.size()) + retired_.size());
+  // First, outside any transaction (RetiredToDeallocate), the names whose
+  // plans were retired: a DEALLOCATE of this session's own name cannot fail
+  // there, so it never aborts the statements after it.
+  if (deallocate) {
+    for (const std::string& old : retired_) {
+      const std::string deallocate = absl::StrCat("DEALLOCATE ", old);
+      if (PQsendQueryParams(conn, deallocate.c_str(), 0, nullptr, nullptr,
+                            nullptr, nullptr, /*resultFormat=*/0) == 0) {
+        return fail(StatementError(nullptr, conn, "deallocate"));
+      }
+      expected.push_back(Expected{"", /*internal=*/true});
+    }
+    retired_.clear();
+  }
   for (const SqlStatement& d : held) {
     if (absl::Status s = SendOne(d.sql, d.params, expected); !s.ok()) {
       return fail(s);
@@ -422,7 +435,7 @@ PostgresConnection::RunPipeline(absl::Span<const SqlStatement> statements) {
     if (!ok && first_error.ok() && status != PGRES_PIPELINE_ABORTED) {
       first_error = StatementError(result->get(), conn, "query");
     }
-    if (i >= first_asked && expected[i].prepared_sql.empty()) {
+    if (i >= first_asked && !expected[i].internal) {
       asked.push_back(*std::move(result));
     }
     // Each statement's results end with a null.
@@ -447,16 +460,38 @@ PostgresConnection::RunPipeline(absl::Span<const SqlStatement> statements) {
   return asked;
 }
 
-absl::StatusOr<const std::string*> PostgresConnection::Prepared(
-    const std::string& sql, size_t params) {
+PostgresConnection::PreparedStatement* PostgresConnection::Track(
+    const std::string& sql) {
   if (prepared_connection_ != connection_number_) {
     prepared_.clear();  // a new session knows none of them
+    retired_.clear();
     prepared_connection_ = connection_number_;
   }
-  if (auto it = prepared_.find(sql); it != prepared_.end()) {
-    return &it->second;
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    if (prepared_.size() >= kMaxPrepared) return nullptr;
+    it = prepared_.emplace(sql, PreparedStatement{}).first;
   }
-  if (prepared_.size() >= kMaxPrepared) return nullptr;
+  PreparedStatement& entry = it->second;
+  ++entry.uses;
+  // At 64, 128, 256... uses (a power of two): a new plan (see the header).
+  if (!entry.name.empty() && entry.uses >= kFirstReplan &&
+      (entry.uses & (entry.uses - 1)) == 0) {
+    retired_.push_back(std::exchange(entry.name, std::string()));
+  }
+  return &entry;
+}
+
+bool PostgresConnection::RetiredToDeallocate() const {
+  return !retired_.empty() && prepared_connection_ == connection_number_ &&
+         conn_ != nullptr && PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
+}
+
+absl::StatusOr<const std::string*> PostgresConnection::Prepared(
+    const std::string& sql, size_t params) {
+  PreparedStatement* entry = Track(sql);
+  if (entry == nullptr) return nullptr;
+  if (!entry->name.empty()) return &entry->name;
   std::string name = absl::StrCat("seedance_", ++prepared_names_);
   if (PQsendPrepare(conn_.get(), name.c_str(), sql.c_str(),
                     static_cast<int>(params), /*paramTypes=*/nullptr) == 0) {
@@ -469,16 +504,18 @@ absl::StatusOr<const std::string*> PostgresConnection::Prepared(
   if (PQresultStatus(awaited->get()) != PGRES_COMMAND_OK) {
     absl::Status error = StatementError(awaited->get(), conn_.get(), "prepare");
     if (PQstatus(conn_.get()) != CONNECTION_OK) conn_.reset();
+    prepared_.erase(sql);
     return error;
   }
-  return &prepared_.emplace(sql, std::move(name)).first->second;
+  entry->name = std::move(name);
+  return &entry->name;
 }
 
 absl::StatusOr<SqlResult> PostgresConnection::Query(
     const std::string& sql, absl::Span<const SqlValue> params) {
   if (absl::Status s = EnsureConnected(); !s.ok()) return s;
   ResultPtr result;
-  if (!deferred_.empty()) {
+  if (!deferred_.empty() || RetiredToDeallocate()) {
     // Statements held back (the BEGIN, Defer) go with this one.
     SqlStatement st{sql, std::vector<SqlValue>(params.begin(), params.end())};
     absl::StatusOr<std::vector<ResultPtr>> piped =

@@ -110,6 +110,8 @@ class PostgresConnection final : public SqlConnection {
     // Non-empty for a Prepare: the statement it names, forgotten again if
     // the server did not prepare it.
     std::string prepared_sql;
+    // A result nobody asked for (a Prepare, a DEALLOCATE).
+    bool internal = false;
   };
   absl::Status SendOne(const std::string& sql,
                        absl::Span<const SqlValue> params,
@@ -131,6 +133,30 @@ class PostgresConnection final : public SqlConnection {
                                               size_t params);
   static constexpr size_t kMaxPrepared = 64;
 
+  // A statement prepared on this session, and how often it was used.
+  //
+  // Plans age: PostgreSQL keeps a prepared statement's generic plan until
+  // the table's statistics change (autovacuum's ANALYZE, at most once a
+  // minute and per 10 % of growth), and a plan made while `tasks` was a
+  // few pages (a new deployment) reads it with sequential scans, whose
+  // cost then grows with every task created (measured: 20 pages per
+  // outcome on the index, 150-250 after three seconds of creates on the
+  // stale plan). So each statement is prepared again, and its old name
+  // deallocated, at its 64th, 128th, 256th... use: its plan is never made
+  // for a table less than about half its size, and re-planning costs one
+  // Parse per doubling.
+  struct PreparedStatement {
+    std::string name;  // empty: to be prepared (again)
+    int64_t uses = 0;
+  };
+  static constexpr int64_t kFirstReplan = 64;
+  // The entry of `sql` on this session, counting this use (and retiring
+  // its name when a new plan is due); nullptr past kMaxPrepared.
+  PreparedStatement* Track(const std::string& sql);
+  // Whether names retired on this session wait for their DEALLOCATE and
+  // the session is outside a transaction, where one cannot fail.
+  bool RetiredToDeallocate() const;
+
   const std::string conninfo_;
   const PostgresOptions options_;
   PgConnPtr conn_;
@@ -138,7 +164,11 @@ class PostgresConnection final : public SqlConnection {
   // broke are never named on the next one.
   int64_t connection_number_ = 0;
   int64_t prepared_connection_ = 0;
-  absl::flat_hash_map<std::string, std::string> prepared_;
+  absl::flat_hash_map<std::string, PreparedStatement> prepared_;
+  // Names of prepared_connection_'s statements whose plans were retired,
+  // deallocated at the head of the next pipeline that starts outside a
+  // transaction.
+  std::vector<std::string> retired_;
   // Names prepared statements; never reused within a session.
   int64_t prepared_names_ = 0;
   // Statements held back (Defer, the BEGIN) until the next round trip.

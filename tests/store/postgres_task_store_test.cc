@@ -271,8 +271,9 @@ TEST_F(PostgresTest, ListingNewestFirstReadsTheOwnerTimeIndexBackwards) {
   PostgresLocation location;
   ASSERT_OK(location.Open().status());
   ASSERT_OK_AND_ASSIGN(auto conn, PostgresConnection::Open(location.uri(), {}));
-  ASSERT_OK(conn->Script("SET enable_seqscan = off; "
-                         "SET enable_bitmapscan = off; SET enable_sort = off"));
+  ASSERT_OK(
+      conn->Script("SET enable_seqscan = off; "
+                   "SET enable_bitmapscan = off; SET enable_sort = off"));
   ListQuery all;
   all.owner = "owner-a";
   ListQuery running = all;
@@ -284,9 +285,8 @@ TEST_F(PostgresTest, ListingNewestFirstReadsTheOwnerTimeIndexBackwards) {
       {TimeCondition::Op::kGreaterOrEqual, absl::FromUnixSeconds(1600000000)});
   for (const ListQuery& query : {all, running, next_page}) {
     ASSERT_OK_AND_ASSIGN(ListStatement statement, BuildListStatement(query));
-    ASSERT_OK_AND_ASSIGN(
-        SqlResult plan,
-        conn->Query("EXPLAIN " + statement.sql, statement.params));
+    ASSERT_OK_AND_ASSIGN(SqlResult plan, conn->Query("EXPLAIN " + statement.sql,
+                                                     statement.params));
     std::string steps;
     for (const SqlRow& row : plan.rows) {
       absl::StrAppend(&steps, row[0].bytes, "\n");
@@ -294,8 +294,7 @@ TEST_F(PostgresTest, ListingNewestFirstReadsTheOwnerTimeIndexBackwards) {
     EXPECT_THAT(steps, HasSubstr("Index Scan Backward using "
                                  "tasks_by_owner_time"))
         << statement.sql;
-    EXPECT_THAT(steps, ::testing::Not(HasSubstr("Sort")))
-        << steps;
+    EXPECT_THAT(steps, ::testing::Not(HasSubstr("Sort"))) << steps;
   }
 }
 
@@ -309,6 +308,65 @@ TEST_F(PostgresTest, DatabaseFromANewerBuildIsRefused) {
                 .status());
   EXPECT_THAT(location.Open(), StatusIs(absl::StatusCode::kFailedPrecondition,
                                         HasSubstr("newer")));
+}
+
+// A statement prepared while its table was a few pages gets a plan of
+// sequential scans, which PostgreSQL keeps until the table's statistics
+// change again (autovacuum: at most once a minute): on a new deployment
+// every outcome then read the whole `tasks` table, more of it with every
+// create. The connection prepares each statement again at its 64th,
+// 128th... use, and deallocates the old one, so a plan never outlives
+// the table's growth for long.
+TEST_F(PostgresTest, APlanMadeOnATinyTableIsRemadeAsTheTableGrows) {
+  PostgresLocation location;
+  ASSERT_OK_AND_ASSIGN(auto conn, PostgresConnection::Open(location.uri(), {}));
+  ASSERT_OK(conn->Script(
+      "CREATE TABLE t (row_id BIGSERIAL PRIMARY KEY, owner TEXT NOT NULL, "
+      "task_id TEXT, create_state INTEGER NOT NULL); "
+      "CREATE UNIQUE INDEX t_by_task ON t (owner, task_id) "
+      "WHERE task_id IS NOT NULL; "
+      "INSERT INTO t (owner, create_state) "
+      "SELECT 'o', 1 FROM generate_series(1, 80); ANALYZE t"));
+  // The shape of FinishCreate's outcome.
+  const std::string outcome =
+      "UPDATE t SET task_id = $2, create_state = $3 WHERE row_id = $1 AND "
+      "create_state = $4 AND NOT EXISTS (SELECT 1 FROM t s WHERE "
+      "s.owner = t.owner AND s.task_id = $2 AND s.create_state = $5)";
+  auto finish = [&](int64_t row_id, bool in_transaction) -> absl::Status {
+    const std::vector<SqlValue> params = {
+        SqlValue::Int(row_id), SqlValue::Text(absl::StrCat("cgt-", row_id)),
+        SqlValue::Int(2), SqlValue::Int(1), SqlValue::Int(5)};
+    if (!in_transaction) return conn->Query(outcome, params).status();
+    if (absl::Status s = conn->BeginWrite(); !s.ok()) return s;
+    if (absl::Status s = conn->Query(outcome, params).status(); !s.ok()) {
+      conn->Rollback();
+      return s;
+    }
+    return conn->Commit();
+  };
+  int64_t row_id = 0;
+  for (int i = 0; i < 10; ++i) ASSERT_OK(finish(++row_id, false));
+  // The table grows past the plan made for it.
+  ASSERT_OK(conn->Script(
+      "INSERT INTO t (owner, task_id, create_state) "
+      "SELECT 'o', 'cgt-x' || g, 2 FROM generate_series(1, 50000) g"));
+  for (int i = 0; i < 200; ++i) ASSERT_OK(finish(++row_id, i % 2 == 0));
+
+  ASSERT_OK_AND_ASSIGN(SqlResult names,
+                       conn->Query("SELECT name FROM pg_prepared_statements "
+                                   "WHERE statement = $1",
+                                   {SqlValue::Text(outcome)}));
+  ASSERT_EQ(names.rows.size(), 1u) << "the retired names are deallocated";
+  ASSERT_OK_AND_ASSIGN(
+      SqlResult plan,
+      conn->Query(absl::StrCat("EXPLAIN EXECUTE ", names.rows[0][0].bytes,
+                               "(1000000, 'cgt-new', 2, 1, 5)"),
+                  {}));
+  std::string steps;
+  for (const SqlRow& row : plan.rows)
+    absl::StrAppend(&steps, row[0].bytes, "\n");
+  EXPECT_THAT(steps, HasSubstr("Index Scan using t_by_task")) << steps;
+  EXPECT_THAT(steps, ::testing::Not(HasSubstr("Seq Scan"))) << steps;
 }
 
 // Group commit on a network: a batch of the usual writes (creates,
