@@ -22,10 +22,10 @@ namespace {
 constexpr char kOwner[] = "seedance-bench-store-alone";
 constexpr int kWarmupSteps = 20;
 
-absl::StatusOr<absl::Duration> ThreadCpu() {
+absl::StatusOr<absl::Duration> ProcessCpu() {
   rusage usage{};
-  if (getrusage(RUSAGE_THREAD, &usage) != 0) {
-    return absl::InternalError("getrusage(RUSAGE_THREAD) failed");
+  if (getrusage(RUSAGE_SELF, &usage) != 0) {
+    return absl::InternalError("getrusage(RUSAGE_SELF) failed");
   }
   auto to = [](const timeval& t) {
     return absl::Seconds(t.tv_sec) + absl::Microseconds(t.tv_usec);
@@ -94,7 +94,7 @@ absl::StatusOr<StoreAloneFigures> MeasureStoreAlone(const std::string& spec,
   for (int i = 0; i < kWarmupSteps; ++i) {
     if (absl::Status s = Step(store, batch, random); !s.ok()) return s;
   }
-  absl::StatusOr<absl::Duration> cpu_before = ThreadCpu();
+  absl::StatusOr<absl::Duration> cpu_before = ProcessCpu();
   if (!cpu_before.ok()) return cpu_before.status();
   const absl::Time start = absl::Now();
   const absl::Time end = start + duration;
@@ -105,7 +105,7 @@ absl::StatusOr<StoreAloneFigures> MeasureStoreAlone(const std::string& spec,
     figures.creates += batch;
   } while (absl::Now() < end);
   const absl::Duration wall = absl::Now() - start;
-  absl::StatusOr<absl::Duration> cpu_after = ThreadCpu();
+  absl::StatusOr<absl::Duration> cpu_after = ProcessCpu();
   if (!cpu_after.ok()) return cpu_after.status();
   const double creates = static_cast<double>(figures.creates);
   figures.cpu_us =

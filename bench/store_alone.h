@@ -12,9 +12,10 @@
 // Each step writes what a create writes, as the gateway's group commit
 // does: one WriteBatch of `batch` BeginCreate calls (a fresh request_id
 // each, a fleet lease), then one of their FinishCreate calls (a created
-// task, final at once, as in the create-store scenario). CPU is the calling
-// thread's (the store runs on it); for PostgreSQL the server's CPU is not
-// in it.
+// task, final at once, as in the create-store scenario). CPU is the
+// process's (the bench runs nothing else then): the calling thread, on
+// which the store writes, and the store's own threads (SQLite's
+// checkpointer); for PostgreSQL the server's CPU is not in it.
 #ifndef SEEDANCE_BENCH_STORE_ALONE_H_
 #define SEEDANCE_BENCH_STORE_ALONE_H_
 
@@ -29,7 +30,7 @@ namespace seedance::bench {
 struct StoreAloneFigures {
   int batch = 0;  // creates per WriteBatch
   int64_t creates = 0;
-  double cpu_us = 0;   // of the calling thread, per create
+  double cpu_us = 0;   // of the process, per create
   double wall_us = 0;  // per create
 };
 

@@ -101,9 +101,28 @@ void SqliteConnection::StmtFinalizer::operator()(sqlite3_stmt* stmt) const {
 SqliteConnection::SqliteConnection(std::unique_ptr<sqlite3, DbCloser> db)
     : db_(std::move(db)) {}
 
-// Statements first, then the connection (sqlite3_close_v2 would otherwise
-// linger as a zombie until they are finalised).
-SqliteConnection::~SqliteConnection() { statements_.clear(); }
+// The hook first (it calls the checkpointer); statements before the
+// connection (sqlite3_close_v2 would otherwise linger as a zombie until
+// they are finalised).
+SqliteConnection::~SqliteConnection() {
+  if (checkpointer_ != nullptr) sqlite3_wal_hook(db_.get(), nullptr, nullptr);
+  checkpointer_.reset();
+  statements_.clear();
+}
+
+int SqliteConnection::WalCommitted(void* self, sqlite3* db, const char* schema,
+                                   int wal_frames) {
+  auto* conn = static_cast<SqliteConnection*>(self);
+  if (conn->checkpointer_->Committed(wal_frames)) {
+    // The rest of the cycle, so that the next transaction restarts the
+    // WAL. SQLITE_BUSY (the checkpointer finishing a pass) is no failure:
+    // the next commit tries again. Any other error shows again at the
+    // next commit's own I/O, where it fails that write.
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                              nullptr);
+  }
+  return SQLITE_OK;
+}
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
     const std::string& path, const SqliteOptions& options) {
@@ -157,6 +176,15 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   for (const char* pragma :
        {"PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
     if (absl::Status s = conn->Script(pragma); !s.ok()) return s;
+  }
+  if (options.background_checkpoints) {
+    absl::StatusOr<std::unique_ptr<SqliteCheckpointer>> checkpointer =
+        SqliteCheckpointer::Start(path, options.checkpoints);
+    if (!checkpointer.ok()) return checkpointer.status();
+    conn->checkpointer_ = *std::move(checkpointer);
+    // Replaces SQLite's automatic checkpoint (itself a WAL hook).
+    sqlite3_wal_hook(conn->db_.get(), &SqliteConnection::WalCommitted,
+                     conn.get());
   }
   return conn;
 }

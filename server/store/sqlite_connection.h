@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "server/store/sql_connection.h"
+#include "server/store/sqlite_checkpointer.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -28,6 +29,12 @@ struct SqliteOptions {
   // How long a write waits for another connection's write lock before it
   // fails with UNAVAILABLE.
   absl::Duration busy_timeout = absl::Seconds(5);
+  // Checkpoints on a thread and connection of their own
+  // (sqlite_checkpointer.h) instead of inside the commits; false: SQLite's
+  // automatic checkpoint, in the commit that finds the WAL past 1,000
+  // pages.
+  bool background_checkpoints = true;
+  SqliteCheckpointerOptions checkpoints;
 };
 
 class SqliteConnection final : public SqlConnection {
@@ -62,8 +69,16 @@ class SqliteConnection final : public SqlConnection {
   absl::StatusOr<sqlite3_stmt*> Prepare(const std::string& sql);
   absl::Status Bind(sqlite3_stmt* stmt, absl::Span<const SqlValue> params);
 
+  // sqlite3_wal_hook's callback: reports each commit to checkpointer_ and,
+  // when it says so, checkpoints what it has left (PASSIVE).
+  static int WalCommitted(void* self, sqlite3* db, const char* schema,
+                          int wal_frames);
+
   std::unique_ptr<sqlite3, DbCloser> db_;
   absl::flat_hash_map<std::string, StmtPtr> statements_;
+  // Null without background checkpoints. Destroyed first (the last
+  // member), once the hook that calls it is removed.
+  std::unique_ptr<SqliteCheckpointer> checkpointer_;
 };
 
 }  // namespace seedance::store
