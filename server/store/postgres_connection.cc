@@ -378,8 +378,8 @@ PostgresConnection::RunPipeline(absl::Span<const SqlStatement> statements) {
   // there, so it never aborts the statements after it.
   if (deallocate) {
     for (const std::string& old : retired_) {
-      const std::string deallocate = absl::StrCat("DEALLOCATE ", old);
-      if (PQsendQueryParams(conn, deallocate.c_str(), 0, nullptr, nullptr,
+      const std::string statement = absl::StrCat("DEALLOCATE ", old);
+      if (PQsendQueryParams(conn, statement.c_str(), 0, nullptr, nullptr,
                             nullptr, nullptr, /*resultFormat=*/0) == 0) {
         return fail(StatementError(nullptr, conn, "deallocate"));
       }

@@ -60,11 +60,6 @@ bool SqliteCheckpointer::Committed(int wal_frames) {
   return wal_frames >= options_.writer_frames;
 }
 
-int64_t SqliteCheckpointer::passes() const {
-  absl::MutexLock lock(&mu_);
-  return passes_;
-}
-
 void SqliteCheckpointer::Run() {
   // The commit count when the last pass began, and when the last pass for
   // lack of commits began (one per quiet spell: a file that fails is not
@@ -113,7 +108,6 @@ void SqliteCheckpointer::Run() {
     const int rc = sqlite3_wal_checkpoint_v2(
         db_.get(), "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
     absl::MutexLock lock(&mu_);
-    ++passes_;
     // On SQLITE_BUSY (the writer checkpointing) or an error, nothing is
     // known copied: the next commit, or the next quiet spell, brings the
     // next try. Nor is anything known of a WAL that restarted meanwhile.

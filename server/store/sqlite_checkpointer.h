@@ -63,13 +63,10 @@ class SqliteCheckpointer {
   SqliteCheckpointer& operator=(const SqliteCheckpointer&) = delete;
 
   // Called by the writer's connection after each commit, on the writer's
-  // thread, with the pages now in the WAL. Never blocks: it wakes the
-  // checkpointer, or past writer_frames returns true, telling the writer
-  // to checkpoint (PASSIVE) itself before its next transaction.
+  // thread, with the pages now in the WAL. Never waits for a pass: it
+  // wakes the checkpointer, or past writer_frames returns true, telling
+  // the writer to checkpoint (PASSIVE) itself before its next transaction.
   bool Committed(int wal_frames);
-
-  // Passes completed by the checkpointer's thread (for tests and metrics).
-  int64_t passes() const;
 
  private:
   struct DbCloser {
@@ -82,7 +79,7 @@ class SqliteCheckpointer {
   const SqliteCheckpointerOptions options_;
   // Used on thread_ only (and closed after it ends).
   std::unique_ptr<sqlite3, DbCloser> db_;
-  mutable absl::Mutex mu_;
+  absl::Mutex mu_;
   // The WAL's pages at the last commit, how many of them a pass copied,
   // and how many commits and WAL restarts there were.
   int wal_frames_ ABSL_GUARDED_BY(mu_) = 0;
@@ -90,7 +87,6 @@ class SqliteCheckpointer {
   int64_t commits_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t restarts_ ABSL_GUARDED_BY(mu_) = 0;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  int64_t passes_ ABSL_GUARDED_BY(mu_) = 0;
   // The last member: started once the others exist.
   std::thread thread_;
 };
