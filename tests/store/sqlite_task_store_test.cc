@@ -226,16 +226,7 @@ TEST(SqliteTaskStoreTest, ListingNewestFirstReadsTheOwnerTimeIndexBackwards) {
   ASSERT_OK(location.Open().status());
   auto conn = Connect(location.file());
   ASSERT_NE(conn, nullptr);
-  ListQuery all;
-  all.owner = "owner-a";
-  ListQuery running = all;
-  running.status_in = std::vector<v1::VideoStatus>{v1::VIDEO_STATUS_RUNNING,
-                                                   v1::VIDEO_STATUS_QUEUED};
-  ListQuery next_page = running;
-  next_page.page_token = EncodePageToken({1700000000000000, 42});
-  next_page.create_time.push_back(
-      {TimeCondition::Op::kGreaterOrEqual, absl::FromUnixSeconds(1600000000)});
-  for (const ListQuery& query : {all, running, next_page}) {
+  for (const ListQuery& query : ListQueriesOfEveryShape("owner-a")) {
     ASSERT_OK_AND_ASSIGN(ListStatement statement, BuildListStatement(query));
     ASSERT_OK_AND_ASSIGN(
         SqlResult plan,

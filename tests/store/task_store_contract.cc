@@ -10,6 +10,7 @@
 #include "absl/synchronization/barrier.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/store/task_rows.h"
 #include "tests/testing/status_matchers.h"
 
 namespace seedance::store::testing {
@@ -954,6 +955,19 @@ TEST_P(TaskStoreContract, OwnerKeyIsMadeOnceAndSharedByEveryConnection) {
   ASSERT_OK_AND_ASSIGN(auto other, location_->Open());  // another replica
   ASSERT_OK_AND_ASSIGN(std::string again, other->OwnerKey());
   EXPECT_EQ(again, key);
+}
+
+std::vector<ListQuery> ListQueriesOfEveryShape(const std::string& owner) {
+  ListQuery all;
+  all.owner = owner;
+  ListQuery running = all;
+  running.status_in = std::vector<v1::VideoStatus>{v1::VIDEO_STATUS_RUNNING,
+                                                   v1::VIDEO_STATUS_QUEUED};
+  ListQuery next_page = running;
+  next_page.page_token = EncodePageToken({1700000000000000, 42});
+  next_page.create_time.push_back(
+      {TimeCondition::Op::kGreaterOrEqual, absl::FromUnixSeconds(1600000000)});
+  return {all, running, next_page};
 }
 
 }  // namespace seedance::store::testing

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "server/store/task_store.h"
@@ -36,6 +37,11 @@ class TaskStoreContract
   std::unique_ptr<StoreLocation> location_;
   std::unique_ptr<TaskStore> store_;
 };
+
+// The ListTasks shapes whose plans each engine's test checks: no filter; a
+// status filter; a status filter with a create_time condition and a page
+// token.
+std::vector<ListQuery> ListQueriesOfEveryShape(const std::string& owner);
 
 }  // namespace seedance::store::testing
 
