@@ -354,8 +354,9 @@ TEST_F(PostgresTest, APlanMadeOnATinyTableIsRemadeAsTheTableGrows) {
                                "(1000000, 'cgt-new', 2, 1, 5)"),
                   {}));
   std::string steps;
-  for (const SqlRow& row : plan.rows)
+  for (const SqlRow& row : plan.rows) {
     absl::StrAppend(&steps, row[0].bytes, "\n");
+  }
   EXPECT_THAT(steps, HasSubstr("Index Scan using t_by_task")) << steps;
   EXPECT_THAT(steps, ::testing::Not(HasSubstr("Seq Scan"))) << steps;
 }
