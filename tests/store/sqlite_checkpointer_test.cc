@@ -3,7 +3,6 @@
 // stays bounded however long they go on.
 #include "server/store/sqlite_checkpointer.h"
 
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <memory>
